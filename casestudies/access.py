@@ -1,0 +1,116 @@
+"""Who may see and change what. Every view loads records through these helpers.
+
+Anything outside a user's reach is answered with 404, so that a title never leaks; a record the user
+can see but not change is answered with 403.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from .models import (
+    CaseStudy,
+    CaseStudyMembership,
+    Interview,
+    Participant,
+    ProjectMembership,
+    ProjectRole,
+    ResearchProject,
+)
+
+
+def visible_projects(user) -> QuerySet[ResearchProject]:
+    if not user.is_authenticated or not user.is_active:
+        return ResearchProject.objects.none()
+    if user.is_staff:
+        return ResearchProject.objects.all()
+    return ResearchProject.objects.filter(
+        Q(memberships__user=user) | Q(case_studies__memberships__user=user)
+    ).distinct()
+
+
+def lead_project_ids(user) -> QuerySet:
+    """The ids of the projects the user leads, as a subquery."""
+    return ProjectMembership.objects.filter(user=user, role=ProjectRole.LEAD).values("project_id")
+
+
+def is_project_lead(user, project: ResearchProject) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return ProjectMembership.objects.filter(user=user, project=project, role=ProjectRole.LEAD).exists()
+
+
+def can_manage_project(user, project: ResearchProject) -> bool:
+    """Admins and the project's leads change its records: case studies, interviews, participants, codebook."""
+    return bool(user.is_authenticated and user.is_active and (user.is_staff or is_project_lead(user, project)))
+
+
+def can_edit_case_study(user, case_study: CaseStudy) -> bool:
+    """Project managers, and the case study's own lead researcher."""
+    if can_manage_project(user, case_study.project):
+        return True
+    return CaseStudyMembership.objects.filter(
+        case_study=case_study, user=user, role=CaseStudyMembership.Role.LEAD
+    ).exists()
+
+
+def get_project_for(user, slug: str) -> ResearchProject:
+    return get_object_or_404(visible_projects(user), slug=slug)
+
+
+def get_managed_project_for(user, slug: str) -> ResearchProject:
+    project = get_project_for(user, slug)
+    if not can_manage_project(user, project):
+        raise PermissionDenied("Only the project's leads and admins can change its records.")
+    return project
+
+
+def get_case_study_for(user, project_slug: str, slug: str) -> CaseStudy:
+    return get_object_or_404(
+        CaseStudy.objects.visible_to(user).select_related("project", "core_organisation"),
+        project__slug=project_slug,
+        slug=slug,
+    )
+
+
+def get_editable_case_study_for(user, project_slug: str, slug: str) -> CaseStudy:
+    case_study = get_case_study_for(user, project_slug, slug)
+    if not can_edit_case_study(user, case_study):
+        raise PermissionDenied("Only the case study's lead, the project's leads and admins can change it.")
+    return case_study
+
+
+def get_interview_for(user, pk: int) -> Interview:
+    return get_object_or_404(
+        Interview.objects.visible_to(user).select_related("project", "case_study", "interviewer"), pk=pk
+    )
+
+
+def can_edit_interview(user, interview: Interview) -> bool:
+    if interview.case_study_id is None:
+        return can_manage_project(user, interview.project)
+    return can_edit_case_study(user, interview.case_study)
+
+
+def get_editable_interview_for(user, pk: int) -> Interview:
+    interview = get_interview_for(user, pk)
+    if not can_edit_interview(user, interview):
+        raise PermissionDenied("Only the case study's lead, the project's leads and admins can change this interview.")
+    return interview
+
+
+def get_participant_for(user, pk: int) -> Participant:
+    return get_object_or_404(Participant.objects.visible_to(user).select_related("project", "organisation"), pk=pk)
+
+
+def get_editable_participant_for(user, pk: int) -> Participant:
+    participant = get_participant_for(user, pk)
+    if not can_manage_project(user, participant.project):
+        raise PermissionDenied("Only the project's leads and admins can change participants.")
+    return participant
+
+
+def can_see_real_names(user) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.is_staff)

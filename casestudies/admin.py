@@ -1,0 +1,143 @@
+from django.contrib import admin
+from django.db.models import Count
+
+from .models import (
+    CaseStudy,
+    CaseStudyMembership,
+    FieldworkPhase,
+    Interview,
+    Organisation,
+    Participant,
+    ProjectMembership,
+    QuestionGroup,
+    ResearchProject,
+    ResearchQuestion,
+    Theme,
+)
+
+
+class ProjectMembershipInline(admin.TabularInline):
+    model = ProjectMembership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+class ThemeInline(admin.TabularInline):
+    model = Theme
+    extra = 0
+
+
+class FieldworkPhaseInline(admin.TabularInline):
+    model = FieldworkPhase
+    extra = 0
+
+
+@admin.register(ResearchProject)
+class ResearchProjectAdmin(admin.ModelAdmin):
+    list_display = ["title", "slug", "centre", "stream"]
+    search_fields = ["title", "slug", "centre"]
+    prepopulated_fields = {"slug": ["title"]}
+    inlines = [ProjectMembershipInline, ThemeInline, FieldworkPhaseInline]
+
+
+class ResearchQuestionInline(admin.TabularInline):
+    model = ResearchQuestion
+    extra = 0
+
+
+@admin.register(QuestionGroup)
+class QuestionGroupAdmin(admin.ModelAdmin):
+    list_display = ["title", "project", "order", "is_emerging"]
+    list_filter = ["project", "is_emerging"]
+    ordering = ["project", "order"]
+    inlines = [ResearchQuestionInline]
+
+
+@admin.register(ResearchQuestion)
+class ResearchQuestionAdmin(admin.ModelAdmin):
+    list_display = ["short_label", "text", "group", "order"]
+    list_filter = ["group__project", "group"]
+    search_fields = ["text", "short_label"]
+    list_select_related = ["group"]
+
+
+class CaseStudyMembershipInline(admin.TabularInline):
+    model = CaseStudyMembership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+class InterviewInline(admin.TabularInline):
+    model = Interview
+    extra = 0
+    fields = ["title", "phase", "date", "interviewer"]
+    show_change_link = True
+
+
+@admin.register(CaseStudy)
+class CaseStudyAdmin(admin.ModelAdmin):
+    list_display = ["title", "project", "lead_researchers", "sector", "region", "status", "interview_count"]
+    list_filter = ["project", "status", "sector", "level_of_analysis"]
+    search_fields = ["title", "focus", "lead_researchers", "region"]
+    prepopulated_fields = {"slug": ["title"]}
+    filter_horizontal = ["focal_questions"]
+    inlines = [CaseStudyMembershipInline, InterviewInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("project").annotate(_interviews=Count("interviews"))
+
+    @admin.display(description="Interviews", ordering="_interviews")
+    def interview_count(self, obj: CaseStudy) -> int:
+        return obj._interviews
+
+
+class ParticipantInline(admin.TabularInline):
+    model = Participant
+    extra = 0
+    fields = ["pseudonym", "real_name", "role_title", "consent_to_quote", "anonymity"]
+    show_change_link = True
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "sector", "kind", "project"]
+    list_filter = ["project", "sector", "kind"]
+    search_fields = ["name", "kind"]
+    inlines = [ParticipantInline]
+
+
+@admin.register(Participant)
+class ParticipantAdmin(admin.ModelAdmin):
+    list_display = ["pseudonym", "real_name", "role_title", "organisation", "consent_to_quote", "anonymity"]
+    list_filter = ["project", "consent_to_quote", "anonymity", "organisation__sector"]
+    search_fields = ["pseudonym", "real_name", "role_title", "organisation__name"]
+    list_select_related = ["organisation"]
+    autocomplete_fields = ["organisation"]
+
+
+@admin.register(Interview)
+class InterviewAdmin(admin.ModelAdmin):
+    list_display = ["title", "case_study", "phase", "date", "interviewer", "words"]
+    list_filter = ["project", "phase", "case_study", "is_blind_coding"]
+    search_fields = ["title", "transcript", "participants__pseudonym"]
+    date_hierarchy = "date"
+    list_select_related = ["case_study", "interviewer"]
+    filter_horizontal = ["participants"]
+    readonly_fields = ["transcript_source", "created_at", "updated_at"]
+
+    @admin.display(description="Words")
+    def words(self, obj: Interview) -> int:
+        return obj.word_count
+
+
+@admin.register(CaseStudyMembership)
+class CaseStudyMembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "case_study", "role"]
+    list_filter = ["role", "case_study"]
+    search_fields = ["user__username", "case_study__title"]
+
+
+@admin.register(FieldworkPhase)
+class FieldworkPhaseAdmin(admin.ModelAdmin):
+    list_display = ["title", "project", "kind", "starts_on", "ends_on", "period_label"]
+    list_filter = ["project", "kind"]

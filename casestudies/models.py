@@ -1,0 +1,397 @@
+"""The research records: projects, their questions, case studies, organisations, participants, interviews."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from taggit.managers import TaggableManager
+from taggit.models import GenericTaggedItemBase, TagBase
+
+
+class ResearchProject(models.Model):
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    centre = models.CharField(max_length=200, blank=True)
+    stream = models.CharField(max_length=200, blank=True)
+    summary = models.TextField(blank=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="ProjectMembership", related_name="research_projects"
+    )
+
+    objects = models.Manager()
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("casestudies:project", kwargs={"slug": self.slug})
+
+
+class ProjectRole(models.TextChoices):
+    LEAD = "lead", "Project lead"
+    RESEARCHER = "researcher", "Researcher"
+
+
+class ProjectMembership(models.Model):
+    project = models.ForeignKey(ResearchProject, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="project_memberships")
+    role = models.CharField(max_length=20, choices=ProjectRole.choices, default=ProjectRole.RESEARCHER)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "user"], name="casestudies_projectmembership_one_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()}, {self.project})"
+
+
+class PhaseKind(models.TextChoices):
+    SCOPING = "scoping", "Scoping"
+    CASE_STUDY = "case_study", "Case study"
+    WORKSHOP = "workshop", "Workshop"
+
+
+class FieldworkPhase(models.Model):
+    """A phase of fieldwork, e.g. the scoping interviews of Autumn 2010."""
+
+    project = models.ForeignKey(ResearchProject, on_delete=models.CASCADE, related_name="phases")
+    kind = models.CharField(max_length=20, choices=PhaseKind.choices)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    starts_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True, help_text="Empty for a phase that is still going on.")
+    period_label = models.CharField(max_length=100, blank=True, help_text='As the project says it, e.g. "Autumn 2010".')
+
+    class Meta:
+        ordering = ["project", "starts_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "kind"], name="casestudies_fieldworkphase_one_per_kind"),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="casestudies_fieldworkphase_starts_before_it_ends",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Theme(models.Model):
+    project = models.ForeignKey(ResearchProject, on_delete=models.CASCADE, related_name="themes")
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["project", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "title"], name="casestudies_theme_unique_title"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class QuestionGroup(models.Model):
+    project = models.ForeignKey(ResearchProject, on_delete=models.CASCADE, related_name="question_groups")
+    title = models.CharField(max_length=200)
+    order = models.PositiveIntegerField(default=0)
+    is_emerging = models.BooleanField(
+        default=False, help_text="Questions that emerged during the fieldwork rather than framing it."
+    )
+
+    class Meta:
+        ordering = ["project", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "title"], name="casestudies_questiongroup_unique_title"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ResearchQuestionQuerySet(models.QuerySet["ResearchQuestion"]):
+    def in_order(self) -> ResearchQuestionQuerySet:
+        return self.select_related("group").order_by("group__order", "group_id", "order", "id")
+
+
+class ResearchQuestion(models.Model):
+    group = models.ForeignKey(QuestionGroup, on_delete=models.CASCADE, related_name="questions")
+    text = models.TextField()
+    short_label = models.CharField(max_length=20, blank=True, help_text='e.g. "RQ3" or "E2".')
+    order = models.PositiveIntegerField(default=0)
+
+    objects = ResearchQuestionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["group__order", "group_id", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "text"], name="casestudies_researchquestion_unique_text"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.short_label} {self.text}".strip()
+
+    @property
+    def project(self) -> ResearchProject:
+        return self.group.project
+
+
+class Sector(models.TextChoices):
+    THIRD = "third", "Third sector"
+    PUBLIC = "public", "Public sector"
+    PRIVATE = "private", "Private sector"
+
+
+class Organisation(models.Model):
+    project = models.ForeignKey(ResearchProject, on_delete=models.CASCADE, related_name="organisations")
+    name = models.CharField(max_length=200)
+    sector = models.CharField(max_length=20, choices=Sector.choices)
+    kind = models.CharField(max_length=120, blank=True, help_text='e.g. "Housing association", "Local authority".')
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "name"], name="casestudies_organisation_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CaseStudyTag(TagBase):
+    class Meta:
+        verbose_name = "case-study tag"
+
+
+class FormOfPartnership(GenericTaggedItemBase):
+    tag = models.ForeignKey(CaseStudyTag, on_delete=models.CASCADE, related_name="partnership_items")
+
+
+class Topic(GenericTaggedItemBase):
+    tag = models.ForeignKey(CaseStudyTag, on_delete=models.CASCADE, related_name="topic_items")
+
+
+class CaseStudyQuerySet(models.QuerySet["CaseStudy"]):
+    def visible_to(self, user) -> CaseStudyQuerySet:
+        """Admins see all; project leads their projects' case studies; others the ones they are members of."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_staff:
+            return self
+        return self.filter(
+            Q(project__memberships__user=user, project__memberships__role=ProjectRole.LEAD) | Q(memberships__user=user)
+        ).distinct()
+
+
+class CaseStudy(models.Model):
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        NEGOTIATING = "negotiating", "Negotiating access"
+        FIELDWORK = "fieldwork", "Fieldwork"
+        ANALYSIS = "analysis", "Analysis"
+        COMPLETE = "complete", "Complete"
+
+    class Level(models.TextChoices):
+        SECTOR = "sector", "Sector"
+        PARTNERSHIP = "partnership", "Partnership"
+        ORGANISATION = "organisation", "Organisation"
+        MULTIPLE = "multiple", "Several organisations over time"
+
+    project = models.ForeignKey(ResearchProject, on_delete=models.CASCADE, related_name="case_studies")
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80)
+    lead_researchers = models.CharField(
+        max_length=200, blank=True, help_text="As credited in the project's publications."
+    )
+    focus = models.TextField(blank=True)
+    sector = models.CharField(max_length=120, blank=True, help_text='The field of service, e.g. "Housing".')
+    region = models.CharField(max_length=120, blank=True)
+    level_of_analysis = models.CharField(max_length=20, choices=Level.choices, default=Level.ORGANISATION)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLANNED)
+    core_organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="core_of_case_studies"
+    )
+    focal_questions = models.ManyToManyField(ResearchQuestion, blank=True, related_name="focal_in_case_studies")
+    order = models.PositiveIntegerField(default=0)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="CaseStudyMembership", related_name="case_studies"
+    )
+    forms_of_partnership = TaggableManager(
+        through=FormOfPartnership,
+        blank=True,
+        verbose_name="forms of partnership",
+        related_name="case_studies_with_form",
+    )
+    topics = TaggableManager(through=Topic, blank=True, verbose_name="topics", related_name="case_studies_with_topic")
+
+    objects = CaseStudyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["project", "order", "title"]
+        verbose_name_plural = "case studies"
+        constraints = [
+            models.UniqueConstraint(fields=["project", "slug"], name="casestudies_casestudy_unique_slug"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("casestudies:case_study", kwargs={"project_slug": self.project.slug, "slug": self.slug})
+
+    def leads(self) -> list:
+        return [m.user for m in self.memberships.all() if m.role == CaseStudyMembership.Role.LEAD]
+
+
+class CaseStudyMembership(models.Model):
+    class Role(models.TextChoices):
+        LEAD = "lead", "Lead researcher"
+        RESEARCHER = "researcher", "Researcher"
+
+    case_study = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="case_study_memberships")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.RESEARCHER)
+
+    class Meta:
+        ordering = ["case_study", "role", "user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["case_study", "user"], name="casestudies_casestudymembership_one_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()}, {self.case_study})"
+
+
+class ParticipantQuerySet(models.QuerySet["Participant"]):
+    def visible_to(self, user) -> ParticipantQuerySet:
+        """A participant is visible with any interview of theirs the user can see, or to leads of the project."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_staff:
+            return self
+        return self.filter(
+            Q(project__memberships__user=user, project__memberships__role=ProjectRole.LEAD)
+            | Q(interviews__in=Interview.objects.visible_to(user))
+        ).distinct()
+
+
+class Participant(models.Model):
+    class Anonymity(models.TextChoices):
+        PSEUDONYM = "pseudonym", "Pseudonym only"
+        ROLE_ONLY = "role_only", "Role only (no pseudonym in outputs)"
+        NAMED = "named", "May be named by role and organisation"
+
+    project = models.ForeignKey(ResearchProject, on_delete=models.CASCADE, related_name="participants")
+    pseudonym = models.CharField(max_length=120)
+    real_name = models.CharField(
+        max_length=200, blank=True, help_text="Visible to admins only; never shown in any output."
+    )
+    role_title = models.CharField(max_length=200, blank=True)
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="participants"
+    )
+    consent_to_quote = models.BooleanField(
+        default=False, help_text="Whether this participant agreed to be quoted in outputs."
+    )
+    anonymity = models.CharField(max_length=20, choices=Anonymity.choices, default=Anonymity.PSEUDONYM)
+
+    objects = ParticipantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["pseudonym"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "pseudonym"], name="casestudies_participant_unique_pseudonym"),
+        ]
+
+    def __str__(self) -> str:
+        return self.pseudonym
+
+    def get_absolute_url(self) -> str:
+        return reverse("casestudies:participant", kwargs={"pk": self.pk})
+
+    @property
+    def attribution(self) -> str:
+        """How an output names this participant: never the real name."""
+        parts = [self.role_title or "Participant"]
+        if self.organisation_id and self.organisation.kind:
+            parts.append(self.organisation.kind.lower())
+        label = ", ".join(parts)
+        if self.anonymity == self.Anonymity.ROLE_ONLY:
+            return label
+        return f"{self.pseudonym} ({label})"
+
+
+class InterviewQuerySet(models.QuerySet["Interview"]):
+    def visible_to(self, user) -> InterviewQuerySet:
+        """Interviews of visible case studies, and the scoping interviews of the user's projects."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_staff:
+            return self
+        return self.filter(
+            Q(project__memberships__user=user, project__memberships__role=ProjectRole.LEAD)
+            | Q(case_study__memberships__user=user)
+            | Q(case_study__isnull=True, project__memberships__user=user)
+        ).distinct()
+
+
+class Interview(models.Model):
+    project = models.ForeignKey(ResearchProject, on_delete=models.CASCADE, related_name="interviews")
+    case_study = models.ForeignKey(
+        CaseStudy,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="interviews",
+        help_text="Empty for scoping interviews.",
+    )
+    title = models.CharField(max_length=200)
+    phase = models.CharField(max_length=20, choices=PhaseKind.choices, default=PhaseKind.CASE_STUDY)
+    date = models.DateField(null=True, blank=True)
+    interviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="interviews_conducted"
+    )
+    participants = models.ManyToManyField(Participant, blank=True, related_name="interviews")
+    transcript = models.TextField(blank=True, help_text="The canonical text; excerpts count code points in it.")
+    transcript_source = models.CharField(
+        max_length=255, blank=True, help_text="The file the transcript was imported from."
+    )
+    is_blind_coding = models.BooleanField(
+        default=False, help_text="Coders see only their own excerpts until a lead reveals them."
+    )
+    blind_revealed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = InterviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["date", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(phase="scoping", case_study__isnull=True) | ~Q(phase="scoping"),
+                name="casestudies_interview_scoping_has_no_case_study",
+            ),
+            models.CheckConstraint(
+                condition=~Q(phase="case_study") | Q(case_study__isnull=False),
+                name="casestudies_interview_fieldwork_has_case_study",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("casestudies:interview", kwargs={"pk": self.pk})
+
+    @property
+    def word_count(self) -> int:
+        return len(self.transcript.split())

@@ -1,0 +1,223 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from . import access, services
+from .forms import CaseStudyForm, InterviewForm, NewInterviewForm, ParticipantForm
+from .models import CaseStudy, CaseStudyMembership, Interview, Participant, ResearchProject
+from .transcripts import split_turns
+
+
+def _case_studies_with_counts(user, project: ResearchProject):
+    return (
+        CaseStudy.objects.visible_to(user)
+        .filter(project=project)
+        .annotate(interview_count=Count("interviews", distinct=True))
+        .select_related("project", "core_organisation")
+        .prefetch_related(
+            Prefetch("memberships", queryset=CaseStudyMembership.objects.select_related("user")),
+            "forms_of_partnership",
+        )
+        .order_by("order", "title")
+    )
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    projects = list(access.visible_projects(request.user))
+    if len(projects) == 1:
+        return redirect(projects[0])
+    return render(request, "casestudies/home.html", {"projects": projects})
+
+
+def project_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
+    project = access.get_project_for(request.user, slug)
+    context = {
+        "project": project,
+        "themes": project.themes.all(),
+        "question_groups": project.question_groups.prefetch_related("questions"),
+        "phases": project.phases.all(),
+        "case_studies": _case_studies_with_counts(request.user, project),
+        "scoping_interviews": Interview.objects.visible_to(request.user)
+        .filter(project=project, case_study__isnull=True)
+        .order_by("date", "title"),
+        "can_manage": access.can_manage_project(request.user, project),
+    }
+    return render(request, "casestudies/project.html", context)
+
+
+def case_study_list(request: HttpRequest, project_slug: str) -> HttpResponse:
+    project = access.get_project_for(request.user, project_slug)
+    context = {
+        "project": project,
+        "case_studies": _case_studies_with_counts(request.user, project),
+        "can_manage": access.can_manage_project(request.user, project),
+    }
+    return render(request, "casestudies/case_study_list.html", context)
+
+
+def case_study_detail(request: HttpRequest, project_slug: str, slug: str) -> HttpResponse:
+    case_study = access.get_case_study_for(request.user, project_slug, slug)
+    context = {
+        "project": case_study.project,
+        "case_study": case_study,
+        "memberships": case_study.memberships.select_related("user"),
+        "focal_questions": case_study.focal_questions.in_order(),
+        "interviews": case_study.interviews.select_related("interviewer")
+        .prefetch_related("participants__organisation")
+        .order_by("date", "title"),
+        "can_edit": access.can_edit_case_study(request.user, case_study),
+    }
+    return render(request, "casestudies/case_study_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def case_study_create(request: HttpRequest, project_slug: str) -> HttpResponse:
+    project = access.get_managed_project_for(request.user, project_slug)
+    return _case_study_form(request, project=project, case_study=CaseStudy(project=project))
+
+
+@require_http_methods(["GET", "POST"])
+def case_study_edit(request: HttpRequest, project_slug: str, slug: str) -> HttpResponse:
+    case_study = access.get_editable_case_study_for(request.user, project_slug, slug)
+    return _case_study_form(request, project=case_study.project, case_study=case_study)
+
+
+def _case_study_form(request: HttpRequest, *, project: ResearchProject, case_study: CaseStudy) -> HttpResponse:
+    form = CaseStudyForm(request.POST or None, instance=case_study, project=project)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case_study = form.save(commit=False)
+            services.save_case_study(case_study=case_study, forms_of_partnership=form.partnership_forms())
+            form.save_m2m()
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Saved the case study “{case_study.title}”.")
+            return redirect(case_study)
+    return render(
+        request, "casestudies/case_study_form.html", {"project": project, "form": form, "case_study": case_study}
+    )
+
+
+def interview_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    interview = access.get_interview_for(request.user, pk)
+    context = {
+        "project": interview.project,
+        "interview": interview,
+        "participants": interview.participants.select_related("organisation"),
+        "turns": split_turns(interview.transcript),
+        "can_edit": access.can_edit_interview(request.user, interview),
+    }
+    return render(request, "casestudies/interview_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def interview_create(request: HttpRequest, project_slug: str) -> HttpResponse:
+    project = access.get_project_for(request.user, project_slug)
+    editable = [
+        cs
+        for cs in CaseStudy.objects.visible_to(request.user).filter(project=project)
+        if access.can_edit_case_study(request.user, cs)
+    ]
+    if not editable and not access.can_manage_project(request.user, project):
+        raise PermissionDenied("Only the project's leads and case-study leads can add interviews.")
+    interview = Interview(project=project)
+    form = NewInterviewForm(
+        request.POST or None,
+        instance=interview,
+        project=project,
+        case_studies=CaseStudy.objects.filter(pk__in=[cs.pk for cs in editable]),
+        initial={"case_study": request.GET.get("case_study")},
+    )
+    return _save_interview_form(request, form=form, project=project)
+
+
+@require_http_methods(["GET", "POST"])
+def interview_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    interview = access.get_editable_interview_for(request.user, pk)
+    case_studies = CaseStudy.objects.visible_to(request.user).filter(project=interview.project)
+    form = InterviewForm(request.POST or None, instance=interview, project=interview.project, case_studies=case_studies)
+    return _save_interview_form(request, form=form, project=interview.project)
+
+
+def _save_interview_form(request: HttpRequest, *, form: InterviewForm, project: ResearchProject) -> HttpResponse:
+    if request.method == "POST" and form.is_valid():
+        case_study = form.cleaned_data.get("case_study")
+        if case_study and not access.can_edit_case_study(request.user, case_study):
+            form.add_error("case_study", "You cannot add interviews to this case study.")
+        else:
+            try:
+                interview = services.save_interview(interview=form.save(commit=False))
+                form.save_m2m()
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, f"Saved the interview “{interview.title}”.")
+                return redirect(interview)
+    return render(request, "casestudies/interview_form.html", {"project": project, "form": form})
+
+
+def participant_list(request: HttpRequest, project_slug: str) -> HttpResponse:
+    project = access.get_project_for(request.user, project_slug)
+    participants = (
+        Participant.objects.visible_to(request.user)
+        .filter(project=project)
+        .select_related("organisation")
+        .annotate(interview_count=Count("interviews", distinct=True))
+    )
+    context = {
+        "project": project,
+        "participants": participants,
+        "can_manage": access.can_manage_project(request.user, project),
+        "show_real_names": access.can_see_real_names(request.user),
+    }
+    return render(request, "casestudies/participant_list.html", context)
+
+
+def participant_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    participant = access.get_participant_for(request.user, pk)
+    context = {
+        "project": participant.project,
+        "participant": participant,
+        "interviews": Interview.objects.visible_to(request.user)
+        .filter(participants=participant)
+        .select_related("case_study"),
+        "can_manage": access.can_manage_project(request.user, participant.project),
+        "show_real_names": access.can_see_real_names(request.user),
+    }
+    return render(request, "casestudies/participant_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def participant_create(request: HttpRequest, project_slug: str) -> HttpResponse:
+    project = access.get_managed_project_for(request.user, project_slug)
+    return _participant_form(request, project=project, participant=Participant(project=project))
+
+
+@require_http_methods(["GET", "POST"])
+def participant_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    participant = access.get_editable_participant_for(request.user, pk)
+    return _participant_form(request, project=participant.project, participant=participant)
+
+
+def _participant_form(request: HttpRequest, *, project: ResearchProject, participant: Participant) -> HttpResponse:
+    form = ParticipantForm(
+        request.POST or None,
+        instance=participant,
+        project=project,
+        show_real_name=access.can_see_real_names(request.user),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            participant = services.save_participant(participant=form.save(commit=False))
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Saved the participant “{participant.pseudonym}”.")
+            return redirect(participant)
+    return render(request, "casestudies/participant_form.html", {"project": project, "form": form})

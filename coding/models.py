@@ -1,0 +1,159 @@
+"""Coding: the codebook tree, excerpts of transcripts with their codes, and memos."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from taggit.managers import TaggableManager
+
+from casestudies.access import lead_project_ids
+from casestudies.models import CaseStudy, Interview, ResearchProject, ResearchQuestion
+
+colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as #rrggbb, for example #1f77b4.")
+
+
+class CodeQuerySet(models.QuerySet["Code"]):
+    def active(self) -> CodeQuerySet:
+        return self.filter(is_archived=False)
+
+
+class Code(models.Model):
+    project = models.ForeignKey(ResearchProject, on_delete=models.CASCADE, related_name="codes")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    name = models.CharField(max_length=200)
+    definition = models.TextField(blank=True)
+    colour = models.CharField(max_length=7, default="#1f77b4", validators=[colour_validator])
+    research_questions = models.ManyToManyField(ResearchQuestion, blank=True, related_name="codes")
+    tags = TaggableManager(blank=True)
+    is_archived = models.BooleanField(default=False)
+    is_codable = models.BooleanField(default=True, help_text="A heading-only code groups others and is not applied.")
+    order = models.PositiveIntegerField(default=0)
+    guid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="codes_created"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CodeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["parent", "name"],
+                condition=Q(parent__isnull=False),
+                name="coding_code_unique_name_in_parent",
+            ),
+            models.UniqueConstraint(
+                fields=["project", "name"],
+                condition=Q(parent__isnull=True),
+                name="coding_code_unique_name_at_top",
+            ),
+            models.CheckConstraint(condition=~Q(parent=F("id")), name="coding_code_not_its_own_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("coding:code", kwargs={"pk": self.pk})
+
+
+class ExcerptQuerySet(models.QuerySet["Excerpt"]):
+    def visible_to(self, user) -> ExcerptQuerySet:
+        """Excerpts of visible interviews; under blind coding, a coder sees only their own until revealed."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        visible = self.filter(interview__in=Interview.objects.visible_to(user))
+        if user.is_staff:
+            return visible
+        return visible.filter(
+            Q(interview__is_blind_coding=False)
+            | Q(interview__blind_revealed_at__isnull=False)
+            | Q(coded_by=user)
+            | Q(interview__project_id__in=lead_project_ids(user))
+        )
+
+
+class Excerpt(models.Model):
+    """A passage [start, end) of an interview's transcript, counted in code points, with its codes."""
+
+    interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="excerpts")
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    text = models.TextField(help_text="The transcript text the excerpt covers, stored when it is made.")
+    coded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="excerpts")
+    codes = models.ManyToManyField(Code, through="ExcerptCode", related_name="excerpts")
+    memo = models.TextField(blank=True)
+    is_key_quote = models.BooleanField(default=False)
+    guid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ExcerptQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["interview", "start", "end"]
+        indexes = [models.Index(fields=["interview", "start"], name="coding_excerpt_by_position")]
+        constraints = [
+            models.CheckConstraint(condition=Q(start__lt=F("end")), name="coding_excerpt_start_before_end"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.interview} [{self.start}, {self.end})"
+
+    def get_absolute_url(self) -> str:
+        return f"{reverse('coding:interview', kwargs={'pk': self.interview_id})}#excerpt-{self.pk}"
+
+
+class ExcerptCode(models.Model):
+    excerpt = models.ForeignKey(Excerpt, on_delete=models.CASCADE, related_name="code_links")
+    code = models.ForeignKey(Code, on_delete=models.CASCADE, related_name="excerpt_links")
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="code_applications"
+    )
+    applied_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["excerpt", "code"], name="coding_excerptcode_once_per_excerpt"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} on {self.excerpt}"
+
+
+class Memo(models.Model):
+    """A memo on a code, an interview, a case study, or (with none of them) on the project."""
+
+    project = models.ForeignKey(ResearchProject, on_delete=models.CASCADE, related_name="memos")
+    code = models.ForeignKey(Code, null=True, blank=True, on_delete=models.CASCADE, related_name="memos")
+    interview = models.ForeignKey(Interview, null=True, blank=True, on_delete=models.CASCADE, related_name="memos")
+    case_study = models.ForeignKey(CaseStudy, null=True, blank=True, on_delete=models.CASCADE, related_name="memos")
+    title = models.CharField(max_length=200, blank=True)
+    text = models.TextField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="memos")
+    guid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(code__isnull=True, interview__isnull=True)
+                    | Q(code__isnull=True, case_study__isnull=True)
+                    | Q(interview__isnull=True, case_study__isnull=True)
+                ),
+                name="coding_memo_on_at_most_one_record",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.text[:60]

@@ -1,0 +1,79 @@
+import io
+
+import pytest
+from django.core.management import call_command
+
+from casestudies.models import (
+    CaseStudy,
+    CaseStudyMembership,
+    FieldworkPhase,
+    Interview,
+    Participant,
+    QuestionGroup,
+    ResearchQuestion,
+    Theme,
+)
+from casestudies.transcripts import split_turns
+
+pytestmark = pytest.mark.django_db
+
+FICTIONAL_NOTICE = "FICTIONAL DEMO MATERIAL"
+
+
+def _counts() -> dict[str, int]:
+    models = [Theme, QuestionGroup, ResearchQuestion, CaseStudy, FieldworkPhase, Interview, Participant]
+    return {model.__name__: model.objects.count() for model in models}
+
+
+def test_the_project_is_loaded_as_the_briefing_describes_it():
+    call_command("load_partnership_project", stdout=io.StringIO())
+    assert Theme.objects.count() == 3
+    groups = list(QuestionGroup.objects.order_by("order").values_list("title", flat=True))
+    assert groups == [
+        "Context",
+        "Partnership processes and relationships",
+        "Learning, innovation and evaluation",
+        "Emerging questions",
+    ]
+    main = list(ResearchQuestion.objects.in_order().filter(group__is_emerging=False))
+    assert [q.short_label for q in main] == ["RQ1", "RQ2", "RQ3", "RQ4", "RQ5", "RQ6"]
+    assert main[0].text.startswith("What are the key forms of inter-organisational collaboration")
+    assert main[5].text == "How can partnerships best be evaluated?"
+    assert ResearchQuestion.objects.filter(group__is_emerging=True).count() == 5
+    assert CaseStudy.objects.count() == 6
+    mergers = CaseStudy.objects.get(slug="housing-association-mergers")
+    assert mergers.lead_researchers == "David Mullins"
+    assert set(mergers.forms_of_partnership.names()) == {"Merger", "Group structure"}
+    phases = FieldworkPhase.objects.order_by("starts_on")
+    assert [p.period_label for p in phases] == ["Autumn 2010", "May–August 2011", "September 2011 onwards"]
+    assert not Interview.objects.exists()
+
+
+def test_loading_twice_changes_nothing():
+    call_command("load_partnership_project", "--demo", stdout=io.StringIO())
+    first = _counts()
+    call_command("load_partnership_project", "--demo", stdout=io.StringIO())
+    assert _counts() == first
+
+
+def test_demo_material_is_fictional_long_enough_and_has_speaker_turns(demo_project):
+    interviews = list(Interview.objects.all())
+    assert len(interviews) >= 12
+    assert {i.phase for i in interviews} >= {"scoping", "case_study"}
+    for interview in interviews:
+        assert interview.transcript.startswith(FICTIONAL_NOTICE), interview.title
+        assert 1500 <= interview.word_count <= 4000, (interview.title, interview.word_count)
+        speakers = {turn.speaker for turn in split_turns(interview.transcript) if turn.speaker}
+        assert "Interviewer" in speakers
+        assert {p.pseudonym for p in interview.participants.all()} <= speakers
+
+
+def test_demo_has_a_participant_who_has_not_consented_to_be_quoted(demo_project):
+    assert Participant.objects.filter(consent_to_quote=False).exists()
+
+
+def test_demo_researcher_is_a_member_of_the_two_housing_case_studies_only(demo_project):
+    slugs = set(
+        CaseStudyMembership.objects.filter(user__username="researcher").values_list("case_study__slug", flat=True)
+    )
+    assert slugs == {"housing-association-mergers", "ni-housing-partnerships"}

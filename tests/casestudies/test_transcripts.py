@@ -1,0 +1,20 @@
+from casestudies.transcripts import normalise_transcript, split_turns
+
+
+def test_normalising_removes_the_bom_and_unifies_newlines():
+    assert (
+        normalise_transcript("\ufeffInterviewer: Hi\r\n\r\nR: Hello\rthere\n") == "Interviewer: Hi\n\nR: Hello\nthere"
+    )
+
+
+def test_turns_keep_offsets_into_the_canonical_text_even_after_non_bmp_characters():
+    text = "Interviewer: Did it work? 🙂\n\nRuth: Yes — mostly.\n\n[00:01:02] Q: And now?"
+    turns = split_turns(text)
+    assert [t.speaker for t in turns] == ["Interviewer", "Ruth", "Q"]
+    assert [text[t.start : t.end] for t in turns] == [t.text for t in turns]
+    assert turns[2].timestamp == "00:01:02"
+    assert turns[0].is_interviewer and turns[2].is_interviewer and not turns[1].is_interviewer
+
+
+def test_a_paragraph_without_a_label_has_no_speaker():
+    assert split_turns("Just some notes: not a turn")[0].speaker == ""
