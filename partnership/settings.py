@@ -47,7 +47,9 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "casestudies",
     "coding",
+    "analysis",
     "reports",
+    "exchange",
 ]
 
 MIDDLEWARE = [

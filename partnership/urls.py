@@ -6,5 +6,9 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("", include("coding.urls")),
+    path("", include("analysis.urls")),
+    path("", include("reports.urls")),
+    path("", include("exchange.urls")),
     path("", include("casestudies.urls")),
 ]
