@@ -1,0 +1,290 @@
+"""Every write to the codebook and the coding goes through one of these functions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from casestudies.models import Interview, ResearchProject, ResearchQuestion
+
+from .models import Code, Excerpt, ExcerptCode, Memo
+
+
+def check_range(*, interview: Interview, start: int, end: int) -> None:
+    """The rule for every excerpt: 0 <= start < end <= len(text), in code points of the canonical text."""
+    length = len(interview.transcript)
+    errors = {}
+    if not isinstance(start, int) or isinstance(start, bool) or start < 0:
+        errors["start"] = "Start must be a whole number of characters, 0 or more."
+    if not isinstance(end, int) or isinstance(end, bool) or end < 1:
+        errors["end"] = "End must be a whole number of characters, 1 or more."
+    if errors:
+        raise ValidationError(errors)
+    if end > length:
+        raise ValidationError({"end": f"End {end} is past the end of the transcript ({length} characters)."})
+    if start >= end:
+        raise ValidationError({"end": f"End ({end}) must come after start ({start})."})
+
+
+def _check_codes(*, interview: Interview, codes: Sequence[Code]) -> None:
+    for code in codes:
+        if code.project_id != interview.project_id:
+            raise ValidationError({"code_ids": f"The code “{code.name}” belongs to another project."})
+        if code.is_archived:
+            raise ValidationError({"code_ids": f"The code “{code.name}” is archived; restore it to apply it."})
+        if not code.is_codable:
+            raise ValidationError({"code_ids": f"The code “{code.name}” is a heading and cannot be applied."})
+
+
+@transaction.atomic
+def create_excerpt(
+    *,
+    interview: Interview,
+    start: int,
+    end: int,
+    coded_by: AbstractBaseUser,
+    codes: Sequence[Code] = (),
+    memo: str = "",
+    is_key_quote: bool = False,
+) -> Excerpt:
+    check_range(interview=interview, start=start, end=end)
+    _check_codes(interview=interview, codes=codes)
+    excerpt = Excerpt(
+        interview=interview,
+        start=start,
+        end=end,
+        text=interview.transcript[start:end],
+        coded_by=coded_by,
+        memo=memo,
+        is_key_quote=is_key_quote,
+    )
+    excerpt.full_clean()
+    excerpt.save()
+    ExcerptCode.objects.bulk_create(
+        [ExcerptCode(excerpt=excerpt, code=code, applied_by=coded_by) for code in dict.fromkeys(codes)]
+    )
+    return excerpt
+
+
+@transaction.atomic
+def update_excerpt(
+    *,
+    excerpt: Excerpt,
+    changed_by: AbstractBaseUser,
+    start: int | None = None,
+    end: int | None = None,
+    codes: Sequence[Code] | None = None,
+    memo: str | None = None,
+    is_key_quote: bool | None = None,
+) -> Excerpt:
+    """Change what was given; leave the rest. New boundaries re-read the covered text."""
+    fields: list[str] = []
+    if start is not None or end is not None:
+        new_start = excerpt.start if start is None else start
+        new_end = excerpt.end if end is None else end
+        check_range(interview=excerpt.interview, start=new_start, end=new_end)
+        excerpt.start, excerpt.end = new_start, new_end
+        excerpt.text = excerpt.interview.transcript[new_start:new_end]
+        fields += ["start", "end", "text"]
+    if memo is not None:
+        excerpt.memo = memo
+        fields.append("memo")
+    if is_key_quote is not None:
+        excerpt.is_key_quote = is_key_quote
+        fields.append("is_key_quote")
+    if fields:
+        excerpt.full_clean()
+        excerpt.save(update_fields=[*fields, "updated_at"])
+    if codes is not None:
+        set_excerpt_codes(excerpt=excerpt, codes=codes, applied_by=changed_by)
+    return excerpt
+
+
+@transaction.atomic
+def set_excerpt_codes(*, excerpt: Excerpt, codes: Sequence[Code], applied_by: AbstractBaseUser) -> Excerpt:
+    wanted = {code.pk: code for code in codes}
+    current = set(excerpt.code_links.values_list("code_id", flat=True))
+    _check_codes(interview=excerpt.interview, codes=[code for pk, code in wanted.items() if pk not in current])
+    excerpt.code_links.exclude(code_id__in=wanted).delete()
+    ExcerptCode.objects.bulk_create(
+        [
+            ExcerptCode(excerpt=excerpt, code=code, applied_by=applied_by)
+            for pk, code in wanted.items()
+            if pk not in current
+        ]
+    )
+    return excerpt
+
+
+@transaction.atomic
+def delete_excerpt(*, excerpt: Excerpt) -> None:
+    excerpt.delete()
+
+
+def _check_parent(*, code: Code, parent: Code | None) -> None:
+    if parent is None:
+        return
+    if parent.project_id != code.project_id:
+        raise ValidationError({"parent": "The parent code belongs to another project."})
+    ancestor: Code | None = parent
+    while ancestor is not None:
+        if code.pk is not None and ancestor.pk == code.pk:
+            raise ValidationError({"parent": "A code cannot be moved under itself or one of its own sub-codes."})
+        ancestor = ancestor.parent
+
+
+@transaction.atomic
+def create_code(
+    *,
+    project: ResearchProject,
+    name: str,
+    created_by: AbstractBaseUser | None,
+    parent: Code | None = None,
+    definition: str = "",
+    colour: str | None = None,
+    research_questions: Iterable[ResearchQuestion] = (),
+    tags: Iterable[str] = (),
+    is_codable: bool = True,
+) -> Code:
+    code = Code(
+        project=project,
+        parent=parent,
+        name=name.strip(),
+        definition=definition,
+        created_by=created_by,
+        is_codable=is_codable,
+    )
+    if colour:
+        code.colour = colour
+    if not code.name:
+        raise ValidationError({"name": "A code needs a name."})
+    _check_parent(code=code, parent=parent)
+    _check_unique_name(code=code)
+    code.full_clean()
+    code.save()
+    questions = list(research_questions)
+    if any(q.group.project_id != project.pk for q in questions):
+        raise ValidationError({"research_questions": "A linked research question belongs to another project."})
+    code.research_questions.set(questions)
+    if tags:
+        code.tags.set(list(tags))
+    return code
+
+
+def _check_unique_name(*, code: Code) -> None:
+    siblings = Code.objects.filter(project=code.project_id, parent=code.parent_id, name__iexact=code.name)
+    if code.pk:
+        siblings = siblings.exclude(pk=code.pk)
+    if siblings.exists():
+        where = f"under “{code.parent.name}”" if code.parent_id else "at the top of the codebook"
+        raise ValidationError({"name": f"A code named “{code.name}” already exists {where}."})
+
+
+@transaction.atomic
+def update_code(
+    *,
+    code: Code,
+    name: str | None = None,
+    definition: str | None = None,
+    colour: str | None = None,
+    research_questions: Iterable[ResearchQuestion] | None = None,
+    tags: Iterable[str] | None = None,
+    is_codable: bool | None = None,
+) -> Code:
+    fields = []
+    for field, value in (("name", name), ("definition", definition), ("colour", colour), ("is_codable", is_codable)):
+        if value is not None:
+            setattr(code, field, value.strip() if field == "name" else value)
+            fields.append(field)
+    if "name" in fields:
+        if not code.name:
+            raise ValidationError({"name": "A code needs a name."})
+        _check_unique_name(code=code)
+    if fields:
+        code.full_clean()
+        code.save(update_fields=fields)
+    if research_questions is not None:
+        questions = list(research_questions)
+        if any(q.group.project_id != code.project_id for q in questions):
+            raise ValidationError({"research_questions": "A linked research question belongs to another project."})
+        code.research_questions.set(questions)
+    if tags is not None:
+        code.tags.set(list(tags))
+    return code
+
+
+@transaction.atomic
+def move_code(*, code: Code, parent: Code | None, order: int | None = None) -> Code:
+    _check_parent(code=code, parent=parent)
+    code.parent = parent
+    _check_unique_name(code=code)
+    fields = ["parent"]
+    if order is not None:
+        code.order = order
+        fields.append("order")
+    code.full_clean()
+    code.save(update_fields=fields)
+    return code
+
+
+@transaction.atomic
+def set_code_archived(*, code: Code, is_archived: bool) -> Code:
+    code.is_archived = is_archived
+    code.save(update_fields=["is_archived"])
+    return code
+
+
+@transaction.atomic
+def merge_codes(*, source: Code, target: Code) -> Code:
+    """Fold `source` into `target`: its excerpts, sub-codes, memos and question links follow; `source` goes."""
+    if source.pk == target.pk:
+        raise ValidationError({"target": "A code cannot be merged into itself."})
+    if source.project_id != target.project_id:
+        raise ValidationError({"target": "Codes can only be merged within one project."})
+    ancestor = target.parent
+    while ancestor is not None:
+        if ancestor.pk == source.pk:
+            raise ValidationError({"target": "A code cannot be merged into one of its own sub-codes."})
+        ancestor = ancestor.parent
+    already = ExcerptCode.objects.filter(code=target).values("excerpt_id")
+    ExcerptCode.objects.filter(code=source, excerpt_id__in=already).delete()
+    ExcerptCode.objects.filter(code=source).update(code=target)
+    for child in source.children.all():
+        move_code(code=child, parent=target)
+    Memo.objects.filter(code=source).update(code=target)
+    target.research_questions.add(*source.research_questions.all())
+    if source.definition and source.definition not in target.definition:
+        target.definition = f"{target.definition}\n\n{source.definition}".strip()
+        target.save(update_fields=["definition"])
+    source.delete()
+    return target
+
+
+@transaction.atomic
+def delete_code(*, code: Code) -> None:
+    if code.children.exists():
+        raise ValidationError("This code has sub-codes: move or merge them first.")
+    if code.excerpt_links.exists():
+        raise ValidationError("This code has been applied to excerpts: merge it into another code, or archive it.")
+    code.delete()
+
+
+@transaction.atomic
+def save_memo(
+    *,
+    project: ResearchProject,
+    author: AbstractBaseUser | None,
+    text: str,
+    memo: Memo | None = None,
+    title: str = "",
+    **target,
+) -> Memo:
+    """Create or update a memo on a code, interview or case study (`code=`, `interview=`, `case_study=`)."""
+    memo = memo or Memo(project=project, author=author, **target)
+    memo.title, memo.text = title, text
+    memo.full_clean()
+    memo.save()
+    return memo
