@@ -36,6 +36,12 @@ class Turn:
     def is_interviewer(self) -> bool:
         return self.speaker.lower() in INTERVIEWER_LABELS
 
+    @property
+    def body(self) -> str:
+        """What was said, without the leading timestamp and speaker label."""
+        label = TURN_PATTERN.match(self.text)
+        return self.text[label.end() :] if label else self.text
+
 
 def split_turns(text: str) -> list[Turn]:
     """Split the canonical text into paragraphs, keeping offsets so highlights can be laid over them."""

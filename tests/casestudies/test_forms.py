@@ -83,7 +83,7 @@ def test_a_pasted_transcript_is_normalised_once_on_creation(client, project):
     assert interview.transcript == "Interviewer: Hello\n\nRuth: Hi 🙂"
     page = client.get(interview.get_absolute_url()).content.decode()
     assert "12 May 2011" in page
-    assert "Ruth: Hi 🙂" in page
+    assert '<strong class="speaker">Ruth:</strong> Hi 🙂' in page
 
 
 def test_a_researcher_cannot_add_an_interview(client, project):

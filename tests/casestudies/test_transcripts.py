@@ -14,6 +14,7 @@ def test_turns_keep_offsets_into_the_canonical_text_even_after_non_bmp_character
     assert [text[t.start : t.end] for t in turns] == [t.text for t in turns]
     assert turns[2].timestamp == "00:01:02"
     assert turns[0].is_interviewer and turns[2].is_interviewer and not turns[1].is_interviewer
+    assert [t.body for t in turns] == ["Did it work? 🙂", "Yes — mostly.", "And now?"]
 
 
 def test_a_paragraph_without_a_label_has_no_speaker():
