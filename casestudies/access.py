@@ -84,7 +84,10 @@ def get_editable_case_study_for(user, project_slug: str, slug: str) -> CaseStudy
 
 def get_interview_for(user, pk: int) -> Interview:
     return get_object_or_404(
-        Interview.objects.visible_to(user).select_related("project", "case_study", "interviewer"), pk=pk
+        Interview.objects.visible_to(user).select_related(
+            "project", "case_study", "interviewer", "transcript_imported_by"
+        ),
+        pk=pk,
     )
 
 

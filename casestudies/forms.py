@@ -1,8 +1,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
 
+from . import importers
 from .models import CaseStudy, Interview, Organisation, Participant, ResearchProject, ResearchQuestion
 
 
@@ -71,15 +75,68 @@ class InterviewForm(forms.ModelForm):
         return cleaned
 
 
+def transcript_file_field(**kwargs) -> forms.FileField:
+    return forms.FileField(widget=forms.FileInput(attrs={"accept": importers.ACCEPT_ATTRIBUTE}), **kwargs)
+
+
+def transcript_file_help() -> str:
+    return (
+        f"{', '.join(importers.SUPPORTED_EXTENSIONS)}; up to {filesizeformat(settings.UPLOAD_MAX_BYTES)}. "
+        "Speaker turns such as “Interviewer:”, “Q:”, “R:” or a name and a colon are recognised."
+    )
+
+
+def clean_transcript_upload(upload: UploadedFile | None) -> UploadedFile | None:
+    """The checks that need no reading of the file: its type, and its size (before it is read into memory)."""
+    if upload is not None:
+        importers.format_for(upload.name)
+        importers.check_size(name=upload.name, size=upload.size)
+    return upload
+
+
 class NewInterviewForm(InterviewForm):
     transcript = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 12}),
-        help_text="Paste the transcript, or import a file later. Speaker turns such as “Interviewer:” are recognised.",
+        help_text="Paste the transcript, or import a file below or later. Speaker turns such as “Interviewer:” "
+        "are recognised.",
     )
+    transcript_file = transcript_file_field(required=False, label="Or import a transcript file")
 
     class Meta(InterviewForm.Meta):
         fields = InterviewForm.Meta.fields + ["transcript"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["transcript_file"].help_text = transcript_file_help()
+
+    def clean_transcript_file(self) -> UploadedFile | None:
+        return clean_transcript_upload(self.cleaned_data.get("transcript_file"))
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("transcript_file") and cleaned.get("transcript", "").strip():
+            self.add_error("transcript_file", "Paste the transcript or import a file, not both.")
+        return cleaned
+
+
+class TranscriptImportForm(forms.Form):
+    file = transcript_file_field(label="Transcript file")
+    replace = forms.BooleanField(required=False, label="Replace the current transcript")
+
+    def __init__(self, *args, interview: Interview, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = transcript_file_help()
+        if not interview.transcript.strip():
+            del self.fields["replace"]
+
+    def clean_file(self) -> UploadedFile | None:
+        return clean_transcript_upload(self.cleaned_data.get("file"))
+
+    def clean_replace(self) -> bool:
+        if not self.cleaned_data["replace"]:
+            raise forms.ValidationError("Tick this to replace the interview’s current transcript with the file.")
+        return True
 
 
 class ParticipantForm(forms.ModelForm):

@@ -364,6 +364,14 @@ class Interview(models.Model):
     transcript_source = models.CharField(
         max_length=255, blank=True, help_text="The file the transcript was imported from."
     )
+    transcript_imported_at = models.DateTimeField(null=True, blank=True)
+    transcript_imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="transcripts_imported",
+    )
     is_blind_coding = models.BooleanField(
         default=False, help_text="Coders see only their own excerpts until a lead reveals them."
     )

@@ -7,7 +7,9 @@ from collections.abc import Iterable
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
+from .importers import ImportedTranscript, read_transcript
 from .models import CaseStudy, CaseStudyMembership, Interview, Participant, PhaseKind
 from .transcripts import normalise_transcript
 
@@ -53,3 +55,68 @@ def save_participant(*, participant: Participant) -> Participant:
     participant.full_clean()
     participant.save()
     return participant
+
+
+@transaction.atomic
+def import_transcript(
+    *,
+    interview: Interview,
+    name: str,
+    data: bytes,
+    imported_by: AbstractBaseUser | None,
+    replace: bool = False,
+) -> Interview:
+    """Read a transcript file and make its canonical text the interview's transcript.
+
+    Refused, with nothing written, when the file cannot be read, when the interview has coded excerpts (their
+    offsets point into the current text), or when it already has a transcript and `replace` is not given.
+    """
+    imported = read_transcript(name=name, data=data)
+    return _store_transcript(interview=interview, imported=imported, imported_by=imported_by, replace=replace)
+
+
+@transaction.atomic
+def create_interview_with_transcript(
+    *, interview: Interview, name: str, data: bytes, imported_by: AbstractBaseUser | None
+) -> Interview:
+    """Create an interview from its filled-in record and a transcript file: both are saved, or neither."""
+    imported = read_transcript(name=name, data=data)  # before anything is saved, so a refusal leaves no record
+    interview.transcript = ""
+    save_interview(interview=interview)
+    return _store_transcript(interview=interview, imported=imported, imported_by=imported_by, replace=False)
+
+
+def _store_transcript(
+    *, interview: Interview, imported: ImportedTranscript, imported_by: AbstractBaseUser | None, replace: bool
+) -> Interview:
+    # Lock the row so that no excerpt is made on the old text between the check and the write.
+    current = Interview.objects.select_for_update().get(pk=interview.pk)
+    excerpt_count = current.excerpts.count()
+    if excerpt_count:
+        raise ValidationError(
+            f"This interview already has {excerpt_count:,} coded excerpt{'s' if excerpt_count != 1 else ''}, which "
+            "point to places in its current transcript, so the transcript cannot be replaced. Import the new "
+            "version into a new interview, or delete the excerpts first.",
+            code="has_excerpts",
+        )
+    if current.transcript.strip() and not replace:
+        raise ValidationError(
+            "This interview already has a transcript, which the imported file would replace. Confirm the "
+            "replacement to go ahead.",
+            code="would_replace",
+        )
+    interview.transcript = imported.text
+    interview.transcript_source = imported.name[-255:]
+    interview.transcript_imported_at = timezone.now()
+    interview.transcript_imported_by = imported_by
+    interview.full_clean()
+    interview.save(
+        update_fields=[
+            "transcript",
+            "transcript_source",
+            "transcript_imported_at",
+            "transcript_imported_by",
+            "updated_at",
+        ]
+    )
+    return interview

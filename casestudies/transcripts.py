@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# A turn opens a paragraph with a short speaker label and a colon: "Interviewer:", "Q:", "R:", "Ruth:",
-# "Dr Ruth Ellis:", optionally after a timestamp such as "[00:01:23]" or "00:01:23".
+# A turn opens a line with a short speaker label and a colon: "Interviewer:", "Q:", "R:", "Ruth:", "Siân:",
+# "Dr Ruth Ellis:", optionally after a timestamp such as "[00:01:23]", "(00:01:23)" or "00:01:23". What was said
+# follows on the same line or, after a label that stands alone on its line, on the next.
+_CAPITAL = r"[^\W\d_a-z]"  # a letter but not an ASCII small one, so that "Łukasz" and "Éamonn" open labels too
 TURN_PATTERN = re.compile(
-    r"^(?:\[?(?P<timestamp>\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?)\]?\s+)?"
-    r"(?P<speaker>[A-Z][\w'’.-]*(?: [A-Z0-9(][\w'’.()-]*){0,3}):[ \t]+",
+    r"^(?:[\[(]?(?P<timestamp>\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?)[\])]?\s+)?"
+    rf"(?P<speaker>{_CAPITAL}[\w'’.-]*(?: (?:{_CAPITAL}|[0-9(])[\w'’.()-]*){{0,3}}):(?:[ \t]+|[ \t]*\n)",
     re.MULTILINE,
 )
 INTERVIEWER_LABELS = {"interviewer", "int", "q", "i", "interviewer 1", "interviewer 2"}
@@ -44,18 +46,25 @@ class Turn:
 
 
 def split_turns(text: str) -> list[Turn]:
-    """Split the canonical text into paragraphs, keeping offsets so highlights can be laid over them."""
+    """Split the canonical text into turns, keeping offsets so highlights can be laid over them.
+
+    A turn is a paragraph (lines between blank lines); a line that opens with a speaker label starts a new
+    turn even without a blank line before it, as in transcripts typed one turn to a line.
+    """
     turns: list[Turn] = []
     for match in re.finditer(r"[^\n]+(?:\n[^\n]+)*", text):
         paragraph = match.group(0)
-        label = TURN_PATTERN.match(paragraph)
-        turns.append(
-            Turn(
-                start=match.start(),
-                end=match.end(),
-                text=paragraph,
-                speaker=label.group("speaker").strip() if label else "",
-                timestamp=(label.group("timestamp") or "") if label else "",
+        starts = sorted({0} | {label.start() for label in TURN_PATTERN.finditer(paragraph)})
+        for start, end in zip(starts, [*starts[1:], len(paragraph) + 1], strict=True):
+            piece = paragraph[start : end - 1]
+            label = TURN_PATTERN.match(piece)
+            turns.append(
+                Turn(
+                    start=match.start() + start,
+                    end=match.start() + start + len(piece),
+                    text=piece,
+                    speaker=label.group("speaker").strip() if label else "",
+                    timestamp=(label.group("timestamp") or "") if label else "",
+                )
             )
-        )
     return turns

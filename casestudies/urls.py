@@ -16,6 +16,7 @@ urlpatterns = [
     path("projects/<slug:project_slug>/participants/new/", views.participant_create, name="participant_create"),
     path("interviews/<int:pk>/", views.interview_detail, name="interview"),
     path("interviews/<int:pk>/edit/", views.interview_edit, name="interview_edit"),
+    path("interviews/<int:pk>/import/", views.interview_import, name="interview_import"),
     path("participants/<int:pk>/", views.participant_detail, name="participant"),
     path("participants/<int:pk>/edit/", views.participant_edit, name="participant_edit"),
 ]

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from . import access, services
-from .forms import CaseStudyForm, InterviewForm, NewInterviewForm, ParticipantForm
+from .forms import CaseStudyForm, InterviewForm, NewInterviewForm, ParticipantForm, TranscriptImportForm
+from .importers import SUPPORTED_EXTENSIONS, describe_transcript
 from .models import CaseStudy, CaseStudyMembership, Interview, Participant, ResearchProject
 from .transcripts import split_turns
 
@@ -129,6 +131,7 @@ def interview_create(request: HttpRequest, project_slug: str) -> HttpResponse:
     interview = Interview(project=project)
     form = NewInterviewForm(
         request.POST or None,
+        request.FILES or None,
         instance=interview,
         project=project,
         case_studies=CaseStudy.objects.filter(pk__in=[cs.pk for cs in editable]),
@@ -151,15 +154,68 @@ def _save_interview_form(request: HttpRequest, *, form: InterviewForm, project: 
         if case_study and not access.can_edit_case_study(request.user, case_study):
             form.add_error("case_study", "You cannot add interviews to this case study.")
         else:
+            upload = form.cleaned_data.get("transcript_file")
             try:
-                interview = services.save_interview(interview=form.save(commit=False))
+                if upload:
+                    interview = services.create_interview_with_transcript(
+                        interview=form.save(commit=False),
+                        name=upload.name,
+                        data=upload.read(),
+                        imported_by=request.user,
+                    )
+                else:
+                    interview = services.save_interview(interview=form.save(commit=False))
                 form.save_m2m()
             except ValidationError as error:
-                form.add_error(None, error)
+                form.add_error("transcript_file" if upload else None, error)
             else:
-                messages.success(request, f"Saved the interview “{interview.title}”.")
-                return redirect(interview)
-    return render(request, "casestudies/interview_form.html", {"project": project, "form": form})
+                imported = f" Imported “{upload.name}”: {describe_transcript(interview.transcript)}." if upload else ""
+                messages.success(request, f"Saved the interview “{interview.title}”.{imported}")
+                return _redirect_after_upload(request, interview.get_absolute_url())
+    return render(
+        request,
+        "casestudies/interview_form.html",
+        {"project": project, "form": form, "max_upload_bytes": settings.UPLOAD_MAX_BYTES},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def interview_import(request: HttpRequest, pk: int) -> HttpResponse:
+    interview = access.get_editable_interview_for(request.user, pk)
+    form = TranscriptImportForm(
+        *([request.POST, request.FILES] if request.method == "POST" else []), interview=interview
+    )
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            services.import_transcript(
+                interview=interview,
+                name=upload.name,
+                data=upload.read(),
+                imported_by=request.user,
+                replace=form.cleaned_data.get("replace", False),
+            )
+        except ValidationError as error:
+            form.add_error("file", error)
+        else:
+            messages.success(request, f"Imported “{upload.name}”: {describe_transcript(interview.transcript)}.")
+            return _redirect_after_upload(request, interview.get_absolute_url())
+    context = {
+        "project": interview.project,
+        "interview": interview,
+        "form": form,
+        "excerpt_count": interview.excerpts.count(),
+        "formats": SUPPORTED_EXTENSIONS,
+        "max_upload_bytes": settings.UPLOAD_MAX_BYTES,
+    }
+    return render(request, "casestudies/interview_import.html", context, status=400 if form.errors else 200)
+
+
+def _redirect_after_upload(request: HttpRequest, url: str) -> HttpResponse:
+    """After an upload sent by static/js/upload-progress.js, say where to go rather than redirect the request."""
+    if request.headers.get("X-Requested-With") == "XMLHttpRequest":
+        return JsonResponse({"location": url})
+    return redirect(url)
 
 
 def participant_list(request: HttpRequest, project_slug: str) -> HttpResponse:

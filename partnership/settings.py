@@ -141,6 +141,8 @@ TASKS = {
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
+# A .docx or .odt is a ZIP archive: refused when it would unpack to more than this (a "zip bomb").
+UPLOAD_MAX_EXPANDED_BYTES = env_int("UPLOAD_MAX_EXPANDED_BYTES", 5 * UPLOAD_MAX_BYTES)
 
 SECURE_CSP = {
     "default-src": [CSP.SELF],

@@ -1,0 +1,674 @@
+"""Reading a transcript file into the canonical text: one reader per format behind `read_transcript`.
+
+Every reader uses a library made for its format; what this module adds is the checks around them (size,
+archive expansion, whether the contents match the name, encryption) and the layout of the result: paragraphs
+separated by a blank line, so that `split_turns` finds the speaker turns. Nothing here writes to the database.
+"""
+
+from __future__ import annotations
+
+import codecs
+import html
+import io
+import logging
+import re
+import unicodedata
+import zipfile
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
+
+from .transcripts import TURN_PATTERN, Turn, normalise_transcript, split_turns
+
+logger = logging.getLogger(__name__)
+
+# An interview transcript is a few dozen parts in a Word or OpenDocument file; thousands mean something else.
+ARCHIVE_MAX_ENTRIES = 2000
+# Subtitle cues without a speaker carry on the current turn unless the recording pauses for longer than this.
+CUE_PAUSE_SECONDS = 2.0
+# More control characters than this share of the text means the file is binary, whatever its name says.
+CONTROL_CHARACTER_SHARE = 0.01
+
+
+@dataclass(frozen=True)
+class TranscriptFormat:
+    key: str
+    label: str  # as a sentence says it: "a Word document (.docx)"
+    extensions: tuple[str, ...]
+    read: Callable[[str, bytes, TranscriptFormat], str] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class ImportedTranscript:
+    """The canonical text read from a file, with the turns found in it."""
+
+    name: str
+    format: TranscriptFormat
+    text: str
+
+    @cached_property
+    def turns(self) -> list[Turn]:
+        return split_turns(self.text)
+
+    def summary(self) -> str:
+        return describe_transcript(self.text, turns=self.turns)
+
+
+def describe_transcript(text: str, *, turns: list[Turn] | None = None) -> str:
+    """'2,345 words in 84 turns; speakers: Interviewer (42), Ruth (41)': what an import found, in a line."""
+    turns = split_turns(text) if turns is None else turns
+    word_count = len(text.split())
+    words = f"{word_count:,} word{'s' if word_count != 1 else ''}"
+    turn_count = f"{len(turns):,} turn{'s' if len(turns) != 1 else ''}"
+    speakers = Counter(turn.speaker for turn in turns if turn.speaker).most_common()
+    if not speakers:
+        return f"{words} in {turn_count}; no speaker labels were recognised"
+    shown = ", ".join(f"{speaker} ({count})" for speaker, count in speakers[:8])
+    more = f" and {len(speakers) - 8} more" if len(speakers) > 8 else ""
+    return f"{words} in {turn_count}; speakers: {shown}{more}"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Refusals
+
+
+def _refuse(message: str, code: str) -> ValidationError:
+    return ValidationError(message, code=code)
+
+
+def _damaged(name: str, fmt: TranscriptFormat) -> ValidationError:
+    return _refuse(
+        f"“{name}” could not be read as {fmt.label}: the file is damaged or incomplete.",
+        "damaged",
+    )
+
+
+def _password_protected(name: str) -> ValidationError:
+    return _refuse(
+        f"“{name}” is protected by a password. Save a copy without the password and import that.",
+        "password",
+    )
+
+
+def _not_this_format(name: str, fmt: TranscriptFormat, data: bytes) -> ValidationError:
+    actual = describe_contents(data)
+    if actual is None:
+        return _refuse(f"“{name}” is not {fmt.label}: its contents are not in that format.", "mismatch")
+    description, extension = actual
+    advice = f" Rename it to end in {extension} and import it again." if extension else ""
+    return _refuse(f"“{name}” is not {fmt.label}: it is {description}.{advice}", "mismatch")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# What a file really is, from its first bytes (and, for ZIP files, the names inside)
+
+_SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
+    (b"%PDF-", "a PDF document", ".pdf"),
+    (b"{\\rtf", "an RTF document", ".rtf"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "a Microsoft Office 97–2003 file or a password-protected Office file", ""),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image", ""),
+    (b"\xff\xd8\xff", "a JPEG image", ""),
+    (b"GIF87a", "a GIF image", ""),
+    (b"GIF89a", "a GIF image", ""),
+    (b"\x1f\x8b", "a gzip archive", ""),
+    (b"Rar!\x1a\x07", "a RAR archive", ""),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive", ""),
+    (b"ID3", "an MP3 recording", ""),
+    (b"OggS", "an Ogg recording", ""),
+    (b"fLaC", "a FLAC recording", ""),
+    (b"RIFF", "a WAV or AVI recording", ""),
+)
+_ODF_MIMETYPES = {
+    "application/vnd.oasis.opendocument.text": ("an OpenDocument text (.odt)", ".odt"),
+    "application/vnd.oasis.opendocument.spreadsheet": ("an OpenDocument spreadsheet", ""),
+    "application/vnd.oasis.opendocument.presentation": ("an OpenDocument presentation", ""),
+}
+
+
+def describe_contents(data: bytes) -> tuple[str, str] | None:
+    """What the bytes are, as a sentence would say it, and the extension to import them under (or "")."""
+    if data.startswith(b"PK\x03\x04"):
+        return _describe_zip(data)
+    for signature, description, extension in _SIGNATURES:
+        if data.startswith(signature):
+            return description, extension
+    if data[4:8] == b"ftyp":
+        return "an MP4 or M4A recording", ""
+    return None
+
+
+def _describe_zip(data: bytes) -> tuple[str, str]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            if "mimetype" in names and archive.getinfo("mimetype").file_size < 200:
+                mimetype = archive.read("mimetype").decode("ascii", "replace").strip()
+                if mimetype in _ODF_MIMETYPES:
+                    return _ODF_MIMETYPES[mimetype]
+                if mimetype.startswith("application/vnd.oasis.opendocument."):
+                    return "an OpenDocument file of another kind", ""
+    except (zipfile.BadZipFile, KeyError, RuntimeError, ValueError):
+        return "a damaged ZIP archive", ""
+    if "word/document.xml" in names:
+        return "a Word document (.docx)", ".docx"
+    if "xl/workbook.xml" in names:
+        return "an Excel workbook", ""
+    if "ppt/presentation.xml" in names:
+        return "a PowerPoint presentation", ""
+    return "a ZIP archive", ""
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Shared layout helpers
+
+
+def _paragraphs_to_text(paragraphs: Iterable[str]) -> str:
+    """Non-empty paragraphs, each trimmed, separated by one blank line."""
+    kept = []
+    for paragraph in paragraphs:
+        lines = [line.rstrip() for line in paragraph.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+        cleaned = "\n".join(line for line in lines if line.strip()).strip()
+        if cleaned:
+            kept.append(cleaned)
+    return "\n\n".join(kept)
+
+
+_TIMESTAMP_CELL = re.compile(r"[\[(]?\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?[\])]?")
+_LABEL_CELL = re.compile(r"[^\W\d_][\w'’.()-]*(?: [\w'’.()-]+){0,3}:?")
+
+
+def _table_row_text(cells: Sequence[str]) -> str:
+    """A table row as a line of text. Transcripts laid out as [time |] speaker | words read as a turn."""
+    values = [" ".join(cell.split()) for cell in cells]
+    values = [value for index, value in enumerate(values) if value and (index == 0 or value != values[index - 1])]
+    timestamp = ""
+    if len(values) > 1 and _TIMESTAMP_CELL.fullmatch(values[0]):
+        timestamp = f"[{values.pop(0).strip('[]()')}] "
+    if len(values) == 2 and len(values[0]) <= 40 and _LABEL_CELL.fullmatch(values[0]) and values[0][0].isupper():
+        return f"{timestamp}{values[0].rstrip(':')}: {values[1]}"
+    return timestamp + "\t".join(values)
+
+
+def _check_archive(name: str, data: bytes, fmt: TranscriptFormat) -> zipfile.ZipFile:
+    """Open a ZIP-based document after checking what unpacking it would cost.
+
+    The sizes checked are those the archive declares; Python's zipfile never inflates an entry past its declared
+    size (it stops there and the CRC check fails), so a file that lies about them cannot get round the limit.
+    """
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise _damaged(name, fmt) from None
+    entries = archive.infolist()
+    if len(entries) > ARCHIVE_MAX_ENTRIES:
+        raise _refuse(
+            f"“{name}” holds {len(entries):,} files inside it, more than the {ARCHIVE_MAX_ENTRIES:,} "
+            "a document needs; it was refused as a precaution.",
+            "archive_entries",
+        )
+    expanded = sum(entry.file_size for entry in entries)
+    limit = settings.UPLOAD_MAX_EXPANDED_BYTES
+    if expanded > limit:
+        raise _refuse(
+            f"“{name}” would unpack to {filesizeformat(expanded)}, more than the limit of {filesizeformat(limit)}; "
+            "it was refused as a precaution.",
+            "archive_too_large",
+        )
+    if any(entry.flag_bits & 0x1 for entry in entries):
+        raise _password_protected(name)
+    return archive
+
+
+def _ole_is_encrypted(data: bytes) -> bool:
+    """Whether an OLE compound file is a password-protected Office document (as Word saves an encrypted .docx)."""
+    import msoffcrypto
+
+    try:
+        return bool(msoffcrypto.OfficeFile(io.BytesIO(data)).is_encrypted())
+    except Exception:  # noqa: BLE001 — any OLE file msoffcrypto does not know is simply not an encrypted document
+        return False
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Plain text and the formats written as text (Markdown, HTML, WebVTT, SubRip)
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def _decode_text(name: str, data: bytes, fmt: TranscriptFormat) -> str:
+    """Text in UTF-8, UTF-16 or UTF-32 with a byte-order mark, UTF-8 without one, or else Windows-1252."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                raise _damaged(name, fmt) from None
+    actual = describe_contents(data)
+    if actual is not None and actual[1] != fmt.extensions[0]:
+        raise _not_this_format(name, fmt, data)
+    if b"\x00" in data:
+        raise _refuse(f"“{name}” is not {fmt.label}: it contains binary data.", "binary")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            raise _refuse(
+                f"The character encoding of “{name}” could not be recognised. Save it as UTF-8 text and import "
+                "it again.",
+                "encoding",
+            ) from None
+    controls = sum(1 for char in text if unicodedata.category(char) == "Cc" and char not in "\t\n\r\f\v")
+    if controls > len(text) * CONTROL_CHARACTER_SHARE:
+        raise _refuse(f"“{name}” is not {fmt.label}: it contains binary data.", "binary")
+    return text
+
+
+def read_plain_text(name: str, data: bytes, fmt: TranscriptFormat) -> str:
+    return _decode_text(name, data, fmt)
+
+
+_BLOCK_TAGS = (
+    "address article aside blockquote caption dd details dialog div dl dt fieldset figcaption figure footer "
+    "form h1 h2 h3 h4 h5 h6 header hgroup hr li main nav ol p section summary table tbody tfoot thead ul"
+)
+_SKIPPED_TAGS = "head script style template noscript svg math iframe object embed select button"
+
+
+class _HTMLText:
+    """The reading text of an HTML tree: one paragraph per block element, <br> as a line break."""
+
+    BLOCKS = frozenset(_BLOCK_TAGS.split())
+    SKIPPED = frozenset(_SKIPPED_TAGS.split())
+
+    def __init__(self) -> None:
+        self.paragraphs: list[str] = []
+        self._parts: list[str] = []
+
+    def read(self, root) -> str:
+        self._walk(root)
+        self._end_paragraph()
+        return _paragraphs_to_text(self.paragraphs)
+
+    def _end_paragraph(self) -> None:
+        lines = ("".join(self._parts)).split("\n")
+        self.paragraphs.append("\n".join(" ".join(line.split()) for line in lines))
+        self._parts = []
+
+    def _walk(self, node) -> None:
+        from bs4 import NavigableString, Tag
+        from bs4.element import PreformattedString
+
+        for child in node.children:
+            if isinstance(child, NavigableString):
+                if not isinstance(child, PreformattedString):  # comments, doctype, processing instructions
+                    self._parts.append(re.sub(r"\s+", " ", str(child)))
+            elif not isinstance(child, Tag) or child.name in self.SKIPPED:
+                continue
+            elif child.name == "br":
+                self._parts.append("\n")
+            elif child.name == "pre":
+                self._end_paragraph()
+                self.paragraphs.append(child.get_text())
+            elif child.name == "tr":
+                self._end_paragraph()
+                cells = child.find_all(["td", "th"], recursive=False)
+                self.paragraphs.append(_table_row_text([" ".join(cell.get_text(" ").split()) for cell in cells]))
+            elif child.name in self.BLOCKS:
+                self._end_paragraph()
+                self._walk(child)
+                self._end_paragraph()
+            else:
+                self._walk(child)
+
+
+def _html_reading_text(markup: str) -> str:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(markup, "lxml")
+    return _HTMLText().read(soup.body or soup)
+
+
+def read_html(name: str, data: bytes, fmt: TranscriptFormat) -> str:
+    markup = _decode_text(name, data, fmt)
+    if not re.search(r"<(?:[A-Za-z][\w-]*[\s/>]|!)", markup):
+        raise _refuse(
+            f"“{name}” is not {fmt.label}: it has no HTML markup. Rename it to end in .txt and import it again.",
+            "mismatch",
+        )
+    return _html_reading_text(markup)
+
+
+def read_markdown(name: str, data: bytes, fmt: TranscriptFormat) -> str:
+    import markdown
+
+    source = _decode_text(name, data, fmt)
+    # nl2br: a transcript typed one turn to a line keeps its lines, as the writer saw them.
+    rendered = markdown.markdown(source, extensions=["extra", "sane_lists", "nl2br"])
+    return _html_reading_text(rendered)
+
+
+@dataclass
+class _Cue:
+    start: float
+    end: float
+    lines: list[tuple[str, str]]  # (voice given by the file, or "", the line's text without markup)
+
+
+@dataclass
+class _CueTurn:
+    start: float
+    end: float
+    speaker: str
+    words: list[str]
+
+
+def _timestamp(seconds: float) -> str:
+    whole = int(seconds)
+    return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
+def _cues_to_text(cues: Iterable[_Cue]) -> str:
+    """Cues as turns "[00:01:23] Ruth: ...": consecutive cues of one speaker make one turn.
+
+    A speaker comes from a voice tag (<v Ruth>) or a label at the start of a line ("Ruth: ..."); a cue without
+    either carries on the current turn, or after a long pause in an unattributed stretch, starts a paragraph.
+    """
+    turns: list[_CueTurn] = []
+    for cue in cues:
+        speaker = ""
+        for voice, line in cue.lines:
+            text = re.sub(r"^(?:>>|-)\s*", "", " ".join(line.split()))
+            label = TURN_PATTERN.match(text + " ")
+            if label and not label.group("timestamp"):
+                speaker, text = label.group("speaker").strip(), text[label.end() :].strip()
+            elif voice:
+                speaker = voice
+            if not text:
+                continue
+            current = turns[-1] if turns else None
+            if current and (
+                (speaker and speaker == current.speaker)
+                or (not speaker and current.speaker)
+                or (not speaker and not current.speaker and cue.start - current.end <= CUE_PAUSE_SECONDS)
+            ):
+                current.words.append(text)
+                current.end = cue.end
+            else:
+                turns.append(_CueTurn(start=cue.start, end=cue.end, speaker=speaker, words=[text]))
+    return "\n\n".join(
+        f"[{_timestamp(turn.start)}] " + (f"{turn.speaker}: " if turn.speaker else "") + " ".join(turn.words)
+        for turn in turns
+    )
+
+
+def read_webvtt(name: str, data: bytes, fmt: TranscriptFormat) -> str:
+    import webvtt
+    from webvtt.errors import MalformedCaptionError, MalformedFileError
+    from webvtt.models import Caption
+
+    source = normalise_transcript(_decode_text(name, data, fmt))
+    try:
+        captions = webvtt.from_string(source).captions
+    except MalformedFileError:
+        raise _refuse(f"“{name}” is not {fmt.label}: it must begin with the line “WEBVTT”.", "mismatch") from None
+    except MalformedCaptionError as error:
+        raise _refuse(f"“{name}” could not be read as {fmt.label}: {error}", "damaged") from None
+    cues = []
+    for caption in captions:
+        lines, voice = [], ""
+        for raw in caption.lines:
+            tag = Caption.VOICE_SPAN_PATTERN.match(raw)
+            if tag:
+                voice = " ".join(tag.group(1).split())
+            lines.append((voice, html.unescape(Caption(text=raw).text)))
+        start, end = caption.start_time.in_milliseconds() / 1000, caption.end_time.in_milliseconds() / 1000
+        cues.append(_Cue(start=start, end=end, lines=lines))
+    return _cues_to_text(cues)
+
+
+def read_subrip(name: str, data: bytes, fmt: TranscriptFormat) -> str:
+    import srt
+    from bs4 import BeautifulSoup
+
+    source = normalise_transcript(_decode_text(name, data, fmt))
+    try:
+        subtitles = list(srt.parse(source))
+    except (srt.SRTParseError, srt.TimestampParseError) as error:
+        position = getattr(error, "expected_start", 0)
+        line = source.count("\n", 0, position) + 1
+        raise _refuse(
+            f"“{name}” is not {fmt.label}: from line {line} it does not read as numbered subtitles with times "
+            "such as “00:01:02,500 --> 00:01:05,000”.",
+            "mismatch",
+        ) from None
+    cues = []
+    for subtitle in subtitles:
+        # Subtitle text may carry <i>/<font> markup and {\an8} positioning codes; neither is part of what was said.
+        content = re.sub(r"\{\\[^}]*\}", "", subtitle.content)
+        text = BeautifulSoup(content, "html.parser").get_text() if "<" in content else html.unescape(content)
+        cues.append(
+            _Cue(
+                start=subtitle.start.total_seconds(),
+                end=subtitle.end.total_seconds(),
+                lines=[("", line) for line in text.split("\n")],
+            )
+        )
+    return _cues_to_text(cues)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Word, OpenDocument, RTF and PDF
+
+
+def read_docx(name: str, data: bytes, fmt: TranscriptFormat) -> str:
+    import docx
+    from docx.table import Table
+
+    if data.startswith(b"\xd0\xcf\x11\xe0") and _ole_is_encrypted(data):
+        raise _password_protected(name)
+    if not data.startswith(b"PK\x03\x04"):
+        raise _not_this_format(name, fmt, data)
+    with _check_archive(name, data, fmt) as archive:
+        if "word/document.xml" not in archive.namelist():
+            raise _not_this_format(name, fmt, data)
+    document = docx.Document(io.BytesIO(data))
+    # python-docx reads the text outside revision marks only, so text inserted with tracked changes on would be lost.
+    if document.element.body.xpath(".//w:ins | .//w:del | .//w:moveFrom | .//w:moveTo"):
+        raise _refuse(
+            f"“{name}” has tracked changes. Accept or reject them in Word (Review, then Accept All Changes), "
+            "save it, and import it again.",
+            "tracked_changes",
+        )
+    paragraphs = []
+    for block in document.iter_inner_content():
+        if isinstance(block, Table):
+            paragraphs.extend(_table_row_text([cell.text for cell in row.cells]) for row in block.rows)
+        else:
+            paragraphs.append(block.text)
+    return _paragraphs_to_text(paragraphs)
+
+
+_MANIFEST_NS = "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"
+
+
+def read_odt(name: str, data: bytes, fmt: TranscriptFormat) -> str:
+    from defusedxml import ElementTree
+    from odf import opendocument, teletype
+    from odf.namespaces import TABLENS, TEXTNS
+
+    if not data.startswith(b"PK\x03\x04"):
+        raise _not_this_format(name, fmt, data)
+    with _check_archive(name, data, fmt) as archive:
+        names = set(archive.namelist())
+        mimetype = archive.read("mimetype").decode("ascii", "replace").strip() if "mimetype" in names else ""
+        if mimetype != "application/vnd.oasis.opendocument.text" or "content.xml" not in names:
+            raise _not_this_format(name, fmt, data)
+        if "META-INF/manifest.xml" in names:
+            manifest = ElementTree.fromstring(archive.read("META-INF/manifest.xml"))
+            if next(manifest.iter(f"{{{_MANIFEST_NS}}}encryption-data"), None) is not None:
+                raise _password_protected(name)
+        # odfpy prints a part it cannot parse and carries on without it; check the text is well-formed first.
+        ElementTree.fromstring(archive.read("content.xml"))
+    document = opendocument.load(io.BytesIO(data))
+
+    paragraphs: list[str] = []
+    skipped = {(TEXTNS, "tracked-changes"), (TEXTNS, "sequence-decls"), (TEXTNS, "variable-decls")}
+
+    def walk(node) -> None:
+        for child in node.childNodes:
+            if child.nodeType != child.ELEMENT_NODE or child.qname in skipped:
+                continue
+            if child.qname in {(TEXTNS, "p"), (TEXTNS, "h")}:
+                paragraphs.append(teletype.extractText(child))
+            elif child.qname == (TABLENS, "table-row"):
+                cells = [
+                    "\n".join(teletype.extractText(p) for p in cell.childNodes if p.nodeType == p.ELEMENT_NODE)
+                    for cell in child.childNodes
+                    if cell.nodeType == cell.ELEMENT_NODE and cell.qname == (TABLENS, "table-cell")
+                ]
+                paragraphs.append(_table_row_text(cells))
+            else:
+                walk(child)
+
+    walk(document.text)
+    return _paragraphs_to_text(paragraphs)
+
+
+def read_rtf(name: str, data: bytes, fmt: TranscriptFormat) -> str:
+    from striprtf.striprtf import rtf_to_text
+
+    if not data.lstrip().startswith(b"{\\rtf"):
+        raise _not_this_format(name, fmt, data)
+    try:
+        source = data.decode("utf-8")
+    except UnicodeDecodeError:
+        source = data.decode("cp1252", "replace")
+    text = rtf_to_text(source, errors="replace")
+    # \uN escapes above the Basic Multilingual Plane come out as two surrogates; join them into one character.
+    text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    # striprtf writes both a paragraph end (\par) and a line break (\line) as one newline: each line is a paragraph.
+    return _paragraphs_to_text(text.split("\n"))
+
+
+_PAGE_NUMBER = re.compile(r"(?:page\s*)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?", re.IGNORECASE)
+
+
+def read_pdf(name: str, data: bytes, fmt: TranscriptFormat) -> str:
+    from pdfminer.high_level import extract_pages
+    from pdfminer.layout import LAParams, LTTextContainer
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+
+    if b"%PDF-" not in data[:1024]:
+        raise _not_this_format(name, fmt, data)
+    paragraphs: list[str] = []
+    try:
+        for page in extract_pages(io.BytesIO(data), laparams=LAParams()):
+            for element in page:
+                if isinstance(element, LTTextContainer):
+                    paragraphs.extend(_reflow_pdf_box(element.get_text()))
+    except (PDFPasswordIncorrect, PDFEncryptionError):
+        raise _password_protected(name) from None
+    text = _paragraphs_to_text(paragraphs)
+    if not text.strip():
+        raise _refuse(
+            f"“{name}” has no text layer: its pages are images, as a scanned document is. Run it through text "
+            "recognition (OCR) first, or import the transcript in another format.",
+            "no_text_layer",
+        )
+    return text
+
+
+def _reflow_pdf_box(box: str) -> list[str]:
+    """A block of PDF text lines as paragraphs: wrapped lines joined, a new paragraph at each speaker label."""
+    lines = [" ".join(line.split()) for line in box.replace("\x0c", "").split("\n")]
+    lines = [line for line in lines if line]
+    if len(lines) == 1 and _PAGE_NUMBER.fullmatch(lines[0]):
+        return []
+    paragraphs: list[str] = []
+    for line in lines:
+        if not paragraphs or TURN_PATTERN.match(line + " "):
+            paragraphs.append(line)
+        elif re.search(r"\w-$", paragraphs[-1]):
+            paragraphs[-1] += line
+        else:
+            paragraphs[-1] += " " + line
+    return paragraphs
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The entry point
+
+FORMATS: tuple[TranscriptFormat, ...] = (
+    TranscriptFormat("txt", "a plain-text file (.txt)", (".txt", ".text"), read_plain_text),
+    TranscriptFormat("docx", "a Word document (.docx)", (".docx",), read_docx),
+    TranscriptFormat("odt", "an OpenDocument text (.odt)", (".odt",), read_odt),
+    TranscriptFormat("pdf", "a PDF document", (".pdf",), read_pdf),
+    TranscriptFormat("rtf", "an RTF document", (".rtf",), read_rtf),
+    TranscriptFormat("html", "an HTML page", (".html", ".htm"), read_html),
+    TranscriptFormat("md", "a Markdown file", (".md", ".markdown"), read_markdown),
+    TranscriptFormat("vtt", "a WebVTT subtitle file", (".vtt",), read_webvtt),
+    TranscriptFormat("srt", "a SubRip subtitle file", (".srt",), read_subrip),
+)
+_BY_EXTENSION = {extension: fmt for fmt in FORMATS for extension in fmt.extensions}
+SUPPORTED_EXTENSIONS = tuple(fmt.extensions[0] for fmt in FORMATS)
+ACCEPT_ATTRIBUTE = ",".join(_BY_EXTENSION)
+
+
+def format_for(name: str) -> TranscriptFormat:
+    extension = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension in _BY_EXTENSION:
+        return _BY_EXTENSION[extension]
+    if extension == ".doc":
+        raise _refuse(
+            f"“{name}” is a Word 97–2003 document (.doc), which cannot be read here. Open it in Word or LibreOffice, "
+            "save it as a Word document (.docx), and import that.",
+            "unsupported",
+        )
+    kind = f"Files ending in {extension}" if extension else "Files without an extension such as .txt"
+    raise _refuse(
+        f"{kind} cannot be imported. Import one of these: {', '.join(SUPPORTED_EXTENSIONS)}.",
+        "unsupported",
+    )
+
+
+def check_size(*, name: str, size: int) -> None:
+    limit = settings.UPLOAD_MAX_BYTES
+    if size > limit:
+        raise _refuse(
+            f"“{name}” is {filesizeformat(size)}; the largest file that can be imported is {filesizeformat(limit)}.",
+            "too_large",
+        )
+    if size == 0:
+        raise _refuse(f"“{name}” is empty.", "empty")
+
+
+def read_transcript(*, name: str, data: bytes) -> ImportedTranscript:
+    """The canonical text of a transcript file, or a ValidationError that says what is wrong with it."""
+    name = PurePosixPath(name.replace("\\", "/")).name or name
+    fmt = format_for(name)
+    check_size(name=name, size=len(data))
+    try:
+        text = fmt.read(name, data, fmt)
+    except ValidationError:
+        raise
+    except Exception:  # noqa: BLE001 — a parser failing on a malformed file is the file's fault, told as such
+        logger.info("Could not read %r as %s", name, fmt.key, exc_info=True)
+        raise _damaged(name, fmt) from None
+    text = normalise_transcript(text)
+    if not text.strip():
+        raise _refuse(f"“{name}” contains no text.", "no_text")
+    return ImportedTranscript(name=name, format=fmt, text=text)
