@@ -76,7 +76,10 @@ class InterviewForm(forms.ModelForm):
 
 
 def transcript_file_field(**kwargs) -> forms.FileField:
-    return forms.FileField(widget=forms.FileInput(attrs={"accept": importers.ACCEPT_ATTRIBUTE}), **kwargs)
+    # Empty files are let through to clean_transcript_upload, which names the file in its message.
+    return forms.FileField(
+        widget=forms.FileInput(attrs={"accept": importers.ACCEPT_ATTRIBUTE}), allow_empty_file=True, **kwargs
+    )
 
 
 def transcript_file_help() -> str:

@@ -12,7 +12,6 @@ import html
 import io
 import logging
 import re
-import unicodedata
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -238,6 +237,7 @@ def _ole_is_encrypted(data: bytes) -> bool:
 # ---------------------------------------------------------------------------------------------------------------
 # Plain text and the formats written as text (Markdown, HTML, WebVTT, SubRip)
 
+_CONTROL_BYTES = bytes([*range(0, 9), *range(14, 32), 127])  # all but tab, line feed, vertical tab, form feed, CR
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -258,7 +258,9 @@ def _decode_text(name: str, data: bytes, fmt: TranscriptFormat) -> str:
     actual = describe_contents(data)
     if actual is not None and actual[1] != fmt.extensions[0]:
         raise _not_this_format(name, fmt, data)
-    if b"\x00" in data:
+    # Control characters other than tabs and line ends mean binary data, in any encoding that keeps ASCII as is.
+    controls = len(data) - len(data.translate(None, _CONTROL_BYTES))
+    if b"\x00" in data or controls > len(data) * CONTROL_CHARACTER_SHARE:
         raise _refuse(f"“{name}” is not {fmt.label}: it contains binary data.", "binary")
     try:
         text = data.decode("utf-8")
@@ -271,9 +273,6 @@ def _decode_text(name: str, data: bytes, fmt: TranscriptFormat) -> str:
                 "it again.",
                 "encoding",
             ) from None
-    controls = sum(1 for char in text if unicodedata.category(char) == "Cc" and char not in "\t\n\r\f\v")
-    if controls > len(text) * CONTROL_CHARACTER_SHARE:
-        raise _refuse(f"“{name}” is not {fmt.label}: it contains binary data.", "binary")
     return text
 
 

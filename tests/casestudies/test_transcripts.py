@@ -19,3 +19,23 @@ def test_turns_keep_offsets_into_the_canonical_text_even_after_non_bmp_character
 
 def test_a_paragraph_without_a_label_has_no_speaker():
     assert split_turns("Just some notes: not a turn")[0].speaker == ""
+
+
+def test_a_line_that_opens_with_a_label_starts_a_turn_without_a_blank_line_before_it():
+    text = "Notes before the interview\nInterviewer: Where did it start?\nŁukasz: In Leeds,\nin 2009.\n\nQ: And?"
+    turns = split_turns(text)
+    assert [(t.speaker, t.text) for t in turns] == [
+        ("", "Notes before the interview"),
+        ("Interviewer", "Interviewer: Where did it start?"),
+        ("Łukasz", "Łukasz: In Leeds,\nin 2009."),
+        ("Q", "Q: And?"),
+    ]
+    assert [text[t.start : t.end] for t in turns] == [t.text for t in turns]
+
+
+def test_a_label_alone_on_its_line_opens_the_turn_below_it():
+    turns = split_turns("(00:04:10) Siân Jones:\nWe met at the café.\n\nnote: not a label")
+    assert [(t.timestamp, t.speaker, t.body) for t in turns] == [
+        ("00:04:10", "Siân Jones", "We met at the café."),
+        ("", "", "note: not a label"),
+    ]
