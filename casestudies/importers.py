@@ -564,6 +564,7 @@ def read_rtf(name: str, data: bytes, fmt: TranscriptFormat) -> str:
 
 
 _PAGE_NUMBER = re.compile(r"(?:page\s*)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?", re.IGNORECASE)
+_ENDS_A_SENTENCE = re.compile(r"[.?!…:;\"”’)\]]$")
 
 
 def read_pdf(name: str, data: bytes, fmt: TranscriptFormat) -> str:
@@ -573,15 +574,14 @@ def read_pdf(name: str, data: bytes, fmt: TranscriptFormat) -> str:
 
     if b"%PDF-" not in data[:1024]:
         raise _not_this_format(name, fmt, data)
-    paragraphs: list[str] = []
     try:
-        for page in extract_pages(io.BytesIO(data), laparams=LAParams()):
-            for element in page:
-                if isinstance(element, LTTextContainer):
-                    paragraphs.extend(_reflow_pdf_box(element.get_text()))
+        pages = [
+            [_pdf_lines(element.get_text()) for element in page if isinstance(element, LTTextContainer)]
+            for page in extract_pages(io.BytesIO(data), laparams=LAParams())
+        ]
     except (PDFPasswordIncorrect, PDFEncryptionError):
         raise _password_protected(name) from None
-    text = _paragraphs_to_text(paragraphs)
+    text = _paragraphs_to_text(_pdf_paragraphs(pages))
     if not text.strip():
         raise _refuse(
             f"“{name}” has no text layer: its pages are images, as a scanned document is. Run it through text "
@@ -591,12 +591,53 @@ def read_pdf(name: str, data: bytes, fmt: TranscriptFormat) -> str:
     return text
 
 
-def _reflow_pdf_box(box: str) -> list[str]:
+def _pdf_lines(box: str) -> list[str]:
+    lines = (" ".join(line.split()) for line in box.replace("\x0c", "").split("\n"))
+    return [line for line in lines if line]
+
+
+def _pdf_paragraphs(pages: list[list[list[str]]]) -> list[str]:
+    """The text blocks of a PDF's pages as paragraphs, without running headers, footers and page numbers.
+
+    pdfminer's layout analysis gives the blocks; wrapped lines are joined, each speaker label opens a paragraph,
+    and a block that carries a sentence over a page break is joined to the paragraph it continues.
+    """
+    running = _running_blocks(pages)
+    paragraphs: list[str] = []
+    for page in pages:
+        first_on_page = True
+        for lines in page:
+            if not lines or _shape(lines) in running or (len(lines) == 1 and _PAGE_NUMBER.fullmatch(lines[0])):
+                continue
+            block = _reflow_pdf_block(lines)
+            if (
+                first_on_page
+                and paragraphs
+                and not TURN_PATTERN.match(block[0] + " ")
+                and not _ENDS_A_SENTENCE.search(paragraphs[-1])
+            ):
+                paragraphs[-1] += " " + block.pop(0)
+            first_on_page = False
+            paragraphs.extend(block)
+    return paragraphs
+
+
+def _shape(lines: list[str]) -> str:
+    return re.sub(r"\d+", "#", " ".join(lines))
+
+
+def _running_blocks(pages: list[list[list[str]]]) -> set[str]:
+    """Blocks that open or close most pages alike (numbers aside): running headers and footers."""
+    if len(pages) < 2:
+        return set()
+    counts = Counter(
+        shape for page in pages if page for shape in {_shape(page[0]), _shape(page[-1])} if len(shape) <= 200
+    )
+    return {shape for shape, count in counts.items() if count >= max(2, (len(pages) + 1) // 2)}
+
+
+def _reflow_pdf_block(lines: list[str]) -> list[str]:
     """A block of PDF text lines as paragraphs: wrapped lines joined, a new paragraph at each speaker label."""
-    lines = [" ".join(line.split()) for line in box.replace("\x0c", "").split("\n")]
-    lines = [line for line in lines if line]
-    if len(lines) == 1 and _PAGE_NUMBER.fullmatch(lines[0]):
-        return []
     paragraphs: list[str] = []
     for line in lines:
         if not paragraphs or TURN_PATTERN.match(line + " "):

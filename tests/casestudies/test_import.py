@@ -90,6 +90,18 @@ def test_a_pdf_text_layer_is_reflowed_into_paragraphs_without_page_numbers(db):
     assert speakers(interview.transcript) == ["Interviewer", "Siân", "Interviewer", "Siân", "Siân"]
 
 
+def test_a_long_pdf_loses_its_running_headers_and_joins_turns_carried_over_a_page_break(db):
+    clause = "and then we went back to the council with the figures from the first year of the contract"
+    paragraphs = [
+        f"{'Interviewer' if n % 2 == 0 else 'Siân'}: Turn {n} began, " + ", ".join([clause] * (3 + n % 4)) + "."
+        for n in range(30)
+    ]
+    data = files.pdf_file(paragraphs, running_header="Connected Care interview (confidential)")
+    assert data.count(b"/Type /Page\n") >= 3
+    interview = imported("long.pdf", data)
+    assert interview.transcript == "\n\n".join(paragraphs)
+
+
 def test_a_pdf_typed_one_turn_to_a_line_is_split_at_each_speaker(db):
     from fpdf import FPDF
 

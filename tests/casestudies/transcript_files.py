@@ -117,14 +117,19 @@ def encrypted_odt(paragraphs: list[str]) -> bytes:
     )
 
 
-def pdf_file(paragraphs: list[str]) -> bytes:
-    """A PDF laid out as Word exports a transcript: wrapped lines, a gap between paragraphs, page numbers."""
+def pdf_file(paragraphs: list[str], *, running_header: str = "") -> bytes:
+    """A PDF laid out as a word processor exports a transcript: wrapped lines, a gap between paragraphs, page
+    numbers in the footer, and optionally a running header."""
     from fpdf import FPDF
 
     class Transcript(FPDF):
+        def header(self) -> None:
+            if running_header:
+                self.cell(0, 10, running_header, align="C", new_x="LMARGIN", new_y="NEXT")
+
         def footer(self) -> None:
             self.set_y(-15)
-            self.cell(0, 10, str(self.page_no()), align="C")
+            self.cell(0, 10, f"Page {self.page_no()} of {{nb}}", align="C")
 
     pdf = Transcript(format="A4")
     pdf.add_font("DejaVu", fname=str(DEJAVU))
