@@ -68,7 +68,7 @@ def describe_transcript(text: str, *, turns: list[Turn] | None = None) -> str:
     speakers = Counter(turn.speaker for turn in turns if turn.speaker).most_common()
     if not speakers:
         return f"{words} in {turn_count}; no speaker labels were recognised"
-    shown = ", ".join(f"{speaker} ({count})" for speaker, count in speakers[:8])
+    shown = ", ".join(f"{speaker} ({count:,})" for speaker, count in speakers[:8])
     more = f" and {len(speakers) - 8} more" if len(speakers) > 8 else ""
     return f"{words} in {turn_count}; speakers: {shown}{more}"
 

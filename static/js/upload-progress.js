@@ -8,7 +8,7 @@ const KB = 1024;
 
 // As Django's filesizeformat writes sizes, so that the messages here read like the server's.
 export function formatSize(bytes) {
-  if (bytes < KB) return `${bytes} byte${bytes === 1 ? "" : "s"}`;
+  if (bytes < KB) return `${bytes}\u00a0byte${bytes === 1 ? "" : "s"}`;
   const units = ["KB", "MB", "GB"];
   let value = bytes / KB;
   let unit = 0;
@@ -16,7 +16,7 @@ export function formatSize(bytes) {
     value /= KB;
     unit += 1;
   }
-  return `${value.toFixed(1)} ${units[unit]}`;
+  return `${value.toFixed(1)}\u00a0${units[unit]}`;
 }
 
 function showError(form, message) {
