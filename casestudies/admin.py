@@ -123,7 +123,13 @@ class InterviewAdmin(admin.ModelAdmin):
     date_hierarchy = "date"
     list_select_related = ["case_study", "interviewer"]
     filter_horizontal = ["participants"]
-    readonly_fields = ["transcript_source", "created_at", "updated_at"]
+    readonly_fields = [
+        "transcript_source",
+        "transcript_imported_at",
+        "transcript_imported_by",
+        "created_at",
+        "updated_at",
+    ]
 
     @admin.display(description="Words")
     def words(self, obj: Interview) -> int:

@@ -356,7 +356,7 @@ def read_markdown(name: str, data: bytes, fmt: TranscriptFormat) -> str:
 
     source = _decode_text(name, data, fmt)
     # nl2br: a transcript typed one turn to a line keeps its lines, as the writer saw them.
-    rendered = markdown.markdown(source, extensions=["extra", "sane_lists", "nl2br"])
+    rendered = markdown.markdown(source, extensions=["tables", "fenced_code", "sane_lists", "nl2br"])
     return _html_reading_text(rendered)
 
 
@@ -421,11 +421,16 @@ def read_webvtt(name: str, data: bytes, fmt: TranscriptFormat) -> str:
 
     source = normalise_transcript(_decode_text(name, data, fmt))
     try:
-        captions = webvtt.from_string(source).captions
+        # Strict: a cue the library cannot read is refused rather than left out of the transcript.
+        captions = webvtt.from_string(source, strict=True).captions
     except MalformedFileError:
         raise _refuse(f"“{name}” is not {fmt.label}: it must begin with the line “WEBVTT”.", "mismatch") from None
-    except MalformedCaptionError as error:
-        raise _refuse(f"“{name}” could not be read as {fmt.label}: {error}", "damaged") from None
+    except MalformedCaptionError:
+        raise _refuse(
+            f"“{name}” could not be read as {fmt.label}: a cue’s time line is malformed. Times are written "
+            "like “00:01:02.500 --> 00:01:05.000”.",
+            "damaged",
+        ) from None
     cues = []
     for caption in captions:
         lines, voice = [], ""

@@ -413,6 +413,15 @@ def test_a_file_whose_contents_do_not_match_its_name_is_refused(db, name, data, 
     assert_refused(name, data, message)
 
 
+def test_a_webvtt_file_with_a_malformed_cue_is_refused_rather_than_read_without_it(db):
+    assert_refused(
+        "captions.vtt",
+        b"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nHello\n\n00:00:0x.000 --> 00:00:04.000\nLost words\n",
+        "“captions.vtt” could not be read as a WebVTT subtitle file: a cue’s time line is malformed. Times are "
+        "written like “00:01:02.500 --> 00:01:05.000”.",
+    )
+
+
 def test_text_in_an_unrecognised_encoding_is_refused(db):
     # 0x81 and 0x8d are neither UTF-8 nor Windows-1252.
     assert_refused(
