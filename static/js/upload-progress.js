@@ -75,6 +75,11 @@ function upload(form, file) {
       window.location.assign(JSON.parse(xhr.responseText).location);
       return;
     }
+    if (xhr.status === 200 && new URL(xhr.responseURL).pathname !== new URL(form.action).pathname) {
+      // Redirected elsewhere, as to the login page when the session has ended: go there.
+      window.location.assign(xhr.responseURL);
+      return;
+    }
     if (type.startsWith("text/html") && (xhr.status === 200 || xhr.status === 400)) {
       const page = new DOMParser().parseFromString(xhr.responseText, "text/html");
       const replacement = page.getElementById(form.id);

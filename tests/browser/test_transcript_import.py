@@ -107,3 +107,18 @@ def test_a_file_over_the_limit_is_refused_before_it_is_sent(lead_and_interview, 
         "“long.txt” is 4.9\u00a0KB; the largest file that can be imported is 1.0\u00a0KB."
     )
     assert "POST" not in requests
+
+
+def test_a_new_interview_is_created_with_its_transcript_file(lead_and_interview, page, live_server, log_in):
+    _, existing = lead_and_interview
+    log_in("ruth", PASSWORD)
+    page.goto(live_server.url + reverse("casestudies:interview_create", args=[existing.project.slug]))
+    page.get_by_label("Title").fill("Board chair")
+    page.get_by_label("Case study").select_option(label=existing.case_study.title)
+    page.get_by_label("Or import a transcript file").set_input_files(
+        {"name": "chair.odt", "mimeType": "application/octet-stream", "buffer": files.odt_file(files.TURNS)}
+    )
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Board chair")
+    expect(page.get_by_role("status")).to_contain_text("Saved the interview “Board chair”. Imported “chair.odt”")
+    assert Interview.objects.get(title="Board chair").transcript == files.CANONICAL
