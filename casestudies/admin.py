@@ -131,6 +131,13 @@ class InterviewAdmin(admin.ModelAdmin):
         "updated_at",
     ]
 
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        # Excerpts count code points of the canonical text: once coded, it must not change under them.
+        if obj is not None and obj.excerpts.exists():
+            fields.append("transcript")
+        return fields
+
     @admin.display(description="Words")
     def words(self, obj: Interview) -> int:
         return obj.word_count

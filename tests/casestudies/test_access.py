@@ -203,3 +203,14 @@ def test_case_study_lead_researcher_may_edit_their_case_study(client, world):
     client.force_login(world["researcher"])
     assert client.get(reverse("casestudies:case_study_edit", args=["alpha", "mergers"])).status_code == 200
     assert client.get(reverse("casestudies:case_study_edit", args=["alpha", "consortium"])).status_code == 404
+
+
+def test_the_admin_keeps_a_coded_transcript_read_only(client, world):
+    from tests.factories import make_excerpt
+
+    interview = world["mine_interview"]
+    client.force_login(world["admin"])
+    url = reverse("admin:casestudies_interview_change", args=[interview.pk])
+    assert 'name="transcript"' in client.get(url).content.decode()
+    make_excerpt(interview, start=0, end=11)
+    assert 'name="transcript"' not in client.get(url).content.decode()
