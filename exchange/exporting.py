@@ -283,9 +283,17 @@ def build_project_xml(scope: ExportScope) -> bytes:
     if used_case or used_source:
         variables_element = _sub(root, "Variables")
         for key, name in used_case:
-            _sub(variables_element, "Variable", guid=guids.variable_guid(project.pk, key), name=name, typeOfVariable="Text")
+            _sub(
+                variables_element,
+                "Variable",
+                guid=guids.variable_guid(project.pk, key),
+                name=name,
+                typeOfVariable="Text",
+            )
         for key, name, kind in used_source:
-            _sub(variables_element, "Variable", guid=guids.variable_guid(project.pk, key), name=name, typeOfVariable=kind)
+            _sub(
+                variables_element, "Variable", guid=guids.variable_guid(project.pk, key), name=name, typeOfVariable=kind
+            )
 
     interviews_by_case: dict[int, list[Interview]] = {}
     for interview in scope.interviews:
@@ -349,7 +357,9 @@ def build_project_xml(scope: ExportScope) -> bytes:
                 _sub(source, "NoteRef", targetGUID=memo.guid)
             for key, _name, kind in used_source:
                 if source_values[interview.pk][key]:
-                    _variable_value(source, guids.variable_guid(project.pk, key), kind, source_values[interview.pk][key])
+                    _variable_value(
+                        source, guids.variable_guid(project.pk, key), kind, source_values[interview.pk][key]
+                    )
 
     if scope.memos:
         notes_element = _sub(root, "Notes")
@@ -426,4 +436,3 @@ def build_project_archive(*, project: ResearchProject, user=None) -> bytes:
         for interview in scope.interviews:
             write(f"sources/{source_file_name(interview)}", interview.transcript.encode("utf-8"))
     return buffer.getvalue()
-

@@ -282,10 +282,7 @@ class _Import:
 
 
 def _read_all(upload: IO[bytes] | bytes, *, limit: int, label: str) -> bytes:
-    if isinstance(upload, bytes | bytearray):
-        data = bytes(upload)
-    else:
-        data = upload.read(limit + 1)
+    data = bytes(upload) if isinstance(upload, bytes | bytearray) else upload.read(limit + 1)
     if len(data) > limit:
         raise RefusedFile(f"“{label}” was refused: it is larger than {limit // (1024 * 1024)} MB.")
     return data
@@ -362,7 +359,9 @@ class _ProjectImport(_Import):
             if value.value is None or value.value == "":
                 continue
             if key is None:
-                self.report.drop(f"The value “{value.value}” of “{name}” on {owner}", "the workbench has no field for it")
+                self.report.drop(
+                    f"The value “{value.value}” of “{name}” on {owner}", "the workbench has no field for it"
+                )
                 continue
             found[key] = value.value
         return found
@@ -391,7 +390,11 @@ class _ProjectImport(_Import):
                 continue
             values = self._values(case.values, owner=f"the case “{title}”")
             case_study = CaseStudy(project=self.project, title=title, focus=case.description)
-            for key, field, limit in (("sector", "sector", 120), ("region", "region", 120), ("leads", "lead_researchers", 200)):
+            for key, field, limit in (
+                ("sector", "sector", 120),
+                ("region", "region", 120),
+                ("leads", "lead_researchers", 200),
+            ):
                 if key in values:
                     setattr(case_study, field, str(values[key])[:limit])
             for key, field, choices in (
@@ -458,9 +461,7 @@ class _ProjectImport(_Import):
             self.import_source(source, owners.get(source.key), by_guid, by_title_and_text)
         Excerpt.objects.bulk_update(self.excerpts_to_date, ["guid", "created_at", "updated_at"], batch_size=500)
         if self.applied_at:
-            links = list(
-                ExcerptCode.objects.filter(excerpt_id__in={excerpt_id for excerpt_id, _ in self.applied_at})
-            )
+            links = list(ExcerptCode.objects.filter(excerpt_id__in={excerpt_id for excerpt_id, _ in self.applied_at}))
             for link in links:
                 link.applied_at = self.applied_at.get((link.excerpt_id, link.code_id), link.applied_at)
             ExcerptCode.objects.bulk_update(links, ["applied_at"], batch_size=500)
@@ -503,13 +504,13 @@ class _ProjectImport(_Import):
             "Interviews", f"{title}" + (f" (case study “{case_study.title}”)" if case_study else " (scoping)")
         )
         if source.description:
-            save_memo(project=self.project, author=None, text=source.description, title="Description", interview=interview)
+            save_memo(
+                project=self.project, author=None, text=source.description, title="Description", interview=interview
+            )
             self.report.count("Memos", new=1)
         return interview, True
 
-    def import_source(
-        self, source: FileSource, case_study: CaseStudy | None, by_guid: dict, by_title: dict
-    ) -> None:
+    def import_source(self, source: FileSource, case_study: CaseStudy | None, by_guid: dict, by_title: dict) -> None:
         raw_selections = [RawSelection(s.start, s.end, s.name) for s in source.selections]
         canonical, converted = convert_selections(raw=source.text, selections=raw_selections, origin=self.file.origin)
         interview, created = self._interview_for(source, canonical, case_study, by_guid, by_title)
@@ -525,9 +526,7 @@ class _ProjectImport(_Import):
             body = source.text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
             if body != body.strip("\n"):
                 changes.append("blank lines at the start or end were removed")
-            self.report.notes.append(
-                f"“{interview.title}”: {'; '.join(changes)}. Positions were adjusted to match."
-            )
+            self.report.notes.append(f"“{interview.title}”: {'; '.join(changes)}. Positions were adjusted to match.")
         if created and not canonical:
             self.report.notes.append(f"“{interview.title}” has no text.")
         if source.selections and converted.reading is not CODE_POINTS:

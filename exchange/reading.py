@@ -588,9 +588,7 @@ class _ProjectReader:
         if element is None:
             return []
         return [
-            FileVariable(
-                key=_key(_attr(v, "guid")), name=_attr(v, "name"), type=_attr(v, "typeOfVariable") or "Text"
-            )
+            FileVariable(key=_key(_attr(v, "guid")), name=_attr(v, "name"), type=_attr(v, "typeOfVariable") or "Text")
             for v in _children(element, "Variable")
         ]
 
