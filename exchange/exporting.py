@@ -35,6 +35,8 @@ ORIGIN = "Partnership workbench"
 ARCHIVED_SET = "Archived codes"
 TAG_SET_PREFIX = "Tag: "
 SELECTION_NAME_LENGTH = 100
+PLACEHOLDER_PREFIX = "refi-"
+PLACEHOLDER_SUFFIX = "(imported)"
 
 # Case-study attributes travel as Variables on Cases; interview attributes as Variables on sources.
 CASE_VARIABLES = [
@@ -90,6 +92,13 @@ def default_note_name(text: str) -> str:
 
 
 def user_label(user) -> str:
+    """A coder's name as other tools show it; a placeholder made by an import goes back under its own name."""
+    if (
+        not user.is_active
+        and user.get_username().startswith(PLACEHOLDER_PREFIX)
+        and user.last_name == PLACEHOLDER_SUFFIX
+    ):
+        return user.first_name
     return user.get_full_name().strip() or user.get_username()
 
 

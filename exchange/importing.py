@@ -27,7 +27,16 @@ from coding.models import Code, Excerpt, ExcerptCode, Memo
 from coding.services import create_code, create_excerpt, save_memo, set_code_archived, update_code
 
 from . import guids
-from .exporting import ARCHIVED_SET, CASE_VARIABLES, SOURCE_VARIABLES, TAG_SET_PREFIX, default_note_name, user_label
+from .exporting import (
+    ARCHIVED_SET,
+    CASE_VARIABLES,
+    PLACEHOLDER_PREFIX,
+    PLACEHOLDER_SUFFIX,
+    SOURCE_VARIABLES,
+    TAG_SET_PREFIX,
+    default_note_name,
+    user_label,
+)
 from .positions import CODE_POINTS, RawSelection, convert_selections
 from .reading import (
     FileCode,
@@ -42,8 +51,6 @@ from .reading import (
 )
 from .report import ImportReport
 
-PLACEHOLDER_PREFIX = "refi-"
-PLACEHOLDER_SUFFIX = "(imported)"
 MAX_CODEBOOK_BYTES = 20 * 1024 * 1024
 _COLOUR = re.compile(r"^#?([0-9a-fA-F]{6}|[0-9a-fA-F]{3})$")
 _VARIABLE_NAMES = {name.lower(): key for key, name in CASE_VARIABLES + [(k, n) for k, n, _t in SOURCE_VARIABLES]}
@@ -255,7 +262,8 @@ class _Import:
         else:
             found = self._placeholder(name or ident or "Unknown coder")
             self.report.coders.append(
-                f"“{name or ident or 'Unknown coder'}” → a new inactive placeholder account “{user_label(found)}”."
+                f"“{name or ident or 'Unknown coder'}” → a new inactive placeholder account "
+                f"“{found.get_full_name()}” ({found.get_username()})."
             )
             self.report.count("Coders", new=1)
         self.user_cache[key] = found
