@@ -646,7 +646,8 @@ class _ProjectImport(_Import):
             except ValidationError as error:
                 self.report.drop(label, " ".join(error.messages))
                 continue
-            if guid not in self.taken_excerpt_guids:
+            derived = index > 0 or key.endswith(":whole")
+            if guid not in self.taken_excerpt_guids and not (derived and Excerpt.objects.filter(guid=guid).exists()):
                 excerpt.guid = guid
                 self.taken_excerpt_guids.add(guid)
             excerpt.created_at = created_at or excerpt.created_at

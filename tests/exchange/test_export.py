@@ -7,7 +7,7 @@ from exchange import guids
 from exchange.exporting import build_codebook, build_project_archive
 from tests.factories import make_project
 
-from .conftest import NS, TRANSCRIPT, assert_valid, unzip
+from .helpers import NS, TRANSCRIPT, assert_valid, unzip
 
 
 def _project_xml(data: bytes):
