@@ -520,7 +520,12 @@ class _ProjectImport(_Import):
 
     def import_source(self, source: FileSource, case_study: CaseStudy | None, by_guid: dict, by_title: dict) -> None:
         raw_selections = [RawSelection(s.start, s.end, s.name) for s in source.selections]
-        canonical, converted = convert_selections(raw=source.text, selections=raw_selections, origin=self.file.origin)
+        try:
+            canonical, converted = convert_selections(
+                raw=source.text, selections=raw_selections, origin=self.file.origin
+            )
+        except ValueError as error:
+            raise RefusedFile(f"The source “{source.name}” cannot be read as a transcript: {error}") from error
         interview, created = self._interview_for(source, canonical, case_study, by_guid, by_title)
         self.interviews[source.key] = interview
         for note_key in source.note_keys:

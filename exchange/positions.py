@@ -9,7 +9,9 @@ any `name` that quotes the text) wins.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from bisect import bisect_left
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from casestudies.transcripts import normalise_transcript
@@ -47,108 +49,102 @@ class Converted:
     reasons: list[str]
 
 
-def _normalise_with_map(text: str) -> tuple[str, list[int]]:
-    """One pass of normalise_transcript, with where each position of `text` lands in the result."""
-    out: list[str] = []
-    positions = [0] * (len(text) + 1)
-    length = len(text)
-    i = 1 if text.startswith(BOM) else 0
-    j = 0
-    while i < length:
-        positions[i] = j
-        char = text[i]
-        if char == "\r":
-            out.append("\n")
-            j += 1
-            if i + 1 < length and text[i + 1] == "\n":
-                positions[i + 1] = j  # between CR and LF: after the line ending
-                i += 2
-                continue
-        else:
-            out.append(char)
-            j += 1
-        i += 1
-    positions[length] = j
-    joined = "".join(out)
-    stripped = joined.strip("\n")
-    lead = len(joined) - len(joined.lstrip("\n"))
-    size = len(stripped)
-    return stripped, [min(max(p - lead, 0), size) for p in positions]
+class _Text:
+    """A source's raw text and its canonical form, with where each raw position lands in the canonical one.
+
+    The canonical text drops a leading byte-order mark and the CR of each CRLF, turns a lone CR into LF and
+    strips blank lines at both ends (what normalise_transcript does). Positions are mapped by counting the
+    dropped characters before them, so nothing proportional to the text's length is built per reading.
+    """
+
+    def __init__(self, raw: str) -> None:
+        self.raw = raw
+        self.bom = 1 if raw.startswith(BOM) else 0
+        self.body = raw[self.bom :]
+        self.crlf = [match.start() for match in re.finditer("\r\n", self.body)]  # body offsets of the CRs
+        self.dropped = ([0] if self.bom else []) + [offset + self.bom for offset in self.crlf]
+        lines = self.body.replace("\r\n", "\n").replace("\r", "\n")
+        self.lead = len(lines) - len(lines.lstrip("\n"))
+        self.canonical = lines.strip("\n")
+        self.astral = [match.start() for match in _ASTRAL.finditer(self.body)]
+
+    def canonical_at(self, raw_position: int) -> int:
+        kept = raw_position - bisect_left(self.dropped, raw_position)
+        return min(max(kept - self.lead, 0), len(self.canonical))
 
 
-def canonicalise(raw: str) -> tuple[str, list[int]]:
-    """The canonical transcript for `raw`, and for each position in `raw` its position in that transcript."""
-    text, positions = raw, list(range(len(raw) + 1))
-    for _ in range(8):
-        normalised, step = _normalise_with_map(text)
-        positions = [step[p] for p in positions]
-        if normalised == text:
-            break
-        text = normalised
-    if normalise_transcript(text) != text:  # pragma: no cover - the loop above reaches a fixed point
-        raise RuntimeError("The transcript did not settle under normalisation.")
-    return text, positions
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
-def _line_endings_as_one(text: str) -> tuple[str, list[int]]:
-    """`text` with CRLF and CR as LF, and for each of its positions the position in `text`."""
-    out: list[str] = []
-    back: list[int] = []
-    i = 0
-    while i < len(text):
-        back.append(i)
-        if text[i] == "\r":
-            out.append("\n")
-            i += 2 if text[i + 1 : i + 2] == "\n" else 1
-        else:
-            out.append(text[i])
-            i += 1
-    back.append(len(text))
-    return "".join(out), back
+@dataclass(frozen=True)
+class _Counting:
+    """One way of counting: how many units the text has, and where a unit offset falls in the raw text."""
+
+    reading: Reading
+    units: int
+    to_raw: Callable[[int], int | None]
 
 
-def _utf16_to_code_points(text: str) -> list[int]:
-    """For each UTF-16 offset into `text`, the code point offset; -1 inside a surrogate pair."""
-    table: list[int] = []
-    for index, char in enumerate(text):
-        table.append(index)
-        if ord(char) > 0xFFFF:
-            table.append(-1)
-    table.append(len(text))
-    return table
+def _utf16(astral: list[int]) -> Callable[[int], int | None]:
+    """UTF-16 offset → code point offset, given the code point offsets of the characters outside the BMP."""
+    starts = [offset + n for n, offset in enumerate(astral)]  # where each such character starts, in units
+
+    def to_code_points(unit: int) -> int | None:
+        before = bisect_left(starts, unit)
+        if before and starts[before - 1] == unit - 1:
+            return None  # between the two halves of a surrogate pair
+        return unit - before
+
+    return to_code_points
 
 
-def _readings(raw: str, to_canonical: list[int], origin: str) -> list[tuple[Reading, list[int]]]:
-    """Each plausible way of counting, as a table from a file position to a canonical position."""
-    skip = 1 if raw.startswith(BOM) else 0
-    body = raw[skip:]
-    astral = any(ord(char) > 0xFFFF for char in body)
-    candidates: list[tuple[Reading, list[int]]] = []
-
-    def add(reading: Reading, view_to_raw: Sequence[int], view: str, in_utf16: bool) -> None:
-        if in_utf16:
-            table = [-1 if k < 0 else to_canonical[view_to_raw[k]] for k in _utf16_to_code_points(view)]
-        else:
-            table = [to_canonical[r] for r in view_to_raw]
-        candidates.append((reading, table))
-
-    plain = range(skip, len(raw) + 1)
-    add(CODE_POINTS, plain, body, False)
+def _countings(text: _Text, origin: str) -> list[_Counting]:
+    bom, body, crlf, astral = text.bom, text.body, text.crlf, text.astral
+    found = [_Counting(CODE_POINTS, len(body), lambda p: p + bom)]
     if astral:
-        add(UTF16, plain, body, True)
-    if "\r" in body:
-        lf_view, back = _line_endings_as_one(body)
-        lf_to_raw = [k + skip for k in back]
-        add(CODE_POINTS_LF, lf_to_raw, lf_view, False)
+        utf16 = _utf16(astral)
+        found.append(_Counting(UTF16, len(body) + len(astral), lambda p: None if (k := utf16(p)) is None else k + bom))
+    if crlf:
+        in_view = [offset - n for n, offset in enumerate(crlf)]  # where each dropped CR sits in the LF view
+
+        def lf_to_raw(v: int) -> int:
+            return bom + v + bisect_left(in_view, v)
+
+        view_length = len(body) - len(crlf)
+        found.append(_Counting(CODE_POINTS_LF, view_length, lf_to_raw))
         if astral:
-            add(UTF16_LF, lf_to_raw, lf_view, True)
-    if skip:
-        add(CODE_POINTS_BOM, range(len(raw) + 1), raw, False)
+            view_astral = [offset - bisect_left(crlf, offset) for offset in astral]
+            lf_utf16 = _utf16(view_astral)
+            found.append(
+                _Counting(
+                    UTF16_LF,
+                    view_length + len(astral),
+                    lambda p: None if (v := lf_utf16(p)) is None else lf_to_raw(v),
+                )
+            )
+    if bom:
+        found.append(_Counting(CODE_POINTS_BOM, len(text.raw), lambda p: p))
         if astral:
-            add(UTF16_BOM, range(len(raw) + 1), raw, True)
+            raw_utf16 = _utf16([offset + 1 for offset in astral])
+            found.append(_Counting(UTF16_BOM, len(text.raw) + len(astral), raw_utf16))
     if "nvivo" in origin.lower():
-        candidates.sort(key=lambda item: 0 if item[0] is UTF16 else 1)
-    return candidates
+        found.sort(key=lambda counting: 0 if counting.reading is UTF16 else 1)
+    return found
+
+
+def _span(counting: _Counting, text: _Text, selection: RawSelection) -> tuple[int, int] | str:
+    """The canonical [start, end) of a selection under one way of counting, or why there is none."""
+    if not 0 <= selection.start < selection.end:
+        return f"its positions [{selection.start}, {selection.end}) are not a range"
+    if selection.end > counting.units:
+        return f"it ends at {selection.end}, past the end of the text ({counting.units})"
+    raw_start, raw_end = counting.to_raw(selection.start), counting.to_raw(selection.end)
+    if raw_start is None or raw_end is None:
+        return "it starts or ends inside a character"
+    start, end = text.canonical_at(raw_start), text.canonical_at(raw_end)
+    if start >= end:
+        return "it covers only line breaks at the start or end of the text, which the workbench drops"
+    return start, end
 
 
 def _squash(text: str) -> str:
@@ -175,16 +171,15 @@ def _on_boundary(text: str, position: int) -> bool:
     return not (text[position - 1].isalnum() and text[position].isalnum())
 
 
-def _score(table: list[int], canonical: str, selections: Sequence[RawSelection]) -> tuple[int, int]:
+def _score(counting: _Counting, text: _Text, selections: Sequence[RawSelection]) -> tuple[int, int]:
     bad = points = 0
+    canonical = text.canonical
     for selection in selections:
-        if not 0 <= selection.start < selection.end < len(table):
+        span = _span(counting, text, selection)
+        if isinstance(span, str):
             bad += 1
             continue
-        start, end = table[selection.start], table[selection.end]
-        if start < 0 or end < 0 or start >= end:
-            bad += 1
-            continue
+        start, end = span
         if selection.name and _name_matches(selection.name, canonical[start:end]):
             points += 4
         points += _on_boundary(canonical, start) + _on_boundary(canonical, end)
@@ -193,36 +188,22 @@ def _score(table: list[int], canonical: str, selections: Sequence[RawSelection])
 
 def convert_selections(*, raw: str, selections: Sequence[RawSelection], origin: str = "") -> tuple[str, Converted]:
     """The canonical text of a source and its selections' ranges in it, under the best-fitting reading."""
-    canonical, to_canonical = canonicalise(raw)
-    readings = _readings(raw, to_canonical, origin)
-    best_index, best_key = 0, None
-    for index, (_reading, table) in enumerate(readings):
-        bad, points = _score(table, canonical, selections)
-        key = (-bad, points, -index)
+    text = _Text(raw)
+    if normalise_transcript(text.canonical) != text.canonical or text.canonical != normalise_transcript(raw):
+        raise ValueError("The text starts with more than one byte-order mark.")
+    countings = _countings(text, origin) if selections else [_Counting(CODE_POINTS, 0, lambda p: p)]
+    best, best_key = countings[0], None
+    for index, counting in enumerate(countings):
+        bad, points = _score(counting, text, selections)
+        # A selection that does not fit costs as much as a quoted name earns, so that one odd selection
+        # cannot outvote hundreds that land on word boundaries.
+        key = (points - 4 * bad, -index)
         if best_key is None or key > best_key:
-            best_index, best_key = index, key
-    reading, table = readings[best_index]
+            best, best_key = counting, key
     ranges: list[tuple[int, int] | None] = []
     reasons: list[str] = []
-    units = len(table) - 1
     for selection in selections:
-        if not 0 <= selection.start < selection.end:
-            ranges.append(None)
-            reasons.append(f"its positions [{selection.start}, {selection.end}) are not a range")
-            continue
-        if selection.end > units:
-            ranges.append(None)
-            reasons.append(f"it ends at {selection.end}, past the end of the text ({units})")
-            continue
-        start, end = table[selection.start], table[selection.end]
-        if start < 0 or end < 0:
-            ranges.append(None)
-            reasons.append("it starts or ends inside a character")
-            continue
-        if start >= end:
-            ranges.append(None)
-            reasons.append("it covers only line breaks at the start or end of the text, which the workbench drops")
-            continue
-        ranges.append((start, end))
-        reasons.append("")
-    return canonical, Converted(reading=reading, ranges=ranges, reasons=reasons)
+        span = _span(best, text, selection)
+        ranges.append(None if isinstance(span, str) else span)
+        reasons.append(span if isinstance(span, str) else "")
+    return text.canonical, Converted(reading=best.reading, ranges=ranges, reasons=reasons)
