@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 
 
 class ImportForm(forms.Form):
@@ -15,6 +16,6 @@ class ImportForm(forms.Form):
         limit = settings.UPLOAD_MAX_BYTES
         if upload.size > limit:
             raise forms.ValidationError(
-                f"The file is {upload.size / (1024 * 1024):.1f} MB; the limit is {limit // (1024 * 1024)} MB."
+                f"The file is {filesizeformat(upload.size)}; the limit is {filesizeformat(limit)}."
             )
         return upload
