@@ -109,6 +109,7 @@ class _Import:
         self.file_users: dict[str, object] = {}
         self.user_cache: dict[str, AbstractBaseUser] = {}
         self._user_index: dict[str, AbstractBaseUser] | None = None
+        self.to_archive: list[Code] = []
 
     # --- Codes -----------------------------------------------------------------------------------
 
@@ -186,7 +187,6 @@ class _Import:
     def apply_sets(self, sets: list[FileSet]) -> None:
         """Sets of codes become tags on the new codes; our own "Archived codes" set archives them."""
         tags: dict[int, list[str]] = {}
-        self.to_archive: list[Code] = []
         for file_set in sets:
             members = [self.codes[key] for key in file_set.code_keys if key in self.codes]
             if file_set.other_members:
@@ -212,7 +212,7 @@ class _Import:
             update_code(code=self.new_codes[pk], tags=list(dict.fromkeys(names)))
 
     def archive_codes(self) -> None:
-        for code in getattr(self, "to_archive", []):
+        for code in self.to_archive:
             set_code_archived(code=code, is_archived=True)
 
     # --- Coders ----------------------------------------------------------------------------------
@@ -353,7 +353,12 @@ class _ProjectImport(_Import):
         self.import_notes()
         self.archive_codes()
         if file.description and not self.project.summary:
-            self.report.notes.append("The project's description was not imported; edit the project to add it.")
+            self.project.summary = file.description
+            self.project.full_clean()
+            self.project.save(update_fields=["summary"])
+            self.report.notes.append("The project had no summary; the file's description became its summary.")
+        elif file.description and file.description != self.project.summary:
+            self.report.drop("The project's description", "the project keeps its own summary")
         return self.report
 
     # --- Cases -----------------------------------------------------------------------------------

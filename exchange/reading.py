@@ -326,6 +326,7 @@ class Archive:
 
     def __init__(self, upload: IO[bytes] | bytes, *, label: str) -> None:
         self.label = label
+        self.qde_folder = ""
         self.limit = max_expanded_bytes()
         self.expanded = 0
         stream = upload
@@ -404,8 +405,6 @@ class Archive:
             if name:
                 return name
         return None
-
-    qde_folder = ""
 
 
 def _decode_text(data: bytes, *, label: str) -> str:

@@ -141,6 +141,8 @@ TASKS = {
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
+# A REFI-QDA archive (.qdpx) is refused if its contents would expand beyond this (zip bombs).
+EXCHANGE_MAX_EXPANDED_BYTES = env_int("EXCHANGE_MAX_EXPANDED_BYTES", 512 * 1024 * 1024)
 
 SECURE_CSP = {
     "default-src": [CSP.SELF],
