@@ -415,9 +415,12 @@ def _decode_text(data: bytes, *, label: str) -> str:
         except UnicodeDecodeError as error:
             raise RefusedFile(f"The source file “{label}” is not readable UTF-16 text.") from error
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise RefusedFile(f"The source file “{label}” is not UTF-8 text.") from error
+    if "\x00" in text:
+        raise RefusedFile(f"The source file “{label}” contains NUL characters, so it is not plain text.")
+    return text
 
 
 def _values(element: Element) -> list[FileValue]:
@@ -553,12 +556,12 @@ class _ProjectReader:
                 what = {"PictureSource": "picture", "AudioSource": "audio", "VideoSource": "video"}[kind]
                 transcripts = sum(1 for _ in _children(element, "Transcript"))
                 extra = f" and its {transcripts} synchronised transcript(s)" if transcripts else ""
-                self.dropped.append(
-                    (
-                        f"The {what} source “{name}”{extra}",
-                        "the workbench codes text transcripts; import the transcript as a text source",
-                    )
+                why = (
+                    "the workbench codes text only"
+                    if what == "picture"
+                    else "the workbench codes text transcripts; import the transcript as a text source"
                 )
+                self.dropped.append((f"The {what} source “{name}”{extra}", why))
         return found
 
     def notes(self) -> list[FileNote]:

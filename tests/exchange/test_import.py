@@ -372,3 +372,39 @@ def test_an_archived_codes_set_archives_the_new_codes(target):
       </Codes><Sets><Set guid="{f.CASE}" name="Archived codes"><MemberCode guid="{f.TRUST}"/></Set></Sets></CodeBook>"""
     import_codebook(project=project, upload=qdc.encode(), file_name="old.qdc", imported_by=lead)
     assert Code.objects.get(name="Old").is_archived
+
+
+def test_a_pdf_is_imported_through_its_text_and_media_sources_are_listed_as_dropped(target):
+    project, lead = target
+    xml = f"""<Project xmlns="urn:QDA-XML:project:1.0" name="p">
+      <CodeBook><Codes><Code guid="{f.TRUST}" name="Granola" isCodable="true"/></Codes></CodeBook>
+      <Sources>
+        <PDFSource guid="{f.SOURCE}" name="Recipe.pdf" path="internal://recipe.pdf">
+          <PDFSelection guid="{f.SELECTIONS[0]}" page="0" firstX="1" firstY="1" secondX="9" secondY="9"/>
+          <Representation guid="{f.CASE}" plainTextPath="internal://recipe.txt">
+            {f.selection(f.SELECTIONS[1], (10, 17), user=f.RUTH, codings=[(f.TRUST, f.RUTH)], name="granola")}
+          </Representation>
+        </PDFSource>
+        <AudioSource guid="{f.NOTES[0]}" name="Breakfast.m4a" path="relative:///breakfast.m4a">
+          <Transcript guid="{f.NOTES[1]}" plainTextPath="internal://missing.txt"/>
+        </AudioSource>
+        <PictureSource guid="{f.NOTES[2]}" name="Cornflakes.jpg" path="internal://x.jpg"/>
+      </Sources>
+      <Graphs><Graph guid="{f.NOTES[3]}"/></Graphs>
+    </Project>"""
+    report = _import(project, lead, make_qdpx(xml, {"sources/recipe.txt": "Base with granola and honey."}))
+    interview = Interview.objects.get()
+    assert (interview.title, interview.transcript) == ("Recipe.pdf", "Base with granola and honey.")
+    assert Excerpt.objects.get().text == "granola"
+    assert report.dropped == [
+        (
+            "1 area selection(s) in the PDF “Recipe.pdf”",
+            "they mark areas of PDF pages; its plain-text selections were imported",
+        ),
+        (
+            "The audio source “Breakfast.m4a” and its 1 synchronised transcript(s)",
+            "the workbench codes text transcripts; import the transcript as a text source",
+        ),
+        ("The picture source “Cornflakes.jpg”", "the workbench codes text only"),
+        ("The graphs (network views)", "the workbench has no graphs"),
+    ]

@@ -183,3 +183,10 @@ def test_a_failure_half_way_leaves_nothing_behind(target, monkeypatch):
     monkeypatch.setattr(importing._ProjectImport, "import_notes", lambda self: fail())
     data = make_qdpx(f.nvivo_like_project(), {f"Sources/{f.SOURCE_FILE}": f.TEXT})
     assert _refused(*target, data) == ["The memo could not be saved."]
+
+
+def test_a_source_with_nul_characters_is_refused(target):
+    data = make_qdpx(f.nvivo_like_project(), {f"sources/{f.SOURCE_FILE}": b"binary\x00data"})
+    assert _refused(*target, data) == [
+        f"The source file “sources/{f.SOURCE_FILE}” contains NUL characters, so it is not plain text."
+    ]
