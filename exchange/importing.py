@@ -296,10 +296,6 @@ def _read_all(upload: IO[bytes] | bytes, *, limit: int, label: str) -> bytes:
     return data
 
 
-def _count_codes(codes: list[FileCode]) -> int:
-    return sum(1 + _count_codes(code.children) for code in codes)
-
-
 @transaction.atomic
 def import_codebook(
     *,
@@ -410,15 +406,15 @@ class _ProjectImport(_Import):
             ):
                 if key in values:
                     setattr(case_study, field, str(values[key])[:limit])
-            for key, field, choices in (
-                ("level", "level_of_analysis", CaseStudy.Level),
-                ("status", "status", CaseStudy.Status),
+            for key, field, choices, label in (
+                ("level", "level_of_analysis", CaseStudy.Level, "level of analysis"),
+                ("status", "status", CaseStudy.Status, "status"),
             ):
                 if key in values:
                     choice = _choice(values[key], choices)
                     if choice is None:
                         self.report.drop(
-                            f"The {choices.__name__.lower()} “{values[key]}” of the case “{title}”",
+                            f"The {label} “{values[key]}” of the case “{title}”",
                             f"it is not one of: {', '.join(str(c.label) for c in choices)}",
                         )
                     else:
