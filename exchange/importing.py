@@ -166,17 +166,16 @@ class _Import:
             )
         if name != file_code.name.strip():
             self.report.notes.append(f"The code name “{file_code.name[:60]}…” was shortened or tidied to “{name}”.")
-        try:
-            with transaction.atomic():
-                code = create_code(
-                    project=self.project,
-                    name=name,
-                    created_by=self.imported_by,
-                    parent=parent,
-                    definition=file_code.description,
-                    colour=colour,
-                    is_codable=is_codable,
-                )
+        try:  # create_code is atomic itself: a refusal rolls back to its own savepoint
+            code = create_code(
+                project=self.project,
+                name=name,
+                created_by=self.imported_by,
+                parent=parent,
+                definition=file_code.description,
+                colour=colour,
+                is_codable=is_codable,
+            )
         except ValidationError as error:
             self.report.drop(f"The code “{path}” and its sub-codes", " ".join(error.messages))
             return None
@@ -639,16 +638,15 @@ class _ProjectImport(_Import):
                 if code not in codes:
                     codes.append(code)
                     times[code.pk] = coding.created_at
-            try:
-                with transaction.atomic():
-                    excerpt = create_excerpt(
-                        interview=interview,
-                        start=span[0],
-                        end=span[1],
-                        coded_by=coder,
-                        codes=codes,
-                        memo=memo if index == 0 else "",
-                    )
+            try:  # create_excerpt is atomic itself: a refusal rolls back to its own savepoint
+                excerpt = create_excerpt(
+                    interview=interview,
+                    start=span[0],
+                    end=span[1],
+                    coded_by=coder,
+                    codes=codes,
+                    memo=memo if index == 0 else "",
+                )
             except ValidationError as error:
                 self.report.drop(label, " ".join(error.messages))
                 continue
@@ -720,15 +718,14 @@ class _ProjectImport(_Import):
             if title == default_note_name(note.text):
                 title = ""
             author = self.user(note.user_key) if note.user_key else None
-            try:
-                with transaction.atomic():
-                    memo = save_memo(
-                        project=self.project,
-                        author=author,
-                        text=text,
-                        title=title,
-                        **({kind: target} if kind != "project" else {}),
-                    )
+            try:  # save_memo is atomic itself: a refusal rolls back to its own savepoint
+                memo = save_memo(
+                    project=self.project,
+                    author=author,
+                    text=text,
+                    title=title,
+                    **({kind: target} if kind != "project" else {}),
+                )
             except ValidationError as error:
                 self.report.drop(label, " ".join(error.messages))
                 continue
