@@ -6,6 +6,7 @@ import uuid
 
 from lxml import etree
 
+from casestudies.models import Participant
 from coding.models import Code, Excerpt, Memo
 from exchange.exporting import build_codebook, build_project_archive
 from exchange.importing import import_codebook, import_project
@@ -169,3 +170,17 @@ def test_codebook_export_import_export_gives_an_equivalent_codebook(coded_projec
         return found
 
     assert form(second) == form(first)
+
+
+def test_the_demo_project_exports_a_valid_file_and_round_trips(demo_project):
+    first = build_project_archive(project=demo_project, user=None)
+    empty = make_project(title=demo_project.title, slug="demo-copy")
+    report = import_project(project=empty, upload=first, file_name="demo.qdpx", imported_by=make_lead(empty))
+    before, after = _equivalent_form(first), _equivalent_form(build_project_archive(project=empty, user=None))
+    assert report.dropped == []
+    for part in before:
+        assert after[part] == before[part], part
+    assert before["sources"] and before["cases"]
+    everything = b"".join(unzip(first).values())
+    real_names = [p.real_name for p in Participant.objects.filter(project=demo_project) if p.real_name]
+    assert real_names and not [name for name in real_names if name.encode() in everything]
