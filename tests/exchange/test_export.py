@@ -2,7 +2,10 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from coding.services import create_excerpt, save_memo
 from exchange import guids
 from exchange.exporting import build_codebook, build_project_archive
 from tests.factories import make_project
@@ -190,3 +193,24 @@ def test_an_empty_project_exports_a_valid_file(db):
     root = assert_valid(files["project.qde"], "Project-mrt2019.xsd")
     assert list(files) == ["project.qde"]
     assert root.get("name") == "Nothing yet" and len(root) == 0
+
+
+def test_the_export_reads_a_fixed_number_of_queries_however_much_is_coded(coded_project):
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as context:
+            build_project_archive(project=coded_project["project"], user=coded_project["researcher"])
+        return len(context.captured_queries)
+
+    before = queries()
+    interview, codes = coded_project["interviews"]["scoping"], coded_project["codes"]
+    for start in range(0, 30, 3):
+        create_excerpt(
+            interview=interview, start=start, end=start + 2, coded_by=coded_project["lead"], codes=[codes["Trust"]]
+        )
+        save_memo(
+            project=coded_project["project"],
+            author=coded_project["researcher"],
+            text=f"Memo {start}",
+            interview=interview,
+        )
+    assert queries() == before
