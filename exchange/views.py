@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from casestudies import access
+from casestudies.models import ResearchProject
+
+from .exporting import build_codebook, build_project_archive
+from .forms import ImportForm
+from .importing import import_codebook, import_project
+from .report import ImportReport
+
+REPORT_SESSION_KEY = "exchange-import-report"
+
+
+def _page(request: HttpRequest, project: ResearchProject, *, failed: ImportForm | None = None) -> HttpResponse:
+    forms = {kind: ImportForm(initial={"kind": kind}, auto_id=f"id_{kind}_%s") for kind in ImportForm.KINDS}
+    if failed is not None and failed.data.get("kind") in forms:
+        forms[failed.data["kind"]] = failed
+    context = {
+        "project": project,
+        "can_manage": access.can_manage_project(request.user, project),
+        "whole_project": access.can_manage_project(request.user, project),
+        "project_form": forms["project"],
+        "codebook_form": forms["codebook"],
+    }
+    return render(request, "exchange/exchange.html", context, status=400 if failed is not None else 200)
+
+
+@require_GET
+def exchange_page(request: HttpRequest, project_slug: str) -> HttpResponse:
+    project = access.get_project_for(request.user, project_slug)
+    return _page(request, project)
+
+
+def _download(data: bytes, *, content_type: str, file_name: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{file_name}"'
+    return response
+
+
+@require_GET
+def export_qdpx(request: HttpRequest, project_slug: str) -> HttpResponse:
+    project = access.get_project_for(request.user, project_slug)
+    data = build_project_archive(project=project, user=request.user)
+    return _download(data, content_type="application/zip", file_name=f"{project.slug}.qdpx")
+
+
+@require_GET
+def export_qdc(request: HttpRequest, project_slug: str) -> HttpResponse:
+    project = access.get_project_for(request.user, project_slug)
+    try:
+        data = build_codebook(project)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("exchange:exchange", project_slug=project.slug)
+    return _download(data, content_type="application/xml", file_name=f"{project.slug}.qdc")
+
+
+@require_POST
+def import_file(request: HttpRequest, project_slug: str) -> HttpResponse:
+    project = access.get_managed_project_for(request.user, project_slug)
+    kind = request.POST.get("kind") if request.POST.get("kind") in ImportForm.KINDS else "project"
+    form = ImportForm(request.POST, request.FILES, auto_id=f"id_{kind}_%s")
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        service = import_project if form.cleaned_data["kind"] == "project" else import_codebook
+        try:
+            report = service(project=project, upload=upload, file_name=upload.name, imported_by=request.user)
+        except ValidationError as error:
+            form.add_error("file", f"{' '.join(error.messages)} Nothing was imported.")
+        else:
+            request.session[REPORT_SESSION_KEY] = {"project": project.pk, "report": report.to_dict()}
+            return redirect("exchange:report", project_slug=project.slug)
+    return _page(request, project, failed=form)
+
+
+@require_GET
+def import_report(request: HttpRequest, project_slug: str) -> HttpResponse:
+    project = access.get_managed_project_for(request.user, project_slug)
+    stored = request.session.get(REPORT_SESSION_KEY)
+    if not stored or stored.get("project") != project.pk:
+        messages.info(request, "There is no import report to show: import a file first.")
+        return redirect("exchange:exchange", project_slug=project.slug)
+    report = ImportReport.from_dict(stored["report"])
+    return render(request, "exchange/report.html", {"project": project, "report": report})

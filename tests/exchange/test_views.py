@@ -1,0 +1,172 @@
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from casestudies.models import Interview, ProjectMembership, ProjectRole
+from coding.models import Code, Excerpt
+from tests.factories import PASSWORD, make_lead, make_project, make_researcher, make_user
+
+from . import fixtures as f
+from .helpers import NS, assert_valid, make_qdpx, record_counts, unzip
+
+
+def _login(client, user):
+    client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+def _upload(client, project, data: bytes, name: str, kind: str = "project"):
+    return client.post(
+        reverse("exchange:import", args=[project.slug]),
+        {"kind": kind, "file": SimpleUploadedFile(name, data)},
+    )
+
+
+@pytest.fixture
+def project(db):
+    return make_project(title="Riverside study", slug="riverside")
+
+
+def test_the_exchange_page_offers_exports_and_imports_to_a_lead(client, project):
+    response = _login(client, make_lead(project)).get(reverse("exchange:exchange", args=[project.slug]))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Exchange with other tools" in page
+    assert f'href="{reverse("exchange:export_qdpx", args=[project.slug])}"' in page
+    assert f'href="{reverse("exchange:export_qdc", args=[project.slug])}"' in page
+    assert "Import a project (.qdpx)" in page and "Import a codebook (.qdc)" in page
+    assert f'<a href="{reverse("exchange:exchange", args=[project.slug])}">Exchange</a>' in page
+
+
+def test_a_researcher_sees_exports_but_no_import_forms(client, project):
+    researcher = make_researcher(project)
+    page = _login(client, researcher).get(reverse("exchange:exchange", args=[project.slug])).content.decode()
+    assert "Download riverside.qdpx" in page
+    assert "As a researcher you export what you can see" in page
+    assert "Import a project (.qdpx)" not in page
+    assert "Only the project's leads and admins can import into the project." in page
+
+
+def test_a_researcher_cannot_import(client, project):
+    researcher = make_researcher(project)
+    before = record_counts()
+    response = _upload(_login(client, researcher), project, f.nvivo_like_qdpx(), "x.qdpx")
+    assert response.status_code == 403
+    assert record_counts() == before
+
+
+def test_outsiders_get_404_for_every_exchange_page(client, project):
+    _login(client, make_user())
+    for name in ("exchange", "export_qdpx", "export_qdc", "report"):
+        assert client.get(reverse(f"exchange:{name}", args=[project.slug])).status_code == 404
+    assert _upload(client, project, f.nvivo_like_qdpx(), "x.qdpx").status_code == 404
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client, project):
+    response = client.get(reverse("exchange:export_qdpx", args=[project.slug]))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_export_buttons_download_valid_files(client, coded_project):
+    project = coded_project["project"]
+    _login(client, coded_project["lead"])
+    response = client.get(reverse("exchange:export_qdpx", args=[project.slug]))
+    assert response["Content-Type"] == "application/zip"
+    assert response["Content-Disposition"] == f'attachment; filename="{project.slug}.qdpx"'
+    root = assert_valid(unzip(response.content)["project.qde"], "Project-mrt2019.xsd")
+    assert len(root.findall("q:Sources/q:TextSource", NS)) == 3
+    response = client.get(reverse("exchange:export_qdc", args=[project.slug]))
+    assert response["Content-Disposition"] == f'attachment; filename="{project.slug}.qdc"'
+    assert_valid(response.content, "Codebook-mrt2019.xsd")
+
+
+def test_a_researchers_download_holds_only_what_they_can_see(client, coded_project):
+    project = coded_project["project"]
+    _login(client, coded_project["researcher"])
+    files = unzip(client.get(reverse("exchange:export_qdpx", args=[project.slug])).content)
+    assert len(files) == 3  # project.qde and two of the three transcripts
+
+
+def test_exporting_an_empty_codebook_explains_why_not(client, project):
+    _login(client, make_lead(project))
+    response = client.get(reverse("exchange:export_qdc", args=[project.slug]), follow=True)
+    assert "The project has no codes yet, so there is no codebook to export." in response.content.decode()
+
+
+def test_an_import_shows_its_report(client, project):
+    lead = make_lead(project, first_name="Ruth", last_name="Ellis")
+    _login(client, lead)
+    response = _upload(client, project, f.nvivo_like_qdpx(), "riverside.qdpx")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("exchange:report", args=[project.slug])
+
+    page = client.get(response["Location"]).content.decode()
+    assert "Imported “riverside.qdpx”" in page
+    assert "Project from NVivo for Windows 12.6." in page
+    assert '<tr><th scope="row">Excerpts</th><td class="num">5</td><td class="num">0</td></tr>' in page
+    assert "“Alex Morgan” → a new inactive placeholder account “Alex Morgan (imported)” (refi-alex-morgan)." in page
+    assert "were counted in UTF-16 code units" in page
+    assert "The value “Female” of “Gender” on the case “Riverside”</td><td>the workbench has no field for it" in page
+    assert Excerpt.objects.filter(interview__project=project).count() == 5
+
+
+def test_a_codebook_import_shows_its_report(client, project):
+    _login(client, make_lead(project))
+    qdc = f"""<CodeBook xmlns="urn:QDA-XML:codebook:1.0" origin="MAXQDA 24"><Codes>
+      <Code guid="{f.TRUST}" name="Trust &amp; &lt;respect&gt;" isCodable="true"/></Codes></CodeBook>"""
+    response = _upload(client, project, qdc.encode(), "codes.qdc", kind="codebook")
+    page = client.get(response["Location"]).content.decode()
+    assert "Codebook from MAXQDA 24." in page
+    assert "Trust &amp; &lt;respect&gt;" in page  # escaped, never marked safe
+    assert "Nothing was dropped." in page
+    assert Code.objects.get(project=project).name == "Trust & <respect>"
+
+
+def test_a_refused_file_is_explained_on_the_form_and_nothing_is_written(client, project):
+    _login(client, make_lead(project))
+    before = record_counts()
+    response = _upload(client, project, make_qdpx(f.nvivo_like_project()), "broken.qdpx")
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert (
+        f"The source “Interview with Ruth” refers to “internal://{f.SOURCE_FILE}”, which is not in the archive. "
+        "Nothing was imported." in page
+    )
+    assert record_counts() == before
+    assert not Interview.objects.exists()
+
+
+def test_a_file_that_is_not_a_zip_is_refused_on_the_page(client, project):
+    _login(client, make_lead(project))
+    response = _upload(client, project, b"just text", "notes.qdpx")
+    assert response.status_code == 400
+    assert "“notes.qdpx” is not a .qdpx project: it is not a zip archive. Nothing was imported." in (
+        response.content.decode()
+    )
+
+
+def test_an_upload_over_the_size_limit_is_refused(client, project, settings):
+    settings.UPLOAD_MAX_BYTES = 1024
+    _login(client, make_lead(project))
+    response = _upload(client, project, b"0" * 2048, "big.qdpx")
+    assert response.status_code == 400
+    assert "The file is 2.0\xa0KB; the limit is 1.0\xa0KB." in response.content.decode()
+
+
+def test_the_report_page_without_an_import_sends_back_to_the_exchange_page(client, project):
+    _login(client, make_lead(project))
+    response = client.get(reverse("exchange:report", args=[project.slug]), follow=True)
+    assert "There is no import report to show: import a file first." in response.content.decode()
+
+
+def test_a_report_is_shown_only_for_its_own_project(client, project):
+    lead = make_lead(project)
+    other = make_project(slug="other")
+    make_lead(other, username="other-lead")
+    ProjectMembership.objects.create(project=other, user=lead, role=ProjectRole.LEAD)
+    _login(client, lead)
+    _upload(client, project, f.nvivo_like_qdpx(), "riverside.qdpx")
+    response = client.get(reverse("exchange:report", args=[other.slug]), follow=True)
+    assert "There is no import report to show" in response.content.decode()
