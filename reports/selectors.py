@@ -38,6 +38,8 @@ MAX_QUOTE_CHARS = 1200
 # A frequency table stays legible on A4 with this many code columns; the rest are summed into one.
 MAX_TABLE_CODES = 6
 UNKNOWN_SPEAKER = "Participant"
+# Colour-blind-safe (Okabe–Ito), for charts whose codes share a colour.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 
 Progress = Callable[[str], None]
 
@@ -78,7 +80,11 @@ class PaperOptions:
             include_appendices=paper.include_appendices,
         )
         parts = [
-            f"{len(case_studies)} case studies" if case_studies else "all case studies",
+            (
+                f"{len(case_studies)} case stud{'y' if len(case_studies) == 1 else 'ies'}"
+                if case_studies
+                else "all case studies"
+            ),
             _selection_label(groups, questions),
             ", ".join(title for _, title in phases) if phases else "all phases",
             f"{paper.quotes_per_case_study} quotation{'s' if paper.quotes_per_case_study != 1 else ''} "
@@ -647,6 +653,9 @@ def _frequency_table(
     order = sorted(counts.index, key=lambda key: _source_sort_key(key, case_study_order))
     columns = [code_by_id[pk].name if pk != "other" else "Other linked codes" for pk in counts.columns]
     colours = [code_by_id[pk].colour if pk != "other" else "#9aa5b1" for pk in counts.columns]
+    if len(set(colours)) < len(colours):
+        # Codes left at the default colour would be indistinguishable in the chart.
+        colours = [PALETTE[index % len(PALETTE)] for index in range(len(colours))]
     return FrequencyTable(
         columns=columns,
         colours=colours,
