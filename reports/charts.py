@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .selectors import FrequencyTable
 
 WIDTH_INCHES = 6.3
-ROW_INCHES = 0.32
+ROW_INCHES = 0.24
 
 
 def frequency_chart_svg(table: FrequencyTable, *, title: str = "") -> str:
@@ -58,7 +58,7 @@ def _draw(table: FrequencyTable, *, title: str, format: str) -> bytes:
     figure.set_layout_engine("constrained")
     buffer = io.BytesIO()
     metadata = {"Date": None} if format == "svg" else {}
-    figure.savefig(buffer, format=format, dpi=200 if format == "png" else 72, metadata=metadata)
+    figure.savefig(buffer, format=format, dpi=150 if format == "png" else 72, metadata=metadata)
     return buffer.getvalue()
 
 

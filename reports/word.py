@@ -38,7 +38,7 @@ def render_docx(paper: AssembledPaper) -> bytes:
     for group in paper.groups:
         _heading(document, f"{group.number} {group.title}", 1)
         if group.is_emerging:
-            document.add_paragraph("These questions emerged during the fieldwork.", style=NOTE_STYLE)
+            _para(document, "These questions emerged during the fieldwork.", style=NOTE_STYLE)
         add_narrative(document, group.narrative_html)
         for question in group.questions:
             _question(document, paper, question)
@@ -98,49 +98,50 @@ def _set_up(document: WordDocument, paper: AssembledPaper) -> None:
 
 
 def _cover(document: WordDocument, paper: AssembledPaper) -> None:
-    document.add_paragraph(paper.centre.upper(), style="Subtitle")
-    document.add_paragraph(paper.series_label, style="Subtitle")
-    document.add_paragraph(paper.title, style="Title")
+    _para(document, paper.centre.upper(), style="Subtitle")
+    _para(document, paper.series_label, style="Subtitle")
+    _para(document, paper.title, style="Title")
     if paper.authors:
-        document.add_paragraph(paper.authors).runs[0].font.size = Pt(14)
-    document.add_paragraph(f"{paper.date:%B %Y}")
-    document.add_paragraph(paper.project_title)
+        _para(document, paper.authors).runs[0].font.size = Pt(14)
+    _para(document, f"{paper.date:%B %Y}")
+    _para(document, paper.project_title)
     generated = timezone.localdate()
-    document.add_paragraph(
+    _para(
+        document,
         f"Draft for discussion, generated {generated.day} {generated:%B %Y} from the project's coding. "
         "Not for citation.",
         style=NOTE_STYLE,
     )
-    document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    _para(document).add_run().add_break(WD_BREAK.PAGE)
 
 
 def _front_matter(document: WordDocument, paper: AssembledPaper) -> None:
     if paper.abstract_html:
-        document.add_paragraph("Abstract", style="TOC Heading" if _has_style(document, "TOC Heading") else "Heading 1")
+        _para(document, "Abstract", style="TOC Heading" if _has_style(document, "TOC Heading") else "Heading 1")
         add_narrative(document, paper.abstract_html)
-    document.add_paragraph("Contents", style="TOC Heading" if _has_style(document, "TOC Heading") else "Heading 1")
-    paragraph = document.add_paragraph()
+    _para(document, "Contents", style="TOC Heading" if _has_style(document, "TOC Heading") else "Heading 1")
+    paragraph = _para(document)
     _field(paragraph, 'TOC \\o "1-2" \\h \\z \\u', "Right-click and choose Update Field to show the page numbers.")
     for entry in paper.contents:
-        line = document.add_paragraph(f"{entry.number}  {entry.title}", style=NOTE_STYLE)
+        line = _para(document, f"{entry.number}  {entry.title}", style=NOTE_STYLE)
         if entry.level > 1:
             line.paragraph_format.left_indent = Cm(0.8)
-    document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    _para(document).add_run().add_break(WD_BREAK.PAGE)
 
 
 def _methods(document: WordDocument, paper: AssembledPaper) -> None:
     number = paper.numbers["methods"]
     _heading(document, f"{number} Methods", 1)
     add_narrative(document, paper.methods_note_html)
-    document.add_paragraph("Fieldwork", style="Heading 4")
+    _para(document, "Fieldwork", style="Heading 4")
     for phase in paper.phases:
-        item = document.add_paragraph(style="List Bullet")
+        item = _para(document, style="List Bullet")
         item.add_run(phase.title).bold = True
         period = f"{phase.period}; " if phase.period else ""
         description = f": {phase.description}" if phase.description else ""
         plural = "" if phase.interview_count == 1 else "s"
         item.add_run(f" ({period}{phase.dates}){description} {phase.interview_count} interview{plural} in this paper.")
-    document.add_paragraph(f"Table {number}.1: The case studies", style="Caption")
+    _para(document, f"Table {number}.1: The case studies", style="Caption")
     _table(
         document,
         ["Case study", "Lead", "Sector", "Region", "Forms of partnership", "Interviews"],
@@ -156,17 +157,18 @@ def _methods(document: WordDocument, paper: AssembledPaper) -> None:
             for row in paper.case_study_rows
         ],
     )
-    document.add_paragraph("Coding and quotation", style="Heading 4")
+    _para(document, "Coding and quotation", style="Heading 4")
     options = paper.options
     key_first = ", passages marked as key quotes first," if options.key_quotes_first else ""
-    document.add_paragraph(
+    _para(
+        document,
         f"This draft draws on {paper.passage_count} coded passages from {paper.interview_count} interviews, gathered "
         "under each research question through the codes linked to it. Under each question and case study up to "
         f"{options.quotes_per_case_study} passages are quoted{key_first} then the fullest of a readable length; "
         f"{paper.quotation_count} quotations in all. Participants are named by pseudonym or by role, never by name, "
-        "and each quotation carries a reference to its interview and its position in the transcript."
+        "and each quotation carries a reference to its interview and its position in the transcript.",
     )
-    document.add_paragraph(_withheld_total(paper)).runs[0].bold = True
+    _para(document, _withheld_total(paper)).runs[0].bold = True
 
 
 def _withheld_total(paper: AssembledPaper) -> str:
@@ -184,10 +186,11 @@ def _question(document: WordDocument, paper: AssembledPaper, question: QuestionS
     add_narrative(document, question.narrative_html)
     codes = ", ".join(question.code_names)
     if not question.code_names:
-        document.add_paragraph("No codes are linked to this question yet.", style=NOTE_STYLE)
+        _para(document, "No codes are linked to this question yet.", style=NOTE_STYLE)
         return
     if not question.passage_count:
-        document.add_paragraph(
+        _para(
+            document,
             "No passages have been coded for this question in the chosen case studies and phases yet "
             f"(codes: {codes}).",
             style=NOTE_STYLE,
@@ -203,28 +206,30 @@ def _question(document: WordDocument, paper: AssembledPaper, question: QuestionS
             f" {question.withheld_count} passage{'s' if plural else ''} from participants who did not consent to be "
             f"quoted {'were' if plural else 'was'} withheld."
         )
-    document.add_paragraph(summary, style=NOTE_STYLE)
+    _para(document, summary, style=NOTE_STYLE)
     if paper.options.include_tables and question.table:
-        document.add_paragraph(f"Table {question.number}: Coded passages by case study", style="Caption")
+        _para(document, f"Table {question.number}: Coded passages by case study", style="Caption")
         _frequency_table(document, question.table)
     if paper.options.include_charts and question.table:
         document.add_picture(io.BytesIO(frequency_chart_png(question.table, title=question.label)), width=Cm(16))
-        document.add_paragraph(f"Figure {question.number}: Coded passages by case study and code", style="Caption")
+        _para(document, f"Figure {question.number}: Coded passages by case study and code", style="Caption")
     for evidence in question.case_studies:
         _heading(document, f"{evidence.number} {evidence.title}", 3)
         for quotation in evidence.quotations:
             for paragraph in quotation.paragraphs:
-                document.add_paragraph(paragraph, style="Quote")
-            document.add_paragraph(
-                f"{quotation.attribution}, {evidence.title} [{quotation.reference}]", style=ATTRIBUTION_STYLE
+                _para(document, paragraph, style="Quote")
+            _para(
+                document, f"{quotation.attribution}, {evidence.title} [{quotation.reference}]", style=ATTRIBUTION_STYLE
             )
         if not evidence.quotations:
-            document.add_paragraph(
+            _para(
+                document,
                 f"{evidence.passage_count} coded passages, all from participants who did not consent to be quoted.",
                 style=NOTE_STYLE,
             )
         elif evidence.withheld_count:
-            document.add_paragraph(
+            _para(
+                document,
                 f"{evidence.withheld_count} further passage{'s' if evidence.withheld_count != 1 else ''} withheld "
                 "(no consent to be quoted).",
                 style=NOTE_STYLE,
@@ -254,10 +259,10 @@ def _appendices(document: WordDocument, paper: AssembledPaper) -> None:
             ],
         )
     else:
-        document.add_paragraph("The project has no codes yet.")
+        _para(document, "The project has no codes yet.")
     _heading(document, f"Appendix {paper.numbers['appendix_case_studies']} The case studies", 1)
     for row in paper.case_study_rows:
-        document.add_paragraph(row.title, style="Heading 4")
+        _para(document, row.title, style="Heading 4")
         facts = [
             ("Lead", row.lead),
             ("Sector", row.sector),
@@ -265,12 +270,12 @@ def _appendices(document: WordDocument, paper: AssembledPaper) -> None:
             ("Forms of partnership", row.forms),
             ("Interviews", str(row.interview_count)),
         ]
-        paragraph = document.add_paragraph()
+        paragraph = _para(document)
         for label, value in facts:
             paragraph.add_run(f"{label}: ").bold = True
             paragraph.add_run(f"{value or '—'}. ")
         if row.focus:
-            document.add_paragraph(row.focus)
+            _para(document, row.focus)
     if paper.sources:
         _heading(document, f"Appendix {paper.numbers['appendix_sources']} Interviews quoted", 1)
         _table(
@@ -284,7 +289,7 @@ def _appendices(document: WordDocument, paper: AssembledPaper) -> None:
 
 
 def _heading(document: WordDocument, text: str, level: int) -> None:
-    heading = document.add_heading(text, level=level)
+    heading = _para(document, text, style=f"Heading {level}")
     if level == 1:
         heading.paragraph_format.page_break_before = True
 
@@ -312,7 +317,7 @@ def _table(document: WordDocument, header: list[str], rows: list[list[str]], num
             for paragraph in cell.paragraphs:
                 for run in paragraph.runs:
                     run.font.size = Pt(8.5)
-    document.add_paragraph()
+    _para(document)
 
 
 def _field(paragraph: Paragraph, instruction: str, placeholder: str) -> None:
@@ -333,7 +338,22 @@ def _field(paragraph: Paragraph, instruction: str, placeholder: str) -> None:
 
 
 def _has_style(document: WordDocument, name: str) -> bool:
-    return any(style.name == name for style in document.styles)
+    return name in _style_ids(document)
+
+
+def _para(document: WordDocument, text: str = "", style: str | None = None) -> Paragraph:
+    """A paragraph in a named style. python-docx looks a style up by scanning every style each time, which made a
+    100-page paper take half a minute; the ids are looked up once per document instead."""
+    paragraph = document.add_paragraph(text)
+    if style is not None:
+        paragraph._p.style = _style_ids(document)[style]
+    return paragraph
+
+
+def _style_ids(document: WordDocument) -> dict[str, str]:
+    if not hasattr(document, "_paper_style_ids"):
+        document._paper_style_ids = {style.name: style.style_id for style in document.styles}
+    return document._paper_style_ids
 
 
 # --- Narratives: the sanitised HTML of reports.markup, as Word paragraphs -------------------------------------
@@ -363,7 +383,7 @@ class _NarrativeWriter(HTMLParser):
             case "p" | "h4" | "h5" | "h6" | "pre":
                 style = self.BLOCK_STYLES[tag] or ("Quote" if self.in_quote else None)
                 if not (self.lists and self.paragraph is not None):
-                    self.paragraph = self.document.add_paragraph(style=style)
+                    self.paragraph = _para(self.document, style=style)
                 if tag == "pre":
                     self.code += 1
             case "ul" | "ol":
@@ -371,7 +391,7 @@ class _NarrativeWriter(HTMLParser):
                 self.paragraph = None
             case "li":
                 style = "List Number" if self.lists and self.lists[-1] == "ol" else "List Bullet"
-                self.paragraph = self.document.add_paragraph(style=style)
+                self.paragraph = _para(self.document, style=style)
                 if len(self.lists) > 1:
                     self.paragraph.paragraph_format.left_indent = Cm(0.63 * len(self.lists))
             case "blockquote":
@@ -419,7 +439,7 @@ class _NarrativeWriter(HTMLParser):
         if self.paragraph is None:
             if not data.strip():
                 return
-            self.paragraph = self.document.add_paragraph(style="Quote" if self.in_quote else None)
+            self.paragraph = _para(self.document, style="Quote" if self.in_quote else None)
         if self.link:
             _hyperlink(self.paragraph, data, self.link)
             return
