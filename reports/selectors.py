@@ -570,10 +570,10 @@ def _codes_by_question(codes: list[Code], links: list[tuple[int, int]]) -> dict[
     return {question_id: sorted(ids, key=lambda pk: position.get(pk, 0)) for question_id, ids in result.items()}
 
 
-def _walk(children: dict[int | None, list[Code]], parent_id: int | None, depth: int = 0):
+def _walk(children: dict[int | None, list[Code]], parent_id: int | None):
     for code in children.get(parent_id, []):
         yield code
-        yield from _walk(children, code.pk, depth + 1)
+        yield from _walk(children, code.pk)
 
 
 def _passages(coded: pd.DataFrame, interviews: dict[int, dict], resolver: SpeakerResolver) -> pd.DataFrame:

@@ -99,7 +99,7 @@ def paper_builds(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "Choose PDF, Word or HTML for the build.")
         return redirect(paper)
     build = services.request_build(paper=paper, format=form.cleaned_data["format"], requested_by=request.user)
-    messages.success(request, f"Asked for a {build.get_format_display()} build of “{paper.title}”.")
+    messages.success(request, f"{build.get_format_display()} build of “{paper.title}” requested.")
     return redirect(f"{paper.get_absolute_url()}#builds")
 
 
@@ -110,7 +110,6 @@ def _builds_context(request: HttpRequest, paper: WorkingPaper) -> dict:
         "builds": builds,
         "any_active": any(build.is_active for build in builds),
         "can_write": access.can_write_papers(request.user, paper.project),
-        "now": timezone.now(),
     }
 
 
@@ -122,7 +121,7 @@ def build_retry(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, f"Asked for the {build.get_format_display()} build again.")
+        messages.success(request, f"{build.get_format_display()} build requested again.")
     return redirect(f"{build.paper.get_absolute_url()}#builds")
 
 
