@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
+from django.db.models import Count
 
 from casestudies.models import (
     CaseStudy,
@@ -523,7 +524,9 @@ def assemble_paper(
             for case_study in case_studies
         ],
         groups=groups,
-        codebook=_codebook(codes, links, coded, questions) if options.include_appendices else [],
+        codebook=_codebook(codes, links, _passages_per_code(project, interviews), questions)
+        if options.include_appendices
+        else [],
         sources=_sources(interviews, participants_by_interview, quotation_counts, source_titles, phases)
         if options.include_appendices
         else [],
@@ -552,7 +555,7 @@ def _codes_by_question(codes: list[Code], links: list[tuple[int, int]]) -> dict[
     children: dict[int | None, list[Code]] = defaultdict(list)
     for code in codes:
         children[code.parent_id].append(code)
-    position = {code.pk: index for index, code in enumerate(_walk(children, None))}
+    position = {code.pk: index for index, (code, _) in enumerate(_code_tree(codes))}
 
     def with_descendants(code_id: int) -> list[int]:
         found, stack = [], [code_id]
@@ -570,10 +573,20 @@ def _codes_by_question(codes: list[Code], links: list[tuple[int, int]]) -> dict[
     return {question_id: sorted(ids, key=lambda pk: position.get(pk, 0)) for question_id, ids in result.items()}
 
 
-def _walk(children: dict[int | None, list[Code]], parent_id: int | None):
-    for code in children.get(parent_id, []):
-        yield code
-        yield from _walk(children, code.pk)
+def _code_tree(codes: list[Code]) -> list[tuple[Code, int]]:
+    """The codebook in order, each code followed by its sub-codes, with its depth."""
+    children: dict[int | None, list[Code]] = defaultdict(list)
+    for code in codes:
+        children[code.parent_id].append(code)
+    ordered: list[tuple[Code, int]] = []
+
+    def visit(parent_id: int | None, depth: int) -> None:
+        for code in children.get(parent_id, []):
+            ordered.append((code, depth))
+            visit(code.pk, depth + 1)
+
+    visit(None, 0)
+    return ordered
 
 
 def _passages(coded: pd.DataFrame, interviews: dict[int, dict], resolver: SpeakerResolver) -> pd.DataFrame:
@@ -757,35 +770,34 @@ def _interview_counts(interviews: dict[int, dict]) -> dict[int, int]:
 
 
 def _codebook(
-    codes: list[Code], links: list[tuple[int, int]], coded: pd.DataFrame, questions: list[ResearchQuestion]
+    codes: list[Code], links: list[tuple[int, int]], used: dict[int, int], questions: list[ResearchQuestion]
 ) -> list[CodebookEntry]:
     labels = {question.pk: question.short_label or f"Q{index}" for index, question in enumerate(questions, start=1)}
     linked: dict[int, list[str]] = defaultdict(list)
     for code_id, question_id in links:
         if question_id in labels:
             linked[code_id].append(labels[question_id])
-    used = coded.groupby("code_id")["excerpt_id"].nunique().to_dict() if len(coded) else {}
-    children: dict[int | None, list[Code]] = defaultdict(list)
-    for code in codes:
-        children[code.parent_id].append(code)
-    entries: list[CodebookEntry] = []
+    return [
+        CodebookEntry(
+            depth=depth,
+            name=code.name,
+            definition=code.definition,
+            questions=", ".join(sorted(linked.get(code.pk, []), key=_label_sort_key)),
+            passage_count=used.get(code.pk, 0),
+            is_archived=code.is_archived,
+        )
+        for code, depth in _code_tree(codes)
+    ]
 
-    def visit(parent_id: int | None, depth: int) -> None:
-        for code in children.get(parent_id, []):
-            entries.append(
-                CodebookEntry(
-                    depth=depth,
-                    name=code.name,
-                    definition=code.definition,
-                    questions=", ".join(sorted(linked.get(code.pk, []), key=_label_sort_key)),
-                    passage_count=int(used.get(code.pk, 0)),
-                    is_archived=code.is_archived,
-                )
-            )
-            visit(code.pk, depth + 1)
 
-    visit(None, 0)
-    return entries
+def _passages_per_code(project, interviews: dict[int, dict]) -> dict[int, int]:
+    """How many passages in the paper's scope each code of the codebook has, linked to a question or not."""
+    return dict(
+        ExcerptCode.objects.filter(code__project=project, excerpt__interview_id__in=list(interviews))
+        .values("code_id")
+        .annotate(passages=Count("excerpt_id", distinct=True))
+        .values_list("code_id", "passages")
+    )
 
 
 def _label_sort_key(label: str) -> tuple[str, int]:

@@ -285,6 +285,9 @@ def test_the_options_are_frozen_for_a_build(study):
 
 
 def test_methods_and_appendices_come_from_the_records(study):
+    unlinked = make_code(study.project, name="Unlinked", order=4)
+    passage(study.interviews["ruth"], "Short answer: better.", codes=[unlinked])
+
     paper = assemble_paper(study.paper)
 
     assert [(p.title, p.dates, p.interview_count) for p in paper.phases] == [
@@ -300,6 +303,7 @@ def test_methods_and_appendices_come_from_the_records(study):
         (1, "Consortia", "", 2),
         (0, "Drivers", "RQ2", 3),
         (0, "Barriers", "RQ3", 2),
+        (0, "Unlinked", "", 1),
     ]
     assert [(s.source, s.date, s.quotation_count) for s in paper.sources] == [
         ("Housing mergers", "17 May 2011", 4),
