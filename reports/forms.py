@@ -71,7 +71,7 @@ class NarrativesForm(forms.Form):
                 initial=group_texts.get(group.pk, ""),
                 widget=forms.Textarea(attrs={"rows": 4}),
             )
-            question_fields = []
+            names = [group_field]
             for question in group.questions.all():
                 name = f"question_{question.pk}"
                 self.fields[name] = forms.CharField(
@@ -80,8 +80,8 @@ class NarrativesForm(forms.Form):
                     initial=question_texts.get(question.pk, ""),
                     widget=forms.Textarea(attrs={"rows": 5}),
                 )
-                question_fields.append(self[name])
-            self.sections.append((group, self[group_field], question_fields))
+                names.append(name)
+            self.sections.append((group, " ".join(names)))
 
     def group_texts(self) -> dict:
         return {group: self.cleaned_data[f"group_{group.pk}"] for group in self.groups}
