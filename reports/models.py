@@ -162,7 +162,9 @@ class PaperBuild(models.Model):
     format = models.CharField(max_length=10, choices=PaperFormat.choices)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.WAITING)
-    options = models.JSONField(default=dict, help_text="The selection and options as they were when it was asked for.")
+    options = models.JSONField(
+        default=dict, blank=True, help_text="The selection and options as they were when it was asked for."
+    )
     file = models.FileField(upload_to="working-papers/%Y/%m/", blank=True)
     page_count = models.PositiveIntegerField(null=True, blank=True)
     quotation_count = models.PositiveIntegerField(null=True, blank=True)

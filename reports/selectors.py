@@ -12,7 +12,6 @@ import bisect
 import datetime
 import re
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -41,8 +40,6 @@ MAX_TABLE_CODES = 6
 UNKNOWN_SPEAKER = "Participant"
 # Colour-blind-safe (Okabe–Ito), for charts whose codes share a colour.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
-
-Progress = Callable[[str], None]
 
 
 # --- Options --------------------------------------------------------------------------------------------------
@@ -353,16 +350,13 @@ def assemble_paper(
     paper: WorkingPaper,
     *,
     options: PaperOptions | None = None,
-    progress: Progress | None = None,
     charts: bool = True,
 ) -> AssembledPaper:
     """Everything a rendering needs, gathered in a fixed number of queries."""
     from .charts import frequency_chart_svg
 
     options = options or PaperOptions.from_paper(paper)
-    report = progress or (lambda message: None)
     project = paper.project
-    report("Reading the records")
 
     questions = _questions_in_scope(project, options)
     phases = list(FieldworkPhase.objects.filter(project=project).order_by("starts_on"))
@@ -401,7 +395,6 @@ def assemble_paper(
     )
     codes_by_question = _codes_by_question(codes, links)
 
-    report("Gathering the coded passages")
     relevant_code_ids = {code_id for ids in codes_by_question.values() for code_id in ids}
     coded = pd.DataFrame.from_records(
         ExcerptCode.objects.filter(
@@ -428,7 +421,6 @@ def assemble_paper(
     resolver = SpeakerResolver(participants_by_interview, transcripts)
     passages = _passages(coded, interviews, resolver)
 
-    report("Choosing the quotations")
     source_titles = _source_titles(case_studies, phases)
     case_study_order = {case_study.pk: index for index, case_study in enumerate(case_studies)}
     code_by_id = {code.pk: code for code in codes}
@@ -457,7 +449,6 @@ def assemble_paper(
             picks = _choose(question_passages, options)
         sections.append((section, question_passages, picks))
 
-    report("Reading the quotations")
     chosen_ids = {excerpt_id for _, _, picks in sections for _, excerpt_id in picks}
     texts = dict(Excerpt.objects.filter(pk__in=chosen_ids).values_list("id", "text"))
     quotation_counts: dict[int, int] = defaultdict(int)
@@ -485,7 +476,6 @@ def assemble_paper(
             )
         section.quotation_count = sum(len(evidence.quotations) for evidence in section.case_studies)
 
-    report("Writing the methods and appendices")
     groups = _group_sections(paper, questions, [section for section, _, _ in sections], redactor)
     interview_counts = _interview_counts(interviews)
     assembled = AssembledPaper(
