@@ -113,9 +113,9 @@ def retry_build(*, build: PaperBuild, requested_by: AbstractBaseUser | None) -> 
 
 
 def _enqueue(build_id: int) -> None:
-    from .tasks import build_working_paper
-
     try:
+        from .tasks import build_working_paper  # the task is bound to the configured backend when first imported
+
         result = build_working_paper.enqueue(build_id)
     except Exception as error:
         logger.exception("Could not queue working-paper build %s", build_id)

@@ -59,3 +59,15 @@ def test_a_build_runs_once_even_if_its_task_is_delivered_twice(study, settings, 
 
     assert (first.status, second) == ("succeeded", None)
     assert PaperBuild.objects.get(pk=build.pk).finished_at == first.finished_at
+
+
+def test_a_build_that_cannot_be_queued_is_marked_failed(study, settings, caplog, django_capture_on_commit_callbacks):
+    settings.TASKS = {"default": {"BACKEND": "nowhere.TaskBackend"}}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        build = services.request_build(paper=study.paper, format="pdf", requested_by=study.lead)
+
+    build.refresh_from_db()
+    assert build.status == "failed"
+    assert build.error.startswith("Could not queue the build: InvalidTaskBackend: Could not find backend")
+    assert f"Could not queue working-paper build {build.pk}" in caplog.text
