@@ -128,3 +128,12 @@ def make_excerpt(interview: Interview, *, start: int = 0, end: int | None = None
     for code in codes:
         ExcerptCode.objects.create(excerpt=excerpt, code=code, applied_by=coded_by)
     return excerpt
+
+
+def make_working_paper(project: ResearchProject, **overrides):
+    """A working paper with no selection (everything included) and the default options."""
+    from reports.models import WorkingPaper
+
+    fields = {"project": project, "title": f"Working paper {_n()}", "authors": "A. Author"}
+    fields.update(overrides)
+    return WorkingPaper.objects.create(**fields)

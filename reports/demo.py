@@ -1,0 +1,131 @@
+"""A draft working paper on the Partnership project, so that a lead can build a full PDF in one click.
+
+Idempotent: the paper is found by its series and number, and text a lead has since edited is left alone.
+It works with or without coding: without excerpts the paper says that nothing has been coded yet.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from casestudies.models import ResearchProject
+from coding.models import Excerpt
+
+from . import services
+from .models import WorkingPaper
+
+SERIES = "Working Paper"
+NUMBER = 58
+
+ABSTRACT = """\
+*Demo material: a fictional draft generated from fictional transcripts.*
+
+This paper reports emerging findings from the case studies of the Partnership project: the forms that
+partnership working takes in and with the third sector, why organisations enter into it, what gets in its
+way, and how it might be learned from and evaluated. It sets out, question by question, what the case
+studies say, in the participants' own words."""
+
+INTRODUCTION = """\
+The increasing emphasis on partnership working and collaboration in and with the third sector in the UK has
+been driven by policy, by commissioning and regulation, and by the search for efficiency in a period of
+restricted resources. The Partnership project is exploring three themes:
+
+- the forms of partnership working between third sector organisations and public and private sector organisations;
+- partnerships, strategic alliances and mergers within the third sector;
+- innovation and learning from partnership working, and the evaluation of third sector partnerships.
+
+This draft brings together the coding of the scoping interviews and the first round of case-study interviews.
+Its purpose is to support the team's discussion of the emerging themes before the national workshops."""
+
+METHODS_NOTE = """\
+The research combined scoping interviews with national and local stakeholders and a set of in-depth case
+studies chosen to exemplify different forms of partnership across a range of sectors. Each case study explores
+most research questions to some degree and is used to drill down into those where its context makes it
+particularly revealing. Interviews were transcribed and coded in the team's workbench against a codebook linked
+to the research questions."""
+
+CONCLUSIONS = """\
+Three messages stand out for discussion at the workshops:
+
+1. Partnership is often entered into from a position of weakness, under pressure from commissioners and funders,
+   and the terms of a rescue differ from those of a chosen alliance.
+2. Participants find it hard to show that partnership saves money; the effects are real but hard to attribute.
+3. Evaluation is rarely planned at the outset, and the learning that partnerships generate is seldom captured.
+
+**Next steps.** Complete the second round of case-study interviews; test the emerging typology of partnership forms
+with the case-study organisations; and prepare a briefing for practitioners on preparing for partnership closure."""
+
+GROUP_NARRATIVES = {
+    "Context": "The first questions ask what partnership looks like in practice and why organisations enter into it.",
+    "Partnership processes and relationships": (
+        "These questions turn to how partnerships work once formed: what gets in the way, and what different "
+        "arrangements achieve."
+    ),
+    "Learning, innovation and evaluation": (
+        "Here the case studies are read for what partnership working teaches, and how its worth could be judged."
+    ),
+    "Emerging questions": (
+        "The fieldwork raised further questions, which the next round of interviews will explore. They are listed "
+        "here with what the coding so far has to say about them."
+    ),
+}
+
+QUESTION_NARRATIVES = {
+    "RQ1": (
+        "Participants described a spectrum of arrangements, from informal alliances and shared back offices to "
+        "consortia, group structures and full mergers. *Draft: to be developed.*"
+    ),
+    "RQ2": (
+        "Financial pressure and the aggregation of contracts by commissioners were the drivers named most often; "
+        "several participants were candid that partnership was a survival strategy."
+    ),
+    "RQ3": (
+        "Barriers included the cost of managing consortia, questions of neutrality, and uneven power between partners."
+    ),
+}
+
+
+@transaction.atomic
+def load_demo(*, project: ResearchProject) -> str:
+    lead = get_user_model().objects.filter(username="lead").first()
+    paper = WorkingPaper.objects.filter(project=project, series=SERIES, number=NUMBER).first()
+    created = paper is None
+    if created:
+        paper = services.save_paper(
+            paper=WorkingPaper(
+                project=project,
+                series=SERIES,
+                number=NUMBER,
+                title="Partnership working in and with the third sector: emerging findings from the case studies",
+                short_title="Partnership working: emerging findings",
+                authors="The Partnership project team (demo)",
+                date=datetime.date(2011, 12, 1),
+                abstract=ABSTRACT,
+                introduction=INTRODUCTION,
+                methods_note=METHODS_NOTE,
+                conclusions=CONCLUSIONS,
+            ),
+            created_by=lead,
+        )
+    existing_groups = set(paper.group_narratives.values_list("group__title", flat=True))
+    existing_questions = set(paper.question_narratives.values_list("question__short_label", flat=True))
+    services.save_narratives(
+        paper=paper,
+        group_texts={
+            group: GROUP_NARRATIVES[group.title]
+            for group in project.question_groups.all()
+            if group.title in GROUP_NARRATIVES and group.title not in existing_groups
+        },
+        question_texts={
+            question: QUESTION_NARRATIVES[question.short_label]
+            for group in project.question_groups.prefetch_related("questions")
+            for question in group.questions.all()
+            if question.short_label in QUESTION_NARRATIVES and question.short_label not in existing_questions
+        },
+    )
+    passages = Excerpt.objects.filter(interview__project=project).count()
+    state = "created" if created else "already there"
+    return f"draft “{paper.series_label}” {state}; {passages} coded passages to draw on."

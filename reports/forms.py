@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from django import forms
+
+from casestudies.models import CaseStudy, FieldworkPhase, QuestionGroup, ResearchProject, ResearchQuestion
+
+from .models import PaperFormat, WorkingPaper
+
+
+class WorkingPaperForm(forms.ModelForm):
+    class Meta:
+        model = WorkingPaper
+        fields = [
+            "series",
+            "number",
+            "title",
+            "short_title",
+            "authors",
+            "date",
+            "abstract",
+            "introduction",
+            "methods_note",
+            "conclusions",
+            "case_studies",
+            "question_groups",
+            "questions",
+            "phases",
+            "quotes_per_case_study",
+            "key_quotes_first",
+            "include_tables",
+            "include_charts",
+            "include_appendices",
+        ]
+        widgets = {
+            "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "abstract": forms.Textarea(attrs={"rows": 4}),
+            "introduction": forms.Textarea(attrs={"rows": 8}),
+            "methods_note": forms.Textarea(attrs={"rows": 5}),
+            "conclusions": forms.Textarea(attrs={"rows": 6}),
+            "case_studies": forms.CheckboxSelectMultiple,
+            "question_groups": forms.CheckboxSelectMultiple,
+            "questions": forms.CheckboxSelectMultiple,
+            "phases": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, project: ResearchProject, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.project = project
+        self.fields["case_studies"].queryset = CaseStudy.objects.filter(project=project).order_by("order", "title")
+        self.fields["question_groups"].queryset = QuestionGroup.objects.filter(project=project)
+        self.fields["questions"].queryset = ResearchQuestion.objects.filter(group__project=project).in_order()
+        self.fields["phases"].queryset = FieldworkPhase.objects.filter(project=project)
+        if not self.instance.pk:
+            self.initial.setdefault("series", "Working Paper")
+
+
+class NarrativesForm(forms.Form):
+    """One Markdown text for each question group and each research question of the project, in order."""
+
+    def __init__(self, *args, paper: WorkingPaper, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        group_texts = dict(paper.group_narratives.values_list("group_id", "text"))
+        question_texts = dict(paper.question_narratives.values_list("question_id", "text"))
+        self.groups = list(QuestionGroup.objects.filter(project=paper.project).prefetch_related("questions"))
+        self.sections = []
+        for group in self.groups:
+            group_field = f"group_{group.pk}"
+            self.fields[group_field] = forms.CharField(
+                required=False,
+                label=f"{group.title}: opening text",
+                initial=group_texts.get(group.pk, ""),
+                widget=forms.Textarea(attrs={"rows": 4}),
+            )
+            names = [group_field]
+            for question in group.questions.all():
+                name = f"question_{question.pk}"
+                self.fields[name] = forms.CharField(
+                    required=False,
+                    label=str(question),
+                    initial=question_texts.get(question.pk, ""),
+                    widget=forms.Textarea(attrs={"rows": 5}),
+                )
+                names.append(name)
+            self.sections.append((group, " ".join(names)))
+
+    def group_texts(self) -> dict:
+        return {group: self.cleaned_data[f"group_{group.pk}"] for group in self.groups}
+
+    def question_texts(self) -> dict:
+        return {
+            question: self.cleaned_data[f"question_{question.pk}"]
+            for group in self.groups
+            for question in group.questions.all()
+        }
+
+
+class BuildForm(forms.Form):
+    format = forms.ChoiceField(choices=PaperFormat.choices)

@@ -1,0 +1,218 @@
+"""Working papers: a lead's draft in the centre's series, its narratives, and each build of it."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from casestudies.access import visible_projects
+from casestudies.models import CaseStudy, FieldworkPhase, QuestionGroup, ResearchProject, ResearchQuestion
+
+MAX_QUOTES_PER_CASE_STUDY = 20
+
+
+class WorkingPaperQuerySet(models.QuerySet["WorkingPaper"]):
+    def visible_to(self, user) -> WorkingPaperQuerySet:
+        """Everyone who can see a project can read its papers."""
+        return self.filter(project__in=visible_projects(user))
+
+
+class WorkingPaper(models.Model):
+    project = models.ForeignKey(ResearchProject, on_delete=models.CASCADE, related_name="working_papers")
+    series = models.CharField(max_length=120, default="Working Paper", help_text='e.g. "Working Paper".')
+    number = models.PositiveIntegerField(null=True, blank=True, help_text="The number in the series, e.g. 58.")
+    title = models.CharField(max_length=300)
+    short_title = models.CharField(
+        max_length=80, blank=True, help_text="For the running header of each page; the title if empty."
+    )
+    authors = models.CharField(
+        max_length=300, blank=True, help_text="As they will be credited, e.g. “A. Smith and B. Jones”."
+    )
+    date = models.DateField(default=datetime.date.today)
+    abstract = models.TextField(blank=True, help_text="Markdown.")
+    introduction = models.TextField(blank=True, help_text="Markdown.")
+    methods_note = models.TextField(
+        blank=True,
+        help_text="Markdown. The phases of fieldwork and the case studies are added from the records.",
+    )
+    conclusions = models.TextField(blank=True, verbose_name="conclusions and next steps", help_text="Markdown.")
+
+    case_studies = models.ManyToManyField(
+        CaseStudy, blank=True, related_name="working_papers", help_text="None chosen: every case study."
+    )
+    question_groups = models.ManyToManyField(
+        QuestionGroup, blank=True, related_name="working_papers", help_text="Every question of these groups."
+    )
+    questions = models.ManyToManyField(
+        ResearchQuestion,
+        blank=True,
+        related_name="working_papers",
+        help_text="Single questions, besides the groups above. None chosen in either: every question.",
+    )
+    phases = models.ManyToManyField(
+        FieldworkPhase, blank=True, related_name="working_papers", help_text="None chosen: every phase."
+    )
+
+    quotes_per_case_study = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_QUOTES_PER_CASE_STUDY)],
+        verbose_name="quotations per question per case study",
+    )
+    key_quotes_first = models.BooleanField(default=True, help_text="Passages marked as key quotes come first.")
+    include_tables = models.BooleanField(default=True, verbose_name="tables of code frequencies")
+    include_charts = models.BooleanField(default=True, verbose_name="bar charts")
+    include_appendices = models.BooleanField(default=True, verbose_name="appendices")
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="working_papers"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = WorkingPaperQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "series", "number"],
+                condition=Q(number__isnull=False),
+                name="reports_workingpaper_unique_number_in_series",
+                violation_error_message="This project already has a paper with this number in the series.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("reports:paper", kwargs={"pk": self.pk})
+
+    @property
+    def series_label(self) -> str:
+        """As the cover says it: "Working Paper 58"."""
+        return f"{self.series} {self.number}".strip() if self.number is not None else self.series
+
+    @property
+    def running_title(self) -> str:
+        return self.short_title or self.title
+
+
+class GroupNarrative(models.Model):
+    """The lead's text that opens a question group's chapter."""
+
+    paper = models.ForeignKey(WorkingPaper, on_delete=models.CASCADE, related_name="group_narratives")
+    group = models.ForeignKey(QuestionGroup, on_delete=models.CASCADE, related_name="paper_narratives")
+    text = models.TextField(blank=True, help_text="Markdown.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["paper", "group"], name="reports_groupnarrative_one_per_group"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.paper}: {self.group}"
+
+
+class QuestionNarrative(models.Model):
+    """The lead's text on one research question, read before the participants' words."""
+
+    paper = models.ForeignKey(WorkingPaper, on_delete=models.CASCADE, related_name="question_narratives")
+    question = models.ForeignKey(ResearchQuestion, on_delete=models.CASCADE, related_name="paper_narratives")
+    text = models.TextField(blank=True, help_text="Markdown.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["paper", "question"], name="reports_questionnarrative_one_per_question"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.paper}: {self.question}"
+
+
+class PaperFormat(models.TextChoices):
+    PDF = "pdf", "PDF"
+    DOCX = "docx", "Word"
+    HTML = "html", "HTML"
+
+
+class PaperBuild(models.Model):
+    """One rendering of a paper: queued, run in the background, kept with its file or its error."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Ready"
+        FAILED = "failed", "Failed"
+
+    class Stage(models.TextChoices):
+        WAITING = "waiting", "Waiting for a worker"
+        ASSEMBLING = "assembling", "Assembling the quotations"
+        RENDERING = "rendering", "Rendering"
+        SAVING = "saving", "Saving the file"
+        DONE = "done", "Done"
+
+    paper = models.ForeignKey(WorkingPaper, on_delete=models.CASCADE, related_name="builds")
+    format = models.CharField(max_length=10, choices=PaperFormat.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.WAITING)
+    options = models.JSONField(
+        default=dict, blank=True, help_text="The selection and options as they were when it was asked for."
+    )
+    file = models.FileField(upload_to="working-papers/%Y/%m/", blank=True)
+    page_count = models.PositiveIntegerField(null=True, blank=True)
+    quotation_count = models.PositiveIntegerField(null=True, blank=True)
+    withheld_count = models.PositiveIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="paper_builds"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="succeeded") | ~Q(file=""), name="reports_paperbuild_success_has_a_file"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="failed") | ~Q(error=""), name="reports_paperbuild_failure_has_an_error"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.paper} ({self.get_format_display()}, {self.get_status_display()})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in {self.Status.QUEUED, self.Status.RUNNING}
+
+    @property
+    def progress_percent(self) -> int:
+        return {
+            self.Stage.WAITING: 5,
+            self.Stage.ASSEMBLING: 25,
+            self.Stage.RENDERING: 60,
+            self.Stage.SAVING: 90,
+            self.Stage.DONE: 100,
+        }[self.stage]
+
+    @property
+    def duration(self) -> datetime.timedelta | None:
+        if self.started_at and self.finished_at:
+            return self.finished_at - self.started_at
+        return None
+
+    @property
+    def download_name(self) -> str:
+        stem = self.paper.series_label.replace(" ", "-") if self.paper.number is not None else "working-paper"
+        return f"{stem}-{self.created_at:%Y%m%d-%H%M}.{self.format}"

@@ -1,0 +1,869 @@
+"""Assembling a working paper from the records and the coding: read-only, independent of how it is rendered.
+
+For each research question, in group order: the passages coded with the codes linked to it (and their
+sub-codes), within the chosen case studies and phases, grouped by case study, the best few quoted in the
+participants' words. Who said a passage decides whether it may be quoted; a passage whose speaker did not
+consent is withheld and counted.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import pandas as pd
+from django.db.models import Count
+
+from casestudies.models import (
+    CaseStudy,
+    FieldworkPhase,
+    Interview,
+    Participant,
+    PhaseKind,
+    QuestionGroup,
+    ResearchQuestion,
+)
+from casestudies.transcripts import INTERVIEWER_LABELS, TURN_PATTERN, split_turns
+from coding.models import Code, Excerpt, ExcerptCode
+
+from .markup import Redactor, render_markdown
+from .models import WorkingPaper
+
+# A quotation of a sensible length: long enough to carry a point, short enough to read. Lengths count code points.
+MIN_QUOTE_CHARS = 80
+MAX_QUOTE_CHARS = 1200
+# A frequency table stays legible on A4 with this many code columns; the rest are summed into one.
+MAX_TABLE_CODES = 6
+UNKNOWN_SPEAKER = "Participant"
+# Colour-blind-safe (Okabe–Ito), for charts whose codes share a colour.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+
+
+# --- Options --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PaperOptions:
+    """What a build includes: the lead's selection and options, frozen when the build is asked for."""
+
+    case_study_ids: tuple[int, ...] = ()
+    group_ids: tuple[int, ...] = ()
+    question_ids: tuple[int, ...] = ()
+    phase_kinds: tuple[str, ...] = ()
+    quotes_per_case_study: int = 3
+    key_quotes_first: bool = True
+    include_tables: bool = True
+    include_charts: bool = True
+    include_appendices: bool = True
+    summary: str = ""
+
+    @classmethod
+    def from_paper(cls, paper: WorkingPaper) -> PaperOptions:
+        case_studies = list(paper.case_studies.order_by("order", "title").values_list("id", "title"))
+        groups = list(paper.question_groups.order_by("order", "id").values_list("id", "title"))
+        questions = list(paper.questions.in_order().values_list("id", "short_label"))
+        phases = list(paper.phases.order_by("starts_on").values_list("kind", "title"))
+        options = cls(
+            case_study_ids=tuple(pk for pk, _ in case_studies),
+            group_ids=tuple(pk for pk, _ in groups),
+            question_ids=tuple(pk for pk, _ in questions),
+            phase_kinds=tuple(kind for kind, _ in phases),
+            quotes_per_case_study=paper.quotes_per_case_study,
+            key_quotes_first=paper.key_quotes_first,
+            include_tables=paper.include_tables,
+            include_charts=paper.include_charts,
+            include_appendices=paper.include_appendices,
+        )
+        parts = [
+            (
+                f"{len(case_studies)} case stud{'y' if len(case_studies) == 1 else 'ies'}"
+                if case_studies
+                else "all case studies"
+            ),
+            _selection_label(groups, questions),
+            ", ".join(title for _, title in phases) if phases else "all phases",
+            f"{paper.quotes_per_case_study} quotation{'s' if paper.quotes_per_case_study != 1 else ''} "
+            "per question per case study",
+        ]
+        if paper.key_quotes_first:
+            parts.append("key quotes first")
+        parts.append("tables" if paper.include_tables else "no tables")
+        parts.append("charts" if paper.include_charts else "no charts")
+        parts.append("appendices" if paper.include_appendices else "no appendices")
+        return cls.from_snapshot({**options.to_snapshot(), "summary": "; ".join(parts)})
+
+    def to_snapshot(self) -> dict:
+        return {
+            "case_study_ids": list(self.case_study_ids),
+            "group_ids": list(self.group_ids),
+            "question_ids": list(self.question_ids),
+            "phase_kinds": list(self.phase_kinds),
+            "quotes_per_case_study": self.quotes_per_case_study,
+            "key_quotes_first": self.key_quotes_first,
+            "include_tables": self.include_tables,
+            "include_charts": self.include_charts,
+            "include_appendices": self.include_appendices,
+            "summary": self.summary,
+        }
+
+    @classmethod
+    def from_snapshot(cls, data: dict) -> PaperOptions:
+        return cls(
+            case_study_ids=tuple(data.get("case_study_ids", ())),
+            group_ids=tuple(data.get("group_ids", ())),
+            question_ids=tuple(data.get("question_ids", ())),
+            phase_kinds=tuple(data.get("phase_kinds", ())),
+            quotes_per_case_study=int(data.get("quotes_per_case_study", 3)),
+            key_quotes_first=bool(data.get("key_quotes_first", True)),
+            include_tables=bool(data.get("include_tables", True)),
+            include_charts=bool(data.get("include_charts", True)),
+            include_appendices=bool(data.get("include_appendices", True)),
+            summary=str(data.get("summary", "")),
+        )
+
+
+def _selection_label(groups: list[tuple[int, str]], questions: list[tuple[int, str]]) -> str:
+    if not groups and not questions:
+        return "all questions"
+    parts = [title for _, title in groups] + [label or f"question {pk}" for pk, label in questions]
+    return "questions: " + ", ".join(parts)
+
+
+# --- What the paper holds ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Quotation:
+    excerpt_id: int
+    paragraphs: list[str]
+    attribution: str
+    reference: str
+    is_key_quote: bool
+
+
+@dataclass
+class CaseStudyEvidence:
+    number: str
+    anchor: str
+    title: str
+    quotations: list[Quotation]
+    passage_count: int
+    withheld_count: int
+
+
+@dataclass
+class FrequencyTable:
+    columns: list[str]
+    colours: list[str]
+    rows: list[tuple[str, list[int], int]]
+    totals: list[int]
+    grand_total: int
+    has_overlaps: bool
+
+
+@dataclass
+class QuestionSection:
+    number: str
+    anchor: str
+    label: str
+    text: str
+    narrative_html: str
+    code_names: list[str]
+    table: FrequencyTable | None
+    chart_svg: str = ""
+    case_studies: list[CaseStudyEvidence] = field(default_factory=list)
+    passage_count: int = 0
+    withheld_count: int = 0
+    quotation_count: int = 0
+
+    @property
+    def heading(self) -> str:
+        return f"{self.label} {self.text}".strip()
+
+
+@dataclass
+class GroupSection:
+    number: str
+    anchor: str
+    title: str
+    is_emerging: bool
+    narrative_html: str
+    questions: list[QuestionSection]
+
+
+@dataclass
+class PhaseSummary:
+    title: str
+    period: str
+    dates: str
+    description: str
+    interview_count: int
+
+
+@dataclass
+class CaseStudyRow:
+    title: str
+    lead: str
+    sector: str
+    region: str
+    forms: str
+    interview_count: int
+    focus: str
+
+
+@dataclass
+class CodebookEntry:
+    depth: int
+    name: str
+    definition: str
+    questions: str
+    passage_count: int
+    is_archived: bool
+
+
+@dataclass
+class SourceRow:
+    reference: str
+    source: str
+    phase: str
+    date: str
+    speakers: str
+    quotation_count: int
+
+
+@dataclass
+class ContentsEntry:
+    number: str
+    title: str
+    anchor: str
+    level: int
+
+
+@dataclass
+class AssembledPaper:
+    title: str
+    running_title: str
+    series_label: str
+    authors: str
+    date: datetime.date
+    centre: str
+    project_title: str
+    abstract_html: str
+    introduction_html: str
+    methods_note_html: str
+    conclusions_html: str
+    phases: list[PhaseSummary]
+    case_study_rows: list[CaseStudyRow]
+    groups: list[GroupSection]
+    codebook: list[CodebookEntry]
+    sources: list[SourceRow]
+    options: PaperOptions
+    passage_count: int
+    quotation_count: int
+    withheld_count: int
+    interview_count: int
+    numbers: dict[str, str]
+    contents: list[ContentsEntry]
+
+    @property
+    def questions(self) -> list[QuestionSection]:
+        return [question for group in self.groups for question in group.questions]
+
+
+# --- Who said it ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Speaker:
+    participant_id: int | None
+    attribution: str
+    label: str
+    may_quote: bool
+
+
+class SpeakerResolver:
+    """Who said the passage that starts at an offset of an interview, and whether they may be quoted.
+
+    One participant: them. Several: the speaker label of the turn the passage starts in (or the last labelled
+    turn before it), matched to a pseudonym; failing that, an unnamed participant who may be quoted only if
+    everyone in the interview consented. No participant on record: nobody consented, so nothing is quoted.
+    """
+
+    def __init__(self, participants_by_interview: dict[int, list[Participant]], transcripts: dict[int, str]) -> None:
+        self._participants = participants_by_interview
+        self._turns: dict[int, tuple[list[int], list[str]]] = {}
+        for interview_id, text in transcripts.items():
+            starts, labels, last_label = [], [], ""
+            for turn in split_turns(text):
+                last_label = turn.speaker or last_label
+                starts.append(turn.start)
+                labels.append(turn.speaker or last_label)
+            self._turns[interview_id] = (starts, labels)
+
+    def speaker(self, interview_id: int, start: int) -> Speaker:
+        participants = self._participants.get(interview_id, [])
+        if len(participants) == 1:
+            return _speaker_for(participants[0])
+        label = self.label_at(interview_id, start)
+        for participant in participants:
+            if _label_matches(label, participant.pseudonym):
+                return _speaker_for(participant)
+        return Speaker(
+            participant_id=None,
+            attribution=UNKNOWN_SPEAKER,
+            label=UNKNOWN_SPEAKER,
+            may_quote=bool(participants) and all(p.consent_to_quote for p in participants),
+        )
+
+    def label_at(self, interview_id: int, start: int) -> str:
+        starts, labels = self._turns.get(interview_id, ([], []))
+        index = bisect.bisect_right(starts, start) - 1
+        return labels[index] if index >= 0 else ""
+
+
+def _speaker_for(participant: Participant) -> Speaker:
+    shown = (
+        participant.role_title or UNKNOWN_SPEAKER
+        if participant.anonymity == Participant.Anonymity.ROLE_ONLY
+        else participant.pseudonym
+    )
+    return Speaker(
+        participant_id=participant.pk,
+        attribution=participant.attribution,
+        label=shown,
+        may_quote=participant.consent_to_quote,
+    )
+
+
+def _label_matches(label: str, pseudonym: str) -> bool:
+    label, pseudonym = label.casefold().strip(), pseudonym.casefold().strip()
+    return bool(label) and (label == pseudonym or label.split()[0] == pseudonym)
+
+
+# --- Assembly -------------------------------------------------------------------------------------------------
+
+
+def assemble_paper(
+    paper: WorkingPaper,
+    *,
+    options: PaperOptions | None = None,
+    charts: bool = True,
+) -> AssembledPaper:
+    """Everything a rendering needs, gathered in a fixed number of queries."""
+    from .charts import frequency_chart_svg
+
+    options = options or PaperOptions.from_paper(paper)
+    project = paper.project
+
+    questions = _questions_in_scope(project, options)
+    phases = list(FieldworkPhase.objects.filter(project=project).order_by("starts_on"))
+    phase_kinds = set(options.phase_kinds) or {choice.value for choice in PhaseKind}
+    case_studies = list(
+        CaseStudy.objects.filter(
+            project=project, **({"pk__in": options.case_study_ids} if options.case_study_ids else {})
+        )
+        .order_by("order", "title")
+        .prefetch_related("forms_of_partnership")
+    )
+    case_study_ids = {case_study.pk for case_study in case_studies}
+    interviews = {
+        row["id"]: row
+        for row in Interview.objects.filter(project=project, phase__in=phase_kinds)
+        .values("id", "case_study_id", "phase", "date")
+        .order_by("date", "id")
+        if row["case_study_id"] is None or row["case_study_id"] in case_study_ids
+    }
+    participants = {
+        participant.pk: participant
+        for participant in Participant.objects.filter(project=project).select_related("organisation")
+    }
+    redactor = Redactor((p.real_name, _speaker_for(p).label) for p in participants.values())
+    participants_by_interview: dict[int, list[Participant]] = defaultdict(list)
+    for interview_id, participant_id in Interview.participants.through.objects.filter(
+        interview_id__in=list(interviews)
+    ).values_list("interview_id", "participant_id"):
+        participants_by_interview[interview_id].append(participants[participant_id])
+
+    codes = list(Code.objects.filter(project=project).order_by("order", "name"))
+    links = list(
+        Code.research_questions.through.objects.filter(code__project=project).values_list(
+            "code_id", "researchquestion_id"
+        )
+    )
+    codes_by_question = _codes_by_question(codes, links)
+
+    relevant_code_ids = {code_id for ids in codes_by_question.values() for code_id in ids}
+    coded = pd.DataFrame.from_records(
+        ExcerptCode.objects.filter(
+            excerpt__interview_id__in=list(interviews), code_id__in=relevant_code_ids
+        ).values_list(
+            "excerpt_id",
+            "code_id",
+            "excerpt__interview_id",
+            "excerpt__start",
+            "excerpt__end",
+            "excerpt__is_key_quote",
+        ),
+        columns=["excerpt_id", "code_id", "interview_id", "start", "end", "is_key_quote"],
+    )
+    transcripts = dict(
+        Interview.objects.filter(
+            pk__in=[
+                pk
+                for pk in (coded["interview_id"].unique().tolist() if len(coded) else [])
+                if len(participants_by_interview.get(pk, [])) > 1
+            ]
+        ).values_list("id", "transcript")
+    )
+    resolver = SpeakerResolver(participants_by_interview, transcripts)
+    passages = _passages(coded, interviews, resolver)
+
+    source_titles = _source_titles(case_studies, phases)
+    case_study_order = {case_study.pk: index for index, case_study in enumerate(case_studies)}
+    code_by_id = {code.pk: code for code in codes}
+    narratives = dict(paper.question_narratives.values_list("question_id", "text"))
+    sections: list[tuple[QuestionSection, pd.DataFrame, list[tuple[str, int]]]] = []
+    for question in questions:
+        code_ids = codes_by_question.get(question.pk, [])
+        section = QuestionSection(
+            number="",
+            anchor=f"q{question.pk}",
+            label=question.short_label,
+            text=question.text,
+            narrative_html=render_markdown(narratives.get(question.pk, ""), redactor=redactor),
+            code_names=[code_by_id[pk].name for pk in code_ids],
+            table=None,
+        )
+        rows = coded[coded["code_id"].isin(code_ids)]
+        question_passages = passages.loc[rows["excerpt_id"].unique()]
+        picks: list[tuple[str, int]] = []
+        if len(rows):
+            section.table = _frequency_table(rows, passages, code_ids, code_by_id, source_titles, case_study_order)
+            if charts and options.include_charts:
+                section.chart_svg = frequency_chart_svg(section.table, title=section.label)
+            section.passage_count = len(question_passages)
+            section.withheld_count = int((~question_passages["may_quote"]).sum())
+            picks = _choose(question_passages, options)
+        sections.append((section, question_passages, picks))
+
+    chosen_ids = {excerpt_id for _, _, picks in sections for _, excerpt_id in picks}
+    texts = dict(Excerpt.objects.filter(pk__in=chosen_ids).values_list("id", "text"))
+    quotation_counts: dict[int, int] = defaultdict(int)
+    for section, question_passages, picks in sections:
+        picks_by_source: dict[str, list[int]] = defaultdict(list)
+        for source_key, excerpt_id in picks:
+            picks_by_source[source_key].append(excerpt_id)
+        by_source = question_passages.groupby("source_key", sort=False)
+        for source_key in sorted(by_source.groups, key=lambda key: _source_sort_key(key, case_study_order)):
+            group = by_source.get_group(source_key)
+            quotations = []
+            for excerpt_id in picks_by_source.get(source_key, []):
+                passage = passages.loc[excerpt_id]
+                quotations.append(_quotation(excerpt_id, passage, texts[excerpt_id], resolver, redactor, participants))
+                quotation_counts[int(passage["interview_id"])] += 1
+            section.case_studies.append(
+                CaseStudyEvidence(
+                    number="",
+                    anchor=f"{section.anchor}-{source_key}",
+                    title=source_titles[source_key],
+                    quotations=quotations,
+                    passage_count=len(group),
+                    withheld_count=int((~group["may_quote"]).sum()),
+                )
+            )
+        section.quotation_count = sum(len(evidence.quotations) for evidence in section.case_studies)
+
+    groups = _group_sections(paper, questions, [section for section, _, _ in sections], redactor)
+    interview_counts = _interview_counts(interviews)
+    assembled = AssembledPaper(
+        title=paper.title,
+        running_title=paper.running_title,
+        series_label=paper.series_label,
+        authors=paper.authors,
+        date=paper.date,
+        centre=project.centre,
+        project_title=project.title,
+        abstract_html=render_markdown(paper.abstract, redactor=redactor),
+        introduction_html=render_markdown(paper.introduction, redactor=redactor),
+        methods_note_html=render_markdown(paper.methods_note, redactor=redactor),
+        conclusions_html=render_markdown(paper.conclusions, redactor=redactor),
+        phases=[
+            PhaseSummary(
+                title=phase.title,
+                period=phase.period_label,
+                dates=_date_range(phase.starts_on, phase.ends_on),
+                description=phase.description,
+                interview_count=sum(1 for row in interviews.values() if row["phase"] == phase.kind),
+            )
+            for phase in phases
+            if phase.kind in phase_kinds
+        ],
+        case_study_rows=[
+            CaseStudyRow(
+                title=case_study.title,
+                lead=case_study.lead_researchers,
+                sector=case_study.sector,
+                region=case_study.region,
+                forms=", ".join(sorted(tag.name for tag in case_study.forms_of_partnership.all())),
+                interview_count=interview_counts.get(case_study.pk, 0),
+                focus=case_study.focus,
+            )
+            for case_study in case_studies
+        ],
+        groups=groups,
+        codebook=_codebook(codes, links, _passages_per_code(project, interviews), questions)
+        if options.include_appendices
+        else [],
+        sources=_sources(interviews, participants_by_interview, quotation_counts, source_titles, phases)
+        if options.include_appendices
+        else [],
+        options=options,
+        passage_count=int(passages.shape[0]),
+        quotation_count=sum(quotation_counts.values()),
+        withheld_count=int((~passages["may_quote"]).sum()) if len(passages) else 0,
+        interview_count=len(interviews),
+        numbers={},
+        contents=[],
+    )
+    _number_sections(assembled)
+    return assembled
+
+
+def _questions_in_scope(project, options: PaperOptions) -> list[ResearchQuestion]:
+    questions = ResearchQuestion.objects.filter(group__project=project).in_order()
+    if options.group_ids or options.question_ids:
+        chosen_groups, chosen_questions = set(options.group_ids), set(options.question_ids)
+        return [q for q in questions if q.group_id in chosen_groups or q.pk in chosen_questions]
+    return list(questions)
+
+
+def _codes_by_question(codes: list[Code], links: list[tuple[int, int]]) -> dict[int, list[int]]:
+    """Each question's linked codes and everything beneath them, in codebook order, archived codes left out."""
+    children: dict[int | None, list[Code]] = defaultdict(list)
+    for code in codes:
+        children[code.parent_id].append(code)
+    position = {code.pk: index for index, (code, _) in enumerate(_code_tree(codes))}
+
+    def with_descendants(code_id: int) -> list[int]:
+        found, stack = [], [code_id]
+        while stack:
+            pk = stack.pop()
+            found.append(pk)
+            stack.extend(child.pk for child in children.get(pk, []) if not child.is_archived)
+        return found
+
+    archived = {code.pk for code in codes if code.is_archived}
+    result: dict[int, set[int]] = defaultdict(set)
+    for code_id, question_id in links:
+        if code_id not in archived:
+            result[question_id].update(with_descendants(code_id))
+    return {question_id: sorted(ids, key=lambda pk: position.get(pk, 0)) for question_id, ids in result.items()}
+
+
+def _code_tree(codes: list[Code]) -> list[tuple[Code, int]]:
+    """The codebook in order, each code followed by its sub-codes, with its depth."""
+    children: dict[int | None, list[Code]] = defaultdict(list)
+    for code in codes:
+        children[code.parent_id].append(code)
+    ordered: list[tuple[Code, int]] = []
+
+    def visit(parent_id: int | None, depth: int) -> None:
+        for code in children.get(parent_id, []):
+            ordered.append((code, depth))
+            visit(code.pk, depth + 1)
+
+    visit(None, 0)
+    return ordered
+
+
+def _passages(coded: pd.DataFrame, interviews: dict[int, dict], resolver: SpeakerResolver) -> pd.DataFrame:
+    """One row per coded passage: where it is, who said it, whether they may be quoted, and how it ranks."""
+    columns = ["interview_id", "start", "end", "is_key_quote", "source_key", "may_quote", "length", "date"]
+    if not len(coded):
+        return pd.DataFrame(columns=columns, index=pd.Index([], name="excerpt_id")).astype({"may_quote": bool})
+    passages = coded.drop_duplicates("excerpt_id").set_index("excerpt_id")[
+        ["interview_id", "start", "end", "is_key_quote"]
+    ]
+    passages["source_key"] = [_source_key(interviews[pk]) for pk in passages["interview_id"]]
+    passages["may_quote"] = [
+        resolver.speaker(int(interview_id), int(start)).may_quote
+        for interview_id, start in zip(passages["interview_id"], passages["start"], strict=True)
+    ]
+    passages["length"] = passages["end"] - passages["start"]
+    passages["date"] = [interviews[pk]["date"] or datetime.date.max for pk in passages["interview_id"]]
+    return passages
+
+
+def _source_key(interview: dict) -> str:
+    if interview["case_study_id"] is not None:
+        return f"cs{interview['case_study_id']}"
+    return f"phase-{interview['phase']}"
+
+
+def _source_titles(case_studies: list[CaseStudy], phases: list[FieldworkPhase]) -> dict[str, str]:
+    titles = {f"phase-{choice.value}": f"{choice.label} interviews" for choice in PhaseKind}
+    titles.update({f"phase-{phase.kind}": phase.title for phase in phases})
+    titles.update({f"cs{case_study.pk}": case_study.title for case_study in case_studies})
+    return titles
+
+
+def _source_sort_key(source_key: str, case_study_order: dict[int, int]) -> tuple[int, int]:
+    """Interviews outside any case study (scoping) first, then the case studies in the project's order."""
+    if source_key.startswith("cs"):
+        return (1, case_study_order.get(int(source_key[2:]), 0))
+    kinds = [choice.value for choice in PhaseKind]
+    return (0, kinds.index(source_key.removeprefix("phase-")))
+
+
+def _choose(passages: pd.DataFrame, options: PaperOptions) -> list[tuple[str, int]]:
+    """The passages to quote for one question: per source, key quotes first, then the longest of sensible length."""
+    quotable = passages[passages["may_quote"]].copy()
+    if not len(quotable):
+        return []
+    quotable["key_rank"] = ~quotable["is_key_quote"] if options.key_quotes_first else False
+    quotable["too_short"] = quotable["length"] < MIN_QUOTE_CHARS
+    quotable["capped_length"] = quotable["length"].clip(upper=MAX_QUOTE_CHARS)
+    quotable = quotable.reset_index().sort_values(
+        ["key_rank", "too_short", "capped_length", "date", "interview_id", "start"],
+        ascending=[True, True, False, True, True, True],
+        kind="stable",
+    )
+    picked = quotable.groupby("source_key", sort=False).head(options.quotes_per_case_study)
+    return list(zip(picked["source_key"], picked["excerpt_id"].astype(int), strict=True))
+
+
+def _frequency_table(
+    rows: pd.DataFrame,
+    passages: pd.DataFrame,
+    code_ids: list[int],
+    code_by_id: dict[int, Code],
+    source_titles: dict[str, str],
+    case_study_order: dict[int, int],
+) -> FrequencyTable:
+    """Passages per case study × code; the most used codes get a column each and the rest share one."""
+    rows = rows.assign(source_key=passages.loc[rows["excerpt_id"], "source_key"].to_numpy())
+    counts = pd.crosstab(rows["source_key"], rows["code_id"]).reindex(columns=code_ids, fill_value=0)
+    counts = counts.loc[:, counts.sum() > 0]
+    if counts.shape[1] > MAX_TABLE_CODES:
+        by_use = counts.sum().sort_values(ascending=False, kind="stable")
+        kept = [pk for pk in counts.columns if pk in set(by_use.index[: MAX_TABLE_CODES - 1])]
+        others = rows[~rows["code_id"].isin(kept)].groupby("source_key")["excerpt_id"].nunique()
+        counts = counts[kept].assign(other=others.reindex(counts.index, fill_value=0))
+    totals = rows.groupby("source_key")["excerpt_id"].nunique()
+    order = sorted(counts.index, key=lambda key: _source_sort_key(key, case_study_order))
+    columns = [code_by_id[pk].name if pk != "other" else "Other linked codes" for pk in counts.columns]
+    colours = [code_by_id[pk].colour if pk != "other" else "#9aa5b1" for pk in counts.columns]
+    if len(set(colours)) < len(colours):
+        # Codes left at the default colour would be indistinguishable in the chart.
+        colours = [PALETTE[index % len(PALETTE)] for index in range(len(colours))]
+    return FrequencyTable(
+        columns=columns,
+        colours=colours,
+        rows=[(source_titles[key], [int(v) for v in counts.loc[key]], int(totals[key])) for key in order],
+        totals=[int(v) for v in counts.sum()],
+        grand_total=int(rows["excerpt_id"].nunique()),
+        has_overlaps=bool(rows.duplicated("excerpt_id").any()),
+    )
+
+
+def _quotation(
+    excerpt_id: int,
+    passage: pd.Series,
+    text: str,
+    resolver: SpeakerResolver,
+    redactor: Redactor,
+    participants: dict[int, Participant],
+) -> Quotation:
+    interview_id, start, end = int(passage["interview_id"]), int(passage["start"]), int(passage["end"])
+    speaker = resolver.speaker(interview_id, start)
+    paragraphs = _quote_paragraphs(_shorten(text), speaker, participants)
+    return Quotation(
+        excerpt_id=excerpt_id,
+        paragraphs=[redactor.redact(paragraph) for paragraph in paragraphs],
+        attribution=speaker.attribution,
+        reference=f"Interview {interview_id}, characters {start}–{end}",
+        is_key_quote=bool(passage["is_key_quote"]),
+    )
+
+
+def _shorten(text: str) -> str:
+    """A passage beyond a sensible length ends at the last full sentence before it, marked as cut."""
+    text = text.strip()
+    if len(text) <= MAX_QUOTE_CHARS:
+        return text
+    cut = text[:MAX_QUOTE_CHARS]
+    sentence_end = max(cut.rfind(". "), cut.rfind("? "), cut.rfind("! "), cut.rfind(".\n"))
+    cut = cut[: sentence_end + 1] if sentence_end > MAX_QUOTE_CHARS // 2 else cut.rsplit(" ", 1)[0]
+    return f"{cut} […]"
+
+
+def _quote_paragraphs(text: str, speaker: Speaker, participants: dict[int, Participant]) -> list[str]:
+    """The passage's paragraphs with their speaker labels as the paper names people.
+
+    The quoted speaker's own label at the start goes (the attribution says who it is); the interviewer stays
+    "Interviewer"; a participant is shown by pseudonym or role; a label matching nobody becomes "Participant".
+    """
+    shown_by_pseudonym = {p.pseudonym.casefold(): _speaker_for(p).label for p in participants.values()}
+    paragraphs = []
+    for line in text.split("\n"):
+        paragraph = line.strip()
+        if not paragraph:
+            continue
+        match = TURN_PATTERN.match(paragraph)
+        if match:
+            said = paragraph[match.end() :]
+            label = match.group("speaker").strip()
+            if label.casefold() in INTERVIEWER_LABELS:
+                shown = "Interviewer"
+            else:
+                shown = shown_by_pseudonym.get(label.casefold()) or shown_by_pseudonym.get(
+                    label.split()[0].casefold(), UNKNOWN_SPEAKER
+                )
+            is_quoted_speaker = shown == speaker.label or (speaker.participant_id is None and shown == UNKNOWN_SPEAKER)
+            paragraph = said if not paragraphs and is_quoted_speaker else f"{shown}: {said}"
+        paragraphs.append(paragraph)
+    return paragraphs
+
+
+def _group_sections(
+    paper: WorkingPaper,
+    questions: list[ResearchQuestion],
+    sections: list[QuestionSection],
+    redactor: Redactor,
+) -> list[GroupSection]:
+    narratives = dict(paper.group_narratives.values_list("group_id", "text"))
+    groups: dict[int, GroupSection] = {}
+    for question, section in zip(questions, sections, strict=True):
+        group: QuestionGroup = question.group
+        if group.pk not in groups:
+            groups[group.pk] = GroupSection(
+                number="",
+                anchor=f"g{group.pk}",
+                title=group.title,
+                is_emerging=group.is_emerging,
+                narrative_html=render_markdown(narratives.get(group.pk, ""), redactor=redactor),
+                questions=[],
+            )
+        groups[group.pk].questions.append(section)
+    return list(groups.values())
+
+
+def _interview_counts(interviews: dict[int, dict]) -> dict[int, int]:
+    counts: dict[int, int] = defaultdict(int)
+    for row in interviews.values():
+        if row["case_study_id"] is not None:
+            counts[row["case_study_id"]] += 1
+    return counts
+
+
+def _codebook(
+    codes: list[Code], links: list[tuple[int, int]], used: dict[int, int], questions: list[ResearchQuestion]
+) -> list[CodebookEntry]:
+    labels = {question.pk: question.short_label or f"Q{index}" for index, question in enumerate(questions, start=1)}
+    linked: dict[int, list[str]] = defaultdict(list)
+    for code_id, question_id in links:
+        if question_id in labels:
+            linked[code_id].append(labels[question_id])
+    return [
+        CodebookEntry(
+            depth=depth,
+            name=code.name,
+            definition=code.definition,
+            questions=", ".join(sorted(linked.get(code.pk, []), key=_label_sort_key)),
+            passage_count=used.get(code.pk, 0),
+            is_archived=code.is_archived,
+        )
+        for code, depth in _code_tree(codes)
+    ]
+
+
+def _passages_per_code(project, interviews: dict[int, dict]) -> dict[int, int]:
+    """How many passages in the paper's scope each code of the codebook has, linked to a question or not."""
+    return dict(
+        ExcerptCode.objects.filter(code__project=project, excerpt__interview_id__in=list(interviews))
+        .values("code_id")
+        .annotate(passages=Count("excerpt_id", distinct=True))
+        .values_list("code_id", "passages")
+    )
+
+
+def _label_sort_key(label: str) -> tuple[str, int]:
+    match = re.match(r"([A-Za-z]*)(\d*)", label)
+    prefix, number = match.group(1), match.group(2)
+    return (prefix, int(number) if number else 0)
+
+
+def _sources(
+    interviews: dict[int, dict],
+    participants_by_interview: dict[int, list[Participant]],
+    quotation_counts: dict[int, int],
+    source_titles: dict[str, str],
+    phases: list[FieldworkPhase],
+) -> list[SourceRow]:
+    """The interviews quoted, so that each quotation's reference can be traced."""
+    phase_titles = {choice.value: choice.label for choice in PhaseKind}
+    phase_titles.update({phase.kind: phase.title for phase in phases})
+    rows = []
+    for interview_id in sorted(quotation_counts):
+        interview = interviews[interview_id]
+        rows.append(
+            SourceRow(
+                reference=f"Interview {interview_id}",
+                source=source_titles[_source_key(interview)],
+                phase=phase_titles[interview["phase"]],
+                date=_format_date(interview["date"]) if interview["date"] else "",
+                speakers="; ".join(p.attribution for p in participants_by_interview.get(interview_id, [])),
+                quotation_count=quotation_counts[interview_id],
+            )
+        )
+    return rows
+
+
+def _format_date(value: datetime.date) -> str:
+    return f"{value.day} {value:%B %Y}"
+
+
+def _date_range(starts_on: datetime.date, ends_on: datetime.date | None) -> str:
+    if ends_on is None:
+        return f"from {_format_date(starts_on)}"
+    return f"{_format_date(starts_on)} to {_format_date(ends_on)}"
+
+
+def _number_sections(paper: AssembledPaper) -> None:
+    """Numbers every heading once, so that the HTML, the PDF and the Word file agree."""
+    contents: list[ContentsEntry] = []
+    number = 0
+
+    def chapter(key: str, title: str) -> None:
+        nonlocal number
+        number += 1
+        paper.numbers[key] = str(number)
+        contents.append(ContentsEntry(str(number), title, key.replace("_", "-"), 1))
+
+    if paper.introduction_html:
+        chapter("introduction", "Introduction")
+    chapter("methods", "Methods")
+    for group in paper.groups:
+        number += 1
+        group.number = str(number)
+        contents.append(ContentsEntry(group.number, group.title, group.anchor, 1))
+        for q_index, question in enumerate(group.questions, start=1):
+            question.number = f"{group.number}.{q_index}"
+            contents.append(ContentsEntry(question.number, question.heading, question.anchor, 2))
+            for c_index, evidence in enumerate(question.case_studies, start=1):
+                evidence.number = f"{question.number}.{c_index}"
+    if paper.conclusions_html:
+        chapter("conclusions", "Conclusions and next steps")
+    if paper.options.include_appendices:
+        for letter, (key, title) in zip(
+            "ABC",
+            [("appendix_codebook", "The codebook"), ("appendix_case_studies", "The case studies")]
+            + ([("appendix_sources", "Interviews quoted")] if paper.sources else []),
+            strict=False,
+        ):
+            paper.numbers[key] = letter
+            contents.append(ContentsEntry(f"Appendix {letter}", title, key.replace("_", "-"), 1))
+    paper.contents = contents

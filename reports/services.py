@@ -1,0 +1,204 @@
+"""Every write to working papers and their builds goes through one of these functions."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from casestudies.models import CaseStudy, FieldworkPhase, QuestionGroup, ResearchQuestion
+
+from .models import GroupNarrative, PaperBuild, PaperFormat, QuestionNarrative, WorkingPaper
+from .rendering import RenderedPaper, render
+from .selectors import AssembledPaper, PaperOptions, assemble_paper
+
+logger = logging.getLogger(__name__)
+
+
+@transaction.atomic
+def save_paper(
+    *,
+    paper: WorkingPaper,
+    case_studies: Iterable[CaseStudy] = (),
+    question_groups: Iterable[QuestionGroup] = (),
+    questions: Iterable[ResearchQuestion] = (),
+    phases: Iterable[FieldworkPhase] = (),
+    created_by: AbstractBaseUser | None = None,
+) -> WorkingPaper:
+    """Create or update a paper and what it includes; everything it names must belong to its project."""
+    case_studies, question_groups = list(case_studies), list(question_groups)
+    questions, phases = list(questions), list(phases)
+    project_id = paper.project_id
+    errors = {}
+    if any(case_study.project_id != project_id for case_study in case_studies):
+        errors["case_studies"] = "A chosen case study belongs to another project."
+    if any(group.project_id != project_id for group in question_groups):
+        errors["question_groups"] = "A chosen question group belongs to another project."
+    if any(question.group.project_id != project_id for question in questions):
+        errors["questions"] = "A chosen question belongs to another project."
+    if any(phase.project_id != project_id for phase in phases):
+        errors["phases"] = "A chosen phase belongs to another project."
+    if errors:
+        raise ValidationError(errors)
+    if paper.pk is None and created_by is not None:
+        paper.created_by = created_by
+    paper.full_clean()
+    paper.save()
+    paper.case_studies.set(case_studies)
+    paper.question_groups.set(question_groups)
+    paper.questions.set(questions)
+    paper.phases.set(phases)
+    return paper
+
+
+@transaction.atomic
+def save_narratives(
+    *,
+    paper: WorkingPaper,
+    group_texts: Mapping[QuestionGroup, str],
+    question_texts: Mapping[ResearchQuestion, str],
+) -> WorkingPaper:
+    """The lead's text for each question group and research question; an emptied text is removed."""
+    if any(group.project_id != paper.project_id for group in group_texts):
+        raise ValidationError("A question group belongs to another project.")
+    if any(question.group.project_id != paper.project_id for question in question_texts):
+        raise ValidationError("A research question belongs to another project.")
+    for model, key, texts in (
+        (GroupNarrative, "group", group_texts),
+        (QuestionNarrative, "question", question_texts),
+    ):
+        for target, text in texts.items():
+            text = text.strip()
+            if not text:
+                model.objects.filter(paper=paper, **{key: target}).delete()
+                continue
+            narrative = model.objects.filter(paper=paper, **{key: target}).first() or model(
+                paper=paper, **{key: target}
+            )
+            narrative.text = text
+            narrative.full_clean()
+            narrative.save()
+    paper.save(update_fields=["updated_at"])
+    return paper
+
+
+@transaction.atomic
+def request_build(*, paper: WorkingPaper, format: str, requested_by: AbstractBaseUser | None) -> PaperBuild:
+    """Record a build with the paper's options as they are now, and queue it once the record is committed."""
+    if format not in PaperFormat.values:
+        raise ValidationError({"format": f"Choose one of: {', '.join(PaperFormat.values)}."})
+    build = PaperBuild(
+        paper=paper,
+        format=format,
+        options=PaperOptions.from_paper(paper).to_snapshot(),
+        created_by=requested_by if requested_by and requested_by.is_authenticated else None,
+    )
+    build.full_clean(exclude=["file"])
+    build.save()
+    transaction.on_commit(lambda: _enqueue(build.pk))
+    return build
+
+
+@transaction.atomic
+def retry_build(*, build: PaperBuild, requested_by: AbstractBaseUser | None) -> PaperBuild:
+    """A failed build is asked for again, as a new build in the same format with the paper's current options."""
+    if build.status != PaperBuild.Status.FAILED:
+        raise ValidationError("Only a failed build can be retried.")
+    return request_build(paper=build.paper, format=build.format, requested_by=requested_by)
+
+
+def _enqueue(build_id: int) -> None:
+    try:
+        from .tasks import build_working_paper  # the task is bound to the configured backend when first imported
+
+        result = build_working_paper.enqueue(build_id)
+    except Exception as error:
+        logger.exception("Could not queue working-paper build %s", build_id)
+        _fail(build_id, f"Could not queue the build: {type(error).__name__}: {error}")
+        return
+    # The immediate backend has run the build by now; a queued one is picked up by `manage.py db_worker`.
+    PaperBuild.objects.filter(pk=build_id).update(task_id=str(result.id)[:64])
+
+
+def produce_paper(
+    paper: WorkingPaper,
+    *,
+    format: str,
+    options: PaperOptions | None = None,
+    on_stage: Callable[[str], None] | None = None,
+) -> tuple[AssembledPaper, RenderedPaper]:
+    """Assemble then render: what a build and the command line both do."""
+    stage = on_stage or (lambda name: None)
+    stage(PaperBuild.Stage.ASSEMBLING)
+    assembled = assemble_paper(paper, options=options)
+    stage(PaperBuild.Stage.RENDERING)
+    return assembled, render(assembled, format)
+
+
+def run_build(*, build_id: int) -> PaperBuild | None:
+    """The body of the background task. Each step is written at once, so that the paper's page can show it.
+
+    A failure is written on the build, logged with its traceback, and raised again for the task backend.
+    """
+    claimed = PaperBuild.objects.filter(pk=build_id, status=PaperBuild.Status.QUEUED).update(
+        status=PaperBuild.Status.RUNNING, stage=PaperBuild.Stage.ASSEMBLING, started_at=timezone.now()
+    )
+    if not claimed:
+        logger.warning("Working-paper build %s is not waiting to run; nothing to do.", build_id)
+        return None
+    build = PaperBuild.objects.select_related("paper__project").get(pk=build_id)
+    try:
+        assembled, rendered = produce_paper(
+            build.paper,
+            format=build.format,
+            options=PaperOptions.from_snapshot(build.options),
+            on_stage=lambda stage: _set_stage(build, stage),
+        )
+        _set_stage(build, PaperBuild.Stage.SAVING)
+        return _finish(build, assembled=assembled, rendered=rendered)
+    except Exception as error:
+        logger.exception("Working-paper build %s failed while %s", build_id, build.stage)
+        _fail(build_id, f"Failed while {build.get_stage_display().lower()}: {type(error).__name__}: {error}")
+        raise
+
+
+@transaction.atomic
+def _set_stage(build: PaperBuild, stage: str) -> None:
+    build.stage = stage
+    build.save(update_fields=["stage"])
+
+
+@transaction.atomic
+def _finish(build: PaperBuild, *, assembled: AssembledPaper, rendered: RenderedPaper) -> PaperBuild:
+    build.file.save(build.download_name, ContentFile(rendered.content), save=False)
+    build.status = PaperBuild.Status.SUCCEEDED
+    build.stage = PaperBuild.Stage.DONE
+    build.page_count = rendered.page_count
+    build.quotation_count = assembled.quotation_count
+    build.withheld_count = assembled.withheld_count
+    build.finished_at = timezone.now()
+    build.full_clean()
+    build.save(
+        update_fields=[
+            "file",
+            "status",
+            "stage",
+            "page_count",
+            "quotation_count",
+            "withheld_count",
+            "finished_at",
+        ]
+    )
+    return build
+
+
+@transaction.atomic
+def _fail(build_id: int, message: str) -> None:
+    PaperBuild.objects.filter(pk=build_id).update(
+        status=PaperBuild.Status.FAILED, error=message[:4000], finished_at=timezone.now()
+    )

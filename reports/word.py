@@ -1,0 +1,474 @@
+"""The Word version of a paper: real heading, quotation and caption styles, so a lead can go on editing it in Word."""
+
+from __future__ import annotations
+
+import io
+from html.parser import HTMLParser
+
+from django.utils import timezone
+from docx import Document
+from docx.document import Document as WordDocument
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.opc.constants import RELATIONSHIP_TYPE
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Mm, Pt, RGBColor
+from docx.text.paragraph import Paragraph
+
+from .charts import frequency_chart_png
+from .selectors import AssembledPaper, FrequencyTable, QuestionSection
+
+ACCENT = RGBColor(0x08, 0x3B, 0x6A)
+MUTED = RGBColor(0x55, 0x60, 0x6E)
+ATTRIBUTION_STYLE = "Quotation attribution"
+NOTE_STYLE = "Paper note"
+
+
+def render_docx(paper: AssembledPaper) -> bytes:
+    document = Document()
+    _set_up(document, paper)
+    _cover(document, paper)
+    _front_matter(document, paper)
+    if paper.introduction_html:
+        _heading(document, f"{paper.numbers['introduction']} Introduction", 1)
+        add_narrative(document, paper.introduction_html)
+    _methods(document, paper)
+    for group in paper.groups:
+        _heading(document, f"{group.number} {group.title}", 1)
+        if group.is_emerging:
+            _para(document, "These questions emerged during the fieldwork.", style=NOTE_STYLE)
+        add_narrative(document, group.narrative_html)
+        for question in group.questions:
+            _question(document, paper, question)
+    if paper.conclusions_html:
+        _heading(document, f"{paper.numbers['conclusions']} Conclusions and next steps", 1)
+        add_narrative(document, paper.conclusions_html)
+    if paper.options.include_appendices:
+        _appendices(document, paper)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def _set_up(document: WordDocument, paper: AssembledPaper) -> None:
+    properties = document.core_properties
+    properties.title = paper.title
+    properties.author = paper.authors
+    properties.subject = paper.project_title
+    properties.comments = f"{paper.series_label}. Draft generated from the project's coding."
+    section = document.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(25), Mm(24)
+    section.left_margin = section.right_margin = Mm(22)
+    section.different_first_page_header_footer = True
+    header = section.header.paragraphs[0]
+    header.text = paper.running_title
+    header.style = document.styles["Header"]
+    footer = section.footer.paragraphs[0]
+    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    footer.add_run("Page ")
+    _field(footer, "PAGE", "1")
+    footer.add_run(" of ")
+    _field(footer, "NUMPAGES", "1")
+
+    styles = document.styles
+    for level, size in ((1, 16), (2, 13), (3, 11.5)):
+        style = styles[f"Heading {level}"]
+        style.font.size = Pt(size)
+        style.font.color.rgb = ACCENT
+    quote = styles["Quote"]
+    quote.paragraph_format.left_indent = Cm(1)
+    quote.paragraph_format.space_after = Pt(2)
+    attribution = styles.add_style(ATTRIBUTION_STYLE, WD_STYLE_TYPE.PARAGRAPH)
+    attribution.base_style = styles["Normal"]
+    attribution.font.size = Pt(8.5)
+    attribution.font.color.rgb = MUTED
+    attribution.paragraph_format.left_indent = Cm(1)
+    attribution.paragraph_format.space_after = Pt(8)
+    note = styles.add_style(NOTE_STYLE, WD_STYLE_TYPE.PARAGRAPH)
+    note.base_style = styles["Normal"]
+    note.font.size = Pt(9)
+    note.font.color.rgb = MUTED
+    # Ask Word to fill in the contents and page numbers when the file is opened.
+    update = OxmlElement("w:updateFields")
+    update.set(qn("w:val"), "true")
+    document.settings.element.append(update)
+
+
+def _cover(document: WordDocument, paper: AssembledPaper) -> None:
+    _para(document, paper.centre.upper(), style="Subtitle")
+    _para(document, paper.series_label, style="Subtitle")
+    _para(document, paper.title, style="Title")
+    if paper.authors:
+        _para(document, paper.authors).runs[0].font.size = Pt(14)
+    _para(document, f"{paper.date:%B %Y}")
+    _para(document, paper.project_title)
+    generated = timezone.localdate()
+    _para(
+        document,
+        f"Draft for discussion, generated {generated.day} {generated:%B %Y} from the project's coding. "
+        "Not for citation.",
+        style=NOTE_STYLE,
+    )
+    _para(document).add_run().add_break(WD_BREAK.PAGE)
+
+
+def _front_matter(document: WordDocument, paper: AssembledPaper) -> None:
+    if paper.abstract_html:
+        _para(document, "Abstract", style="TOC Heading" if _has_style(document, "TOC Heading") else "Heading 1")
+        add_narrative(document, paper.abstract_html)
+    _para(document, "Contents", style="TOC Heading" if _has_style(document, "TOC Heading") else "Heading 1")
+    paragraph = _para(document)
+    _field(paragraph, 'TOC \\o "1-2" \\h \\z \\u', "Right-click and choose Update Field to show the page numbers.")
+    for entry in paper.contents:
+        line = _para(document, f"{entry.number}  {entry.title}", style=NOTE_STYLE)
+        if entry.level > 1:
+            line.paragraph_format.left_indent = Cm(0.8)
+    _para(document).add_run().add_break(WD_BREAK.PAGE)
+
+
+def _methods(document: WordDocument, paper: AssembledPaper) -> None:
+    number = paper.numbers["methods"]
+    _heading(document, f"{number} Methods", 1)
+    add_narrative(document, paper.methods_note_html)
+    _para(document, "Fieldwork", style="Heading 4")
+    for phase in paper.phases:
+        item = _para(document, style="List Bullet")
+        item.add_run(phase.title).bold = True
+        period = f"{phase.period}; " if phase.period else ""
+        description = f": {phase.description}" if phase.description else ""
+        plural = "" if phase.interview_count == 1 else "s"
+        item.add_run(f" ({period}{phase.dates}){description} {phase.interview_count} interview{plural} in this paper.")
+    _para(document, f"Table {number}.1: The case studies", style="Caption")
+    _table(
+        document,
+        ["Case study", "Lead", "Sector", "Region", "Forms of partnership", "Interviews"],
+        [
+            [
+                row.title,
+                row.lead or "—",
+                row.sector or "—",
+                row.region or "—",
+                row.forms or "—",
+                str(row.interview_count),
+            ]
+            for row in paper.case_study_rows
+        ],
+    )
+    _para(document, "Coding and quotation", style="Heading 4")
+    options = paper.options
+    key_first = ", passages marked as key quotes first," if options.key_quotes_first else ""
+    _para(
+        document,
+        f"This draft draws on {paper.passage_count} coded passages from {paper.interview_count} interviews, gathered "
+        "under each research question through the codes linked to it. Under each question and case study up to "
+        f"{options.quotes_per_case_study} passages are quoted{key_first} then the fullest of a readable length; "
+        f"{paper.quotation_count} quotations in all. Participants are named by pseudonym or by role, never by name, "
+        "and each quotation carries a reference to its interview and its position in the transcript.",
+    )
+    _para(document, _withheld_total(paper)).runs[0].bold = True
+
+
+def _withheld_total(paper: AssembledPaper) -> str:
+    count = paper.withheld_count
+    if not count:
+        return "No passages were withheld: every participant quoted consented to be quoted."
+    return (
+        f"{count} coded passage{'s' if count != 1 else ''} from participants who did not consent to be quoted "
+        f"{'were' if count != 1 else 'was'} withheld."
+    )
+
+
+def _question(document: WordDocument, paper: AssembledPaper, question: QuestionSection) -> None:
+    _heading(document, f"{question.number} {question.heading}", 2)
+    add_narrative(document, question.narrative_html)
+    codes = ", ".join(question.code_names)
+    if not question.code_names:
+        _para(document, "No codes are linked to this question yet.", style=NOTE_STYLE)
+        return
+    if not question.passage_count:
+        _para(
+            document,
+            "No passages have been coded for this question in the chosen case studies and phases yet "
+            f"(codes: {codes}).",
+            style=NOTE_STYLE,
+        )
+        return
+    summary = (
+        f"{question.passage_count} coded passage{'s' if question.passage_count != 1 else ''} (codes: {codes}); "
+        f"{question.quotation_count} quoted below."
+    )
+    if question.withheld_count:
+        plural = question.withheld_count != 1
+        summary += (
+            f" {question.withheld_count} passage{'s' if plural else ''} from participants who did not consent to be "
+            f"quoted {'were' if plural else 'was'} withheld."
+        )
+    _para(document, summary, style=NOTE_STYLE)
+    if paper.options.include_tables and question.table:
+        _para(document, f"Table {question.number}: Coded passages by case study", style="Caption")
+        _frequency_table(document, question.table)
+    if paper.options.include_charts and question.table:
+        document.add_picture(io.BytesIO(frequency_chart_png(question.table, title=question.label)), width=Cm(16))
+        _para(document, f"Figure {question.number}: Coded passages by case study and code", style="Caption")
+    for evidence in question.case_studies:
+        _heading(document, f"{evidence.number} {evidence.title}", 3)
+        for quotation in evidence.quotations:
+            for paragraph in quotation.paragraphs:
+                _para(document, paragraph, style="Quote")
+            _para(
+                document, f"{quotation.attribution}, {evidence.title} [{quotation.reference}]", style=ATTRIBUTION_STYLE
+            )
+        if not evidence.quotations:
+            _para(
+                document,
+                f"{evidence.passage_count} coded passages, all from participants who did not consent to be quoted.",
+                style=NOTE_STYLE,
+            )
+        elif evidence.withheld_count:
+            _para(
+                document,
+                f"{evidence.withheld_count} further passage{'s' if evidence.withheld_count != 1 else ''} withheld "
+                "(no consent to be quoted).",
+                style=NOTE_STYLE,
+            )
+
+
+def _frequency_table(document: WordDocument, table: FrequencyTable) -> None:
+    rows = [[title, *map(str, counts), str(total)] for title, counts, total in table.rows]
+    rows.append(["All", *map(str, table.totals), str(table.grand_total)])
+    _table(document, ["Case study", *table.columns, "Passages"], rows, numeric_from=1)
+
+
+def _appendices(document: WordDocument, paper: AssembledPaper) -> None:
+    _heading(document, f"Appendix {paper.numbers['appendix_codebook']} The codebook", 1)
+    if paper.codebook:
+        _table(
+            document,
+            ["Code", "Definition", "Questions", "Passages"],
+            [
+                [
+                    "    " * entry.depth + entry.name + (" (archived)" if entry.is_archived else ""),
+                    entry.definition or "—",
+                    entry.questions or "—",
+                    str(entry.passage_count),
+                ]
+                for entry in paper.codebook
+            ],
+        )
+    else:
+        _para(document, "The project has no codes yet.")
+    _heading(document, f"Appendix {paper.numbers['appendix_case_studies']} The case studies", 1)
+    for row in paper.case_study_rows:
+        _para(document, row.title, style="Heading 4")
+        facts = [
+            ("Lead", row.lead),
+            ("Sector", row.sector),
+            ("Region", row.region),
+            ("Forms of partnership", row.forms),
+            ("Interviews", str(row.interview_count)),
+        ]
+        paragraph = _para(document)
+        for label, value in facts:
+            paragraph.add_run(f"{label}: ").bold = True
+            paragraph.add_run(f"{value or '—'}. ")
+        if row.focus:
+            _para(document, row.focus)
+    if paper.sources:
+        _heading(document, f"Appendix {paper.numbers['appendix_sources']} Interviews quoted", 1)
+        _table(
+            document,
+            ["Reference", "Case study", "Phase", "Date", "Participants", "Quotations"],
+            [
+                [row.reference, row.source, row.phase, row.date or "—", row.speakers or "—", str(row.quotation_count)]
+                for row in paper.sources
+            ],
+        )
+
+
+def _heading(document: WordDocument, text: str, level: int) -> None:
+    heading = _para(document, text, style=f"Heading {level}")
+    if level == 1:
+        heading.paragraph_format.page_break_before = True
+
+
+def _table(document: WordDocument, header: list[str], rows: list[list[str]], numeric_from: int | None = None) -> None:
+    table = document.add_table(rows=1, cols=len(header))
+    table.style = document.styles["Light Grid Accent 1"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for cell, text in zip(table.rows[0].cells, header, strict=True):
+        cell.text = text
+    # The header row repeats on every page the table runs onto; no row splits across pages.
+    header_properties = table.rows[0]._tr.get_or_add_trPr()
+    repeat = OxmlElement("w:tblHeader")
+    repeat.set(qn("w:val"), "true")
+    header_properties.append(repeat)
+    for values in rows:
+        row = table.add_row()
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+        for index, (cell, text) in enumerate(zip(row.cells, values, strict=True)):
+            cell.text = text
+            if numeric_from is not None and index >= numeric_from:
+                cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    for row in table.rows:
+        for cell in row.cells:
+            for paragraph in cell.paragraphs:
+                for run in paragraph.runs:
+                    run.font.size = Pt(8.5)
+    _para(document)
+
+
+def _field(paragraph: Paragraph, instruction: str, placeholder: str) -> None:
+    """A Word field (page number, page count, contents) that Word computes."""
+    run = paragraph.add_run()
+    begin = OxmlElement("w:fldChar")
+    begin.set(qn("w:fldCharType"), "begin")
+    code = OxmlElement("w:instrText")
+    code.set(qn("xml:space"), "preserve")
+    code.text = f" {instruction} "
+    separate = OxmlElement("w:fldChar")
+    separate.set(qn("w:fldCharType"), "separate")
+    run._r.extend([begin, code, separate])
+    paragraph.add_run(placeholder)
+    end = OxmlElement("w:fldChar")
+    end.set(qn("w:fldCharType"), "end")
+    paragraph.add_run()._r.append(end)
+
+
+def _has_style(document: WordDocument, name: str) -> bool:
+    return name in _style_ids(document)
+
+
+def _para(document: WordDocument, text: str = "", style: str | None = None) -> Paragraph:
+    """A paragraph in a named style. python-docx looks a style up by scanning every style each time, which made a
+    100-page paper take half a minute; the ids are looked up once per document instead."""
+    paragraph = document.add_paragraph(text)
+    if style is not None:
+        paragraph._p.style = _style_ids(document)[style]
+    return paragraph
+
+
+def _style_ids(document: WordDocument) -> dict[str, str]:
+    if not hasattr(document, "_paper_style_ids"):
+        document._paper_style_ids = {style.name: style.style_id for style in document.styles}
+    return document._paper_style_ids
+
+
+# --- Narratives: the sanitised HTML of reports.markup, as Word paragraphs -------------------------------------
+
+
+def add_narrative(document: WordDocument, html: str) -> None:
+    if html:
+        _NarrativeWriter(document).feed(html)
+
+
+class _NarrativeWriter(HTMLParser):
+    """Writes the small set of tags reports.markup allows; anything else was removed before it got here."""
+
+    BLOCK_STYLES = {"p": None, "h4": "Heading 4", "h5": "Heading 5", "h6": "Heading 6", "pre": None}
+
+    def __init__(self, document: WordDocument) -> None:
+        super().__init__(convert_charrefs=True)
+        self.document = document
+        self.paragraph: Paragraph | None = None
+        self.lists: list[str] = []
+        self.in_quote = 0
+        self.bold = self.italic = self.underline = self.code = 0
+        self.link: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        match tag:
+            case "p" | "h4" | "h5" | "h6" | "pre":
+                style = self.BLOCK_STYLES[tag] or ("Quote" if self.in_quote else None)
+                if not (self.lists and self.paragraph is not None):
+                    self.paragraph = _para(self.document, style=style)
+                if tag == "pre":
+                    self.code += 1
+            case "ul" | "ol":
+                self.lists.append(tag)
+                self.paragraph = None
+            case "li":
+                style = "List Number" if self.lists and self.lists[-1] == "ol" else "List Bullet"
+                self.paragraph = _para(self.document, style=style)
+                if len(self.lists) > 1:
+                    self.paragraph.paragraph_format.left_indent = Cm(0.63 * len(self.lists))
+            case "blockquote":
+                self.in_quote += 1
+            case "strong" | "b":
+                self.bold += 1
+            case "em" | "i":
+                self.italic += 1
+            case "u":
+                self.underline += 1
+            case "code":
+                self.code += 1
+            case "a":
+                self.link = dict(attrs).get("href")
+            case "br":
+                if self.paragraph is not None:
+                    self.paragraph.add_run().add_break()
+
+    def handle_endtag(self, tag: str) -> None:
+        match tag:
+            case "p" | "h4" | "h5" | "h6" | "pre":
+                if tag == "pre":
+                    self.code -= 1
+                if not self.lists:
+                    self.paragraph = None
+            case "ul" | "ol":
+                self.lists.pop()
+                self.paragraph = None
+            case "li":
+                self.paragraph = None
+            case "blockquote":
+                self.in_quote -= 1
+            case "strong" | "b":
+                self.bold -= 1
+            case "em" | "i":
+                self.italic -= 1
+            case "u":
+                self.underline -= 1
+            case "code":
+                self.code -= 1
+            case "a":
+                self.link = None
+
+    def handle_data(self, data: str) -> None:
+        if self.paragraph is None:
+            if not data.strip():
+                return
+            self.paragraph = _para(self.document, style="Quote" if self.in_quote else None)
+        if self.link:
+            _hyperlink(self.paragraph, data, self.link)
+            return
+        run = self.paragraph.add_run(data)
+        run.bold = bool(self.bold) or None
+        run.italic = bool(self.italic) or None
+        run.underline = bool(self.underline) or None
+        if self.code:
+            run.font.name = "Courier New"
+
+
+def _hyperlink(paragraph: Paragraph, text: str, url: str) -> None:
+    relationship = paragraph.part.relate_to(url, RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
+    link = OxmlElement("w:hyperlink")
+    link.set(qn("r:id"), relationship)
+    run = OxmlElement("w:r")
+    properties = OxmlElement("w:rPr")
+    style = OxmlElement("w:rStyle")
+    style.set(qn("w:val"), "Hyperlink")
+    properties.append(style)
+    colour = OxmlElement("w:color")
+    colour.set(qn("w:val"), "0B5394")
+    underline = OxmlElement("w:u")
+    underline.set(qn("w:val"), "single")
+    properties.extend([colour, underline])
+    run.append(properties)
+    text_element = OxmlElement("w:t")
+    text_element.text = text
+    text_element.set(qn("xml:space"), "preserve")
+    run.append(text_element)
+    link.append(run)
+    paragraph._p.append(link)

@@ -1,0 +1,64 @@
+"""A lead builds the demo working paper in the browser and downloads it."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import expect
+from pypdf import PdfReader
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def open_demo_paper(page):
+    page.get_by_role("link", name="Working papers", exact=True).click()
+    page.get_by_role("link", name="Partnership working in and with the third sector: emerging findings").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("emerging findings from the case studies")
+
+
+def test_a_lead_gets_the_demo_paper_as_a_pdf_in_one_click(transactional_db, demo_project, log_in, tmp_path):
+    page = log_in("lead")
+    open_demo_paper(page)
+
+    page.get_by_role("button", name="Build PDF").click()
+
+    download_link = page.get_by_role("link", name="Download PDF")
+    expect(download_link).to_be_visible(timeout=60_000)
+    with page.expect_download() as download:
+        download_link.click()
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    assert path.name.startswith("Working-Paper-58-") and path.suffix == ".pdf"
+    reader = PdfReader(path)
+    assert "emerging findings from the case studies" in reader.pages[0].extract_text().replace("\n", " ")
+
+
+def test_the_page_follows_a_background_build_without_reloading(transactional_db, demo_project, log_in, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    page = log_in("lead")
+    open_demo_paper(page)
+
+    page.get_by_role("button", name="Build HTML").click()
+    expect(page.locator("#builds")).to_contain_text("Queued: Waiting for a worker…")
+    page.evaluate("window.notReloaded = true")
+
+    call_command("db_worker", "--batch", "--no-startup-delay", stdout=io.StringIO(), stderr=io.StringIO())
+
+    expect(page.get_by_role("link", name="Download HTML")).to_be_visible(timeout=15_000)
+    assert page.evaluate("window.notReloaded") is True
+
+
+def test_a_researcher_reads_the_preview_but_cannot_build(transactional_db, demo_project, log_in):
+    page = log_in("researcher")
+    console_errors = []
+    page.on("console", lambda message: console_errors.append(message.text) if message.type == "error" else None)
+    open_demo_paper(page)
+
+    expect(page.get_by_role("button", name="Build PDF")).to_have_count(0)
+    page.get_by_role("link", name="Preview").click()
+    expect(page.get_by_role("heading", name="Contents")).to_be_visible()
+    expect(page.locator("article.paper-preview")).to_contain_text("Working Paper 58")
+    assert console_errors == []  # nothing the content security policy had to block

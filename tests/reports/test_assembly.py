@@ -1,0 +1,329 @@
+"""Assembly: which passages a paper quotes, in what order, attributed how, and what it withholds."""
+
+import pytest
+
+from casestudies.models import PhaseKind
+from reports.markup import Redactor, render_markdown
+from reports.models import GroupNarrative, QuestionNarrative
+from reports.rendering import FONT_DIR, is_allowed_url
+from reports.selectors import MAX_QUOTE_CHARS, PaperOptions, assemble_paper
+from tests.factories import make_code, make_excerpt, make_interview
+
+from .conftest import passage
+
+pytestmark = pytest.mark.django_db
+
+REGULATOR = "The regulator had been asking questions about our governance for a year"
+BACK_OFFICE = "We share a back office now, and honestly the savings"
+KEY = "Key point: partnership is a marriage, not a rescue."
+FIONA = "From the commissioner's side the consortium gave us one contract"
+PRIYA = "From ours it meant that the small organisations could bid at all"
+BERNADETTE = "Fear, mostly."
+
+
+def quoted(section) -> dict[str, list[str]]:
+    """Case-study title → the opening words of each quotation under one question, in order."""
+    return {
+        evidence.title: [" ".join(q.paragraphs)[:40] for q in evidence.quotations] for evidence in section.case_studies
+    }
+
+
+def test_questions_follow_the_groups_and_their_order_with_numbered_headings(study):
+    paper = assemble_paper(study.paper)
+
+    assert [(g.number, g.title) for g in paper.groups] == [("3", "Context"), ("4", "Processes")]
+    assert [(q.number, q.heading) for q in paper.questions] == [
+        ("3.1", "RQ1 What forms does collaboration take?"),
+        ("3.2", "RQ2 What drives partnership?"),
+        ("4.1", "RQ3 What issues have arisen as barriers?"),
+    ]
+    assert [(e.number, e.title) for e in paper.questions[1].case_studies] == [
+        ("3.2.1", "Scoping interviews"),
+        ("3.2.2", "Housing mergers"),
+        ("3.2.3", "Wellbeing consortium"),
+    ]
+    assert [entry.number for entry in paper.contents] == [
+        "1", "2", "3", "3.1", "3.2", "4", "4.1", "5", "Appendix A", "Appendix B", "Appendix C",
+    ]  # fmt: skip
+
+
+def test_key_quotes_come_first_then_the_longest_of_a_sensible_length(study):
+    rq1 = assemble_paper(study.paper).questions[0]
+
+    # "Short answer: better." is too short to quote while longer passages remain.
+    assert quoted(rq1)["Housing mergers"] == [KEY[:40], REGULATOR[:40], BACK_OFFICE[:40]]
+    assert rq1.case_studies[0].quotations[0].is_key_quote
+
+
+def test_without_key_quotes_first_the_longest_come_first(study):
+    study.paper.key_quotes_first = False
+    study.paper.quotes_per_case_study = 2
+    study.paper.save()
+
+    rq1 = assemble_paper(study.paper).questions[0]
+
+    assert quoted(rq1)["Housing mergers"] == [REGULATOR[:40], BACK_OFFICE[:40]]
+
+
+def test_each_case_study_gives_at_most_the_chosen_number_of_quotations(study):
+    study.paper.quotes_per_case_study = 1
+    study.paper.save()
+
+    rq1 = assemble_paper(study.paper).questions[0]
+
+    assert quoted(rq1) == {"Housing mergers": [KEY[:40]], "Wellbeing consortium": [FIONA[:40]]}
+    assert [e.passage_count for e in rq1.case_studies] == [4, 2]
+
+
+def test_sub_codes_count_for_the_question_their_parent_is_linked_to(study):
+    rq1 = assemble_paper(study.paper).questions[0]
+
+    assert rq1.code_names == ["Forms of partnership", "Consortia"]
+    assert rq1.table.columns == ["Forms of partnership", "Consortia"]
+    assert rq1.table.rows == [("Housing mergers", [4, 0], 4), ("Wellbeing consortium", [0, 2], 2)]
+    assert (rq1.table.totals, rq1.table.grand_total) == ([4, 2], 6)
+
+
+def test_archived_codes_are_left_out(study):
+    study.codes["consortia"].is_archived = True
+    study.codes["consortia"].save()
+
+    rq1 = assemble_paper(study.paper).questions[0]
+
+    assert rq1.code_names == ["Forms of partnership"]
+    assert "Wellbeing consortium" not in quoted(rq1)
+
+
+def test_quotations_are_attributed_by_pseudonym_or_role_with_a_traceable_reference(study):
+    rq1 = assemble_paper(study.paper).questions[0]
+    housing, consortium = rq1.case_studies
+
+    ruth = study.interviews["ruth"]
+    key = study.excerpts["ruth_key"]
+    assert housing.quotations[0].attribution == "Ruth (Chief executive, housing association)"
+    assert housing.quotations[0].reference == f"Interview {ruth.pk}, characters {key.start}–{key.end}"
+    # Fiona agreed to be named by role only; Priya by pseudonym. The pair is told apart by the turn's speaker label.
+    assert [q.attribution for q in consortium.quotations] == [
+        "Joint commissioner, local authority",
+        "Priya (Commissioning manager, local authority)",
+    ]
+
+
+def test_a_passage_starting_with_the_speakers_label_is_quoted_without_it(study):
+    pair = study.interviews["pair"]
+    start = pair.transcript.index("Priya: From ours")
+    make_excerpt(pair, start=start, end=start + 120, codes=[study.codes["barriers"]])
+
+    rq3 = assemble_paper(study.paper).questions[2]
+
+    quotations = rq3.case_studies[1].quotations
+    assert [" ".join(q.paragraphs)[:24] for q in quotations] == [PRIYA[:24], PRIYA[:24]]
+    assert {q.attribution for q in quotations} == {"Priya (Commissioning manager, local authority)"}
+
+
+def test_passages_of_participants_who_did_not_consent_are_withheld_and_counted(study):
+    paper = assemble_paper(study.paper)
+    rq3 = paper.questions[2]
+
+    housing = rq3.case_studies[0]
+    assert (housing.title, housing.quotations, housing.passage_count, housing.withheld_count) == (
+        "Housing mergers",
+        [],
+        1,
+        1,
+    )
+    assert rq3.withheld_count == 1
+    assert paper.withheld_count == 1
+    texts = [p for q in paper.questions for e in q.case_studies for quote in e.quotations for p in quote.paragraphs]
+    assert not any("Confidential" in text for text in texts)
+
+
+def test_withdrawn_consent_withholds_the_participants_quotations(study):
+    ruth = study.participants["ruth"]
+    ruth.consent_to_quote = False
+    ruth.save()
+
+    paper = assemble_paper(study.paper)
+
+    assert "Housing mergers" not in {e.title for e in paper.questions[0].case_studies if e.quotations}
+    assert paper.questions[0].withheld_count == 4
+    assert paper.withheld_count == 5
+
+
+def test_an_unknown_speaker_is_a_participant_quoted_only_if_everyone_in_the_interview_consented(study):
+    pair = study.interviews["pair"]
+    text = pair.transcript + "\n\nCommissioners: Both of us would say the same thing about consortia."
+    pair.transcript = text
+    pair.save()
+    unknown = passage(pair, "Both of us would say the same thing about consortia.", codes=[study.codes["barriers"]])
+
+    rq3 = assemble_paper(study.paper).questions[2]
+    consortium = rq3.case_studies[1]
+    assert "Participant" in [q.attribution for q in consortium.quotations]
+    assert unknown.pk in [q.excerpt_id for q in consortium.quotations]
+
+    study.participants["fiona"].consent_to_quote = False
+    study.participants["fiona"].save()
+
+    rq3 = assemble_paper(study.paper).questions[2]
+    consortium = rq3.case_studies[1]
+    assert [q.excerpt_id for q in consortium.quotations] == [study.excerpts["priya"].pk]
+    assert consortium.withheld_count == 1
+
+
+def test_an_interview_without_participants_on_record_is_never_quoted(study):
+    interview = make_interview(study.case_a, transcript="Someone: We partner because the council makes us do it.")
+    make_excerpt(interview, start=9, end=len(interview.transcript), codes=[study.codes["drivers"]])
+
+    rq2 = assemble_paper(study.paper).questions[1]
+
+    housing = next(e for e in rq2.case_studies if e.title == "Housing mergers")
+    assert (housing.passage_count, housing.withheld_count, len(housing.quotations)) == (2, 1, 1)
+
+
+def test_real_names_never_reach_the_paper(study):
+    QuestionNarrative.objects.create(paper=study.paper, question=study.questions[0], text="As ruth  ellingham said.")
+
+    paper = assemble_paper(study.paper)
+
+    assert paper.introduction_html == "<p>Partnership working has grown. [Judith] is not to be named.</p>"
+    assert paper.questions[0].narrative_html == "<p>As [Ruth] said.</p>"
+    back_office = paper.questions[0].case_studies[0].quotations[2]
+    assert back_office.paragraphs == [
+        "We share a back office now, and honestly the savings are smaller than anyone promised, but the capacity "
+        "to develop new homes is real. [Ruth] would say that in public, I suppose."
+    ]
+
+
+def test_a_role_only_participant_is_redacted_to_their_role():
+    redactor = Redactor([("Fiona Marchbank", "Joint commissioner"), ("", "Nobody")])
+
+    assert redactor.redact("Fiona Marchbank and FIONA\nMARCHBANK agreed.") == (
+        "[Joint commissioner] and [Joint commissioner] agreed."
+    )
+
+
+def test_narratives_are_markdown_made_safe():
+    html = render_markdown(
+        "# Heading\n\n**Bold** <script>alert(1)</script> [link](javascript:alert(1)) ![x](file:///etc/passwd) "
+        "[site](https://example.org)\n\n- one\n- two"
+    )
+
+    assert html == (
+        '<h4>Heading</h4>\n<p><strong>Bold</strong>  <a rel="noopener noreferrer">link</a>  '
+        '<a href="https://example.org" rel="noopener noreferrer">site</a></p>\n<ul>\n<li>one</li>\n<li>two</li>\n</ul>'
+    )
+
+
+def test_the_pdf_may_load_only_its_charts_and_bundled_fonts():
+    assert is_allowed_url("data:image/svg+xml;base64,PHN2Zz4=")
+    assert is_allowed_url((FONT_DIR / "DejaVuSerif.ttf").as_uri())
+    assert not is_allowed_url("file:///etc/passwd")
+    assert not is_allowed_url((FONT_DIR / ".." / ".." / "matplotlibrc").as_uri())
+    assert not is_allowed_url("https://example.org/tracker.png")
+    assert not is_allowed_url("http://169.254.169.254/latest/meta-data/")
+
+
+def test_the_chosen_case_studies_and_phases_limit_the_passages(study):
+    study.paper.case_studies.set([study.case_b])
+    study.paper.phases.set(study.project.phases.filter(kind=PhaseKind.CASE_STUDY))
+
+    paper = assemble_paper(study.paper)
+
+    assert {e.title for q in paper.questions for e in q.case_studies} == {"Wellbeing consortium"}
+    assert [row.title for row in paper.case_study_rows] == ["Wellbeing consortium"]
+    assert [phase.title for phase in paper.phases] == ["Case studies"]
+    assert (paper.passage_count, paper.interview_count, paper.withheld_count) == (2, 1, 0)
+
+
+def test_chosen_groups_and_single_questions_are_both_included(study):
+    context, processes = study.groups
+    study.paper.question_groups.set([processes])
+    study.paper.questions.set([study.questions[1]])
+
+    paper = assemble_paper(study.paper)
+
+    assert [q.label for q in paper.questions] == ["RQ2", "RQ3"]
+    assert [g.number for g in paper.groups] == ["3", "4"]
+
+
+def test_group_narratives_open_their_group(study):
+    GroupNarrative.objects.create(paper=study.paper, group=study.groups[1], text="Barriers *abound*.")
+
+    paper = assemble_paper(study.paper)
+
+    assert [g.narrative_html for g in paper.groups] == ["", "<p>Barriers <em>abound</em>.</p>"]
+
+
+def test_long_passages_are_cut_at_a_sentence_and_marked(study):
+    ruth = study.interviews["ruth"]
+    sentence = "We talked about the merger at every board meeting for two years. "
+    ruth.transcript += "\n\nRuth: " + sentence * 40
+    ruth.save()
+    start = ruth.transcript.index(sentence)
+    make_excerpt(ruth, start=start, end=len(ruth.transcript), codes=[study.codes["forms"]])
+
+    rq1 = assemble_paper(study.paper).questions[0]
+
+    long_quote = rq1.case_studies[0].quotations[1].paragraphs[0]
+    assert long_quote.endswith("two years. […]")
+    assert len(long_quote) <= MAX_QUOTE_CHARS + 4
+
+
+def test_the_options_are_frozen_for_a_build(study):
+    study.paper.case_studies.set([study.case_a])
+    study.paper.questions.set([study.questions[0]])
+    study.paper.include_charts = False
+
+    options = PaperOptions.from_paper(study.paper)
+
+    assert PaperOptions.from_snapshot(options.to_snapshot()) == options
+    assert options.summary == (
+        "1 case study; questions: RQ1; all phases; 3 quotations per question per case study; key quotes first; "
+        "tables; no charts; appendices"
+    )
+
+
+def test_methods_and_appendices_come_from_the_records(study):
+    unlinked = make_code(study.project, name="Unlinked", order=4)
+    passage(study.interviews["ruth"], "Short answer: better.", codes=[unlinked])
+
+    paper = assemble_paper(study.paper)
+
+    assert [(p.title, p.dates, p.interview_count) for p in paper.phases] == [
+        ("Scoping interviews", "1 September 2010 to 30 November 2010", 1),
+        ("Case studies", "1 May 2011 to 31 August 2011", 3),
+    ]
+    assert [(r.title, r.region, r.interview_count) for r in paper.case_study_rows] == [
+        ("Housing mergers", "England", 2),
+        ("Wellbeing consortium", "North", 1),
+    ]
+    assert [(e.depth, e.name, e.questions, e.passage_count) for e in paper.codebook] == [
+        (0, "Forms of partnership", "RQ1", 4),
+        (1, "Consortia", "", 2),
+        (0, "Drivers", "RQ2", 3),
+        (0, "Barriers", "RQ3", 2),
+        (0, "Unlinked", "", 1),
+    ]
+    assert [(s.source, s.date, s.quotation_count) for s in paper.sources] == [
+        ("Housing mergers", "17 May 2011", 4),
+        ("Wellbeing consortium", "12 July 2011", 4),
+        ("Scoping interviews", "22 November 2010", 1),
+    ]
+
+
+def test_a_paper_without_any_coding_still_assembles(db):
+    from tests.factories import make_project, make_question, make_working_paper
+
+    project = make_project()
+    make_question(project, short_label="RQ1")
+    make_code(project, name="Unused")
+    paper = assemble_paper(make_working_paper(project))
+
+    assert [(q.label, q.passage_count, q.case_studies, q.table) for q in paper.questions] == [("RQ1", 0, [], None)]
+    assert (paper.passage_count, paper.quotation_count, paper.withheld_count) == (0, 0, 0)
+
+
+def test_assembly_takes_a_fixed_number_of_queries(study, django_assert_max_num_queries):
+    with django_assert_max_num_queries(20):
+        assemble_paper(study.paper)

@@ -1,0 +1,49 @@
+"""The demo draft on the Partnership project, loaded by `load_partnership_project --demo`."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from reports import demo
+from reports.models import GroupNarrative, QuestionNarrative, WorkingPaper
+from reports.rendering import render
+from reports.selectors import assemble_paper
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_loads_a_draft_paper_once(demo_project):
+    call_command("load_partnership_project", "--demo", stdout=io.StringIO())
+
+    paper = WorkingPaper.objects.get(project=demo_project)
+    assert paper.series_label == "Working Paper 58"
+    assert paper.created_by.username == "lead"
+    assert GroupNarrative.objects.filter(paper=paper).count() == 4
+    assert QuestionNarrative.objects.filter(paper=paper).count() == 3
+
+
+def test_the_demo_leaves_a_leads_edits_alone(demo_project):
+    paper = WorkingPaper.objects.get(project=demo_project)
+    paper.title = "My own title"
+    paper.save()
+    QuestionNarrative.objects.filter(paper=paper, question__short_label="RQ1").update(text="Rewritten.")
+
+    summary = demo.load_demo(project=demo_project)
+
+    paper.refresh_from_db()
+    assert paper.title == "My own title"
+    assert QuestionNarrative.objects.get(paper=paper, question__short_label="RQ1").text == "Rewritten."
+    assert summary.startswith("draft “Working Paper 58” already there; ")
+
+
+def test_the_demo_paper_builds_with_or_without_coding(demo_project):
+    paper = WorkingPaper.objects.get(project=demo_project)
+
+    html = render(assemble_paper(paper), "html").content.decode()
+
+    assert "Partnership working in and with the third sector: emerging findings from the case studies" in html
+    assert "Housing association mergers in England" in html
+    assert "E5" in html and "Are consortia an effective response for smaller TSOs" in html
+    for real_name in demo_project.participants.values_list("real_name", flat=True):
+        assert real_name not in html

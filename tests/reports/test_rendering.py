@@ -1,0 +1,195 @@
+"""The files a lead downloads: what a reader finds in the PDF, the Word file and the HTML."""
+
+import io
+import re
+import subprocess
+
+import pytest
+from docx import Document
+from PIL import Image, ImageStat
+from pypdf import PdfReader
+
+from reports.models import QuestionNarrative
+from reports.rendering import render
+from reports.selectors import assemble_paper
+
+pytestmark = pytest.mark.django_db
+
+REAL_NAMES = ["Ruth Ellingham", "Judith Ormesby", "Fiona Marchbank", "Priya Ravindranath", "Bernadette Kinsella"]
+
+
+def positions(text: str, needles: list[str]) -> list[int]:
+    found = [text.find(needle) for needle in needles]
+    assert -1 not in found, [n for n, at in zip(needles, found, strict=True) if at == -1]
+    return found
+
+
+@pytest.fixture
+def pdf(study):
+    QuestionNarrative.objects.create(paper=study.paper, question=study.questions[0], text="Forms **vary** widely.")
+    rendered = render(assemble_paper(study.paper), "pdf")
+    return rendered
+
+
+def test_the_pdf_reads_as_a_working_paper(pdf, study):
+    reader = PdfReader(io.BytesIO(pdf.content))
+    pages = [re.sub(r"\s+", " ", page.extract_text()) for page in reader.pages]
+    text = " ".join(pages)
+
+    assert pdf.page_count == len(reader.pages) > 5
+    assert "Emerging findings on partnership" in pages[0]
+    assert "Working Paper 58" in pages[0] and "A. Author and B. Author" in pages[0]
+    assert "THIRD SECTOR RESEARCH CENTRE" in pages[0]
+    # Groups, questions and case studies in order, the quotations under them.
+    body = " ".join(pages[2:])  # after the cover and the contents
+    in_body = positions(
+        body,
+        [
+            "1 Introduction",
+            "2 Methods",
+            "3 Context",
+            "3.1 RQ1 What forms does collaboration take?",
+            "Forms vary widely.",
+            "3.1.1 Housing mergers",
+            "Key point: partnership is a marriage, not a rescue.",
+            "3.1.2 Wellbeing consortium",
+            "From the commissioner's side",
+            "3.2 RQ2 What drives partnership?",
+            "3.2.1 Scoping interviews",
+            "Fear, mostly.",
+            "4 Processes",
+            "4.1 RQ3 What issues have arisen as barriers?",
+            "5 Conclusions and next steps",
+            "Appendix A The codebook",
+            "Appendix B The case studies",
+            "Appendix C Interviews quoted",
+        ],
+    )
+    assert in_body == sorted(in_body)
+    assert "Ruth (Chief executive, housing association), Housing mergers" in text
+    assert f"Interview {study.interviews['ruth'].pk}, characters" in text
+    assert "1 coded passage from participants who did not consent to be quoted was withheld." in text
+    assert "1 coded passage, all from participants who did not consent to be quoted." in text
+    assert "Confidential: the board fought" not in text
+    for name in REAL_NAMES:
+        assert name not in text
+    # Page numbers in the footer and in the contents, the running header on inner pages.
+    assert f"Page 2 of {pdf.page_count}" in pages[1]
+    assert f"Page {pdf.page_count} of {pdf.page_count}" in pages[-1]
+    assert "Emerging findings" in pages[3]
+    assert re.search(r"3\.1 RQ1 What forms does collaboration take\?[ .]*\d+", pages[1])
+    # Tables and figures are numbered by their question.
+    assert "Table 3.1: Coded passages by case study" in text
+    assert "Figure 3.1: Coded passages by case study and code" in text
+    assert "Table 2.1: The case studies" in text
+
+
+def test_the_pdf_embeds_its_fonts(pdf):
+    reader = PdfReader(io.BytesIO(pdf.content))
+    fonts = set()
+    for page in reader.pages[:3]:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            if font["/Subtype"] == "/Type0":
+                font = font["/DescendantFonts"][0].get_object()
+            descriptor = font["/FontDescriptor"].get_object()
+            assert any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3"))
+            fonts.add(str(font["/BaseFont"]).split("+")[-1])
+    assert fonts == {"Paper-Serif", "Paper-Sans", "Paper-Serif-Bold", "Paper-Sans-Bold", "Paper-Serif-Italic"}
+
+
+def test_the_cover_renders_to_a_page_that_is_not_blank(pdf, tmp_path):
+    (tmp_path / "paper.pdf").write_bytes(pdf.content)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", str(tmp_path / "paper.pdf"), str(tmp_path / "page")],
+        check=True,
+    )
+    image = Image.open(next(tmp_path.glob("page*.png"))).convert("L")
+    stats = ImageStat.Stat(image)
+    assert image.size[0] > 200
+    assert stats.stddev[0] > 10  # dark cover, light text: far from a uniform page
+    assert image.getextrema() != (255, 255)
+
+
+def test_the_word_file_has_real_headings_and_quotation_styles_in_order(study):
+    rendered = render(assemble_paper(study.paper), "docx")
+    document = Document(io.BytesIO(rendered.content))
+    headings = [(p.style.name, p.text) for p in document.paragraphs if p.style.name.startswith("Heading")]
+
+    assert [text for style, text in headings if style in {"Heading 1", "Heading 2", "Heading 3"}] == [
+        "1 Introduction",
+        "2 Methods",
+        "3 Context",
+        "3.1 RQ1 What forms does collaboration take?",
+        "3.1.1 Housing mergers",
+        "3.1.2 Wellbeing consortium",
+        "3.2 RQ2 What drives partnership?",
+        "3.2.1 Scoping interviews",
+        "3.2.2 Housing mergers",
+        "3.2.3 Wellbeing consortium",
+        "4 Processes",
+        "4.1 RQ3 What issues have arisen as barriers?",
+        "4.1.1 Housing mergers",
+        "4.1.2 Wellbeing consortium",
+        "5 Conclusions and next steps",
+        "Appendix A The codebook",
+        "Appendix B The case studies",
+        "Appendix C Interviews quoted",
+    ]
+    assert {style for style, _ in headings} >= {"Heading 1", "Heading 2", "Heading 3"}
+    quotes = [p.text for p in document.paragraphs if p.style.name == "Quote"]
+    assert quotes[0] == "Key point: partnership is a marriage, not a rescue."
+    attributions = [p.text for p in document.paragraphs if p.style.name == "Quotation attribution"]
+    assert attributions[0].startswith("Ruth (Chief executive, housing association), Housing mergers [Interview ")
+    assert document.paragraphs[2].style.name == "Title"
+    assert document.paragraphs[2].text == "Emerging findings on partnership"
+    assert document.sections[0].header.paragraphs[0].text == "Emerging findings"
+    assert len(document.inline_shapes) == 3  # one chart per question
+    everything = "\n".join(p.text for p in document.paragraphs) + "".join(
+        cell.text for table in document.tables for row in table.rows for cell in row.cells
+    )
+    assert "1 coded passage from participants who did not consent to be quoted was withheld." in everything
+    for name in REAL_NAMES:
+        assert name not in everything
+
+
+def test_the_word_file_carries_the_narratives_formatting(study):
+    study.paper.conclusions = (
+        "Three points:\n\n1. **One** and *two*\n2. [Three](https://example.org)\n\n> A quoted line"
+    )
+    study.paper.save()
+
+    document = Document(io.BytesIO(render(assemble_paper(study.paper), "docx").content))
+
+    paragraphs = [(p.style.name, p.text) for p in document.paragraphs]
+    start = paragraphs.index(("Heading 1", "5 Conclusions and next steps"))
+    assert paragraphs[start + 1 : start + 5] == [
+        ("Normal", "Three points:"),
+        ("List Number", "One and two"),
+        ("List Number", "Three"),
+        ("Quote", "A quoted line"),
+    ]
+    bold = [run.text for run in document.paragraphs[start + 2].runs if run.bold]
+    assert bold == ["One"]
+
+
+def test_the_html_file_escapes_what_users_typed(study):
+    study.paper.title = "Partnership <script>alert('x')</script>"
+    study.paper.save()
+
+    html = render(assemble_paper(study.paper), "html").content.decode()
+
+    assert "<script>alert" not in html
+    assert "Partnership &lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
+    for name in REAL_NAMES:
+        assert name not in html
+
+
+def test_without_tables_charts_or_appendices_the_paper_leaves_them_out(study):
+    study.paper.include_tables = study.paper.include_charts = study.paper.include_appendices = False
+    study.paper.save()
+
+    html = render(assemble_paper(study.paper), "html").content.decode()
+
+    assert "Table 3.1" not in html and "Figure 3.1" not in html and "Appendix A" not in html
+    assert "Table 2.1: The case studies" in html

@@ -1,0 +1,421 @@
+"""The working-paper pages: who may do what, the forms and their errors, and builds with their progress."""
+
+import io
+import logging
+import re
+
+import pytest
+from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
+from pypdf import PdfReader
+
+from reports.models import GroupNarrative, PaperBuild, QuestionNarrative, WorkingPaper
+from tests.factories import make_admin, make_project, make_researcher, make_user, make_working_paper
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def users(study):
+    return {
+        "lead": study.lead,
+        "researcher": make_researcher(study.project, study.case_a),
+        "outsider": make_user(),
+        "admin": make_admin(),
+    }
+
+
+def built(client, study, format: str, capture) -> PaperBuild:
+    """Ask for a build through the page, as a lead would, and let the (immediate) task run on commit."""
+    with capture(execute=True):
+        response = client.post(reverse("reports:paper_builds", args=[study.paper.pk]), {"format": format})
+    assert response.status_code == 302
+    return PaperBuild.objects.latest("id")
+
+
+def page_text(response) -> str:
+    return " ".join(response.content.decode().split())
+
+
+def visible_text(response) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
+
+
+# --- Access ------------------------------------------------------------------------------------------------------
+
+READ_PAGES = ["paper_list", "paper", "paper_preview", "paper_builds"]
+WRITE_PAGES = ["paper_create", "paper_edit", "paper_narratives"]
+
+
+def url_for(name: str, study) -> str:
+    if name in {"paper_list", "paper_create"}:
+        return reverse(f"reports:{name}", args=[study.project.slug])
+    return reverse(f"reports:{name}", args=[study.paper.pk])
+
+
+@pytest.mark.parametrize(
+    ("who", "read", "write"),
+    [("lead", 200, 200), ("admin", 200, 200), ("researcher", 200, 403), ("outsider", 404, 404)],
+)
+def test_leads_and_admins_write_papers_researchers_read_them_and_others_see_nothing(
+    client, study, users, who, read, write
+):
+    client.force_login(users[who])
+
+    assert {name: client.get(url_for(name, study)).status_code for name in READ_PAGES} == dict.fromkeys(
+        READ_PAGES, read
+    )
+    assert {name: client.get(url_for(name, study)).status_code for name in WRITE_PAGES} == dict.fromkeys(
+        WRITE_PAGES, write
+    )
+    response = client.post(reverse("reports:paper_builds", args=[study.paper.pk]), {"format": "pdf"})
+    assert response.status_code == (302 if write == 200 else write)
+
+
+def test_a_researcher_can_download_a_build_but_not_ask_for_one(
+    client, study, users, django_capture_on_commit_callbacks
+):
+    client.force_login(users["lead"])
+    build = built(client, study, "html", django_capture_on_commit_callbacks)
+    client.force_login(users["researcher"])
+
+    response = client.get(reverse("reports:paper", args=[study.paper.pk]))
+    assert "Download HTML" in page_text(response)
+    assert "Build PDF" not in page_text(response)
+    download = client.get(reverse("reports:build_download", args=[build.pk]))
+    assert download.status_code == 200
+    assert b"Emerging findings on partnership" in b"".join(download.streaming_content)
+    assert client.post(reverse("reports:build_retry", args=[build.pk])).status_code == 403
+    assert PaperBuild.objects.count() == 1
+
+
+def test_someone_outside_the_project_cannot_download_its_builds(
+    client, study, users, django_capture_on_commit_callbacks
+):
+    client.force_login(users["lead"])
+    build = built(client, study, "html", django_capture_on_commit_callbacks)
+    client.force_login(users["outsider"])
+
+    assert client.get(reverse("reports:build_download", args=[build.pk])).status_code == 404
+
+
+def test_the_nav_links_to_the_working_papers(client, study, users):
+    client.force_login(users["researcher"])
+
+    response = client.get(reverse("casestudies:project", args=[study.project.slug]))
+
+    assert f'href="{reverse("reports:paper_list", args=[study.project.slug])}">Working papers</a>' in page_text(
+        response
+    )
+
+
+# --- Creating and editing ----------------------------------------------------------------------------------------
+
+
+def paper_form(study, **overrides) -> dict:
+    data = {
+        "series": "Working Paper",
+        "number": "59",
+        "title": "Commissioning and consortia",
+        "short_title": "Consortia",
+        "authors": "C. Author",
+        "date": "2011-12-01",
+        "abstract": "",
+        "introduction": "Why *consortia*?",
+        "methods_note": "",
+        "conclusions": "",
+        "case_studies": [study.case_b.pk],
+        "question_groups": [study.groups[1].pk],
+        "questions": [study.questions[0].pk],
+        "phases": [],
+        "quotes_per_case_study": "2",
+        "key_quotes_first": "on",
+        "include_tables": "on",
+        "include_appendices": "on",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_a_lead_creates_a_paper_with_its_selection_and_options(client, study):
+    client.force_login(study.lead)
+
+    response = client.post(reverse("reports:paper_create", args=[study.project.slug]), paper_form(study))
+
+    paper = WorkingPaper.objects.get(title="Commissioning and consortia")
+    assert response.status_code == 302 and response["Location"] == paper.get_absolute_url()
+    assert (paper.series_label, paper.quotes_per_case_study, paper.include_charts) == ("Working Paper 59", 2, False)
+    assert list(paper.case_studies.all()) == [study.case_b]
+    assert list(paper.question_groups.all()) == [study.groups[1]]
+    assert list(paper.questions.all()) == [study.questions[0]]
+    assert paper.created_by == study.lead
+    detail = page_text(client.get(paper.get_absolute_url()))
+    assert "Wellbeing consortium" in detail and "Processes; RQ1" in detail and "Tables; no charts; appendices" in detail
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"title": ""}, "title", "This field is required."),
+        ({"quotes_per_case_study": "0"}, "quotes_per_case_study", "Ensure this value is greater than or equal to 1."),
+        ({"quotes_per_case_study": "21"}, "quotes_per_case_study", "Ensure this value is less than or equal to 20."),
+        ({"date": "31/02/2011"}, "date", "Enter a valid date."),
+    ],
+)
+def test_bad_input_is_refused_with_a_clear_message_and_nothing_is_saved(client, study, overrides, field, message):
+    client.force_login(study.lead)
+
+    response = client.post(reverse("reports:paper_create", args=[study.project.slug]), paper_form(study, **overrides))
+
+    assert response.status_code == 200
+    assert response.context["form"].errors[field] == [message]
+    assert message in page_text(response)
+    assert WorkingPaper.objects.count() == 1
+
+
+def test_a_case_study_of_another_project_cannot_be_chosen(client, study):
+    other = make_project()
+    from tests.factories import make_case_study
+
+    stranger = make_case_study(other, title="Elsewhere")
+    client.force_login(study.lead)
+
+    response = client.post(
+        reverse("reports:paper_create", args=[study.project.slug]), paper_form(study, case_studies=[stranger.pk])
+    )
+
+    assert response.context["form"].errors["case_studies"] == [
+        f"Select a valid choice. {stranger.pk} is not one of the available choices."
+    ]
+    assert WorkingPaper.objects.count() == 1
+
+
+def test_a_number_already_used_in_the_series_is_refused(client, study):
+    client.force_login(study.lead)
+
+    response = client.post(reverse("reports:paper_create", args=[study.project.slug]), paper_form(study, number="58"))
+
+    assert response.context["form"].non_field_errors() == [
+        "This project already has a paper with this number in the series."
+    ]
+    assert WorkingPaper.objects.count() == 1
+
+
+def test_a_lead_edits_a_paper(client, study):
+    client.force_login(study.lead)
+
+    response = client.post(
+        reverse("reports:paper_edit", args=[study.paper.pk]),
+        paper_form(study, number="58", title="Renamed paper", case_studies=[], question_groups=[], questions=[]),
+    )
+
+    assert response.status_code == 302
+    study.paper.refresh_from_db()
+    assert study.paper.title == "Renamed paper"
+    assert not study.paper.case_studies.exists()
+
+
+def test_narratives_are_saved_for_groups_and_questions_and_emptied_ones_removed(client, study):
+    QuestionNarrative.objects.create(paper=study.paper, question=study.questions[1], text="Old text")
+    client.force_login(study.lead)
+    form = client.get(reverse("reports:paper_narratives", args=[study.paper.pk]))
+    assert "Old text" in page_text(form)
+
+    response = client.post(
+        reverse("reports:paper_narratives", args=[study.paper.pk]),
+        {
+            f"group_{study.groups[0].pk}": "The context *matters*.",
+            f"question_{study.questions[0].pk}": "Many forms.",
+            f"question_{study.questions[1].pk}": "  ",
+        },
+    )
+
+    assert response.status_code == 302
+    assert list(GroupNarrative.objects.values_list("group__title", "text")) == [("Context", "The context *matters*.")]
+    assert list(QuestionNarrative.objects.values_list("question__short_label", "text")) == [("RQ1", "Many forms.")]
+
+
+def test_the_preview_shows_the_paper_in_the_browser(client, study, users):
+    client.force_login(users["researcher"])
+
+    response = client.get(reverse("reports:paper_preview", args=[study.paper.pk]))
+
+    text = visible_text(response)
+    assert "3.1 RQ1 What forms does collaboration take?" in text
+    assert "Key point: partnership is a marriage, not a rescue." in text
+    assert "Ruth (Chief executive, housing association), Housing mergers" in text
+    assert 'src="data:image/svg+xml;base64,' in page_text(response)
+    assert "Ruth Ellingham" not in text and "Confidential" not in text
+
+
+def test_the_list_of_papers_takes_a_fixed_number_of_queries(client, study, django_assert_num_queries):
+    for number in range(3):
+        make_working_paper(study.project, number=100 + number)
+    client.force_login(study.lead)
+
+    with django_assert_num_queries(5):
+        response = client.get(reverse("reports:paper_list", args=[study.project.slug]))
+
+    assert page_text(response).count("Working Paper 10") == 3
+
+
+# --- Builds ------------------------------------------------------------------------------------------------------
+
+
+def test_a_pdf_build_runs_and_the_page_offers_the_download(client, study, django_capture_on_commit_callbacks):
+    client.force_login(study.lead)
+
+    build = built(client, study, "pdf", django_capture_on_commit_callbacks)
+
+    assert (build.status, build.stage, build.error) == ("succeeded", "done", "")
+    assert build.page_count > 5 and (build.quotation_count, build.withheld_count) == (9, 1)
+    assert build.options["quotes_per_case_study"] == 3
+    page = page_text(client.get(study.paper.get_absolute_url()))
+    assert "Download PDF" in page
+    assert f"{build.page_count} pages, 9 quotations, 1 withheld" in page
+    assert "all case studies; all questions; all phases; 3 quotations per question per case study" in page
+    assert 'hx-trigger="every 1s"' not in page
+    download = client.get(reverse("reports:build_download", args=[build.pk]))
+    assert download["Content-Type"] == "application/pdf"
+    assert download["Content-Disposition"] == f'attachment; filename="{build.download_name}"'
+    reader = PdfReader(io.BytesIO(b"".join(download.streaming_content)))
+    assert len(reader.pages) == build.page_count
+
+
+def test_a_word_build_downloads_as_a_word_file(client, study, django_capture_on_commit_callbacks):
+    client.force_login(study.lead)
+
+    build = built(client, study, "docx", django_capture_on_commit_callbacks)
+
+    download = client.get(reverse("reports:build_download", args=[build.pk]))
+    assert download["Content-Type"] == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    assert b"".join(download.streaming_content)[:2] == b"PK"
+
+
+def test_withdrawn_consent_removes_the_participants_quotations_from_the_next_build(
+    client, study, django_capture_on_commit_callbacks
+):
+    client.force_login(study.lead)
+    first = built(client, study, "html", django_capture_on_commit_callbacks)
+    ruth = study.participants["ruth"]
+    ruth.consent_to_quote = False
+    ruth.save()
+
+    second = built(client, study, "html", django_capture_on_commit_callbacks)
+
+    before, after = first.file.read().decode(), second.file.read().decode()
+    assert "Key point: partnership is a marriage" in before
+    assert "Key point: partnership is a marriage" not in after
+    assert "Ruth (Chief executive" not in after
+    assert (first.withheld_count, second.withheld_count) == (1, 5)
+    assert "5 coded passages from participants who did not consent to be quoted were withheld." in " ".join(
+        after.split()
+    )
+
+
+def test_a_failed_build_shows_its_error_is_logged_and_can_be_retried(
+    client, study, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    def broken_render(paper, format):
+        raise RuntimeError("the fonts are missing")
+
+    monkeypatch.setattr("reports.services.render", broken_render)
+    client.force_login(study.lead)
+
+    with caplog.at_level(logging.ERROR, logger="reports.services"):
+        build = built(client, study, "pdf", django_capture_on_commit_callbacks)
+
+    assert (build.status, build.stage, build.file.name) == ("failed", "rendering", "")
+    assert build.error == "Failed while rendering: RuntimeError: the fonts are missing"
+    assert f"Working-paper build {build.pk} failed while rendering" in caplog.text
+    assert "RuntimeError: the fonts are missing" in caplog.text  # with its traceback
+    page = page_text(client.get(study.paper.get_absolute_url()))
+    assert "Failed while rendering: RuntimeError: the fonts are missing" in page
+    assert "Retry" in page
+
+    monkeypatch.undo()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("reports:build_retry", args=[build.pk]))
+
+    assert response.status_code == 302
+    retried = PaperBuild.objects.latest("id")
+    assert (retried.pk != build.pk, retried.format, retried.status) == (True, "pdf", "succeeded")
+    assert PaperBuild.objects.get(pk=build.pk).status == "failed"  # the failure stays listed
+
+
+def test_only_a_failed_build_can_be_retried(client, study, django_capture_on_commit_callbacks):
+    client.force_login(study.lead)
+    build = built(client, study, "html", django_capture_on_commit_callbacks)
+
+    response = client.post(reverse("reports:build_retry", args=[build.pk]), follow=True)
+
+    assert "Only a failed build can be retried." in page_text(response)
+    assert PaperBuild.objects.count() == 1
+
+
+def test_an_unknown_format_is_refused(client, study):
+    client.force_login(study.lead)
+
+    response = client.post(reverse("reports:paper_builds", args=[study.paper.pk]), {"format": "odt"}, follow=True)
+
+    assert "Choose PDF, Word or HTML for the build." in page_text(response)
+    assert not PaperBuild.objects.exists()
+
+
+def test_a_queued_build_is_polled_until_it_finishes(client, study, settings, django_capture_on_commit_callbacks):
+    """With the database backend the build waits for a worker; the page polls the list until it is done."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    client.force_login(study.lead)
+
+    build = built(client, study, "html", django_capture_on_commit_callbacks)
+
+    assert (build.status, build.stage) == ("queued", "waiting")
+    assert build.task_id
+    partial = client.get(reverse("reports:paper_builds", args=[study.paper.pk]), headers={"HX-Request": "true"})
+    text = page_text(partial)
+    assert text.startswith('<div id="builds" aria-live="polite" hx-get=')
+    assert 'hx-trigger="every 1s"' in text
+    assert "Queued: Waiting for a worker…" in text
+    assert "<html" not in text
+
+    queued = DBTaskResult.objects.get(pk=build.task_id)
+    assert (queued.task_path, queued.args_kwargs) == (
+        "reports.tasks.build_working_paper",
+        {"args": [build.pk], "kwargs": {}},
+    )
+    # What `manage.py db_worker` does with it (the worker itself runs in the browser test: it closes the
+    # connection between tasks, which the transaction around this test cannot survive on PostgreSQL).
+    queued.task.call(*queued.args_kwargs["args"])
+
+    build.refresh_from_db()
+    assert build.status == "succeeded"
+    text = page_text(client.get(reverse("reports:paper_builds", args=[study.paper.pk])))
+    assert 'hx-trigger="every 1s"' not in text
+    assert "Download HTML" in text
+
+
+def test_the_builds_list_shows_each_stage_while_it_runs(client, study):
+    build = PaperBuild.objects.create(paper=study.paper, format="pdf", status="running", stage="rendering")
+    client.force_login(study.lead)
+
+    text = page_text(client.get(reverse("reports:paper_builds", args=[study.paper.pk])))
+
+    assert "Running: Rendering…" in text
+    assert '<progress max="100" value="60"' in text
+    assert build.progress_percent == 60
+
+
+def test_the_paper_page_takes_a_fixed_number_of_queries(client, study, django_assert_num_queries):
+    for format in ("pdf", "docx", "html"):
+        PaperBuild.objects.create(paper=study.paper, format=format, status="queued", created_by=study.lead)
+    client.force_login(study.lead)
+
+    with django_assert_num_queries(9):
+        response = client.get(study.paper.get_absolute_url())
+
+    assert page_text(response).count("Queued: Waiting for a worker…") == 3
