@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import logging
 from dataclasses import dataclass
 from functools import cache
 from importlib.util import find_spec
@@ -15,9 +14,6 @@ from django.utils import timezone
 
 from .models import PaperFormat
 from .selectors import AssembledPaper
-
-# WeasyPrint reports every stylesheet it parses and every page it lays out at INFO; a build's stages are enough.
-logging.getLogger("weasyprint").setLevel(logging.WARNING)
 
 # The fonts travel with matplotlib (DejaVu), so every machine renders and embeds the same faces.
 FONT_DIR = Path(find_spec("matplotlib").submodule_search_locations[0]) / "mpl-data" / "fonts" / "ttf"
