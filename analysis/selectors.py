@@ -1,0 +1,351 @@
+"""Read-only queries behind the analysis pages: what a user may count, loaded once and handed to pandas."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import pandas as pd
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+
+from casestudies.models import (
+    CaseStudy,
+    Interview,
+    Organisation,
+    Participant,
+    PhaseKind,
+    ResearchProject,
+    ResearchQuestion,
+)
+from casestudies.transcripts import split_turns
+from coding.models import Code, Excerpt
+from coding.selectors import codes_in_tree_order
+
+from .matrices import (
+    Heading,
+    Matrix,
+    case_study_headings,
+    code_headings,
+    count_matrix,
+    kind_headings,
+    question_headings,
+    sector_headings,
+)
+
+SCOPING_KEY = 0  # the "case study" of excerpts from interviews that belong to none (scoping interviews)
+
+FRAME_COLUMNS = ["excerpt_id", "code_id", "interview_id", "case_study_id", "phase", "coder_id", "start", "end"]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The limits every analysis page offers: a fieldwork phase, one coder, a subset of case studies."""
+
+    phase: str = ""
+    coder_id: int | None = None
+    case_study_ids: tuple[int, ...] = ()
+
+    def as_query(self) -> list[tuple[str, str]]:
+        """The scope as query-string pairs, so that a link to the excerpts behind a figure keeps it."""
+        pairs: list[tuple[str, str]] = []
+        if self.phase:
+            pairs.append(("phase", self.phase))
+        if self.coder_id:
+            pairs.append(("coder", str(self.coder_id)))
+        pairs += [("case_studies", str(pk)) for pk in self.case_study_ids]
+        return pairs
+
+
+def visible_case_studies(user, project: ResearchProject) -> QuerySet[CaseStudy]:
+    return CaseStudy.objects.visible_to(user).filter(project=project).order_by("order", "title")
+
+
+def visible_excerpts(user, project: ResearchProject, scope: Scope = Scope()) -> QuerySet[Excerpt]:
+    """The excerpts of a project that the user may see (blind coding applied), within the scope."""
+    excerpts = Excerpt.objects.visible_to(user).filter(interview__project=project)
+    if scope.phase:
+        excerpts = excerpts.filter(interview__phase=scope.phase)
+    if scope.coder_id:
+        excerpts = excerpts.filter(coded_by_id=scope.coder_id)
+    if scope.case_study_ids:
+        excerpts = excerpts.filter(interview__case_study_id__in=scope.case_study_ids)
+    return excerpts
+
+
+def coders_of(user, project: ResearchProject) -> QuerySet:
+    """The people whose excerpts the user can see in the project."""
+    coder_ids = Excerpt.objects.visible_to(user).filter(interview__project=project).values("coded_by_id")
+    return get_user_model().objects.filter(pk__in=coder_ids).order_by("first_name", "last_name", "username")
+
+
+def coding_frame(user, project: ResearchProject, scope: Scope = Scope()) -> pd.DataFrame:
+    """One row per excerpt and code applied to it (one row with no code for an uncoded excerpt), in one query."""
+    rows = (
+        visible_excerpts(user, project, scope)
+        .order_by()
+        .values_list(
+            "pk",
+            "code_links__code_id",
+            "interview_id",
+            "interview__case_study_id",
+            "interview__phase",
+            "coded_by_id",
+            "start",
+            "end",
+        )
+    )
+    frame = pd.DataFrame.from_records(list(rows), columns=FRAME_COLUMNS)
+    return frame.astype(
+        {
+            "excerpt_id": "int64",
+            "code_id": "Int64",
+            "interview_id": "int64",
+            "case_study_id": "Int64",
+            "phase": "str",
+            "coder_id": "int64",
+            "start": "int64",
+            "end": "int64",
+        }
+    )
+
+
+def coded(frame: pd.DataFrame) -> pd.DataFrame:
+    """Only the rows that carry a code."""
+    return frame[frame["code_id"].notna()]
+
+
+def question_links(project: ResearchProject) -> pd.DataFrame:
+    """Which codes are linked to which research questions, as a (code_id, question_id) frame."""
+    through = Code.research_questions.through
+    rows = through.objects.filter(code__project=project).values_list("code_id", "researchquestion_id")
+    return pd.DataFrame.from_records(list(rows), columns=["code_id", "question_id"]).astype(
+        {"code_id": "Int64", "question_id": "int64"}
+    )
+
+
+@dataclass(frozen=True)
+class ParticipantInfo:
+    """What an output may say about a participant: never the real name."""
+
+    pk: int
+    pseudonym: str
+    role_title: str
+    anonymity: str
+    consent_to_quote: bool
+    organisation_kind: str
+    sector: str
+
+    @property
+    def output_name(self) -> str:
+        """The pseudonym, unless the participant may be referred to by role only."""
+        return "" if self.anonymity == Participant.Anonymity.ROLE_ONLY else self.pseudonym
+
+
+@dataclass
+class Attribution:
+    """Who speaks in each excerpt: `by_excerpt` maps an excerpt to a participant (None when it cannot be told)."""
+
+    by_excerpt: dict[int, int | None] = field(default_factory=dict)
+    participants: dict[int, ParticipantInfo] = field(default_factory=dict)
+    interview_participants: dict[int, list[int]] = field(default_factory=dict)
+
+    def participant_of(self, excerpt_id: int) -> ParticipantInfo | None:
+        pk = self.by_excerpt.get(excerpt_id)
+        return self.participants.get(pk) if pk is not None else None
+
+    def may_quote(self, excerpt_id: int, interview_id: int) -> bool:
+        """Quotable when the speaker consented; when the speaker is unknown, only if every participant did."""
+        participant = self.participant_of(excerpt_id)
+        if participant is not None:
+            return participant.consent_to_quote
+        return all(self.participants[pk].consent_to_quote for pk in self.interview_participants.get(interview_id, []))
+
+
+def _speaker_matches(speaker: str, pseudonym: str) -> bool:
+    speaker, pseudonym = speaker.casefold().strip(), pseudonym.casefold().strip()
+    if not speaker or not pseudonym:
+        return False
+    return speaker == pseudonym or speaker.startswith(pseudonym + " ") or pseudonym.startswith(speaker + " ")
+
+
+def attribute_excerpts(excerpts: Iterable[tuple[int, int, int]]) -> Attribution:
+    """Attribute (excerpt_id, interview_id, start) triples to participants, in two or three queries.
+
+    An interview with one participant gives every excerpt to them. With several, the excerpt goes to the
+    speaker of the turn its start falls in, matched by pseudonym; an interviewer's turn gives no one.
+    """
+    excerpts = list(excerpts)
+    interview_ids = {interview_id for _, interview_id, _ in excerpts}
+    attribution = Attribution()
+    if not interview_ids:
+        return attribution
+    links = Interview.participants.through.objects.filter(interview_id__in=interview_ids).values_list(
+        "interview_id",
+        "participant_id",
+        "participant__pseudonym",
+        "participant__role_title",
+        "participant__anonymity",
+        "participant__consent_to_quote",
+        "participant__organisation__kind",
+        "participant__organisation__sector",
+    )
+    for interview_id, pk, pseudonym, role_title, anonymity, consent, kind, sector in links:
+        attribution.interview_participants.setdefault(interview_id, []).append(pk)
+        attribution.participants[pk] = ParticipantInfo(
+            pk=pk,
+            pseudonym=pseudonym,
+            role_title=role_title,
+            anonymity=anonymity,
+            consent_to_quote=consent,
+            organisation_kind=kind or "",
+            sector=sector or "",
+        )
+    shared = [pk for pk, people in attribution.interview_participants.items() if len(people) > 1]
+    turns: dict[int, tuple[list[int], list[str]]] = {}
+    for pk, transcript in Interview.objects.filter(pk__in=shared).values_list("pk", "transcript"):
+        split = split_turns(transcript)
+        turns[pk] = ([turn.start for turn in split], [turn.speaker for turn in split])
+    for excerpt_id, interview_id, start in excerpts:
+        people = attribution.interview_participants.get(interview_id, [])
+        if len(people) == 1:
+            attribution.by_excerpt[excerpt_id] = people[0]
+            continue
+        attribution.by_excerpt[excerpt_id] = None
+        if interview_id not in turns:
+            continue
+        starts, speakers = turns[interview_id]
+        index = bisect.bisect_right(starts, start) - 1
+        if index < 0:
+            continue
+        for pk in people:
+            if _speaker_matches(speakers[index], attribution.participants[pk].pseudonym):
+                attribution.by_excerpt[excerpt_id] = pk
+                break
+    return attribution
+
+
+def with_speakers(frame: pd.DataFrame) -> tuple[pd.DataFrame, Attribution]:
+    """The frame with each excerpt's speaker and the sector and kind of the speaker's organisation."""
+    firsts = frame.drop_duplicates("excerpt_id")
+    attribution = attribute_excerpts(zip(firsts["excerpt_id"], firsts["interview_id"], firsts["start"], strict=True))
+    sectors, kinds = {}, {}
+    for excerpt_id, pk in attribution.by_excerpt.items():
+        info = attribution.participants.get(pk) if pk is not None else None
+        sectors[excerpt_id] = info.sector if info else ""
+        kinds[excerpt_id] = info.organisation_kind if info else ""
+    frame = frame.assign(
+        sector=frame["excerpt_id"].map(sectors).fillna("").astype("str"),
+        kind=frame["excerpt_id"].map(kinds).fillna("").astype("str"),
+    )
+    return frame, attribution
+
+
+def with_case_key(frame: pd.DataFrame) -> pd.DataFrame:
+    """A case-study column with SCOPING_KEY for interviews outside any case study."""
+    return frame.assign(case_key=frame["case_study_id"].fillna(SCOPING_KEY).astype("int64"))
+
+
+def with_questions(frame: pd.DataFrame, project: ResearchProject) -> pd.DataFrame:
+    """One row per excerpt, code and research question the code is linked to."""
+    return coded(frame).merge(question_links(project), on="code_id", how="inner")
+
+
+MATRIX_KINDS = {
+    "codes-by-case-study": "Codes by case study",
+    "codes-by-sector": "Codes by organisation sector",
+    "codes-by-kind": "Codes by kind of organisation",
+    "codes-by-coder": "Codes by coder",
+    "questions-by-case-study": "Research questions by case study: evidence coverage",
+}
+
+
+def build_matrix(user, project: ResearchProject, scope: Scope, kind: str) -> Matrix:
+    """One of the coding matrices, over the excerpts the user can see within the scope."""
+    frame = coded(coding_frame(user, project, scope))
+    title = MATRIX_KINDS[kind]
+    if kind == "questions-by-case-study":
+        questions = list(ResearchQuestion.objects.filter(group__project=project).in_order())
+        focal = set(
+            CaseStudy.focal_questions.through.objects.filter(casestudy__project=project).values_list(
+                "researchquestion_id", "casestudy_id"
+            )
+        )
+        return count_matrix(
+            with_case_key(with_questions(frame, project)),
+            row="question_id",
+            column="case_key",
+            rows=question_headings(questions),
+            columns=_case_columns(user, project, scope),
+            title=title,
+            row_heading="Research question",
+            marks_gaps=True,
+            focal=focal,
+        )
+    rows = code_headings(codes_in_tree_order(project), frame)
+    if kind == "codes-by-case-study":
+        frame, column, columns = with_case_key(frame), "case_key", _case_columns(user, project, scope)
+    elif kind == "codes-by-sector":
+        frame, column, columns = with_speakers(frame)[0], "sector", sector_headings()
+    elif kind == "codes-by-kind":
+        kinds = (
+            Organisation.objects.filter(project=project)
+            .exclude(kind="")
+            .values_list("sector", "kind")
+            .distinct()
+            .order_by("sector", "kind")
+        )
+        frame, column, columns = with_speakers(frame)[0], "kind", kind_headings(list(kinds))
+    else:
+        coders = coders_of(user, project)
+        if scope.coder_id:
+            coders = coders.filter(pk=scope.coder_id)
+        column = "coder_id"
+        columns = [
+            Heading(key=coder.pk, label=coder.get_full_name() or coder.get_username(), param=("coder", str(coder.pk)))
+            for coder in coders
+        ]
+    return count_matrix(
+        frame, row="code_id", column=column, rows=rows, columns=columns, title=title, row_heading="Code"
+    )
+
+
+def _case_columns(user, project: ResearchProject, scope: Scope) -> list[Heading]:
+    case_studies = visible_case_studies(user, project)
+    if scope.case_study_ids:
+        case_studies = case_studies.filter(pk__in=scope.case_study_ids)
+    include_none = not scope.case_study_ids and scope.phase != PhaseKind.CASE_STUDY
+    return case_study_headings(case_studies, include_none=include_none)
+
+
+@dataclass(frozen=True)
+class CellFilter:
+    """The row and column of a figure: each None when it does not narrow the list."""
+
+    code_id: int | None = None
+    case_key: int | None = None
+    sector: str | None = None
+    kind: str | None = None
+    question_id: int | None = None
+
+
+def excerpt_ids(user, project: ResearchProject, scope: Scope, cell: CellFilter) -> list[int]:
+    """The excerpts behind a figure, by the same frame and rules the matrices count with, in reading order."""
+    frame = coding_frame(user, project, scope)
+    frame = with_case_key(frame)
+    if cell.code_id is not None:
+        frame = frame[frame["code_id"] == cell.code_id]
+    if cell.case_key is not None:
+        frame = frame[frame["case_key"] == cell.case_key]
+    if cell.question_id is not None:
+        frame = with_questions(frame, project)
+        frame = frame[frame["question_id"] == cell.question_id]
+    if cell.sector is not None or cell.kind is not None:
+        frame = with_speakers(frame)[0]
+        if cell.sector is not None:
+            frame = frame[frame["sector"] == cell.sector]
+        if cell.kind is not None:
+            frame = frame[frame["kind"] == cell.kind]
+    ordered = frame.drop_duplicates("excerpt_id").sort_values(["case_key", "interview_id", "start", "excerpt_id"])
+    return [int(pk) for pk in ordered["excerpt_id"]]
