@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from casestudies.models import PhaseKind, ResearchProject, Sector
@@ -88,7 +88,12 @@ def export_excerpts(
         codes.setdefault(excerpt_id, []).append(paths.get(code_id, ""))
     records = list(
         excerpts.order_by(
-            "interview__case_study__order", "interview__case_study__title", "interview__date", "interview_id", "start"
+            F("interview__case_study__order").asc(nulls_last=True),
+            F("interview__case_study__title").asc(nulls_last=True),
+            F("interview__date").asc(nulls_last=True),
+            "interview_id",
+            "start",
+            "pk",
         ).values_list(
             "pk",
             "interview_id",
