@@ -114,3 +114,14 @@ class CodeQueryForm(ScopeForm):
         if data.get("operator") == QueryOperator.NEAR and data.get("distance") is None:
             self.add_error("distance", "Give N, the most characters allowed between the two codes’ excerpts.")
         return data
+
+
+class SummaryForm(forms.Form):
+    text = forms.CharField(
+        required=False,
+        strip=False,
+        label="Summary",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="What this case study tells us about the question, in a few sentences; cite excerpts as you wish.",
+    )
+    revision = forms.IntegerField(required=False, widget=forms.HiddenInput)

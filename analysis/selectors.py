@@ -16,6 +16,7 @@ from casestudies.models import (
     Organisation,
     Participant,
     PhaseKind,
+    QuestionGroup,
     ResearchProject,
     ResearchQuestion,
 )
@@ -33,6 +34,7 @@ from .matrices import (
     question_headings,
     sector_headings,
 )
+from .models import FrameworkSummary
 
 SCOPING_KEY = 0  # the "case study" of excerpts from interviews that belong to none (scoping interviews)
 
@@ -349,3 +351,99 @@ def excerpt_ids(user, project: ResearchProject, scope: Scope, cell: CellFilter) 
             frame = frame[frame["kind"] == cell.kind]
     ordered = frame.drop_duplicates("excerpt_id").sort_values(["case_key", "interview_id", "start", "excerpt_id"])
     return [int(pk) for pk in ordered["excerpt_id"]]
+
+
+@dataclass
+class FrameworkCell:
+    case_study: CaseStudy
+    question: ResearchQuestion
+    summary: FrameworkSummary | None
+    excerpt_count: int
+
+    @property
+    def dom_id(self) -> str:
+        return f"cell-{self.case_study.pk}-{self.question.pk}"
+
+
+@dataclass
+class FrameworkRow:
+    case_study: CaseStudy
+    attributes: list[tuple[str, str]]
+    cells: list[FrameworkCell]
+
+
+@dataclass
+class FrameworkMatrix:
+    """The Framework method's chart for one question group: case studies × research questions."""
+
+    group: QuestionGroup
+    questions: list[ResearchQuestion]
+    rows: list[FrameworkRow]
+
+    ATTRIBUTES = ("Sector", "Region", "Level of analysis", "Forms of partnership")
+
+    def export_rows(self) -> tuple[list[str], list[list]]:
+        """A table a spreadsheet or a working paper's appendix can take: one row per case study."""
+        header = ["Case study", *self.ATTRIBUTES]
+        for question in self.questions:
+            label = question.short_label or f"Question {question.order}"
+            header += [f"{label} summary", f"{label} excerpts"]
+        rows = []
+        for row in self.rows:
+            values: list = [row.case_study.title, *(value for _, value in row.attributes)]
+            for cell in row.cells:
+                values += [cell.summary.text if cell.summary else "", cell.excerpt_count]
+            rows.append(values)
+        return header, rows
+
+
+def case_study_attributes(case_study: CaseStudy) -> list[tuple[str, str]]:
+    forms = ", ".join(tag.name for tag in case_study.forms_of_partnership.all())
+    return [
+        ("Sector", case_study.sector),
+        ("Region", case_study.region),
+        ("Level of analysis", case_study.get_level_of_analysis_display()),
+        ("Forms of partnership", forms),
+    ]
+
+
+def framework_matrix(user, project: ResearchProject, group: QuestionGroup) -> FrameworkMatrix:
+    """Summaries and evidence counts for every visible case study and every question of the group."""
+    questions = list(group.questions.order_by("order", "id"))
+    case_studies = list(visible_case_studies(user, project).prefetch_related("forms_of_partnership"))
+    summaries = {
+        (summary.case_study_id, summary.research_question_id): summary
+        for summary in FrameworkSummary.objects.filter(
+            case_study__in=[cs.pk for cs in case_studies], research_question__in=questions
+        ).select_related("author")
+    }
+    frame = with_questions(coded(coding_frame(user, project)), project)
+    frame = frame[frame["question_id"].isin([q.pk for q in questions]) & frame["case_study_id"].notna()]
+    counts = frame.groupby(["case_study_id", "question_id"])["excerpt_id"].nunique()
+    rows = [
+        FrameworkRow(
+            case_study=case_study,
+            attributes=case_study_attributes(case_study),
+            cells=[
+                FrameworkCell(
+                    case_study=case_study,
+                    question=question,
+                    summary=summaries.get((case_study.pk, question.pk)),
+                    excerpt_count=int(counts.get((case_study.pk, question.pk), 0)),
+                )
+                for question in questions
+            ],
+        )
+        for case_study in case_studies
+    ]
+    return FrameworkMatrix(group=group, questions=questions, rows=rows)
+
+
+def framework_cell(user, project: ResearchProject, case_study: CaseStudy, question: ResearchQuestion) -> FrameworkCell:
+    ids = excerpt_ids(user, project, Scope(case_study_ids=(case_study.pk,)), CellFilter(question_id=question.pk))
+    summary = (
+        FrameworkSummary.objects.filter(case_study=case_study, research_question=question)
+        .select_related("author")
+        .first()
+    )
+    return FrameworkCell(case_study=case_study, question=question, summary=summary, excerpt_count=len(ids))

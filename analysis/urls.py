@@ -9,3 +9,12 @@ urlpatterns = [
     path("projects/<slug:project_slug>/analysis/matrices/<slug:kind>/", views.matrix, name="matrix"),
     path("projects/<slug:project_slug>/analysis/excerpts/", views.excerpt_list, name="excerpts"),
 ]
+
+framework = "projects/<slug:project_slug>/analysis/framework/"
+cell = framework + "<int:case_study_pk>/<int:question_pk>/"
+urlpatterns += [
+    path(framework, views.framework, name="framework"),
+    path(cell, views.framework_cell_view, name="framework_cell"),
+    path(cell + "edit/", views.framework_edit, name="framework_edit"),
+    path(cell + "excerpts/", views.framework_excerpts, name="framework_excerpts"),
+]

@@ -4,19 +4,36 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.text import slugify
+from django.views.decorators.http import require_http_methods
 
 from casestudies import access
+from casestudies.models import QuestionGroup, ResearchQuestion
 from coding.models import Excerpt, ExcerptCode
 
+from . import services
 from .exports import export_excerpts
-from .forms import ExcerptFilterForm, ScopeForm
+from .forms import ExcerptFilterForm, ScopeForm, SummaryForm
 from .matrices import MEASURES, NONE_PARAM
-from .selectors import MATRIX_KINDS, CellFilter, attribute_excerpts, build_matrix, excerpt_ids, visible_excerpts
+from .selectors import (
+    MATRIX_KINDS,
+    CellFilter,
+    Scope,
+    attribute_excerpts,
+    build_matrix,
+    excerpt_ids,
+    framework_cell,
+    framework_matrix,
+    visible_case_studies,
+    visible_excerpts,
+)
 from .tabular import Sheet, csv_download, xlsx_download
 
 EXCERPTS_PER_PAGE = 50
@@ -169,3 +186,111 @@ def excerpt_rows(ids: list[int]) -> list[dict]:
         }
         for excerpt in ordered
     ]
+
+
+def _framework_group(request: HttpRequest, project) -> QuestionGroup:
+    groups = project.question_groups.order_by("order", "id")
+    wanted = request.GET.get("group")
+    if wanted:
+        if not wanted.isdigit():
+            raise Http404("No such question group.")
+        return get_object_or_404(groups, pk=int(wanted))
+    group = groups.first()
+    if group is None:
+        raise Http404("This project has no research questions yet.")
+    return group
+
+
+def framework(request: HttpRequest, project_slug: str) -> HttpResponse:
+    project = access.get_project_for(request.user, project_slug)
+    group = _framework_group(request, project)
+    chart = framework_matrix(request.user, project, group)
+    if request.GET.get("format") == "xlsx":
+        header, rows = chart.export_rows()
+        questions = [[q.short_label, q.text] for q in chart.questions]
+        sheets = [
+            Sheet(
+                f"Framework - {group.title}",
+                header,
+                rows,
+                widths=[30, 18, 18, 18, 28] + [50, 10] * len(questions),
+                wrap=True,
+            ),
+            Sheet("Questions", ["Label", "Research question"], questions, widths=[10, 100], wrap=True),
+        ]
+        return xlsx_download(f"{project.slug}-framework-{slugify(group.title)}", sheets)
+    context = {
+        "project": project,
+        "group": group,
+        "groups": project.question_groups.order_by("order", "id"),
+        "chart": chart,
+    }
+    return render(request, "analysis/framework.html", context)
+
+
+def _framework_records(request: HttpRequest, project_slug: str, case_study_pk: int, question_pk: int):
+    project = access.get_project_for(request.user, project_slug)
+    case_study = get_object_or_404(visible_case_studies(request.user, project), pk=case_study_pk)
+    question = get_object_or_404(
+        ResearchQuestion.objects.select_related("group"), pk=question_pk, group__project=project
+    )
+    return project, case_study, question
+
+
+def framework_cell_view(request: HttpRequest, project_slug: str, case_study_pk: int, question_pk: int) -> HttpResponse:
+    project, case_study, question = _framework_records(request, project_slug, case_study_pk, question_pk)
+    cell = framework_cell(request.user, project, case_study, question)
+    return render(request, "analysis/framework.html#cell", {"project": project, "cell": cell})
+
+
+@require_http_methods(["GET", "POST"])
+def framework_edit(request: HttpRequest, project_slug: str, case_study_pk: int, question_pk: int) -> HttpResponse:
+    project, case_study, question = _framework_records(request, project_slug, case_study_pk, question_pk)
+    cell = framework_cell(request.user, project, case_study, question)
+    initial = {"text": cell.summary.text, "revision": cell.summary.revision} if cell.summary else {}
+    form = SummaryForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_framework_summary(
+                case_study=case_study,
+                research_question=question,
+                text=form.cleaned_data["text"],
+                author=request.user,
+                revision=form.cleaned_data["revision"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            status = 400
+        else:
+            if request.headers.get("HX-Request"):
+                cell = framework_cell(request.user, project, case_study, question)
+                return render(request, "analysis/framework.html#cell", {"project": project, "cell": cell})
+            messages.success(request, f"Saved the summary for {case_study.title}, {question.short_label}.")
+            return redirect(
+                f"{reverse('analysis:framework', args=[project.slug])}?group={question.group_id}#{cell.dom_id}"
+            )
+    elif request.method == "POST":
+        status = 400
+    context = {"project": project, "cell": cell, "form": form}
+    template = "analysis/framework.html#edit" if request.headers.get("HX-Request") else "analysis/framework_edit.html"
+    return render(request, template, context, status=status)
+
+
+def framework_excerpts(request: HttpRequest, project_slug: str, case_study_pk: int, question_pk: int) -> HttpResponse:
+    project, case_study, question = _framework_records(request, project_slug, case_study_pk, question_pk)
+    query = urlencode({"case_study": case_study.pk, "question": question.pk})
+    if not request.headers.get("HX-Request"):
+        return redirect(f"{reverse('analysis:excerpts', args=[project.slug])}?{query}")
+    ids = excerpt_ids(
+        request.user, project, Scope(case_study_ids=(case_study.pk,)), CellFilter(question_id=question.pk)
+    )
+    context = {
+        "project": project,
+        "case_study": case_study,
+        "question": question,
+        "rows": excerpt_rows(ids[:EXCERPTS_PER_PAGE]),
+        "total": len(ids),
+        "all_url": f"{reverse('analysis:excerpts', args=[project.slug])}?{query}",
+    }
+    return render(request, "analysis/framework.html#side-panel", context)

@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from analysis.exports import WITHHELD
-from analysis.tabular import csv_bytes, xlsx_bytes, Sheet
+from analysis.tabular import Sheet, csv_bytes, xlsx_bytes
 from coding.models import Excerpt
 from tests.factories import make_code, make_excerpt
 
@@ -23,15 +23,25 @@ def read_csv(data: bytes) -> list[dict]:
 def test_the_command_writes_every_excerpt_as_csv(casebook, tmp_path):
     out = tmp_path / "excerpts.csv"
     stdout = io.StringIO()
-    call_command("export_excerpts", "--project", "partnership-test", "--format", "csv", "--out", str(out), stdout=stdout)
+    call_command(
+        "export_excerpts", "--project", "partnership-test", "--format", "csv", "--out", str(out), stdout=stdout
+    )
     assert stdout.getvalue().strip() == (
         f"Wrote {out}: 7 excerpts; the text of 2 was withheld because the participant has not consented to be quoted."
     )
     rows = read_csv(out.read_bytes())
-    assert [int(row["Excerpt ID"]) for row in rows] == [e.pk for e in (
-        casebook.excerpts.e1, casebook.excerpts.e2, casebook.excerpts.e3, casebook.excerpts.e4,
-        casebook.excerpts.e5, casebook.excerpts.e7, casebook.excerpts.e6,
-    )]
+    assert [int(row["Excerpt ID"]) for row in rows] == [
+        e.pk
+        for e in (
+            casebook.excerpts.e1,
+            casebook.excerpts.e2,
+            casebook.excerpts.e3,
+            casebook.excerpts.e4,
+            casebook.excerpts.e5,
+            casebook.excerpts.e7,
+            casebook.excerpts.e6,
+        )
+    ]
     first = rows[0]
     interview_date = casebook.interviews.i1.date
     assert first == {
@@ -66,7 +76,9 @@ def test_a_role_only_participant_is_exported_without_the_pseudonym(casebook, tmp
     casebook.ruth.anonymity = "role_only"
     casebook.ruth.save()
     out = tmp_path / "excerpts.csv"
-    call_command("export_excerpts", "--project", "partnership-test", "--format", "csv", "--out", str(out), stdout=io.StringIO())
+    call_command(
+        "export_excerpts", "--project", "partnership-test", "--format", "csv", "--out", str(out), stdout=io.StringIO()
+    )
     first = read_csv(out.read_bytes())[0]
     assert (first["Participant"], first["Participant role"]) == ("", "Chief executive")
 
@@ -75,7 +87,9 @@ def test_the_command_writes_xlsx_with_real_dates_and_an_about_sheet(casebook, tm
     casebook.interviews.i1.date = datetime.date(2011, 5, 12)
     casebook.interviews.i1.save()
     out = tmp_path / "excerpts.xlsx"
-    call_command("export_excerpts", "--project", "partnership-test", "--format", "xlsx", "--out", str(out), stdout=io.StringIO())
+    call_command(
+        "export_excerpts", "--project", "partnership-test", "--format", "xlsx", "--out", str(out), stdout=io.StringIO()
+    )
     workbook = openpyxl.load_workbook(out)
     assert workbook.sheetnames == ["Excerpts", "About this export"]
     sheet = workbook["Excerpts"]
@@ -89,15 +103,19 @@ def test_the_command_writes_xlsx_with_real_dates_and_an_about_sheet(casebook, tm
 
 
 def test_cells_that_look_like_formulas_are_neutralised(casebook, tmp_path):
-    code = make_code(casebook.project, name="=HYPERLINK(\"http://evil.example\",\"click\")")
+    code = make_code(casebook.project, name='=HYPERLINK("http://evil.example","click")')
     make_excerpt(casebook.interviews.i1, start=0, end=5, codes=[code], coded_by=casebook.alice, memo="@SUM(A1:A9)")
     out = tmp_path / "excerpts.csv"
-    call_command("export_excerpts", "--project", "partnership-test", "--format", "csv", "--out", str(out), stdout=io.StringIO())
+    call_command(
+        "export_excerpts", "--project", "partnership-test", "--format", "csv", "--out", str(out), stdout=io.StringIO()
+    )
     row = next(r for r in read_csv(out.read_bytes()) if r["Memo"])
-    assert row["Codes"] == "'=HYPERLINK(\"http://evil.example\",\"click\")"
+    assert row["Codes"] == '\'=HYPERLINK("http://evil.example","click")'
     assert row["Memo"] == "'@SUM(A1:A9)"
     xlsx = tmp_path / "excerpts.xlsx"
-    call_command("export_excerpts", "--project", "partnership-test", "--format", "xlsx", "--out", str(xlsx), stdout=io.StringIO())
+    call_command(
+        "export_excerpts", "--project", "partnership-test", "--format", "xlsx", "--out", str(xlsx), stdout=io.StringIO()
+    )
     sheet = openpyxl.load_workbook(xlsx)["Excerpts"]
     memo = next(cell for cell in sheet["N"] if cell.value == "@SUM(A1:A9)")
     assert (memo.data_type, memo.quotePrefix) == ("s", True)
@@ -141,7 +159,8 @@ def test_the_web_export_has_only_what_the_user_can_see(client, casebook):
     response = client.get(url, {"format": "xlsx", "code": casebook.funding.pk})
     sheet = openpyxl.load_workbook(io.BytesIO(response.content))["Excerpts"]
     assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == [
-        casebook.excerpts.e2.pk, casebook.excerpts.e3.pk
+        casebook.excerpts.e2.pk,
+        casebook.excerpts.e3.pk,
     ]
     about = openpyxl.load_workbook(io.BytesIO(response.content))["About this export"]
     assert ["Filters", "code “Funding”"] in [list(row) for row in about.iter_rows(values_only=True)]
