@@ -8,6 +8,7 @@ from casestudies.models import PhaseKind, ResearchProject, ResearchQuestion, Sec
 from coding.models import Code
 from coding.selectors import codes_in_tree_order
 
+from .cooccurrence import Relation
 from .matrices import NONE_PARAM
 from .models import QueryOperator
 from .selectors import Scope, coders_of, visible_case_studies
@@ -125,3 +126,27 @@ class SummaryForm(forms.Form):
         help_text="What this case study tells us about the question, in a few sentences; cite excerpts as you wish.",
     )
     revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class CooccurrenceForm(ScopeForm):
+    relation = forms.ChoiceField(
+        choices=Relation.choices, initial=Relation.OVERLAP, widget=forms.RadioSelect, label="Codes that occur in"
+    )
+    distance = forms.IntegerField(
+        required=False, min_value=0, max_value=1_000_000, label="N (characters)", help_text="For “within N characters”."
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("relation") == Relation.NEAR and data.get("distance") is None:
+            self.add_error("distance", "Give N, the most characters allowed between the two excerpts.")
+        return data
+
+
+class CooccurrencePairsForm(CooccurrenceForm):
+    a = forms.ModelChoiceField(queryset=None, label="Code A")
+    b = forms.ModelChoiceField(queryset=None, label="Code B")
+
+    def __init__(self, data=None, *, project: ResearchProject, user, **kwargs) -> None:
+        super().__init__(data, project=project, user=user, **kwargs)
+        self.fields["a"].queryset = self.fields["b"].queryset = Code.objects.filter(project=project)

@@ -18,3 +18,12 @@ urlpatterns += [
     path(cell + "edit/", views.framework_edit, name="framework_edit"),
     path(cell + "excerpts/", views.framework_excerpts, name="framework_excerpts"),
 ]
+
+urlpatterns += [
+    path("projects/<slug:project_slug>/analysis/co-occurrence/", views.cooccurrence, name="cooccurrence"),
+    path(
+        "projects/<slug:project_slug>/analysis/co-occurrence/pairs/",
+        views.cooccurrence_pairs_view,
+        name="cooccurrence_pairs",
+    ),
+]

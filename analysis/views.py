@@ -17,17 +17,21 @@ from django.views.decorators.http import require_http_methods
 from casestudies import access
 from casestudies.models import QuestionGroup, ResearchQuestion
 from coding.models import Excerpt, ExcerptCode
+from coding.selectors import codes_in_tree_order
 
 from . import services
+from .cooccurrence import Relation, cooccurrence_interviews, cooccurrence_matrix, cooccurrence_pairs
 from .exports import export_excerpts
-from .forms import ExcerptFilterForm, ScopeForm, SummaryForm
-from .matrices import MEASURES, NONE_PARAM
+from .forms import CooccurrenceForm, CooccurrencePairsForm, ExcerptFilterForm, ScopeForm, SummaryForm
+from .matrices import MEASURES, NONE_PARAM, heat
 from .selectors import (
     MATRIX_KINDS,
     CellFilter,
     Scope,
     attribute_excerpts,
     build_matrix,
+    coded,
+    coding_frame,
     excerpt_ids,
     framework_cell,
     framework_matrix,
@@ -294,3 +298,103 @@ def framework_excerpts(request: HttpRequest, project_slug: str, case_study_pk: i
         "all_url": f"{reverse('analysis:excerpts', args=[project.slug])}?{query}",
     }
     return render(request, "analysis/framework.html#side-panel", context)
+
+
+def _with_default(request: HttpRequest, **defaults: str):
+    data = request.GET.copy()
+    for key, value in defaults.items():
+        data.setdefault(key, value)
+    return data
+
+
+def cooccurrence(request: HttpRequest, project_slug: str) -> HttpResponse:
+    project = access.get_project_for(request.user, project_slug)
+    form = CooccurrenceForm(_with_default(request, relation=Relation.OVERLAP), project=project, user=request.user)
+    context = {"project": project, "form": form}
+    if not form.is_valid():
+        return render(request, "analysis/cooccurrence.html", context, status=400)
+    scope, relation, distance = form.scope(), form.cleaned_data["relation"], form.cleaned_data.get("distance") or 0
+    frame = coded(coding_frame(request.user, project, scope))
+    used = set(frame["code_id"].astype("int64"))
+    codes = [(code, path) for code, _, path in codes_in_tree_order(project) if code.pk in used]
+    code_ids = [code.pk for code, _ in codes]
+    counts = cooccurrence_matrix(frame, code_ids, relation=relation, distance=distance)
+    frequencies = frame.groupby("code_id")["excerpt_id"].nunique()
+    if request.GET.get("format") in {"csv", "xlsx"}:
+        header = ["Code", *(path for _, path in codes)]
+        rows = [[path, *(None if a == b else int(counts.at[a.pk, b.pk]) for b, _ in codes)] for a, path in codes]
+        name = f"{project.slug}-cooccurrence-{relation}"
+        if request.GET["format"] == "csv":
+            return csv_download(name, header, rows)
+        return xlsx_download(name, [Sheet("Co-occurrence", header, rows)])
+    peak = int(counts.to_numpy().max()) if len(code_ids) else 0
+    base = [*scope.as_query(), ("relation", relation)] + (
+        [("distance", str(distance))] if relation == Relation.NEAR else []
+    )
+    pairs_url = reverse("analysis:cooccurrence_pairs", args=[project.slug])
+    rows = []
+    for a, path in codes:
+        cells = []
+        for b, _ in codes:
+            value = int(counts.at[a.pk, b.pk])
+            query = urlencode([*base, ("a", a.pk), ("b", b.pk)])
+            cells.append(
+                None
+                if a == b
+                else {
+                    "value": value,
+                    "level": heat(value, peak),
+                    "url": f"{pairs_url}?{query}",
+                    "label": f"{a.name} × {b.name}",
+                }
+            )
+        rows.append({"code": a, "path": path, "excerpts": int(frequencies.get(a.pk, 0)), "cells": cells})
+    here = [(key, value) for key, values in request.GET.lists() for value in values]
+    context.update(
+        computed=True,
+        codes=codes,
+        rows=rows,
+        relation_label=Relation(relation).label,
+        relation=relation,
+        distance=distance,
+        csv_query=_query(here, format="csv"),
+        xlsx_query=_query(here, format="xlsx"),
+    )
+    return render(request, "analysis/cooccurrence.html", context)
+
+
+def cooccurrence_pairs_view(request: HttpRequest, project_slug: str) -> HttpResponse:
+    project = access.get_project_for(request.user, project_slug)
+    form = CooccurrencePairsForm(_with_default(request, relation=Relation.OVERLAP), project=project, user=request.user)
+    context = {"project": project, "form": form}
+    if not form.is_valid():
+        return render(request, "analysis/cooccurrence_pairs.html", context, status=400)
+    data = form.cleaned_data
+    code_a, code_b, relation, distance = data["a"], data["b"], data["relation"], data.get("distance") or 0
+    frame = coded(coding_frame(request.user, project, form.scope()))
+    context.update(
+        code_a=code_a, code_b=code_b, relation=relation, distance=distance, relation_label=Relation(relation).label
+    )
+    query = urlencode([(key, value) for key, values in request.GET.lists() for value in values if key != "page"])
+    if relation == Relation.INTERVIEW:
+        groups = cooccurrence_interviews(frame, code_a.pk, code_b.pk)
+        page = Paginator(groups, 20).get_page(request.GET.get("page"))
+        ids = [pk for _, xs, ys in page.object_list for pk in (*xs, *ys)]
+        by_pk = {row["excerpt"].pk: row for row in excerpt_rows(ids)}
+        interviews = [
+            {"excerpts_a": [by_pk[x] for x in xs if x in by_pk], "excerpts_b": [by_pk[y] for y in ys if y in by_pk]}
+            for _, xs, ys in page.object_list
+        ]
+        context.update(page=page, interviews=interviews, total=len(groups), query=query)
+        return render(request, "analysis/cooccurrence_pairs.html", context)
+    pairs = cooccurrence_pairs(frame, code_a.pk, code_b.pk, relation=relation, distance=distance)
+    page = Paginator(pairs, EXCERPTS_PER_PAGE).get_page(request.GET.get("page"))
+    ids = list(dict.fromkeys(pk for pair in page.object_list for pk in (pair.excerpt_a, pair.excerpt_b)))
+    by_pk = {row["excerpt"].pk: row for row in excerpt_rows(ids)}
+    context.update(
+        page=page,
+        pairs=[{"pair": pair, "a": by_pk[pair.excerpt_a], "b": by_pk[pair.excerpt_b]} for pair in page.object_list],
+        total=len(pairs),
+        query=query,
+    )
+    return render(request, "analysis/cooccurrence_pairs.html", context)
