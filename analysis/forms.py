@@ -150,3 +150,7 @@ class CooccurrencePairsForm(CooccurrenceForm):
     def __init__(self, data=None, *, project: ResearchProject, user, **kwargs) -> None:
         super().__init__(data, project=project, user=user, **kwargs)
         self.fields["a"].queryset = self.fields["b"].queryset = Code.objects.filter(project=project)
+
+
+class SaveQueryForm(forms.Form):
+    name = forms.CharField(max_length=200, label="Save this query as")

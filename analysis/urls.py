@@ -27,3 +27,10 @@ urlpatterns += [
         name="cooccurrence_pairs",
     ),
 ]
+
+queries = "projects/<slug:project_slug>/analysis/queries/"
+urlpatterns += [
+    path(queries, views.code_query, name="queries"),
+    path(queries + "save/", views.code_query_save, name="query_save"),
+    path(queries + "<int:pk>/delete/", views.code_query_delete, name="query_delete"),
+]

@@ -5,14 +5,14 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from casestudies import access
 from casestudies.models import QuestionGroup, ResearchQuestion
@@ -22,8 +22,18 @@ from coding.selectors import codes_in_tree_order
 from . import services
 from .cooccurrence import Relation, cooccurrence_interviews, cooccurrence_matrix, cooccurrence_pairs
 from .exports import export_excerpts
-from .forms import CooccurrenceForm, CooccurrencePairsForm, ExcerptFilterForm, ScopeForm, SummaryForm
+from .forms import (
+    CodeQueryForm,
+    CooccurrenceForm,
+    CooccurrencePairsForm,
+    ExcerptFilterForm,
+    SaveQueryForm,
+    ScopeForm,
+    SummaryForm,
+)
 from .matrices import MEASURES, NONE_PARAM, heat
+from .models import SavedQuery
+from .queries import describe_query, run_code_query
 from .selectors import (
     MATRIX_KINDS,
     CellFilter,
@@ -398,3 +408,115 @@ def cooccurrence_pairs_view(request: HttpRequest, project_slug: str) -> HttpResp
         query=query,
     )
     return render(request, "analysis/cooccurrence_pairs.html", context)
+
+
+def _saved_query_string(query: SavedQuery) -> str:
+    pairs = [("code_a", query.code_a_id), ("operator", query.operator), ("code_b", query.code_b_id)]
+    if query.distance is not None:
+        pairs.append(("distance", query.distance))
+    if query.phase:
+        pairs.append(("phase", query.phase))
+    if query.coder_id:
+        pairs.append(("coder", query.coder_id))
+    pairs += [("case_studies", case_study.pk) for case_study in query.case_studies.all()]
+    return urlencode(pairs)
+
+
+def code_query(request: HttpRequest, project_slug: str) -> HttpResponse:
+    project = access.get_project_for(request.user, project_slug)
+    asked = "code_a" in request.GET
+    form = CodeQueryForm(request.GET if asked else None, project=project, user=request.user)
+    saved = (
+        SavedQuery.objects.filter(project=project)
+        .select_related("owner", "code_a", "code_b", "coder")
+        .prefetch_related("case_studies")
+    )
+    can_manage = access.can_manage_project(request.user, project)
+    context = {
+        "project": project,
+        "form": form,
+        "saved_queries": [
+            {
+                "query": query,
+                "run": _saved_query_string(query),
+                "description": describe_query(
+                    code_a=query.code_a.name, operator=query.operator, code_b=query.code_b.name, distance=query.distance
+                ),
+                "can_delete": can_manage or query.owner_id == request.user.pk,
+            }
+            for query in saved
+        ],
+    }
+    if not asked:
+        return render(request, "analysis/queries.html", context)
+    if not form.is_valid():
+        return render(request, "analysis/queries.html", context, status=400)
+    data, scope = form.cleaned_data, form.scope()
+    frame = coded(coding_frame(request.user, project, scope))
+    ids = run_code_query(
+        frame, code_a=data["code_a"].pk, operator=data["operator"], code_b=data["code_b"].pk, distance=data["distance"]
+    )
+    description = describe_query(
+        code_a=data["code_a"].name, operator=data["operator"], code_b=data["code_b"].name, distance=data["distance"]
+    )
+    file_format = request.GET.get("format")
+    if file_format in {"csv", "xlsx"}:
+        export = export_excerpts(project, visible_excerpts(request.user, project, scope), keep=set(ids))
+        name = f"{project.slug}-query"
+        if file_format == "csv":
+            return csv_download(name, export.header, export.rows)
+        return xlsx_download(name, export.sheets(filters=f"Code query: {description}"))
+    here = [(key, value) for key, values in request.GET.lists() for value in values if key not in {"page", "format"}]
+    page = Paginator(ids, EXCERPTS_PER_PAGE).get_page(request.GET.get("page"))
+    context.update(
+        asked=True,
+        description=description,
+        total=len(ids),
+        page=page,
+        rows=excerpt_rows(list(page.object_list)),
+        query=urlencode(here),
+        save_form=SaveQueryForm(),
+    )
+    return render(request, "analysis/queries.html", context)
+
+
+@require_POST
+def code_query_save(request: HttpRequest, project_slug: str) -> HttpResponse:
+    project = access.get_project_for(request.user, project_slug)
+    form = CodeQueryForm(request.GET, project=project, user=request.user)
+    save_form = SaveQueryForm(request.POST)
+    back = f"{reverse('analysis:queries', args=[project.slug])}?{request.GET.urlencode()}"
+    if form.is_valid() and save_form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.save_code_query(
+                project=project,
+                owner=request.user,
+                name=save_form.cleaned_data["name"],
+                code_a=data["code_a"],
+                operator=data["operator"],
+                code_b=data["code_b"],
+                distance=data["distance"],
+                phase=data["phase"],
+                coder=data["coder"],
+                case_studies=list(data["case_studies"]),
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"Saved the query “{save_form.cleaned_data['name'].strip()}”.")
+        return redirect(back)
+    errors = [*form.non_field_errors(), *(e for field in form for e in field.errors), *save_form.errors.get("name", [])]
+    messages.error(request, " ".join(errors) or "The query could not be saved.")
+    return redirect(back)
+
+
+@require_POST
+def code_query_delete(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
+    project = access.get_project_for(request.user, project_slug)
+    query = get_object_or_404(SavedQuery, pk=pk, project=project)
+    if query.owner_id != request.user.pk and not access.can_manage_project(request.user, project):
+        raise PermissionDenied("Only the query's owner, the project's leads and admins can delete it.")
+    services.delete_saved_query(query=query)
+    messages.success(request, f"Deleted the query “{query.name}”.")
+    return redirect("analysis:queries", project.slug)
