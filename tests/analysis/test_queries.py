@@ -46,10 +46,10 @@ def texts():
     return project, lead, bob, (one, two), (a, b, c), x
 
 
-def found(texts, operator, first="A", second="B", distance=None, scope=Scope()):
+def found(texts, operator, first="A", second="B", distance=None, scope=None):
     project, lead, _, _, codes, x = texts
     by_name = {code.name: code.pk for code in codes}
-    frame = coded(coding_frame(lead, project, scope))
+    frame = coded(coding_frame(lead, project, scope or Scope()))
     ids = run_code_query(frame, code_a=by_name[first], operator=operator, code_b=by_name[second], distance=distance)
     names = {excerpt.pk: name for name, excerpt in x.items()}
     return [names[pk] for pk in ids]
