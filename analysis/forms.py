@@ -11,6 +11,7 @@ from coding.selectors import codes_in_tree_order
 from .cooccurrence import Relation
 from .matrices import NONE_PARAM
 from .models import QueryOperator
+from .search import Extent
 from .selectors import Scope, coders_of, visible_case_studies
 
 
@@ -154,3 +155,28 @@ class CooccurrencePairsForm(CooccurrenceForm):
 
 class SaveQueryForm(forms.Form):
     name = forms.CharField(max_length=200, label="Save this query as")
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(max_length=300, required=False, label="Search the transcripts")
+    phase = forms.ChoiceField(required=False, choices=[("", "All phases"), *PhaseKind.choices])
+    case_studies = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, widget=forms.CheckboxSelectMultiple, label="Case studies"
+    )
+
+    def __init__(self, data=None, *, project: ResearchProject, user, **kwargs) -> None:
+        super().__init__(data, **kwargs)
+        self.fields["case_studies"].queryset = visible_case_studies(user, project)
+
+
+class CodeHitsForm(forms.Form):
+    code = CodeChoiceField(queryset=None, label="Code")
+    extent = forms.ChoiceField(choices=Extent.CHOICES, initial=Extent.SENTENCE, label="as excerpts of")
+
+    def __init__(self, data=None, *, project: ResearchProject, **kwargs) -> None:
+        super().__init__(data, **kwargs)
+        order, paths = code_choices(project, codable_only=True)
+        field = self.fields["code"]
+        field.queryset = Code.objects.filter(project=project, is_archived=False, is_codable=True)
+        field.paths = paths
+        field.choices = [("", "Choose a code")] + [(pk, paths[pk]) for pk in order]

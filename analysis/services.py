@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -10,10 +11,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 
-from casestudies.models import CaseStudy, ResearchProject, ResearchQuestion
-from coding.models import Code
+from casestudies.models import CaseStudy, Interview, ResearchProject, ResearchQuestion
+from coding.models import Code, Excerpt
+from coding.services import create_excerpt, set_excerpt_codes
 
 from .models import FrameworkSummary, QueryOperator, SavedQuery
+from .search import Extent, Hit
 
 SUMMARY_MAX_CHARACTERS = 4000
 
@@ -42,7 +45,7 @@ def save_framework_summary(
             {"text": f"A summary can be at most {SUMMARY_MAX_CHARACTERS:,} characters; this one has {len(text):,}."}
         )
     summary = (
-        FrameworkSummary.objects.select_for_update()
+        FrameworkSummary.objects.select_for_update(of=("self",))
         .select_related("author")
         .filter(case_study=case_study, research_question=research_question)
         .first()
@@ -110,3 +113,58 @@ def save_code_query(
 @transaction.atomic
 def delete_saved_query(*, query: SavedQuery) -> None:
     query.delete()
+
+
+MAX_HITS_TO_CODE = 1000
+
+
+@dataclass
+class CodingOutcome:
+    created: int = 0
+    given_code: int = 0
+    already_coded: int = 0
+
+    def describe(self, code: Code) -> str:
+        total = self.created + self.given_code + self.already_coded
+        parts = [f"{self.created} new excerpt{'' if self.created == 1 else 's'}"]
+        if self.given_code:
+            parts.append(f"{self.given_code} existing excerpt{'' if self.given_code == 1 else 's'} given the code")
+        if self.already_coded:
+            parts.append(f"{self.already_coded} already coded")
+        return f"Coded {total} passage{'' if total == 1 else 's'} with “{code.name}”: {', '.join(parts)}."
+
+
+@transaction.atomic
+def code_search_hits(
+    *, hits: Sequence[tuple[Interview, Hit]], extent: str, code: Code, coded_by: AbstractBaseUser
+) -> CodingOutcome:
+    """Code search hits as the searcher's excerpts: a passage they have already excerpted gets the code added."""
+    if not hits:
+        raise ValidationError({"hits": "Choose at least one hit to code."})
+    if len(hits) > MAX_HITS_TO_CODE:
+        raise ValidationError(
+            {"hits": f"That would code {len(hits):,} hits; narrow the search to at most {MAX_HITS_TO_CODE:,} first."}
+        )
+    if extent not in {value for value, _ in Extent.CHOICES}:
+        raise ValidationError({"extent": "Choose what to code: the matched words, the sentence or the paragraph."})
+    interviews = {interview.pk: interview for interview, _ in hits}
+    if any(interview.project_id != code.project_id for interview in interviews.values()):
+        raise ValidationError({"code": f"The code “{code.name}” belongs to another project."})
+    spans = dict.fromkeys((interview.pk, start, end) for interview, hit in hits for start, end in hit.spans(extent))
+    existing = {
+        (excerpt.interview_id, excerpt.start, excerpt.end): excerpt
+        for excerpt in Excerpt.objects.filter(coded_by=coded_by, interview_id__in=interviews).prefetch_related("codes")
+    }
+    outcome = CodingOutcome()
+    for interview_id, start, end in spans:
+        excerpt = existing.get((interview_id, start, end))
+        if excerpt is None:
+            create_excerpt(interview=interviews[interview_id], start=start, end=end, coded_by=coded_by, codes=[code])
+            outcome.created += 1
+        elif any(applied.pk == code.pk for applied in excerpt.codes.all()):
+            outcome.already_coded += 1
+        else:
+            excerpt.interview = interviews[interview_id]
+            set_excerpt_codes(excerpt=excerpt, codes=[*excerpt.codes.all(), code], applied_by=coded_by)
+            outcome.given_code += 1
+    return outcome

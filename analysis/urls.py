@@ -34,3 +34,8 @@ urlpatterns += [
     path(queries + "save/", views.code_query_save, name="query_save"),
     path(queries + "<int:pk>/delete/", views.code_query_delete, name="query_delete"),
 ]
+
+urlpatterns += [
+    path("projects/<slug:project_slug>/analysis/search/", views.search, name="search"),
+    path("projects/<slug:project_slug>/analysis/search/code/", views.search_code, name="search_code"),
+]

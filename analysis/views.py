@@ -23,17 +23,20 @@ from . import services
 from .cooccurrence import Relation, cooccurrence_interviews, cooccurrence_matrix, cooccurrence_pairs
 from .exports import export_excerpts
 from .forms import (
+    CodeHitsForm,
     CodeQueryForm,
     CooccurrenceForm,
     CooccurrencePairsForm,
     ExcerptFilterForm,
     SaveQueryForm,
     ScopeForm,
+    SearchForm,
     SummaryForm,
 )
 from .matrices import MEASURES, NONE_PARAM, heat
 from .models import SavedQuery
 from .queries import describe_query, run_code_query
+from .search import SearchResults, search_transcripts
 from .selectors import (
     MATRIX_KINDS,
     CellFilter,
@@ -520,3 +523,58 @@ def code_query_delete(request: HttpRequest, project_slug: str, pk: int) -> HttpR
     services.delete_saved_query(query=query)
     messages.success(request, f"Deleted the query “{query.name}”.")
     return redirect("analysis:queries", project.slug)
+
+
+def _run_search(request: HttpRequest, project) -> tuple[SearchForm, SearchResults | None]:
+    form = SearchForm(request.GET, project=project, user=request.user)
+    if not form.is_valid() or not form.cleaned_data["q"].strip():
+        return form, None
+    data = form.cleaned_data
+    results = search_transcripts(
+        request.user,
+        project,
+        data["q"],
+        case_study_ids=tuple(case_study.pk for case_study in data["case_studies"]),
+        phase=data["phase"],
+    )
+    return form, results
+
+
+def search(request: HttpRequest, project_slug: str) -> HttpResponse:
+    project = access.get_project_for(request.user, project_slug)
+    form, results = _run_search(request, project)
+    context = {
+        "project": project,
+        "form": form,
+        "results": results,
+        "code_form": CodeHitsForm(project=project),
+        "query": request.GET.urlencode(),
+    }
+    return render(request, "analysis/search.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+def search_code(request: HttpRequest, project_slug: str) -> HttpResponse:
+    """Code the selected hits (or all of them) with one code, as excerpts of the searcher."""
+    project = access.get_project_for(request.user, project_slug)
+    back = f"{reverse('analysis:search', args=[project.slug])}?{request.GET.urlencode()}"
+    form, results = _run_search(request, project)
+    code_form = CodeHitsForm(request.POST, project=project)
+    if results is None or not code_form.is_valid():
+        problems = [error for errors in code_form.errors.values() for error in errors] or [
+            "Search for something first."
+        ]
+        messages.error(request, " ".join(problems))
+        return redirect(back)
+    chosen = set(request.POST.getlist("hits"))
+    hits = [(interview, hit) for interview, hit in results.hits() if "all" in request.POST or hit.key in chosen]
+    code = code_form.cleaned_data["code"]
+    try:
+        outcome = services.code_search_hits(
+            hits=hits, extent=code_form.cleaned_data["extent"], code=code, coded_by=request.user
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, outcome.describe(code))
+    return redirect(back)
