@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from casestudies.models import PhaseKind, ResearchProject, ResearchQuestion, Sector
+from casestudies.models import Interview, PhaseKind, ResearchProject, ResearchQuestion, Sector
 from coding.models import Code
 from coding.selectors import codes_in_tree_order
 
@@ -180,3 +180,55 @@ class CodeHitsForm(forms.Form):
         field.queryset = Code.objects.filter(project=project, is_archived=False, is_codable=True)
         field.paths = paths
         field.choices = [("", "Choose a code")] + [(pk, paths[pk]) for pk in order]
+
+
+class InterviewChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        where = obj.case_study.title if obj.case_study_id else obj.get_phase_display()
+        return f"{obj.title} ({where})"
+
+
+class AgreementForm(forms.Form):
+    coder_a = CoderChoiceField(queryset=None, label="First coder", empty_label="Choose a coder")
+    coder_b = CoderChoiceField(queryset=None, label="Second coder", empty_label="Choose a coder")
+    interviews = InterviewChoiceField(
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Leave them all unticked for every interview both coders have coded.",
+    )
+    codes = forms.ModelMultipleChoiceField(
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Leave them all unticked for every code either coder applied.",
+    )
+
+    def __init__(self, data=None, *, project: ResearchProject, user, **kwargs) -> None:
+        super().__init__(data, **kwargs)
+        coders = coders_of(user, project)
+        self.fields["coder_a"].queryset = self.fields["coder_b"].queryset = coders
+        visible = Interview.objects.visible_to(user).filter(project=project).values("pk")
+        self.fields["interviews"].queryset = (
+            Interview.objects.filter(pk__in=visible)
+            .select_related("case_study")
+            .order_by("case_study__order", "date", "title")
+        )
+        order, paths = code_choices(project, codable_only=True)
+        self.fields["codes"].queryset = Code.objects.filter(project=project)
+        self.fields["codes"].choices = [(pk, paths[pk]) for pk in order]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("coder_a") and data.get("coder_a") == data.get("coder_b"):
+            self.add_error("coder_b", "Choose two different coders.")
+        return data
+
+
+class DisagreementForm(AgreementForm):
+    interview = forms.ModelChoiceField(queryset=None)
+    everything = forms.BooleanField(required=False, label="Show every paragraph, not only those with disagreements")
+
+    def __init__(self, data=None, *, project: ResearchProject, user, **kwargs) -> None:
+        super().__init__(data, project=project, user=user, **kwargs)
+        self.fields["interview"].queryset = self.fields["interviews"].queryset

@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 import pandas as pd
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
+from django.db.models.functions import Length
 
+from casestudies.access import is_project_lead
 from casestudies.models import (
     CaseStudy,
     Interview,
@@ -24,6 +26,7 @@ from casestudies.transcripts import split_turns
 from coding.models import Code, Excerpt
 from coding.selectors import codes_in_tree_order
 
+from .agreement import Agreement, agreement
 from .matrices import (
     Heading,
     Matrix,
@@ -447,3 +450,54 @@ def framework_cell(user, project: ResearchProject, case_study: CaseStudy, questi
         .first()
     )
     return FrameworkCell(case_study=case_study, question=question, summary=summary, excerpt_count=len(ids))
+
+
+@dataclass
+class AgreementReport:
+    interviews: list[Interview]
+    codes: list[tuple[Code, str]]
+    result: Agreement
+    left_out_blind: int
+
+
+def blind_hidden_interviews(user, project: ResearchProject) -> set[int]:
+    """Interviews whose other coders' excerpts the user cannot see yet (blind coding, not revealed)."""
+    if user.is_staff or is_project_lead(user, project):
+        return set()
+    return set(
+        Interview.objects.filter(project=project, is_blind_coding=True, blind_revealed_at__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+def agreement_report(
+    user, project: ResearchProject, *, coder_a: int, coder_b: int, interview_ids: list[int], code_ids: list[int]
+) -> AgreementReport:
+    frame = coded(coding_frame(user, project))
+    frame = frame[frame["coder_id"].isin([coder_a, coder_b])]
+    hidden = blind_hidden_interviews(user, project)
+    if not interview_ids:
+        by_coder = frame.groupby("coder_id")["interview_id"].agg(lambda ids: set(ids.astype("int64")))
+        interview_ids = sorted(by_coder.get(coder_a, set()) & by_coder.get(coder_b, set()))
+    left_out = len(hidden.intersection(interview_ids))
+    interview_ids = [pk for pk in interview_ids if pk not in hidden]
+    interviews = list(
+        Interview.objects.filter(pk__in=interview_ids)
+        .select_related("case_study")
+        .annotate(length=Length("transcript"))
+        .order_by("case_study__order", "date", "title")
+        .defer("transcript")
+    )
+    frame = frame[frame["interview_id"].isin(interview_ids)]
+    ordered = [(code, path) for code, _, path in codes_in_tree_order(project)]
+    wanted = set(code_ids) if code_ids else set(frame["code_id"].astype("int64"))
+    codes = [(code, path) for code, path in ordered if code.pk in wanted]
+    result = agreement(
+        frame,
+        coder_a=coder_a,
+        coder_b=coder_b,
+        lengths={interview.pk: interview.length for interview in interviews},
+        code_ids=[code.pk for code, _ in codes],
+    )
+    return AgreementReport(interviews=interviews, codes=codes, result=result, left_out_blind=left_out)

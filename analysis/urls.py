@@ -39,3 +39,14 @@ urlpatterns += [
     path("projects/<slug:project_slug>/analysis/search/", views.search, name="search"),
     path("projects/<slug:project_slug>/analysis/search/code/", views.search_code, name="search_code"),
 ]
+
+urlpatterns += [
+    path("projects/<slug:project_slug>/analysis/agreement/", views.agreement_view, name="agreement"),
+    path("projects/<slug:project_slug>/analysis/agreement/disagreements/", views.disagreements, name="disagreements"),
+    path("projects/<slug:project_slug>/analysis/blind-coding/", views.blind_coding, name="blind_coding"),
+    path(
+        "projects/<slug:project_slug>/analysis/blind-coding/<int:pk>/<slug:action>/",
+        views.blind_coding_change,
+        name="blind_coding_change",
+    ),
+]

@@ -15,18 +15,22 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST
 
 from casestudies import access
-from casestudies.models import QuestionGroup, ResearchQuestion
-from coding.models import Excerpt, ExcerptCode
+from casestudies.models import Interview, QuestionGroup, ResearchQuestion
+from casestudies.transcripts import split_turns
+from coding.models import Code, Excerpt, ExcerptCode
 from coding.selectors import codes_in_tree_order
 
 from . import services
+from .agreement import segments
 from .cooccurrence import Relation, cooccurrence_interviews, cooccurrence_matrix, cooccurrence_pairs
 from .exports import export_excerpts
 from .forms import (
+    AgreementForm,
     CodeHitsForm,
     CodeQueryForm,
     CooccurrenceForm,
     CooccurrencePairsForm,
+    DisagreementForm,
     ExcerptFilterForm,
     SaveQueryForm,
     ScopeForm,
@@ -41,7 +45,9 @@ from .selectors import (
     MATRIX_KINDS,
     CellFilter,
     Scope,
+    agreement_report,
     attribute_excerpts,
+    blind_hidden_interviews,
     build_matrix,
     coded,
     coding_frame,
@@ -578,3 +584,171 @@ def search_code(request: HttpRequest, project_slug: str) -> HttpResponse:
     else:
         messages.success(request, outcome.describe(code))
     return redirect(back)
+
+
+def agreement_view(request: HttpRequest, project_slug: str) -> HttpResponse:
+    project = access.get_project_for(request.user, project_slug)
+    asked = "coder_a" in request.GET
+    form = AgreementForm(request.GET if asked else None, project=project, user=request.user)
+    context = {"project": project, "form": form}
+    if not asked:
+        return render(request, "analysis/agreement.html", context)
+    if not form.is_valid():
+        return render(request, "analysis/agreement.html", context, status=400)
+    data = form.cleaned_data
+    report = agreement_report(
+        request.user,
+        project,
+        coder_a=data["coder_a"].pk,
+        coder_b=data["coder_b"].pk,
+        interview_ids=[interview.pk for interview in data["interviews"]],
+        code_ids=[code.pk for code in data["codes"]],
+    )
+    tables = {result.code_id: result.table for result in report.result.by_code}
+    rows = [{"code": code, "path": path, "table": tables[code.pk]} for code, path in report.codes]
+    if request.GET.get("format") in {"csv", "xlsx"}:
+        header = [
+            "Code",
+            "Both (a)",
+            "First only (b)",
+            "Second only (c)",
+            "Neither (d)",
+            "Agreement %",
+            "Kappa",
+            "Alpha",
+        ]
+        lines = [[row["path"], *_figures(row["table"])] for row in rows]
+        lines.append(["All codes (pooled)", *_figures(report.result.pooled)])
+        name = f"{project.slug}-agreement"
+        if request.GET["format"] == "csv":
+            return csv_download(name, header, lines)
+        return xlsx_download(name, [Sheet("Agreement", header, lines, widths=[40, 12, 14, 14, 12, 12, 10, 10])])
+    base = [(key, value) for key, values in request.GET.lists() for value in values if key not in {"format", "codes"}]
+    context.update(
+        report=report,
+        rows=rows,
+        pooled=report.result.pooled,
+        coder_a=data["coder_a"],
+        coder_b=data["coder_b"],
+        query=urlencode(base + [("codes", pk) for pk in request.GET.getlist("codes")]),
+        disagreement_base=urlencode([(k, v) for k, v in base if k != "interviews"]),
+    )
+    return render(request, "analysis/agreement.html", context)
+
+
+def _figures(table) -> list:
+    def rounded(value: float | None, places: int) -> float | None:
+        return None if value is None else round(value, places)
+
+    return [
+        table.a,
+        table.b,
+        table.c,
+        table.d,
+        rounded(table.percent, 1),
+        rounded(table.kappa, 3),
+        rounded(table.alpha, 3),
+    ]
+
+
+def disagreements(request: HttpRequest, project_slug: str) -> HttpResponse:
+    """Two coders' coding of one interview side by side, paragraph by paragraph, where they differ."""
+    project = access.get_project_for(request.user, project_slug)
+    form = DisagreementForm(request.GET, project=project, user=request.user)
+    context = {"project": project, "form": form}
+    if not form.is_valid():
+        return render(request, "analysis/disagreements.html", context, status=400)
+    data = form.cleaned_data
+    interview = data["interview"]
+    if interview.pk in blind_hidden_interviews(request.user, project):
+        raise PermissionDenied("This interview is under blind coding: a lead has to reveal its coders’ excerpts first.")
+    coder_a, coder_b = data["coder_a"], data["coder_b"]
+    frame = coded(coding_frame(request.user, project))
+    frame = frame[(frame["interview_id"] == interview.pk) & frame["coder_id"].isin([coder_a.pk, coder_b.pk])]
+    code_ids = {code.pk for code in data["codes"]} or set(frame["code_id"].astype("int64"))
+    frame = frame[frame["code_id"].isin(code_ids)]
+    spans = {coder_a.pk: [], coder_b.pk: []}
+    for coder, code, start, end in zip(frame["coder_id"], frame["code_id"], frame["start"], frame["end"], strict=True):
+        spans[int(coder)].append((int(start), int(end), int(code)))
+    names = {code.pk: code.name for code in Code.objects.filter(pk__in=code_ids)}
+    text = Interview.objects.values_list("transcript", flat=True).get(pk=interview.pk)
+    turns = split_turns(text)
+    pieces = segments(text, spans[coder_a.pk], spans[coder_b.pk], cuts=[p for t in turns for p in (t.start, t.end)])
+    paragraphs = []
+    for turn in turns:
+        inside = [piece for piece in pieces if turn.start <= piece.start and piece.end <= turn.end]
+        differing = [piece for piece in inside if piece.disagrees]
+        if differing or data["everything"]:
+            paragraphs.append(
+                {
+                    "turn": turn,
+                    "a": [_piece(piece, piece.codes_a, piece.codes_b, names) for piece in inside],
+                    "b": [_piece(piece, piece.codes_b, piece.codes_a, names) for piece in inside],
+                    "differences": [_difference(piece, names, coder_a, coder_b) for piece in differing],
+                }
+            )
+    context.update(
+        interview=interview, coder_a=coder_a, coder_b=coder_b, paragraphs=paragraphs, codes=sorted(names.values())
+    )
+    return render(request, "analysis/disagreements.html", context)
+
+
+def _piece(piece, mine: frozenset[int], theirs: frozenset[int], names: dict[int, str]) -> dict:
+    if mine and mine == theirs:
+        kind = "agree"
+    elif mine:
+        kind = "differ"
+    elif theirs:
+        kind = "missed"
+    else:
+        kind = ""
+    return {"text": piece.text, "kind": kind, "codes": ", ".join(sorted(names[pk] for pk in mine))}
+
+
+def _difference(piece, names: dict[int, str], coder_a, coder_b) -> str:
+    only_a = sorted(names[pk] for pk in piece.codes_a - piece.codes_b)
+    only_b = sorted(names[pk] for pk in piece.codes_b - piece.codes_a)
+    parts = []
+    if only_a:
+        parts.append(f"only {coder_a.get_full_name() or coder_a.get_username()}: {', '.join(only_a)}")
+    if only_b:
+        parts.append(f"only {coder_b.get_full_name() or coder_b.get_username()}: {', '.join(only_b)}")
+    return f"Characters {piece.start}–{piece.end}, {'; '.join(parts)}"
+
+
+def blind_coding(request: HttpRequest, project_slug: str) -> HttpResponse:
+    project = access.get_project_for(request.user, project_slug)
+    visible = Interview.objects.visible_to(request.user).filter(project=project).values("pk")
+    interviews = (
+        Interview.objects.filter(pk__in=visible)
+        .select_related("case_study")
+        .defer("transcript")
+        .order_by("case_study__order", "date", "title")
+    )
+    context = {
+        "project": project,
+        "interviews": interviews,
+        "can_manage": access.can_manage_project(request.user, project),
+    }
+    return render(request, "analysis/blind_coding.html", context)
+
+
+@require_POST
+def blind_coding_change(request: HttpRequest, project_slug: str, pk: int, action: str) -> HttpResponse:
+    project = access.get_project_for(request.user, project_slug)
+    interview = access.get_interview_for(request.user, pk)
+    if interview.project_id != project.pk:
+        raise Http404("No such interview in this project.")
+    if not access.can_manage_project(request.user, project):
+        raise PermissionDenied("Only the project's leads and admins can start blind coding or reveal it.")
+    change = {"start": services.start_blind_coding, "reveal": services.reveal_blind_coding}.get(action)
+    if change is None:
+        raise Http404("No such change.")
+    try:
+        change(interview=interview)
+    except ValidationError as error:
+        messages.error(request, f"{interview.title}: {' '.join(error.messages)}")
+    else:
+        done = "is now under blind coding" if action == "start" else "— its coders can now see each other’s excerpts"
+        messages.success(request, f"“{interview.title}” {done}.")
+    return redirect("analysis:blind_coding", project.slug)
