@@ -133,10 +133,7 @@ def agreement(
         for interview, length in lengths.items():
             first = spans.get((coder_a, code, interview), [])
             second = spans.get((coder_b, code, interview), [])
-            if first or second:
-                table = table + character_table(first, second, length)
-            else:
-                table = table + Table(d=length)
+            table = table + character_table(first, second, length)
         result.by_code.append(CodeResult(code, table))
     return result
 
