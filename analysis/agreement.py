@@ -25,6 +25,7 @@ import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.metrics import cohen_kappa_score
@@ -71,31 +72,49 @@ class Table:
         return 1 - (n - 1) * (self.b + self.c) / (n0 * n1)
 
 
-def merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Spans sorted, with overlapping and touching ones joined."""
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
+def tables(spans: pd.DataFrame, *, code_ids: list[int], lengths: dict[int, int]) -> list[Table]:
+    """One table per code, from spans (first: bool, code_id, interview_id, start, end), in one vectorised pass.
+
+    Every interview gets a place on one line (its offset is the sum of the lengths before it), and every
+    code a stretch of that line of its own; then a sweep over the sorted boundaries counts, per code, the
+    characters covered by the first coder only, the second only, and both.
+    """
+    total = sum(lengths.values())
+    offsets, position = {}, 0
+    for interview, length in lengths.items():
+        offsets[interview] = position
+        position += length
+    code_index = {code: index for index, code in enumerate(code_ids)}
+    spans = spans[spans["code_id"].isin(code_index) & spans["interview_id"].isin(offsets)]
+    a = b = c = np.zeros(len(code_ids), dtype=np.int64)
+    if len(spans):
+        base = spans["code_id"].map(code_index).to_numpy(np.int64) * (total + 1)
+        base += spans["interview_id"].map(offsets).to_numpy(np.int64)
+        first = spans["first"].to_numpy(bool)
+        points = np.concatenate([base + spans["start"].to_numpy(np.int64), base + spans["end"].to_numpy(np.int64)])
+        step = np.concatenate([np.ones(len(spans), np.int64), -np.ones(len(spans), np.int64)])
+        order = np.argsort(points, kind="stable")
+        points, step, owner = points[order], step[order], np.concatenate([first, first])[order]
+        depth_a = np.cumsum(np.where(owner, step, 0))[:-1]
+        depth_b = np.cumsum(np.where(owner, 0, step))[:-1]
+        width = np.diff(points)
+        code = points[:-1] // (total + 1)
+        size = len(code_ids)
+
+        def count(mask: np.ndarray) -> np.ndarray:
+            return np.bincount(code[mask], weights=width[mask], minlength=size).astype(np.int64)
+
+        a = count((depth_a > 0) & (depth_b > 0))
+        b = count((depth_a > 0) & (depth_b == 0))
+        c = count((depth_a == 0) & (depth_b > 0))
+    return [Table(int(x), int(y), int(z), int(total - x - y - z)) for x, y, z in zip(a, b, c, strict=True)]
 
 
 def character_table(spans_a: Iterable[tuple[int, int]], spans_b: Iterable[tuple[int, int]], length: int) -> Table:
-    """Count the characters each coder covered, by interval arithmetic (no per-character arrays)."""
-    first, second = merge(spans_a), merge(spans_b)
-    both, i, j = 0, 0, 0
-    while i < len(first) and j < len(second):
-        overlap = min(first[i][1], second[j][1]) - max(first[i][0], second[j][0])
-        both += max(overlap, 0)
-        if first[i][1] < second[j][1]:
-            i += 1
-        else:
-            j += 1
-    only_a = sum(end - start for start, end in first) - both
-    only_b = sum(end - start for start, end in second) - both
-    return Table(both, only_a, only_b, length - both - only_a - only_b)
+    """The table for one code in one text of `length` characters."""
+    rows = [(True, 1, 1, start, end) for start, end in spans_a] + [(False, 1, 1, start, end) for start, end in spans_b]
+    frame = pd.DataFrame(rows, columns=["first", "code_id", "interview_id", "start", "end"])
+    return tables(frame, code_ids=[1], lengths={1: length})[0]
 
 
 @dataclass
@@ -121,19 +140,10 @@ def agreement(
     frame: pd.DataFrame, *, coder_a: int, coder_b: int, lengths: dict[int, int], code_ids: list[int]
 ) -> Agreement:
     """Tables per code over the interviews in `lengths` (interview id → characters), from the coding frame."""
-    rows = frame[frame["interview_id"].isin(list(lengths)) & frame["code_id"].isin(code_ids)]
-    spans: dict[tuple[int, int, int], list[tuple[int, int]]] = {}
-    for coder, code, interview, start, end in zip(
-        rows["coder_id"], rows["code_id"], rows["interview_id"], rows["start"], rows["end"], strict=True
-    ):
-        spans.setdefault((int(coder), int(code), int(interview)), []).append((int(start), int(end)))
+    rows = frame[frame["coder_id"].isin([coder_a, coder_b])]
+    spans = rows[["code_id", "interview_id", "start", "end"]].assign(first=(rows["coder_id"] == coder_a).to_numpy())
     result = Agreement(characters=sum(lengths.values()))
-    for code in code_ids:
-        table = Table()
-        for interview, length in lengths.items():
-            first = spans.get((coder_a, code, interview), [])
-            second = spans.get((coder_b, code, interview), [])
-            table = table + character_table(first, second, length)
+    for code, table in zip(code_ids, tables(spans, code_ids=code_ids, lengths=lengths), strict=True):
         result.by_code.append(CodeResult(code, table))
     return result
 

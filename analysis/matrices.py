@@ -157,11 +157,12 @@ def count_matrix(
     frame = frame[frame[row].isin(row_keys) & frame[column].isin(column_keys)]
     values, row_totals, column_totals, grand_totals = {}, {}, {}, {}
     for measure, source in (("excerpts", "excerpt_id"), ("interviews", "interview_id")):
-        counts = frame.groupby([row, column])[source].nunique()
+        # Distinct counts as "drop duplicates, then count": much faster than groupby-nunique on integers.
+        counts = frame.drop_duplicates([row, column, source]).groupby([row, column]).size()
         table = counts.unstack(fill_value=0) if len(counts) else pd.DataFrame()
         values[measure] = table.reindex(index=row_keys, columns=column_keys, fill_value=0).astype("int64")
-        row_totals[measure] = frame.groupby(row)[source].nunique()
-        column_totals[measure] = frame.groupby(column)[source].nunique()
+        row_totals[measure] = frame.drop_duplicates([row, source]).groupby(row).size()
+        column_totals[measure] = frame.drop_duplicates([column, source]).groupby(column).size()
         grand_totals[measure] = int(frame[source].nunique())
     return Matrix(
         title=title,
@@ -179,7 +180,7 @@ def count_matrix(
 
 def code_headings(codes_in_order, frame: pd.DataFrame) -> list[Heading]:
     """Codes in codebook order; archived codes only when they still have excerpts here."""
-    used = set(frame["code_id"].dropna().astype("int64"))
+    used = set(frame["code_id"].unique().tolist())
     return [
         Heading(key=code.pk, label=code.name, param=("code", str(code.pk)), depth=depth, path=path)
         for code, depth, path in codes_in_order

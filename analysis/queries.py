@@ -18,7 +18,7 @@ from .models import QueryOperator
 
 def _excerpts_with(frame: pd.DataFrame, code_id: int) -> pd.DataFrame:
     rows = frame[frame["code_id"] == code_id]
-    return rows[["excerpt_id", "interview_id", "case_study_id", "start", "end"]].drop_duplicates("excerpt_id")
+    return rows[["excerpt_id", "interview_id", "case_key", "start", "end"]].drop_duplicates("excerpt_id")
 
 
 def _related(a: pd.DataFrame, b: pd.DataFrame, *, reach: int | None) -> set[int]:
@@ -49,7 +49,6 @@ def run_code_query(
         found = a[a["excerpt_id"].isin(_related(a, b, reach=distance))]
     else:
         raise ValueError(f"Unknown operator {operator!r}.")
-    found = found.assign(case_key=found["case_study_id"].fillna(0).astype("int64"))
     found = found.sort_values(["case_key", "interview_id", "start", "excerpt_id"])
     return [int(pk) for pk in found["excerpt_id"]]
 

@@ -27,6 +27,7 @@ from casestudies.models import Interview, ResearchProject
 from casestudies.transcripts import TURN_PATTERN, split_turns
 
 MAX_INTERVIEWS = 100
+MAX_HITS = 2000  # hits are built for the best-ranked interviews until there are this many
 SNIPPET_CHARACTERS = 360
 START_MARK, STOP_MARK = "\ue000", "\ue001"  # private-use characters: never in a transcript
 SENTENCE = re.compile(r"[^.!?…]+(?:[.!?…]+[\"”’')\]]*|$)")
@@ -74,6 +75,15 @@ class SearchResults:
     results: list[InterviewResult] = field(default_factory=list)
     is_capped: bool = False
     engine: str = ""
+
+    def add(self, interview: Interview, rank: float, matches: list[tuple[int, int]]) -> None:
+        """Add an interview's hits, unless there are enough hits already (then say the results are capped)."""
+        if self.hit_count >= MAX_HITS:
+            self.is_capped = True
+            return
+        hits = build_hits(interview, matches)
+        if hits:
+            self.results.append(InterviewResult(interview, rank, hits))
 
     @property
     def hit_count(self) -> int:
@@ -132,9 +142,7 @@ def _search_postgresql(interviews: QuerySet[Interview], query: str) -> SearchRes
         matches = _marked_spans(interview.marked, interview.transcript)
         if matches is None:  # the headline did not reproduce the text: fall back to matching in Python
             matches = _python_matches(interview.transcript, _parse(query))
-        hits = build_hits(interview, matches)
-        if hits:
-            results.results.append(InterviewResult(interview, float(interview.rank), hits))
+        results.add(interview, float(interview.rank), matches)
     return results
 
 
@@ -228,13 +236,11 @@ def search_in_python(interviews: QuerySet[Interview], query: str) -> SearchResul
         for start, end in matches:
             word = interview.transcript[start:end].lower()
             counts[word] = counts.get(word, 0) + 1
-        rank = sum(1 + math.log(count) for count in counts.values())
-        hits = build_hits(interview, matches)
-        if hits:
-            ranked.append(InterviewResult(interview, rank, hits))
-    ranked.sort(key=lambda result: -result.rank)  # stable: ties stay in date order, as in PostgreSQL
+        ranked.append((interview, sum(1 + math.log(count) for count in counts.values()), matches))
+    ranked.sort(key=lambda item: -item[1])  # stable: ties stay in date order, as in PostgreSQL
     results.is_capped = len(ranked) > MAX_INTERVIEWS
-    results.results = ranked[:MAX_INTERVIEWS]
+    for interview, rank, matches in ranked[:MAX_INTERVIEWS]:
+        results.add(interview, rank, matches)
     return results
 
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
-from django.db.models.functions import Length
+from django.db.models import Count, QuerySet
+from django.db.models.functions import Coalesce, Length
 
 from casestudies.access import is_project_lead
 from casestudies.models import (
@@ -41,7 +41,8 @@ from .models import FrameworkSummary
 
 SCOPING_KEY = 0  # the "case study" of excerpts from interviews that belong to none (scoping interviews)
 
-FRAME_COLUMNS = ["excerpt_id", "code_id", "interview_id", "case_study_id", "phase", "coder_id", "start", "end"]
+NO_CODE = -1  # the code_id of the row of an excerpt without codes
+FRAME_COLUMNS = ["excerpt_id", "code_id", "interview_id", "case_key", "coder_id", "start", "end"]
 
 
 @dataclass(frozen=True)
@@ -86,48 +87,40 @@ def coders_of(user, project: ResearchProject) -> QuerySet:
 
 
 def coding_frame(user, project: ResearchProject, scope: Scope = Scope()) -> pd.DataFrame:
-    """One row per excerpt and code applied to it (one row with no code for an uncoded excerpt), in one query."""
+    """One row per excerpt the user can see and code applied to it, in one query, as integer columns."""
+    return frame_of(visible_excerpts(user, project, scope))
+
+
+def frame_of(excerpts: QuerySet[Excerpt]) -> pd.DataFrame:
+    """The coding frame of some excerpts: (excerpt_id, code_id, interview_id, case_key, coder_id, start, end).
+
+    An uncoded excerpt has one row with code_id NO_CODE; case_key is the interview's case study, or
+    SCOPING_KEY for an interview outside any case study. Integers only, so that 100,000 excerpts load
+    straight into one NumPy array.
+    """
     rows = (
-        visible_excerpts(user, project, scope)
-        .order_by()
-        .values_list(
-            "pk",
-            "code_links__code_id",
-            "interview_id",
-            "interview__case_study_id",
-            "interview__phase",
-            "coded_by_id",
-            "start",
-            "end",
+        excerpts.order_by()
+        .annotate(
+            code=Coalesce("code_links__code_id", NO_CODE),
+            case_key=Coalesce("interview__case_study_id", SCOPING_KEY),
         )
+        .values_list("pk", "code", "interview_id", "case_key", "coded_by_id", "start", "end")
     )
-    frame = pd.DataFrame.from_records(list(rows), columns=FRAME_COLUMNS)
-    return frame.astype(
-        {
-            "excerpt_id": "int64",
-            "code_id": "Int64",
-            "interview_id": "int64",
-            "case_study_id": "Int64",
-            "phase": "str",
-            "coder_id": "int64",
-            "start": "int64",
-            "end": "int64",
-        }
-    )
+    data = np.array(list(rows), dtype=np.int64).reshape(-1, len(FRAME_COLUMNS))
+    return pd.DataFrame(data, columns=FRAME_COLUMNS)
 
 
 def coded(frame: pd.DataFrame) -> pd.DataFrame:
     """Only the rows that carry a code."""
-    return frame[frame["code_id"].notna()]
+    return frame[frame["code_id"] != NO_CODE]
 
 
 def question_links(project: ResearchProject) -> pd.DataFrame:
     """Which codes are linked to which research questions, as a (code_id, question_id) frame."""
     through = Code.research_questions.through
     rows = through.objects.filter(code__project=project).values_list("code_id", "researchquestion_id")
-    return pd.DataFrame.from_records(list(rows), columns=["code_id", "question_id"]).astype(
-        {"code_id": "Int64", "question_id": "int64"}
-    )
+    data = np.array(list(rows), dtype=np.int64).reshape(-1, 2)
+    return pd.DataFrame(data, columns=["code_id", "question_id"])
 
 
 @dataclass(frozen=True)
@@ -181,11 +174,27 @@ def attribute_excerpts(excerpts: Iterable[tuple[int, int, int]]) -> Attribution:
     An interview with one participant gives every excerpt to them. With several, the excerpt goes to the
     speaker of the turn its start falls in, matched by pseudonym; an interviewer's turn gives no one.
     """
-    excerpts = list(excerpts)
-    interview_ids = {interview_id for _, interview_id, _ in excerpts}
+    frame = pd.DataFrame(
+        np.array(list(excerpts), dtype=np.int64).reshape(-1, 3), columns=["excerpt_id", "interview_id", "start"]
+    )
+    speakers, attribution = _speakers(frame)
+    attribution.by_excerpt = {
+        int(excerpt_id): (int(pk) if pk != NO_PARTICIPANT else None)
+        for excerpt_id, pk in zip(frame["excerpt_id"], speakers, strict=True)
+    }
+    return attribution
+
+
+NO_PARTICIPANT = -1
+
+
+def _speakers(excerpts: pd.DataFrame) -> tuple[np.ndarray, Attribution]:
+    """The participant of each row (excerpt_id, interview_id, start), NO_PARTICIPANT where none can be told."""
     attribution = Attribution()
+    speakers = np.full(len(excerpts), NO_PARTICIPANT, dtype=np.int64)
+    interview_ids = excerpts["interview_id"].unique().tolist()
     if not interview_ids:
-        return attribution
+        return speakers, attribution
     links = Interview.participants.through.objects.filter(interview_id__in=interview_ids).values_list(
         "interview_id",
         "participant_id",
@@ -207,49 +216,42 @@ def attribute_excerpts(excerpts: Iterable[tuple[int, int, int]]) -> Attribution:
             organisation_kind=kind or "",
             sector=sector or "",
         )
+    single = {pk: people[0] for pk, people in attribution.interview_participants.items() if len(people) == 1}
+    if single:
+        speakers = excerpts["interview_id"].map(single).fillna(NO_PARTICIPANT).to_numpy(dtype=np.int64)
     shared = [pk for pk, people in attribution.interview_participants.items() if len(people) > 1]
-    turns: dict[int, tuple[list[int], list[str]]] = {}
     for pk, transcript in Interview.objects.filter(pk__in=shared).values_list("pk", "transcript"):
-        split = split_turns(transcript)
-        turns[pk] = ([turn.start for turn in split], [turn.speaker for turn in split])
-    for excerpt_id, interview_id, start in excerpts:
-        people = attribution.interview_participants.get(interview_id, [])
-        if len(people) == 1:
-            attribution.by_excerpt[excerpt_id] = people[0]
-            continue
-        attribution.by_excerpt[excerpt_id] = None
-        if interview_id not in turns:
-            continue
-        starts, speakers = turns[interview_id]
-        index = bisect.bisect_right(starts, start) - 1
-        if index < 0:
-            continue
-        for pk in people:
-            if _speaker_matches(speakers[index], attribution.participants[pk].pseudonym):
-                attribution.by_excerpt[excerpt_id] = pk
-                break
-    return attribution
+        turns = split_turns(transcript)
+        people = attribution.interview_participants[pk]
+        turn_speakers = np.array(
+            [
+                next(
+                    (p for p in people if _speaker_matches(turn.speaker, attribution.participants[p].pseudonym)),
+                    NO_PARTICIPANT,
+                )
+                for turn in turns
+            ]
+            + [NO_PARTICIPANT],
+            dtype=np.int64,
+        )
+        rows = (excerpts["interview_id"] == pk).to_numpy()
+        index = np.searchsorted([turn.start for turn in turns], excerpts["start"].to_numpy()[rows], side="right") - 1
+        speakers[rows] = np.where(index >= 0, turn_speakers[index], NO_PARTICIPANT)
+    return speakers, attribution
 
 
 def with_speakers(frame: pd.DataFrame) -> tuple[pd.DataFrame, Attribution]:
     """The frame with each excerpt's speaker and the sector and kind of the speaker's organisation."""
-    firsts = frame.drop_duplicates("excerpt_id")
-    attribution = attribute_excerpts(zip(firsts["excerpt_id"], firsts["interview_id"], firsts["start"], strict=True))
-    sectors, kinds = {}, {}
-    for excerpt_id, pk in attribution.by_excerpt.items():
-        info = attribution.participants.get(pk) if pk is not None else None
-        sectors[excerpt_id] = info.sector if info else ""
-        kinds[excerpt_id] = info.organisation_kind if info else ""
+    speakers, attribution = _speakers(frame[["excerpt_id", "interview_id", "start"]])
+    sectors = {pk: info.sector for pk, info in attribution.participants.items()}
+    kinds = {pk: info.organisation_kind for pk, info in attribution.participants.items()}
+    people = pd.Series(speakers, index=frame.index)
     frame = frame.assign(
-        sector=frame["excerpt_id"].map(sectors).fillna("").astype("str"),
-        kind=frame["excerpt_id"].map(kinds).fillna("").astype("str"),
+        participant_id=speakers,
+        sector=people.map(sectors).fillna("").astype("str"),
+        kind=people.map(kinds).fillna("").astype("str"),
     )
     return frame, attribution
-
-
-def with_case_key(frame: pd.DataFrame) -> pd.DataFrame:
-    """A case-study column with SCOPING_KEY for interviews outside any case study."""
-    return frame.assign(case_key=frame["case_study_id"].fillna(SCOPING_KEY).astype("int64"))
 
 
 def with_questions(frame: pd.DataFrame, project: ResearchProject) -> pd.DataFrame:
@@ -278,7 +280,7 @@ def build_matrix(user, project: ResearchProject, scope: Scope, kind: str) -> Mat
             )
         )
         return count_matrix(
-            with_case_key(with_questions(frame, project)),
+            with_questions(frame, project),
             row="question_id",
             column="case_key",
             rows=question_headings(questions),
@@ -290,7 +292,7 @@ def build_matrix(user, project: ResearchProject, scope: Scope, kind: str) -> Mat
         )
     rows = code_headings(codes_in_tree_order(project), frame)
     if kind == "codes-by-case-study":
-        frame, column, columns = with_case_key(frame), "case_key", _case_columns(user, project, scope)
+        column, columns = "case_key", _case_columns(user, project, scope)
     elif kind == "codes-by-sector":
         frame, column, columns = with_speakers(frame)[0], "sector", sector_headings()
     elif kind == "codes-by-kind":
@@ -338,7 +340,6 @@ class CellFilter:
 def excerpt_ids(user, project: ResearchProject, scope: Scope, cell: CellFilter) -> list[int]:
     """The excerpts behind a figure, by the same frame and rules the matrices count with, in reading order."""
     frame = coding_frame(user, project, scope)
-    frame = with_case_key(frame)
     if cell.code_id is not None:
         frame = frame[frame["code_id"] == cell.code_id]
     if cell.case_key is not None:
@@ -421,8 +422,10 @@ def framework_matrix(user, project: ResearchProject, group: QuestionGroup) -> Fr
         ).select_related("author")
     }
     frame = with_questions(coded(coding_frame(user, project)), project)
-    frame = frame[frame["question_id"].isin([q.pk for q in questions]) & frame["case_study_id"].notna()]
-    counts = frame.groupby(["case_study_id", "question_id"])["excerpt_id"].nunique()
+    frame = frame[frame["question_id"].isin([q.pk for q in questions]) & (frame["case_key"] != SCOPING_KEY)]
+    counts = (
+        frame.drop_duplicates(["case_key", "question_id", "excerpt_id"]).groupby(["case_key", "question_id"]).size()
+    )
     rows = [
         FrameworkRow(
             case_study=case_study,
@@ -474,12 +477,18 @@ def blind_hidden_interviews(user, project: ResearchProject) -> set[int]:
 def agreement_report(
     user, project: ResearchProject, *, coder_a: int, coder_b: int, interview_ids: list[int], code_ids: list[int]
 ) -> AgreementReport:
-    frame = coded(coding_frame(user, project))
-    frame = frame[frame["coder_id"].isin([coder_a, coder_b])]
-    hidden = blind_hidden_interviews(user, project)
+    """The two coders' agreement over the chosen interviews (by default, every interview both have coded)."""
+    excerpts = visible_excerpts(user, project).filter(coded_by_id__in=[coder_a, coder_b])
     if not interview_ids:
-        by_coder = frame.groupby("coder_id")["interview_id"].agg(lambda ids: set(ids.astype("int64")))
-        interview_ids = sorted(by_coder.get(coder_a, set()) & by_coder.get(coder_b, set()))
+        both = (
+            excerpts.order_by()
+            .values("interview_id")
+            .annotate(coders=Count("coded_by_id", distinct=True))
+            .filter(coders=2)
+            .values_list("interview_id", flat=True)
+        )
+        interview_ids = sorted(both)
+    hidden = blind_hidden_interviews(user, project)
     left_out = len(hidden.intersection(interview_ids))
     interview_ids = [pk for pk in interview_ids if pk not in hidden]
     interviews = list(
@@ -489,9 +498,9 @@ def agreement_report(
         .order_by("case_study__order", "date", "title")
         .defer("transcript")
     )
-    frame = frame[frame["interview_id"].isin(interview_ids)]
+    frame = coded(frame_of(excerpts.filter(interview_id__in=interview_ids)))
     ordered = [(code, path) for code, _, path in codes_in_tree_order(project)]
-    wanted = set(code_ids) if code_ids else set(frame["code_id"].astype("int64"))
+    wanted = set(code_ids) if code_ids else set(frame["code_id"].unique().tolist())
     codes = [(code, path) for code, path in ordered if code.pk in wanted]
     result = agreement(
         frame,

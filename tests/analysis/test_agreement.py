@@ -221,3 +221,32 @@ def test_blind_coding_rules(two_coders):
     with pytest.raises(ValidationError) as error:
         services.reveal_blind_coding(interview=one)
     assert error.value.messages[0].startswith("The coders’ excerpts were already revealed on ")
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_sweep_counts_the_same_as_character_sets(seed):
+    import pandas as pd
+
+    from analysis.agreement import tables
+
+    generator = random.Random(seed)
+    lengths = {10: 300, 11: 120, 12: 500}
+    codes = [1, 2, 3]
+    rows = []
+    for _ in range(120):
+        interview = generator.choice(list(lengths))
+        start = generator.randrange(0, lengths[interview] - 1)
+        end = generator.randint(start + 1, min(lengths[interview], start + 80))
+        rows.append((generator.random() < 0.5, generator.choice(codes), interview, start, end))
+    frame = pd.DataFrame(rows, columns=["first", "code_id", "interview_id", "start", "end"])
+    for code, table in zip(codes, tables(frame, code_ids=codes, lengths=lengths), strict=True):
+        covered = {True: set(), False: set()}
+        for first, row_code, interview, start, end in rows:
+            if row_code == code:
+                covered[first].update((interview, n) for n in range(start, end))
+        both = len(covered[True] & covered[False])
+        expected = Table(both, len(covered[True]) - both, len(covered[False]) - both, 0)
+        expected = Table(
+            expected.a, expected.b, expected.c, sum(lengths.values()) - expected.a - expected.b - expected.c
+        )
+        assert table == expected

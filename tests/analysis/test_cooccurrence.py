@@ -83,7 +83,7 @@ def test_the_sweep_agrees_with_listing_every_pair_on_random_coding(relation):
         start = generator.randint(0, 2000)
         end = start + generator.randint(1, 150)
         for code in generator.sample(range(1, 9), generator.randint(1, 3)):
-            rows.append((excerpt_id, code, interview, 1, "case_study", 1, start, end))
+            rows.append((excerpt_id, code, interview, 1, 1, start, end))
     frame = pd.DataFrame(rows, columns=FRAME_COLUMNS)
     codes = list(range(1, 9))
     matrix = cooccurrence_matrix(frame, codes, relation=relation, distance=25)
