@@ -69,7 +69,43 @@ SLUG = "bench-analysis"
 INTERVIEWS = 200
 EXCERPTS = 100_000
 DOUBLE_CODED = 20  # interviews coded by both coders of the agreement pair
-WORDS = ["partnership", "trust", "funding", "council", "charity", "commissioning", "merger", "board", "contract", "consortium", "housing", "support", "provider", "learning", "evaluation", "innovation", "risk", "accountability", "outcome", "volunteer", "community", "the", "and", "of", "to", "in", "that", "we", "was", "it", "for", "they", "with", "on", "but"]
+WORDS = [
+    "partnership",
+    "trust",
+    "funding",
+    "council",
+    "charity",
+    "commissioning",
+    "merger",
+    "board",
+    "contract",
+    "consortium",
+    "housing",
+    "support",
+    "provider",
+    "learning",
+    "evaluation",
+    "innovation",
+    "risk",
+    "accountability",
+    "outcome",
+    "volunteer",
+    "community",
+    "the",
+    "and",
+    "of",
+    "to",
+    "in",
+    "that",
+    "we",
+    "was",
+    "it",
+    "for",
+    "they",
+    "with",
+    "on",
+    "but",
+]
 
 
 def build() -> ResearchProject:
@@ -147,10 +183,8 @@ def build() -> ResearchProject:
     for n, interview in enumerate(interviews):
         length = len(interview.transcript)
         for k in range(per_interview):
-            if n < DOUBLE_CODED:
-                coder = coders[k % 2]
-            else:
-                coder = coders[(n + k) % 4]
+            # The first DOUBLE_CODED interviews are coded by coders 1 and 2 both; the rest by coders 2 to 4.
+            coder = coders[k % 2] if n < DOUBLE_CODED else coders[1 + (n + k) % 3]
             start = generator.randrange(0, length - 700)
             end = start + generator.randint(80, 600)
             excerpts.append(
@@ -203,9 +237,8 @@ def main() -> None:
         ExcerptCode.objects.filter(excerpt__interview__project=project).count(),
         Code.objects.filter(project=project).count(),
     )
-    print(
-        f"Database: {connection.vendor}; {counts[0]} interviews, {counts[1]:,} excerpts, {counts[2]:,} code links, {counts[3]} codes"
-    )
+    print(f"Database: {connection.vendor}; {counts[0]} interviews, {counts[1]:,} excerpts, ", end="")
+    print(f"{counts[2]:,} code links, {counts[3]} codes")
     print()
     scope = Scope()
     results = {}
