@@ -28,6 +28,7 @@ from casestudies.transcripts import TURN_PATTERN, split_turns
 
 MAX_INTERVIEWS = 100
 MAX_HITS = 2000  # hits are built for the best-ranked interviews until there are this many
+HEADLINE_BATCH = 10
 SNIPPET_CHARACTERS = 360
 START_MARK, STOP_MARK = "\ue000", "\ue001"  # private-use characters: never in a transcript
 SENTENCE = re.compile(r"[^.!?…]+(?:[.!?…]+[\"”’')\]]*|$)")
@@ -118,31 +119,36 @@ def search_transcripts(
 
 
 def _search_postgresql(interviews: QuerySet[Interview], query: str) -> SearchResults:
+    """Rank in one query; then mark the matches (ts_headline, the costly part) a few interviews at a time,
+    best first, only until there are enough hits."""
     results = SearchResults(query=query, engine="postgresql")
     terms = SearchQuery(query, config="english", search_type="websearch")
-    found = (
+    ranked = list(
         interviews.annotate(search=SearchVector("transcript", config="english"))
         .filter(search=terms)
-        .annotate(
-            rank=SearchRank(SearchVector("transcript", config="english"), terms),
-            marked=SearchHeadline(
-                "transcript",
-                terms,
-                config="english",
-                start_sel=START_MARK,
-                stop_sel=STOP_MARK,
-                highlight_all=True,
-            ),
-        )
+        .annotate(rank=SearchRank(SearchVector("transcript", config="english"), terms))
         .order_by("-rank", "date", "title", "pk")
+        .values_list("pk", "rank")[: MAX_INTERVIEWS + 1]
     )
-    rows = list(found[: MAX_INTERVIEWS + 1])
-    results.is_capped = len(rows) > MAX_INTERVIEWS
-    for interview in rows[:MAX_INTERVIEWS]:
-        matches = _marked_spans(interview.marked, interview.transcript)
-        if matches is None:  # the headline did not reproduce the text: fall back to matching in Python
-            matches = _python_matches(interview.transcript, _parse(query))
-        results.add(interview, float(interview.rank), matches)
+    results.is_capped = len(ranked) > MAX_INTERVIEWS
+    ranked = ranked[:MAX_INTERVIEWS]
+    for first in range(0, len(ranked), HEADLINE_BATCH):
+        if results.hit_count >= MAX_HITS:
+            results.is_capped = True
+            break
+        batch = dict(ranked[first : first + HEADLINE_BATCH])
+        marked = interviews.filter(pk__in=batch).annotate(
+            marked=SearchHeadline(
+                "transcript", terms, config="english", start_sel=START_MARK, stop_sel=STOP_MARK, highlight_all=True
+            )
+        )
+        by_pk = {interview.pk: interview for interview in marked}
+        for pk, rank in batch.items():
+            interview = by_pk[pk]
+            matches = _marked_spans(interview.marked, interview.transcript)
+            if matches is None:  # the headline did not reproduce the text: fall back to matching in Python
+                matches = _python_matches(interview.transcript, _parse(query))
+            results.add(interview, float(rank), matches)
     return results
 
 
