@@ -15,7 +15,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST
 
 from casestudies import access
-from casestudies.models import Interview, QuestionGroup, ResearchQuestion
+from casestudies.models import Interview, PhaseKind, QuestionGroup, ResearchQuestion
 from casestudies.transcripts import split_turns
 from coding.models import Code, Excerpt, ExcerptCode
 from coding.selectors import codes_in_tree_order
@@ -184,7 +184,7 @@ def describe_filters(form: ExcerptFilterForm) -> str:
     if data.get("kind"):
         parts.append("speaker not attributed" if data["kind"] == NONE_PARAM else f"kind “{data['kind']}”")
     if data.get("phase"):
-        parts.append(f"phase {data['phase'].replace('_', ' ')}")
+        parts.append(f"{PhaseKind(data['phase']).label.lower()} phase")
     if data.get("coder"):
         parts.append(f"coded by {data['coder'].get_full_name() or data['coder'].get_username()}")
     if data.get("case_studies"):

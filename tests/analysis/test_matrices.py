@@ -219,3 +219,40 @@ def test_an_unknown_matrix_or_project_is_not_found(client, casebook):
     assert client.get(reverse("analysis:matrix", args=[casebook.project.slug, "nonsense"])).status_code == 404
     assert client.get(reverse("analysis:matrix", args=[other.slug, "codes-by-coder"])).status_code == 404
     assert client.get(reverse("analysis:index", args=[other.slug])).status_code == 404
+
+
+def test_the_analysis_pages_need_a_login(client, casebook):
+    for url in (
+        reverse("analysis:index", args=[casebook.project.slug]),
+        reverse("analysis:matrix", args=[casebook.project.slug, "codes-by-coder"]),
+        reverse("analysis:excerpts", args=[casebook.project.slug]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/")
+
+
+def test_the_index_lists_the_tools_and_the_nav_links_to_it(client, casebook):
+    client.force_login(casebook.researcher)
+    page = client.get(reverse("analysis:index", args=[casebook.project.slug])).content.decode()
+    for title in (
+        "Codes by case study",
+        "Framework matrix",
+        "Code queries",
+        "Co-occurrence",
+        "Search the transcripts",
+        "Inter-coder agreement",
+        "All excerpts",
+    ):
+        assert title in page
+    assert '<li><a href="/projects/partnership-test/analysis/">Analysis</a></li>' in page
+
+
+def test_the_excerpt_list_describes_its_filters(client, casebook):
+    client.force_login(casebook.lead)
+    response = client.get(
+        reverse("analysis:excerpts", args=[casebook.project.slug]),
+        {"question": casebook.rq2.pk, "phase": "case_study", "coder": casebook.bob.pk},
+    )
+    assert response.context["description"] == "research question RQ2; case study phase; coded by Bob Brown"
+    assert [row["excerpt"] for row in response.context["rows"]] == [casebook.excerpts.e3]
