@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from django.contrib.auth import get_user_model
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import Count, QuerySet
 from django.db.models.functions import Coalesce, Length
 
@@ -106,8 +109,29 @@ def frame_of(excerpts: QuerySet[Excerpt]) -> pd.DataFrame:
         )
         .values_list("pk", "code", "interview_id", "case_key", "coded_by_id", "start", "end")
     )
-    data = np.array(list(rows), dtype=np.int64).reshape(-1, len(FRAME_COLUMNS))
-    return pd.DataFrame(data, columns=FRAME_COLUMNS)
+    return pd.DataFrame(integer_rows(rows, width=len(FRAME_COLUMNS)), columns=FRAME_COLUMNS)
+
+
+def integer_rows(rows: QuerySet, *, width: int) -> np.ndarray:
+    """The rows of a values_list() query of integers as one array.
+
+    On PostgreSQL the rows come through COPY as text that pandas' C parser reads: a fraction of the time
+    psycopg2 takes to build 175,000 tuples of Python integers.
+    """
+    if connection.vendor != "postgresql":
+        return np.array(list(rows), dtype=np.int64).reshape(-1, width)
+    try:
+        sql, params = rows.query.sql_with_params()
+    except EmptyResultSet:  # e.g. "interview in ()": nothing to ask the database
+        return np.empty((0, width), dtype=np.int64)
+    buffer = io.StringIO()
+    with connection.cursor() as cursor:
+        statement = cursor.mogrify(sql, params).decode()
+        cursor.copy_expert(f"COPY ({statement}) TO STDOUT", buffer)
+    if not buffer.tell():
+        return np.empty((0, width), dtype=np.int64)
+    buffer.seek(0)
+    return pd.read_csv(buffer, sep="\t", header=None, dtype=np.int64).to_numpy()
 
 
 def coded(frame: pd.DataFrame) -> pd.DataFrame:
