@@ -8,10 +8,13 @@ symmetric. For "the same interview", a cell counts the interviews in which both 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import numpy as np
 import pandas as pd
 from django.db import models
+
+from .matrices import heat
 
 
 class Relation(models.TextChoices):
@@ -101,3 +104,42 @@ def cooccurrence_interviews(frame: pd.DataFrame, code_a: int, code_b: int) -> li
     by_b = b.groupby("interview_id")["excerpt_id"].apply(list)
     shared = sorted(set(by_a.index) & set(by_b.index))
     return [(int(pk), [int(x) for x in by_a[pk]], [int(y) for y in by_b[pk]]) for pk in shared]
+
+
+@dataclass
+class CooccurrenceTable:
+    """The matrix laid out for a page or a spreadsheet: codes in codebook order, each with its excerpts."""
+
+    codes: list[tuple[object, str]]  # (code, path)
+    counts: pd.DataFrame
+    frequencies: dict[int, int]
+
+    def export_rows(self) -> tuple[list[str], list[list]]:
+        header = ["Code", *(path for _, path in self.codes)]
+        rows = [
+            [path, *(None if a == b else int(self.counts.at[a.pk, b.pk]) for b, _ in self.codes)]
+            for a, path in self.codes
+        ]
+        return header, rows
+
+    def rows(self, *, link: str, query: list[tuple[str, str]]) -> list[dict]:
+        """Rows of cells with their heat level and a link to the pairs behind them (None on the diagonal)."""
+        peak = int(self.counts.to_numpy().max()) if self.codes else 0
+        rows = []
+        for a, path in self.codes:
+            cells = []
+            for b, _ in self.codes:
+                if a == b:
+                    cells.append(None)
+                    continue
+                value = int(self.counts.at[a.pk, b.pk])
+                cells.append(
+                    {
+                        "value": value,
+                        "level": heat(value, peak),
+                        "url": f"{link}?{urlencode([*query, ('a', a.pk), ('b', b.pk)])}",
+                        "label": f"{a.name} × {b.name}",
+                    }
+                )
+            rows.append({"code": a, "path": path, "excerpts": self.frequencies.get(a.pk, 0), "cells": cells})
+        return rows

@@ -30,6 +30,7 @@ from coding.models import Code, Excerpt
 from coding.selectors import codes_in_tree_order
 
 from .agreement import Agreement, agreement
+from .cooccurrence import CooccurrenceTable, cooccurrence_matrix
 from .matrices import (
     Heading,
     Matrix,
@@ -534,3 +535,15 @@ def agreement_report(
         code_ids=[code.pk for code, _ in codes],
     )
     return AgreementReport(interviews=interviews, codes=codes, result=result, left_out_blind=left_out)
+
+
+def cooccurrence_table(
+    user, project: ResearchProject, scope: Scope, *, relation: str, distance: int = 0
+) -> CooccurrenceTable:
+    """Co-occurrence among the codes applied to the excerpts the user can see within the scope."""
+    frame = coded(coding_frame(user, project, scope))
+    used = set(frame["code_id"].unique().tolist())
+    codes = [(code, path) for code, _, path in codes_in_tree_order(project) if code.pk in used]
+    counts = cooccurrence_matrix(frame, [code.pk for code, _ in codes], relation=relation, distance=distance)
+    frequencies = frame.drop_duplicates(["code_id", "excerpt_id"]).groupby("code_id").size()
+    return CooccurrenceTable(codes=codes, counts=counts, frequencies={int(k): int(v) for k, v in frequencies.items()})

@@ -18,11 +18,10 @@ from casestudies import access
 from casestudies.models import Interview, PhaseKind, QuestionGroup, ResearchQuestion
 from casestudies.transcripts import split_turns
 from coding.models import Code, Excerpt, ExcerptCode
-from coding.selectors import codes_in_tree_order
 
 from . import services
 from .agreement import segments
-from .cooccurrence import Relation, cooccurrence_interviews, cooccurrence_matrix, cooccurrence_pairs
+from .cooccurrence import Relation, cooccurrence_interviews, cooccurrence_pairs
 from .exports import export_excerpts
 from .forms import (
     AgreementForm,
@@ -37,7 +36,7 @@ from .forms import (
     SearchForm,
     SummaryForm,
 )
-from .matrices import MEASURES, NONE_PARAM, heat
+from .matrices import MEASURES, NONE_PARAM
 from .models import SavedQuery
 from .queries import describe_query, run_code_query
 from .search import SearchResults, search_transcripts
@@ -51,6 +50,7 @@ from .selectors import (
     build_matrix,
     coded,
     coding_frame,
+    cooccurrence_table,
     excerpt_ids,
     framework_cell,
     framework_matrix,
@@ -333,46 +333,20 @@ def cooccurrence(request: HttpRequest, project_slug: str) -> HttpResponse:
     if not form.is_valid():
         return render(request, "analysis/cooccurrence.html", context, status=400)
     scope, relation, distance = form.scope(), form.cleaned_data["relation"], form.cleaned_data.get("distance") or 0
-    frame = coded(coding_frame(request.user, project, scope))
-    used = set(frame["code_id"].astype("int64"))
-    codes = [(code, path) for code, _, path in codes_in_tree_order(project) if code.pk in used]
-    code_ids = [code.pk for code, _ in codes]
-    counts = cooccurrence_matrix(frame, code_ids, relation=relation, distance=distance)
-    frequencies = frame.groupby("code_id")["excerpt_id"].nunique()
-    if request.GET.get("format") in {"csv", "xlsx"}:
-        header = ["Code", *(path for _, path in codes)]
-        rows = [[path, *(None if a == b else int(counts.at[a.pk, b.pk]) for b, _ in codes)] for a, path in codes]
-        name = f"{project.slug}-cooccurrence-{relation}"
-        if request.GET["format"] == "csv":
-            return csv_download(name, header, rows)
-        return xlsx_download(name, [Sheet("Co-occurrence", header, rows)])
-    peak = int(counts.to_numpy().max()) if len(code_ids) else 0
-    base = [*scope.as_query(), ("relation", relation)] + (
-        [("distance", str(distance))] if relation == Relation.NEAR else []
-    )
-    pairs_url = reverse("analysis:cooccurrence_pairs", args=[project.slug])
-    rows = []
-    for a, path in codes:
-        cells = []
-        for b, _ in codes:
-            value = int(counts.at[a.pk, b.pk])
-            query = urlencode([*base, ("a", a.pk), ("b", b.pk)])
-            cells.append(
-                None
-                if a == b
-                else {
-                    "value": value,
-                    "level": heat(value, peak),
-                    "url": f"{pairs_url}?{query}",
-                    "label": f"{a.name} × {b.name}",
-                }
-            )
-        rows.append({"code": a, "path": path, "excerpts": int(frequencies.get(a.pk, 0)), "cells": cells})
+    table = cooccurrence_table(request.user, project, scope, relation=relation, distance=distance)
+    file_format, name = request.GET.get("format"), f"{project.slug}-cooccurrence-{relation}"
+    if file_format == "csv":
+        return csv_download(name, *table.export_rows())
+    if file_format == "xlsx":
+        return xlsx_download(name, [Sheet("Co-occurrence", *table.export_rows())])
+    query = [*scope.as_query(), ("relation", relation)]
+    if relation == Relation.NEAR:
+        query.append(("distance", str(distance)))
     here = [(key, value) for key, values in request.GET.lists() for value in values]
     context.update(
         computed=True,
-        codes=codes,
-        rows=rows,
+        codes=table.codes,
+        rows=table.rows(link=reverse("analysis:cooccurrence_pairs", args=[project.slug]), query=query),
         relation_label=Relation(relation).label,
         relation=relation,
         distance=distance,
