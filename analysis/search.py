@@ -19,7 +19,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchHeadline, SearchQuery
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import QuerySet
 
@@ -123,13 +124,7 @@ def _search_postgresql(interviews: QuerySet[Interview], query: str) -> SearchRes
     best first, only until there are enough hits."""
     results = SearchResults(query=query, engine="postgresql")
     terms = SearchQuery(query, config="english", search_type="websearch")
-    ranked = list(
-        interviews.annotate(search=SearchVector("transcript", config="english"))
-        .filter(search=terms)
-        .annotate(rank=SearchRank(SearchVector("transcript", config="english"), terms))
-        .order_by("-rank", "date", "title", "pk")
-        .values_list("pk", "rank")[: MAX_INTERVIEWS + 1]
-    )
+    ranked = _rank_postgresql(interviews, query)
     results.is_capped = len(ranked) > MAX_INTERVIEWS
     ranked = ranked[:MAX_INTERVIEWS]
     for first in range(0, len(ranked), HEADLINE_BATCH):
@@ -150,6 +145,33 @@ def _search_postgresql(interviews: QuerySet[Interview], query: str) -> SearchRes
                 matches = _python_matches(interview.transcript, _parse(query))
             results.add(interview, float(rank), matches)
     return results
+
+
+def _rank_postgresql(interviews: QuerySet[Interview], query: str) -> list[tuple[int, float]]:
+    """(pk, rank) of the matching interviews, best first, parsing each transcript once.
+
+    With the ORM the tsvector would be computed twice per transcript (for the match and for the rank);
+    a materialised CTE computes it once, which halves the time of a search that matches every interview.
+    """
+    try:
+        ids_sql, ids_params = interviews.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:
+        return []
+    # Only SQL that Django compiled is put into the text; every value stays a parameter.
+    sql = f"""
+        WITH documents AS MATERIALIZED (
+            SELECT id, date, title, to_tsvector('english', transcript) AS vector
+            FROM casestudies_interview WHERE id IN ({ids_sql})
+        )
+        SELECT documents.id, ts_rank(documents.vector, terms.query) AS rank
+        FROM documents, websearch_to_tsquery('english', %s) AS terms(query)
+        WHERE documents.vector @@ terms.query
+        ORDER BY rank DESC, documents.date NULLS LAST, documents.title, documents.id
+        LIMIT %s
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*ids_params, query, MAX_INTERVIEWS + 1])
+        return [(pk, float(rank)) for pk, rank in cursor.fetchall()]
 
 
 def _marked_spans(marked: str, transcript: str) -> list[tuple[int, int]] | None:
