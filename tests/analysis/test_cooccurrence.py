@@ -140,3 +140,14 @@ def test_a_researcher_counts_only_their_case_studies(client, casebook):
     response = client.get(reverse("analysis:cooccurrence", args=[casebook.project.slug]), {"relation": "interview"})
     rows = {row["code"].name: row["excerpts"] for row in response.context["rows"]}
     assert rows == {"Trust": 4, "Distrust": 1, "Funding": 2}
+
+
+def test_the_pairs_page_counts_its_queries(client, coded_texts, django_assert_max_num_queries):
+    project, lead, _, (a, b, _), _ = coded_texts
+    client.force_login(lead)
+    with django_assert_max_num_queries(14):
+        response = client.get(
+            reverse("analysis:cooccurrence_pairs", args=[project.slug]),
+            {"relation": "near", "distance": 10, "a": a.pk, "b": b.pk},
+        )
+    assert len(response.context["pairs"]) == 4

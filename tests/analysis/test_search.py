@@ -174,3 +174,11 @@ def test_an_archived_code_cannot_be_applied(client, corpus):
     _, said = code(client, project, "partnership", {"all": "1", "code": code_record.pk, "extent": "sentence"})
     assert said == ["Select a valid choice. That choice is not one of the available choices."]
     assert not Excerpt.objects.exists()
+
+
+def test_the_search_page_counts_its_queries(client, corpus, django_assert_max_num_queries):
+    project, lead, *_ = corpus
+    client.force_login(lead)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("analysis:search", args=[project.slug]), {"q": "partnership"})
+    assert response.context["results"].hit_count == 5
