@@ -30,6 +30,7 @@ class Heading:
     path: str = ""
     group: str = ""
     detail: str = ""
+    is_heading: bool = False  # a heading-only code: its row has no figures of its own
 
 
 @dataclass
@@ -182,7 +183,14 @@ def code_headings(codes_in_order, frame: pd.DataFrame) -> list[Heading]:
     """Codes in codebook order; archived codes only when they still have excerpts here."""
     used = set(frame["code_id"].unique().tolist())
     return [
-        Heading(key=code.pk, label=code.name, param=("code", str(code.pk)), depth=depth, path=path)
+        Heading(
+            key=code.pk,
+            label=code.name,
+            param=("code", str(code.pk)),
+            depth=depth,
+            path=path,
+            is_heading=not code.is_codable and code.pk not in used,
+        )
         for code, depth, path in codes_in_order
         if not code.is_archived or code.pk in used
     ]
