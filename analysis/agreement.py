@@ -178,3 +178,55 @@ def segments(
         for i, (start, end) in enumerate(zip(points, points[1:], strict=False))
         if end > start
     ]
+
+
+def paragraphs_side_by_side(
+    text: str,
+    turns: list,
+    spans_a: list[tuple[int, int, int]],
+    spans_b: list[tuple[int, int, int]],
+    *,
+    names: dict[int, str],
+    labels: tuple[str, str],
+    everything: bool = False,
+) -> list[dict]:
+    """For each paragraph (turn) with a disagreement (or every one), the pieces of text as each coder coded
+    them ("agree", "differ", "missed" or plain) and the differences in words."""
+    pieces = segments(text, spans_a, spans_b, cuts=[point for turn in turns for point in (turn.start, turn.end)])
+    paragraphs = []
+    for turn in turns:
+        inside = [piece for piece in pieces if turn.start <= piece.start and piece.end <= turn.end]
+        differing = [piece for piece in inside if piece.disagrees]
+        if differing or everything:
+            paragraphs.append(
+                {
+                    "turn": turn,
+                    "a": [_shown(piece, piece.codes_a, piece.codes_b, names) for piece in inside],
+                    "b": [_shown(piece, piece.codes_b, piece.codes_a, names) for piece in inside],
+                    "differences": [_difference(piece, names, labels) for piece in differing],
+                }
+            )
+    return paragraphs
+
+
+def _shown(piece: Segment, mine: frozenset[int], theirs: frozenset[int], names: dict[int, str]) -> dict:
+    if mine and mine == theirs:
+        kind = "agree"
+    elif mine:
+        kind = "differ"
+    elif theirs:
+        kind = "missed"
+    else:
+        kind = ""
+    return {"text": piece.text, "kind": kind, "codes": ", ".join(sorted(names[pk] for pk in mine))}
+
+
+def _difference(piece: Segment, names: dict[int, str], labels: tuple[str, str]) -> str:
+    only_a = sorted(names[pk] for pk in piece.codes_a - piece.codes_b)
+    only_b = sorted(names[pk] for pk in piece.codes_b - piece.codes_a)
+    parts = []
+    if only_a:
+        parts.append(f"only {labels[0]}: {', '.join(only_a)}")
+    if only_b:
+        parts.append(f"only {labels[1]}: {', '.join(only_b)}")
+    return f"Characters {piece.start}–{piece.end}, {'; '.join(parts)}"

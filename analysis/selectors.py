@@ -29,7 +29,7 @@ from casestudies.transcripts import split_turns
 from coding.models import Code, Excerpt
 from coding.selectors import codes_in_tree_order
 
-from .agreement import Agreement, agreement
+from .agreement import Agreement, agreement, paragraphs_side_by_side
 from .cooccurrence import CooccurrenceTable, cooccurrence_matrix
 from .matrices import (
     Heading,
@@ -550,3 +550,33 @@ def cooccurrence_table(
     counts = cooccurrence_matrix(frame, [code.pk for code, _ in codes], relation=relation, distance=distance)
     frequencies = frame.drop_duplicates(["code_id", "excerpt_id"]).groupby("code_id").size()
     return CooccurrenceTable(codes=codes, counts=counts, frequencies={int(k): int(v) for k, v in frequencies.items()})
+
+
+def side_by_side(
+    user, project: ResearchProject, *, interview: Interview, coders: tuple, code_ids: list[int], everything: bool
+) -> tuple[list[dict], list[str]]:
+    """Two coders' coding of one interview, paragraph by paragraph (see agreement.paragraphs_side_by_side)."""
+    coder_a, coder_b = coders
+    excerpts = visible_excerpts(user, project).filter(interview=interview, coded_by__in=[coder_a, coder_b])
+    frame = coded(frame_of(excerpts))
+    wanted = set(code_ids) or set(frame["code_id"].unique().tolist())
+    frame = frame[frame["code_id"].isin(wanted)]
+    spans: dict[int, list[tuple[int, int, int]]] = {coder_a.pk: [], coder_b.pk: []}
+    for coder, code, start, end in zip(frame["coder_id"], frame["code_id"], frame["start"], frame["end"], strict=True):
+        spans[int(coder)].append((int(start), int(end), int(code)))
+    names = dict(Code.objects.filter(pk__in=wanted).values_list("pk", "name"))
+    text = Interview.objects.values_list("transcript", flat=True).get(pk=interview.pk)
+    paragraphs = paragraphs_side_by_side(
+        text,
+        split_turns(text),
+        spans[coder_a.pk],
+        spans[coder_b.pk],
+        names=names,
+        labels=(_person(coder_a), _person(coder_b)),
+        everything=everything,
+    )
+    return paragraphs, sorted(names.values())
+
+
+def _person(user) -> str:
+    return user.get_full_name() or user.get_username()

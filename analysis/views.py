@@ -16,11 +16,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from casestudies import access
 from casestudies.models import Interview, PhaseKind, QuestionGroup, ResearchQuestion
-from casestudies.transcripts import split_turns
-from coding.models import Code, Excerpt, ExcerptCode
+from coding.models import Excerpt, ExcerptCode
 
 from . import services
-from .agreement import segments
 from .cooccurrence import Relation, cooccurrence_interviews, cooccurrence_pairs
 from .exports import export_excerpts
 from .forms import (
@@ -54,6 +52,7 @@ from .selectors import (
     excerpt_ids,
     framework_cell,
     framework_matrix,
+    side_by_side,
     visible_case_studies,
     visible_excerpts,
 )
@@ -633,61 +632,19 @@ def disagreements(request: HttpRequest, project_slug: str) -> HttpResponse:
     if not form.is_valid():
         return render(request, "analysis/disagreements.html", context, status=400)
     data = form.cleaned_data
-    interview = data["interview"]
+    interview, coder_a, coder_b = data["interview"], data["coder_a"], data["coder_b"]
     if interview.pk in blind_hidden_interviews(request.user, project):
         raise PermissionDenied("This interview is under blind coding: a lead has to reveal its coders’ excerpts first.")
-    coder_a, coder_b = data["coder_a"], data["coder_b"]
-    frame = coded(coding_frame(request.user, project))
-    frame = frame[(frame["interview_id"] == interview.pk) & frame["coder_id"].isin([coder_a.pk, coder_b.pk])]
-    code_ids = {code.pk for code in data["codes"]} or set(frame["code_id"].astype("int64"))
-    frame = frame[frame["code_id"].isin(code_ids)]
-    spans = {coder_a.pk: [], coder_b.pk: []}
-    for coder, code, start, end in zip(frame["coder_id"], frame["code_id"], frame["start"], frame["end"], strict=True):
-        spans[int(coder)].append((int(start), int(end), int(code)))
-    names = {code.pk: code.name for code in Code.objects.filter(pk__in=code_ids)}
-    text = Interview.objects.values_list("transcript", flat=True).get(pk=interview.pk)
-    turns = split_turns(text)
-    pieces = segments(text, spans[coder_a.pk], spans[coder_b.pk], cuts=[p for t in turns for p in (t.start, t.end)])
-    paragraphs = []
-    for turn in turns:
-        inside = [piece for piece in pieces if turn.start <= piece.start and piece.end <= turn.end]
-        differing = [piece for piece in inside if piece.disagrees]
-        if differing or data["everything"]:
-            paragraphs.append(
-                {
-                    "turn": turn,
-                    "a": [_piece(piece, piece.codes_a, piece.codes_b, names) for piece in inside],
-                    "b": [_piece(piece, piece.codes_b, piece.codes_a, names) for piece in inside],
-                    "differences": [_difference(piece, names, coder_a, coder_b) for piece in differing],
-                }
-            )
-    context.update(
-        interview=interview, coder_a=coder_a, coder_b=coder_b, paragraphs=paragraphs, codes=sorted(names.values())
+    paragraphs, codes = side_by_side(
+        request.user,
+        project,
+        interview=interview,
+        coders=(coder_a, coder_b),
+        code_ids=[code.pk for code in data["codes"]],
+        everything=data["everything"],
     )
+    context.update(interview=interview, coder_a=coder_a, coder_b=coder_b, paragraphs=paragraphs, codes=codes)
     return render(request, "analysis/disagreements.html", context)
-
-
-def _piece(piece, mine: frozenset[int], theirs: frozenset[int], names: dict[int, str]) -> dict:
-    if mine and mine == theirs:
-        kind = "agree"
-    elif mine:
-        kind = "differ"
-    elif theirs:
-        kind = "missed"
-    else:
-        kind = ""
-    return {"text": piece.text, "kind": kind, "codes": ", ".join(sorted(names[pk] for pk in mine))}
-
-
-def _difference(piece, names: dict[int, str], coder_a, coder_b) -> str:
-    only_a = sorted(names[pk] for pk in piece.codes_a - piece.codes_b)
-    only_b = sorted(names[pk] for pk in piece.codes_b - piece.codes_a)
-    parts = []
-    if only_a:
-        parts.append(f"only {coder_a.get_full_name() or coder_a.get_username()}: {', '.join(only_a)}")
-    if only_b:
-        parts.append(f"only {coder_b.get_full_name() or coder_b.get_username()}: {', '.join(only_b)}")
-    return f"Characters {piece.start}–{piece.end}, {'; '.join(parts)}"
 
 
 def blind_coding(request: HttpRequest, project_slug: str) -> HttpResponse:
