@@ -54,7 +54,7 @@ def test_a_summary_is_written_in_place_and_shown_in_the_cell(client, casebook):
     cell = response.content.decode()
     assert "<p>Trust grew &lt;slowly&gt; after the merger.</p>" in cell
     assert "Rafi Researcher" in cell
-    assert ">3 excerpts</a>" in cell
+    assert '>3 excerpts<span class="visually-hidden"> for Alpha, RQ1</span></a>' in cell
     summary = FrameworkSummary.objects.get()
     assert (summary.author, summary.revision, summary.case_study, summary.research_question) == (
         casebook.researcher,
