@@ -1,0 +1,582 @@
+"""Read-only queries behind the analysis pages: what a user may count, loaded once and handed to pandas."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from django.contrib.auth import get_user_model
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import Count, QuerySet
+from django.db.models.functions import Coalesce, Length
+
+from casestudies.access import is_project_lead
+from casestudies.models import (
+    CaseStudy,
+    Interview,
+    Organisation,
+    Participant,
+    PhaseKind,
+    QuestionGroup,
+    ResearchProject,
+    ResearchQuestion,
+)
+from casestudies.transcripts import split_turns
+from coding.models import Code, Excerpt
+from coding.selectors import codes_in_tree_order
+
+from .agreement import Agreement, agreement, paragraphs_side_by_side
+from .cooccurrence import CooccurrenceTable, cooccurrence_matrix
+from .matrices import (
+    Heading,
+    Matrix,
+    case_study_headings,
+    code_headings,
+    count_matrix,
+    kind_headings,
+    question_headings,
+    sector_headings,
+)
+from .models import FrameworkSummary
+
+SCOPING_KEY = 0  # the "case study" of excerpts from interviews that belong to none (scoping interviews)
+
+NO_CODE = -1  # the code_id of the row of an excerpt without codes
+FRAME_COLUMNS = ["excerpt_id", "code_id", "interview_id", "case_key", "coder_id", "start", "end"]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The limits every analysis page offers: a fieldwork phase, one coder, a subset of case studies."""
+
+    phase: str = ""
+    coder_id: int | None = None
+    case_study_ids: tuple[int, ...] = ()
+
+    def as_query(self) -> list[tuple[str, str]]:
+        """The scope as query-string pairs, so that a link to the excerpts behind a figure keeps it."""
+        pairs: list[tuple[str, str]] = []
+        if self.phase:
+            pairs.append(("phase", self.phase))
+        if self.coder_id:
+            pairs.append(("coder", str(self.coder_id)))
+        pairs += [("case_studies", str(pk)) for pk in self.case_study_ids]
+        return pairs
+
+
+def visible_case_studies(user, project: ResearchProject) -> QuerySet[CaseStudy]:
+    return CaseStudy.objects.visible_to(user).filter(project=project).order_by("order", "title")
+
+
+def visible_excerpts(user, project: ResearchProject, scope: Scope = Scope()) -> QuerySet[Excerpt]:
+    """The excerpts of a project that the user may see (blind coding applied), within the scope."""
+    excerpts = Excerpt.objects.visible_to(user).filter(interview__project=project)
+    if scope.phase:
+        excerpts = excerpts.filter(interview__phase=scope.phase)
+    if scope.coder_id:
+        excerpts = excerpts.filter(coded_by_id=scope.coder_id)
+    if scope.case_study_ids:
+        excerpts = excerpts.filter(interview__case_study_id__in=scope.case_study_ids)
+    return excerpts
+
+
+def coders_of(user, project: ResearchProject) -> QuerySet:
+    """The people whose excerpts the user can see in the project."""
+    coder_ids = Excerpt.objects.visible_to(user).filter(interview__project=project).values("coded_by_id")
+    return get_user_model().objects.filter(pk__in=coder_ids).order_by("first_name", "last_name", "username")
+
+
+def coding_frame(user, project: ResearchProject, scope: Scope = Scope()) -> pd.DataFrame:
+    """One row per excerpt the user can see and code applied to it, in one query, as integer columns."""
+    return frame_of(visible_excerpts(user, project, scope))
+
+
+def frame_of(excerpts: QuerySet[Excerpt]) -> pd.DataFrame:
+    """The coding frame of some excerpts: (excerpt_id, code_id, interview_id, case_key, coder_id, start, end).
+
+    An uncoded excerpt has one row with code_id NO_CODE; case_key is the interview's case study, or
+    SCOPING_KEY for an interview outside any case study. Integers only, so that 100,000 excerpts load
+    straight into one NumPy array.
+    """
+    rows = (
+        excerpts.order_by()
+        .annotate(
+            code=Coalesce("code_links__code_id", NO_CODE),
+            case_key=Coalesce("interview__case_study_id", SCOPING_KEY),
+        )
+        .values_list("pk", "code", "interview_id", "case_key", "coded_by_id", "start", "end")
+    )
+    return pd.DataFrame(integer_rows(rows, width=len(FRAME_COLUMNS)), columns=FRAME_COLUMNS)
+
+
+def integer_rows(rows: QuerySet, *, width: int) -> np.ndarray:
+    """The rows of a values_list() query of integers as one array.
+
+    On PostgreSQL the rows come through COPY as text that pandas' C parser reads: a fraction of the time
+    psycopg2 takes to build 175,000 tuples of Python integers.
+    """
+    if connection.vendor != "postgresql":
+        return np.array(list(rows), dtype=np.int64).reshape(-1, width)
+    try:
+        sql, params = rows.query.sql_with_params()
+    except EmptyResultSet:  # e.g. "interview in ()": nothing to ask the database
+        return np.empty((0, width), dtype=np.int64)
+    buffer = io.StringIO()
+    with connection.cursor() as cursor:
+        statement = cursor.mogrify(sql, params).decode()
+        cursor.copy_expert(f"COPY ({statement}) TO STDOUT", buffer)
+    if not buffer.tell():
+        return np.empty((0, width), dtype=np.int64)
+    buffer.seek(0)
+    return pd.read_csv(buffer, sep="\t", header=None, dtype=np.int64).to_numpy()
+
+
+def coded(frame: pd.DataFrame) -> pd.DataFrame:
+    """Only the rows that carry a code."""
+    return frame[frame["code_id"] != NO_CODE]
+
+
+def question_links(project: ResearchProject) -> pd.DataFrame:
+    """Which codes are linked to which research questions, as a (code_id, question_id) frame."""
+    through = Code.research_questions.through
+    rows = through.objects.filter(code__project=project).values_list("code_id", "researchquestion_id")
+    data = np.array(list(rows), dtype=np.int64).reshape(-1, 2)
+    return pd.DataFrame(data, columns=["code_id", "question_id"])
+
+
+@dataclass(frozen=True)
+class ParticipantInfo:
+    """What an output may say about a participant: never the real name."""
+
+    pk: int
+    pseudonym: str
+    role_title: str
+    anonymity: str
+    consent_to_quote: bool
+    organisation_kind: str
+    sector: str
+
+    @property
+    def output_name(self) -> str:
+        """The pseudonym, unless the participant may be referred to by role only."""
+        return "" if self.anonymity == Participant.Anonymity.ROLE_ONLY else self.pseudonym
+
+
+@dataclass
+class Attribution:
+    """Who speaks in each excerpt: `by_excerpt` maps an excerpt to a participant (None when it cannot be told)."""
+
+    by_excerpt: dict[int, int | None] = field(default_factory=dict)
+    participants: dict[int, ParticipantInfo] = field(default_factory=dict)
+    interview_participants: dict[int, list[int]] = field(default_factory=dict)
+
+    def participant_of(self, excerpt_id: int) -> ParticipantInfo | None:
+        pk = self.by_excerpt.get(excerpt_id)
+        return self.participants.get(pk) if pk is not None else None
+
+    def may_quote(self, excerpt_id: int, interview_id: int) -> bool:
+        """Quotable when the speaker consented; when the speaker is unknown, only if every participant did."""
+        participant = self.participant_of(excerpt_id)
+        if participant is not None:
+            return participant.consent_to_quote
+        return all(self.participants[pk].consent_to_quote for pk in self.interview_participants.get(interview_id, []))
+
+
+def _speaker_matches(speaker: str, pseudonym: str) -> bool:
+    speaker, pseudonym = speaker.casefold().strip(), pseudonym.casefold().strip()
+    if not speaker or not pseudonym:
+        return False
+    return speaker == pseudonym or speaker.startswith(pseudonym + " ") or pseudonym.startswith(speaker + " ")
+
+
+def attribute_excerpts(excerpts: Iterable[tuple[int, int, int]]) -> Attribution:
+    """Attribute (excerpt_id, interview_id, start) triples to participants, in two or three queries.
+
+    An interview with one participant gives every excerpt to them. With several, the excerpt goes to the
+    speaker of the turn its start falls in, matched by pseudonym; an interviewer's turn gives no one.
+    """
+    frame = pd.DataFrame(
+        np.array(list(excerpts), dtype=np.int64).reshape(-1, 3), columns=["excerpt_id", "interview_id", "start"]
+    )
+    speakers, attribution = _speakers(frame)
+    attribution.by_excerpt = {
+        int(excerpt_id): (int(pk) if pk != NO_PARTICIPANT else None)
+        for excerpt_id, pk in zip(frame["excerpt_id"], speakers, strict=True)
+    }
+    return attribution
+
+
+NO_PARTICIPANT = -1
+
+
+def _speakers(excerpts: pd.DataFrame) -> tuple[np.ndarray, Attribution]:
+    """The participant of each row (excerpt_id, interview_id, start), NO_PARTICIPANT where none can be told."""
+    attribution = Attribution()
+    speakers = np.full(len(excerpts), NO_PARTICIPANT, dtype=np.int64)
+    interview_ids = excerpts["interview_id"].unique().tolist()
+    if not interview_ids:
+        return speakers, attribution
+    links = Interview.participants.through.objects.filter(interview_id__in=interview_ids).values_list(
+        "interview_id",
+        "participant_id",
+        "participant__pseudonym",
+        "participant__role_title",
+        "participant__anonymity",
+        "participant__consent_to_quote",
+        "participant__organisation__kind",
+        "participant__organisation__sector",
+    )
+    for interview_id, pk, pseudonym, role_title, anonymity, consent, kind, sector in links:
+        attribution.interview_participants.setdefault(interview_id, []).append(pk)
+        attribution.participants[pk] = ParticipantInfo(
+            pk=pk,
+            pseudonym=pseudonym,
+            role_title=role_title,
+            anonymity=anonymity,
+            consent_to_quote=consent,
+            organisation_kind=kind or "",
+            sector=sector or "",
+        )
+    single = {pk: people[0] for pk, people in attribution.interview_participants.items() if len(people) == 1}
+    if single:
+        speakers = excerpts["interview_id"].map(single).fillna(NO_PARTICIPANT).to_numpy(dtype=np.int64)
+    shared = [pk for pk, people in attribution.interview_participants.items() if len(people) > 1]
+    for pk, transcript in Interview.objects.filter(pk__in=shared).values_list("pk", "transcript"):
+        turns = split_turns(transcript)
+        people = attribution.interview_participants[pk]
+        turn_speakers = np.array(
+            [
+                next(
+                    (p for p in people if _speaker_matches(turn.speaker, attribution.participants[p].pseudonym)),
+                    NO_PARTICIPANT,
+                )
+                for turn in turns
+            ]
+            + [NO_PARTICIPANT],
+            dtype=np.int64,
+        )
+        rows = (excerpts["interview_id"] == pk).to_numpy()
+        index = np.searchsorted([turn.start for turn in turns], excerpts["start"].to_numpy()[rows], side="right") - 1
+        speakers[rows] = np.where(index >= 0, turn_speakers[index], NO_PARTICIPANT)
+    return speakers, attribution
+
+
+def with_speakers(frame: pd.DataFrame) -> tuple[pd.DataFrame, Attribution]:
+    """The frame with each excerpt's speaker and the sector and kind of the speaker's organisation.
+
+    Sector and kind are categorical columns ("" where no participant can be told), built from integer
+    codes: comparing and de-duplicating them then costs no more than integers do.
+    """
+    speakers, attribution = _speakers(frame[["excerpt_id", "interview_id", "start"]])
+    people = list(attribution.participants.values())
+    position = pd.Index([person.pk for person in people], dtype="int64").get_indexer(speakers)
+    columns = {"participant_id": speakers}
+    for name, value_of in (("sector", lambda person: person.sector), ("kind", lambda person: person.organisation_kind)):
+        categories = sorted({value_of(person) for person in people} | {""})
+        lookup = np.array([categories.index(value_of(person)) for person in people] + [categories.index("")])
+        columns[name] = pd.Categorical.from_codes(lookup[position], categories=categories)
+    return frame.assign(**columns), attribution
+
+
+def with_questions(frame: pd.DataFrame, project: ResearchProject) -> pd.DataFrame:
+    """One row per excerpt, code and research question the code is linked to."""
+    return coded(frame).merge(question_links(project), on="code_id", how="inner")
+
+
+MATRIX_KINDS = {
+    "codes-by-case-study": "Codes by case study",
+    "codes-by-sector": "Codes by organisation sector",
+    "codes-by-kind": "Codes by kind of organisation",
+    "codes-by-coder": "Codes by coder",
+    "questions-by-case-study": "Research questions by case study: evidence coverage",
+}
+
+
+def build_matrix(user, project: ResearchProject, scope: Scope, kind: str) -> Matrix:
+    """One of the coding matrices, over the excerpts the user can see within the scope."""
+    frame = coded(coding_frame(user, project, scope))
+    title = MATRIX_KINDS[kind]
+    if kind == "questions-by-case-study":
+        questions = list(ResearchQuestion.objects.filter(group__project=project).in_order())
+        focal = set(
+            CaseStudy.focal_questions.through.objects.filter(casestudy__project=project).values_list(
+                "researchquestion_id", "casestudy_id"
+            )
+        )
+        return count_matrix(
+            with_questions(frame, project),
+            row="question_id",
+            column="case_key",
+            rows=question_headings(questions),
+            columns=_case_columns(user, project, scope),
+            title=title,
+            row_heading="Research question",
+            marks_gaps=True,
+            focal=focal,
+        )
+    rows = code_headings(codes_in_tree_order(project), frame)
+    if kind == "codes-by-case-study":
+        column, columns = "case_key", _case_columns(user, project, scope)
+    elif kind == "codes-by-sector":
+        frame, column, columns = with_speakers(frame)[0], "sector", sector_headings()
+    elif kind == "codes-by-kind":
+        kinds = (
+            Organisation.objects.filter(project=project)
+            .exclude(kind="")
+            .values_list("sector", "kind")
+            .distinct()
+            .order_by("sector", "kind")
+        )
+        frame, column, columns = with_speakers(frame)[0], "kind", kind_headings(list(kinds))
+    else:
+        coders = coders_of(user, project)
+        if scope.coder_id:
+            coders = coders.filter(pk=scope.coder_id)
+        column = "coder_id"
+        columns = [
+            Heading(key=coder.pk, label=coder.get_full_name() or coder.get_username(), param=("coder", str(coder.pk)))
+            for coder in coders
+        ]
+    return count_matrix(
+        frame, row="code_id", column=column, rows=rows, columns=columns, title=title, row_heading="Code"
+    )
+
+
+def _case_columns(user, project: ResearchProject, scope: Scope) -> list[Heading]:
+    case_studies = visible_case_studies(user, project)
+    if scope.case_study_ids:
+        case_studies = case_studies.filter(pk__in=scope.case_study_ids)
+    include_none = not scope.case_study_ids and scope.phase != PhaseKind.CASE_STUDY
+    return case_study_headings(case_studies, include_none=include_none)
+
+
+@dataclass(frozen=True)
+class CellFilter:
+    """The row and column of a figure: each None when it does not narrow the list."""
+
+    code_id: int | None = None
+    case_key: int | None = None
+    sector: str | None = None
+    kind: str | None = None
+    question_id: int | None = None
+
+
+def excerpt_ids(user, project: ResearchProject, scope: Scope, cell: CellFilter) -> list[int]:
+    """The excerpts behind a figure, by the same frame and rules the matrices count with, in reading order."""
+    frame = coding_frame(user, project, scope)
+    if cell.code_id is not None:
+        frame = frame[frame["code_id"] == cell.code_id]
+    if cell.case_key is not None:
+        frame = frame[frame["case_key"] == cell.case_key]
+    if cell.question_id is not None:
+        frame = with_questions(frame, project)
+        frame = frame[frame["question_id"] == cell.question_id]
+    if cell.sector is not None or cell.kind is not None:
+        frame = with_speakers(frame)[0]
+        if cell.sector is not None:
+            frame = frame[frame["sector"] == cell.sector]
+        if cell.kind is not None:
+            frame = frame[frame["kind"] == cell.kind]
+    ordered = frame.drop_duplicates("excerpt_id").sort_values(["case_key", "interview_id", "start", "excerpt_id"])
+    return [int(pk) for pk in ordered["excerpt_id"]]
+
+
+@dataclass
+class FrameworkCell:
+    case_study: CaseStudy
+    question: ResearchQuestion
+    summary: FrameworkSummary | None
+    excerpt_count: int
+
+    @property
+    def dom_id(self) -> str:
+        return f"cell-{self.case_study.pk}-{self.question.pk}"
+
+
+@dataclass
+class FrameworkRow:
+    case_study: CaseStudy
+    attributes: list[tuple[str, str]]
+    cells: list[FrameworkCell]
+
+
+@dataclass
+class FrameworkMatrix:
+    """The Framework method's chart for one question group: case studies × research questions."""
+
+    group: QuestionGroup
+    questions: list[ResearchQuestion]
+    rows: list[FrameworkRow]
+
+    ATTRIBUTES = ("Sector", "Region", "Level of analysis", "Forms of partnership")
+
+    def export_rows(self) -> tuple[list[str], list[list]]:
+        """A table a spreadsheet or a working paper's appendix can take: one row per case study."""
+        header = ["Case study", *self.ATTRIBUTES]
+        for question in self.questions:
+            label = question.short_label or f"Question {question.order}"
+            header += [f"{label} summary", f"{label} excerpts"]
+        rows = []
+        for row in self.rows:
+            values: list = [row.case_study.title, *(value for _, value in row.attributes)]
+            for cell in row.cells:
+                values += [cell.summary.text if cell.summary else "", cell.excerpt_count]
+            rows.append(values)
+        return header, rows
+
+
+def case_study_attributes(case_study: CaseStudy) -> list[tuple[str, str]]:
+    forms = ", ".join(tag.name for tag in case_study.forms_of_partnership.all())
+    return [
+        ("Sector", case_study.sector),
+        ("Region", case_study.region),
+        ("Level of analysis", case_study.get_level_of_analysis_display()),
+        ("Forms of partnership", forms),
+    ]
+
+
+def framework_matrix(user, project: ResearchProject, group: QuestionGroup) -> FrameworkMatrix:
+    """Summaries and evidence counts for every visible case study and every question of the group."""
+    questions = list(group.questions.order_by("order", "id"))
+    case_studies = list(visible_case_studies(user, project).prefetch_related("forms_of_partnership"))
+    summaries = {
+        (summary.case_study_id, summary.research_question_id): summary
+        for summary in FrameworkSummary.objects.filter(
+            case_study__in=[cs.pk for cs in case_studies], research_question__in=questions
+        ).select_related("author")
+    }
+    frame = with_questions(coded(coding_frame(user, project)), project)
+    frame = frame[frame["question_id"].isin([q.pk for q in questions]) & (frame["case_key"] != SCOPING_KEY)]
+    counts = (
+        frame.drop_duplicates(["case_key", "question_id", "excerpt_id"]).groupby(["case_key", "question_id"]).size()
+    )
+    rows = [
+        FrameworkRow(
+            case_study=case_study,
+            attributes=case_study_attributes(case_study),
+            cells=[
+                FrameworkCell(
+                    case_study=case_study,
+                    question=question,
+                    summary=summaries.get((case_study.pk, question.pk)),
+                    excerpt_count=int(counts.get((case_study.pk, question.pk), 0)),
+                )
+                for question in questions
+            ],
+        )
+        for case_study in case_studies
+    ]
+    return FrameworkMatrix(group=group, questions=questions, rows=rows)
+
+
+def framework_cell(user, project: ResearchProject, case_study: CaseStudy, question: ResearchQuestion) -> FrameworkCell:
+    ids = excerpt_ids(user, project, Scope(case_study_ids=(case_study.pk,)), CellFilter(question_id=question.pk))
+    summary = (
+        FrameworkSummary.objects.filter(case_study=case_study, research_question=question)
+        .select_related("author")
+        .first()
+    )
+    return FrameworkCell(case_study=case_study, question=question, summary=summary, excerpt_count=len(ids))
+
+
+@dataclass
+class AgreementReport:
+    interviews: list[Interview]
+    codes: list[tuple[Code, str]]
+    result: Agreement
+    left_out_blind: int
+
+
+def blind_hidden_interviews(user, project: ResearchProject) -> set[int]:
+    """Interviews whose other coders' excerpts the user cannot see yet (blind coding, not revealed)."""
+    if user.is_staff or is_project_lead(user, project):
+        return set()
+    return set(
+        Interview.objects.filter(project=project, is_blind_coding=True, blind_revealed_at__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+def agreement_report(
+    user, project: ResearchProject, *, coder_a: int, coder_b: int, interview_ids: list[int], code_ids: list[int]
+) -> AgreementReport:
+    """The two coders' agreement over the chosen interviews (by default, every interview both have coded)."""
+    excerpts = visible_excerpts(user, project).filter(coded_by_id__in=[coder_a, coder_b])
+    if not interview_ids:
+        both = (
+            excerpts.order_by()
+            .values("interview_id")
+            .annotate(coders=Count("coded_by_id", distinct=True))
+            .filter(coders=2)
+            .values_list("interview_id", flat=True)
+        )
+        interview_ids = sorted(both)
+    hidden = blind_hidden_interviews(user, project)
+    left_out = len(hidden.intersection(interview_ids))
+    interview_ids = [pk for pk in interview_ids if pk not in hidden]
+    interviews = list(
+        Interview.objects.filter(pk__in=interview_ids)
+        .select_related("case_study")
+        .annotate(length=Length("transcript"))
+        .order_by("case_study__order", "date", "title")
+        .defer("transcript")
+    )
+    frame = coded(frame_of(excerpts.filter(interview_id__in=interview_ids)))
+    ordered = [(code, path) for code, _, path in codes_in_tree_order(project)]
+    wanted = set(code_ids) if code_ids else set(frame["code_id"].unique().tolist())
+    codes = [(code, path) for code, path in ordered if code.pk in wanted]
+    result = agreement(
+        frame,
+        coder_a=coder_a,
+        coder_b=coder_b,
+        lengths={interview.pk: interview.length for interview in interviews},
+        code_ids=[code.pk for code, _ in codes],
+    )
+    return AgreementReport(interviews=interviews, codes=codes, result=result, left_out_blind=left_out)
+
+
+def cooccurrence_table(
+    user, project: ResearchProject, scope: Scope, *, relation: str, distance: int = 0
+) -> CooccurrenceTable:
+    """Co-occurrence among the codes applied to the excerpts the user can see within the scope."""
+    frame = coded(coding_frame(user, project, scope))
+    used = set(frame["code_id"].unique().tolist())
+    codes = [(code, path) for code, _, path in codes_in_tree_order(project) if code.pk in used]
+    counts = cooccurrence_matrix(frame, [code.pk for code, _ in codes], relation=relation, distance=distance)
+    frequencies = frame.drop_duplicates(["code_id", "excerpt_id"]).groupby("code_id").size()
+    return CooccurrenceTable(codes=codes, counts=counts, frequencies={int(k): int(v) for k, v in frequencies.items()})
+
+
+def side_by_side(
+    user, project: ResearchProject, *, interview: Interview, coders: tuple, code_ids: list[int], everything: bool
+) -> tuple[list[dict], list[str]]:
+    """Two coders' coding of one interview, paragraph by paragraph (see agreement.paragraphs_side_by_side)."""
+    coder_a, coder_b = coders
+    excerpts = visible_excerpts(user, project).filter(interview=interview, coded_by__in=[coder_a, coder_b])
+    frame = coded(frame_of(excerpts))
+    wanted = set(code_ids) or set(frame["code_id"].unique().tolist())
+    frame = frame[frame["code_id"].isin(wanted)]
+    spans: dict[int, list[tuple[int, int, int]]] = {coder_a.pk: [], coder_b.pk: []}
+    for coder, code, start, end in zip(frame["coder_id"], frame["code_id"], frame["start"], frame["end"], strict=True):
+        spans[int(coder)].append((int(start), int(end), int(code)))
+    names = dict(Code.objects.filter(pk__in=wanted).values_list("pk", "name"))
+    text = Interview.objects.values_list("transcript", flat=True).get(pk=interview.pk)
+    paragraphs = paragraphs_side_by_side(
+        text,
+        split_turns(text),
+        spans[coder_a.pk],
+        spans[coder_b.pk],
+        names=names,
+        labels=(_person(coder_a), _person(coder_b)),
+        everything=everything,
+    )
+    return paragraphs, sorted(names.values())
+
+
+def _person(user) -> str:
+    return user.get_full_name() or user.get_username()
