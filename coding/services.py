@@ -39,6 +39,13 @@ def _check_codes(*, interview: Interview, codes: Sequence[Code]) -> None:
             raise ValidationError({"code_ids": f"The code “{code.name}” is a heading and cannot be applied."})
 
 
+# Coding is the hot path (the coding page saves on every click). The interview and coder are instances in hand
+# and check_range has enforced start < end, so full_clean skips the queries that would check them again
+# (both foreign keys, the random GUID's uniqueness and the start-before-end constraint); the database still
+# enforces all of them.
+CLEAN_KNOWN_EXCERPT = {"exclude": ["interview", "coded_by"], "validate_unique": False, "validate_constraints": False}
+
+
 @transaction.atomic
 def create_excerpt(
     *,
@@ -61,7 +68,7 @@ def create_excerpt(
         memo=memo,
         is_key_quote=is_key_quote,
     )
-    excerpt.full_clean()
+    excerpt.full_clean(**CLEAN_KNOWN_EXCERPT)
     excerpt.save()
     ExcerptCode.objects.bulk_create(
         [ExcerptCode(excerpt=excerpt, code=code, applied_by=coded_by) for code in dict.fromkeys(codes)]
@@ -96,7 +103,7 @@ def update_excerpt(
         excerpt.is_key_quote = is_key_quote
         fields.append("is_key_quote")
     if fields:
-        excerpt.full_clean()
+        excerpt.full_clean(**CLEAN_KNOWN_EXCERPT)
         excerpt.save(update_fields=[*fields, "updated_at"])
     if codes is not None:
         set_excerpt_codes(excerpt=excerpt, codes=codes, applied_by=changed_by)
@@ -148,6 +155,7 @@ def create_code(
     research_questions: Iterable[ResearchQuestion] = (),
     tags: Iterable[str] = (),
     is_codable: bool = True,
+    order: int = 0,
 ) -> Code:
     code = Code(
         project=project,
@@ -156,9 +164,9 @@ def create_code(
         definition=definition,
         created_by=created_by,
         is_codable=is_codable,
+        order=order,
     )
-    if colour:
-        code.colour = colour
+    code.colour = colour or _default_colour(project=project, parent=parent)
     if not code.name:
         raise ValidationError({"name": "A code needs a name."})
     _check_parent(code=code, parent=parent)
@@ -172,6 +180,28 @@ def create_code(
     if tags:
         code.tags.set(list(tags))
     return code
+
+
+# Distinct hues that stay readable as a light highlight behind black text.
+CODE_PALETTE = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#17becf",
+    "#bcbd22",
+    "#7f7f7f",
+)
+
+
+def _default_colour(*, project: ResearchProject, parent: Code | None) -> str:
+    """A sub-code takes its parent's colour; a new top-level code the next colour of the palette."""
+    if parent is not None:
+        return parent.colour
+    return CODE_PALETTE[Code.objects.filter(project=project, parent=None).count() % len(CODE_PALETTE)]
 
 
 def _check_unique_name(*, code: Code) -> None:
