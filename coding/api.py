@@ -22,7 +22,17 @@ from . import services
 from .access import can_change_excerpt, get_editable_excerpt_for, get_excerpt_for
 from .models import Code, Excerpt
 from .openapi import openapi_description
-from .selectors import code_ancestors, codes_in_tree_order, interview_excerpts, person_name
+from .selectors import (
+    CodeLinks,
+    code_ancestors,
+    code_links,
+    codes_in_tree_order,
+    interview_excerpts,
+    person_name,
+    transcript_length,
+)
+
+NO_LINKS = CodeLinks()
 
 View = Callable[..., HttpResponse]
 
@@ -132,37 +142,39 @@ def _excerpt_changes(data: dict, *, project: ResearchProject, partial: bool) -> 
     return changes
 
 
-def excerpt_json(excerpt: Excerpt, *, user) -> dict:
+def excerpt_json(excerpt: Excerpt, *, user, code_ids: list[int] | None = None) -> dict:
     coder = excerpt.coded_by
+    if code_ids is None:
+        code_ids = list(excerpt.code_links.order_by("id").values_list("code_id", flat=True))
     return {
         "id": excerpt.pk,
         "interview_id": excerpt.interview_id,
         "start": excerpt.start,
         "end": excerpt.end,
         "text": excerpt.text,
-        "code_ids": list(excerpt.code_links.order_by("id").values_list("code_id", flat=True)),
+        "code_ids": code_ids,
         "memo": excerpt.memo,
         "is_key_quote": excerpt.is_key_quote,
         "coded_by": {"id": coder.pk, "name": person_name(coder.first_name, coder.last_name, coder.username)},
         "can_edit": can_change_excerpt(user, excerpt),
-        "created_at": excerpt.created_at,
-        "updated_at": excerpt.updated_at,
+        "created_at": excerpt.created_at.isoformat(),
     }
 
 
 @api_view("GET", "POST")
 def interview_excerpt_list(request: HttpRequest, pk: int) -> HttpResponse:
-    interview = get_interview_for(request.user, pk)
+    interview = get_interview_for(request.user, pk, with_transcript=False)
     if request.method == "GET":
         return JsonResponse(
             {
-                "interview": {"id": interview.pk, "title": interview.title, "length": len(interview.transcript)},
+                "interview": {"id": interview.pk, "title": interview.title, "length": transcript_length(interview)},
                 "excerpts": interview_excerpts(user=request.user, interview=interview),
             }
         )
     changes = _excerpt_changes(_json_body(request), project=interview.project, partial=False)
     excerpt = services.create_excerpt(interview=interview, coded_by=request.user, **changes)
-    response = JsonResponse(excerpt_json(excerpt, user=request.user), status=201)
+    code_ids = list(dict.fromkeys(code.pk for code in changes.get("codes", ())))
+    response = JsonResponse(excerpt_json(excerpt, user=request.user, code_ids=code_ids), status=201)
     response["Location"] = reverse("coding:api_excerpt", kwargs={"pk": excerpt.pk})
     return response
 
@@ -177,10 +189,11 @@ def excerpt_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return HttpResponse(status=204)
     changes = _excerpt_changes(_json_body(request), project=excerpt.interview.project, partial=True)
     excerpt = services.update_excerpt(excerpt=excerpt, changed_by=request.user, **changes)
-    return JsonResponse(excerpt_json(excerpt, user=request.user))
+    code_ids = [code.pk for code in dict.fromkeys(changes["codes"])] if "codes" in changes else None
+    return JsonResponse(excerpt_json(excerpt, user=request.user, code_ids=code_ids))
 
 
-def code_json(code: Code, *, depth: int, path: str) -> dict:
+def code_json(code: Code, *, depth: int, path: str, links: CodeLinks, url: str) -> dict:
     return {
         "id": code.pk,
         "name": code.name,
@@ -192,12 +205,15 @@ def code_json(code: Code, *, depth: int, path: str) -> dict:
         "is_archived": code.is_archived,
         "is_codable": code.is_codable,
         "research_questions": [
-            {"id": question.pk, "label": question.short_label, "text": question.text}
-            for question in code.research_questions.all()
+            {"id": question.pk, "label": question.short_label, "text": question.text} for question in links.questions
         ],
-        "tags": sorted(tag.name for tag in code.tags.all()),
-        "url": code.get_absolute_url(),
+        "tags": list(links.tags),
+        "url": url,
     }
+
+
+def _code_url(pk: int) -> str:
+    return reverse("coding:code", kwargs={"pk": pk})
 
 
 CODE_FIELDS = ("name", "parent_id", "definition", "colour", "research_question_ids", "tags", "is_codable")
@@ -255,13 +271,22 @@ def project_code_list(request: HttpRequest, slug: str) -> HttpResponse:
     """Researchers may add codes while coding; reshaping the codebook is for leads, on the codebook pages."""
     project = get_project_for(request.user, slug)
     if request.method == "GET":
-        codes = codes_in_tree_order(project, with_links=True)
-        return JsonResponse({"codes": [code_json(code, depth=depth, path=path) for code, depth, path in codes]})
+        links = code_links(project)
+        # One reverse() for the URL pattern rather than one per code.
+        url = _code_url(0).removesuffix("0/")
+        codes = [
+            code_json(code, depth=depth, path=path, links=links.get(code.pk, NO_LINKS), url=f"{url}{code.pk}/")
+            for code, depth, path in codes_in_tree_order(project)
+        ]
+        return JsonResponse({"codes": codes})
     fields = _code_fields(_json_body(request), project=project)
     code = services.create_code(project=project, created_by=request.user, **fields)
     ancestors = code_ancestors(code)
     path = " › ".join([*(ancestor.name for ancestor in ancestors), code.name])
-    response = JsonResponse(code_json(code, depth=len(ancestors), path=path), status=201)
+    links = code_links(project).get(code.pk, NO_LINKS)
+    response = JsonResponse(
+        code_json(code, depth=len(ancestors), path=path, links=links, url=_code_url(code.pk)), status=201
+    )
     response["Location"] = code.get_absolute_url()
     return response
 

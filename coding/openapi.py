@@ -217,7 +217,6 @@ def openapi_description(*, server_url: str = "/") -> dict:
                         "coded_by": {"$ref": "#/components/schemas/Person"},
                         "can_edit": {"type": "boolean", "description": "Whether you may change or delete it."},
                         "created_at": {"type": "string", "format": "date-time"},
-                        "updated_at": {"type": "string", "format": "date-time"},
                     },
                     "required": [
                         "id",

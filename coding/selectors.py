@@ -5,26 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, QuerySet
+from django.db.models.functions import Length
+from taggit.models import TaggedItem
 
 from casestudies.access import can_manage_project
-from casestudies.models import CaseStudy, Interview, Participant, ResearchProject
+from casestudies.models import CaseStudy, Interview, Participant, ResearchProject, ResearchQuestion
 from casestudies.transcripts import TURN_PATTERN
 
 from .models import Code, Excerpt, ExcerptCode
 
 
-def codes_in_tree_order(
-    project: ResearchProject, *, include_archived: bool = True, with_links: bool = False
-) -> list[tuple[Code, int, str]]:
-    """Every code of the project depth-first, with its depth and its path ("Parent › Child").
-
-    One query, or three with `with_links` (research questions and tags prefetched).
-    """
+def codes_in_tree_order(project: ResearchProject, *, include_archived: bool = True) -> list[tuple[Code, int, str]]:
+    """Every code of the project depth-first, with its depth and its path ("Parent › Child"), in one query."""
     codes = Code.objects.filter(project=project)
     if not include_archived:
         codes = codes.filter(is_archived=False)
-    if with_links:
-        codes = codes.prefetch_related("research_questions", "tags")
     by_parent: dict[int | None, list[Code]] = {}
     for code in codes.order_by("order", "name"):
         by_parent.setdefault(code.parent_id, []).append(code)
@@ -38,6 +33,46 @@ def codes_in_tree_order(
 
     walk(None, 0, "")
     return ordered
+
+
+@dataclass(frozen=True)
+class CodeLinks:
+    """A code's research questions and tags, gathered for a whole codebook at once."""
+
+    questions: tuple[ResearchQuestion, ...] = ()
+    tags: tuple[str, ...] = ()
+
+
+def code_links(project: ResearchProject) -> dict[int, CodeLinks]:
+    """Research questions and tags of every code of the project: two queries however many codes.
+
+    Read from the link tables directly: a prefetch would build two related managers per code, which costs more
+    than the queries once the codebook has hundreds of codes.
+    """
+    questions = {question.pk: question for question in ResearchQuestion.objects.filter(group__project=project)}
+    linked: dict[int, list[ResearchQuestion]] = {}
+    for code_id, question_id in (
+        Code.research_questions.through.objects.filter(code__project=project)
+        .order_by("researchquestion__group__order", "researchquestion__order", "researchquestion_id")
+        .values_list("code_id", "researchquestion_id")
+    ):
+        if question_id in questions:
+            linked.setdefault(code_id, []).append(questions[question_id])
+    tags: dict[int, list[str]] = {}
+    for code_id, name in (
+        TaggedItem.objects.filter(
+            content_type__app_label=Code._meta.app_label,
+            content_type__model=Code._meta.model_name,
+            object_id__in=Code.objects.filter(project=project).values("pk"),
+        )
+        .order_by("tag__name")
+        .values_list("object_id", "tag__name")
+    ):
+        tags.setdefault(code_id, []).append(name)
+    return {
+        code_id: CodeLinks(tuple(linked.get(code_id, ())), tuple(tags.get(code_id, ())))
+        for code_id in linked.keys() | tags.keys()
+    }
 
 
 def code_ancestors(code: Code) -> list[Code]:
@@ -93,6 +128,13 @@ def recent_code_ids(*, user, project: ResearchProject, limit: int = 8) -> list[i
     return list(seen)
 
 
+def transcript_length(interview: Interview) -> int:
+    """The transcript's length in code points, measured by the database when the transcript is deferred."""
+    if "transcript" in interview.get_deferred_fields():
+        return Interview.objects.filter(pk=interview.pk).values_list(Length("transcript"), flat=True).get()
+    return len(interview.transcript)
+
+
 def person_name(first_name: str, last_name: str, username: str) -> str:
     return f"{first_name} {last_name}".strip() or username
 
@@ -112,7 +154,6 @@ def interview_excerpts(*, user, interview: Interview) -> list[dict]:
             "memo",
             "is_key_quote",
             "created_at",
-            "updated_at",
             "coded_by_id",
             "coded_by__username",
             "coded_by__first_name",
@@ -139,8 +180,7 @@ def interview_excerpts(*, user, interview: Interview) -> list[dict]:
                 "name": person_name(row["coded_by__first_name"], row["coded_by__last_name"], row["coded_by__username"]),
             },
             "can_edit": manages or row["coded_by_id"] == user.pk,
-            "created_at": row["created_at"],
-            "updated_at": row["updated_at"],
+            "created_at": row["created_at"].isoformat(),
         }
         for row in rows
     ]

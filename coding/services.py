@@ -7,15 +7,19 @@ from collections.abc import Iterable, Sequence
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models.functions import Length, Substr
 
 from casestudies.models import Interview, ResearchProject, ResearchQuestion
 
 from .models import Code, Excerpt, ExcerptCode, Memo
 
 
-def check_range(*, interview: Interview, start: int, end: int) -> None:
-    """The rule for every excerpt: 0 <= start < end <= len(text), in code points of the canonical text."""
-    length = len(interview.transcript)
+def check_range(*, interview: Interview, start: int, end: int) -> str:
+    """The rule for every excerpt: 0 <= start < end <= len(text), in code points of the canonical text.
+
+    Returns the text [start, end). With the transcript deferred, the database measures and slices it (both
+    PostgreSQL and SQLite count characters as code points), so coding a few words never loads a long transcript.
+    """
     errors = {}
     if not isinstance(start, int) or isinstance(start, bool) or start < 0:
         errors["start"] = "Start must be a whole number of characters, 0 or more."
@@ -23,10 +27,19 @@ def check_range(*, interview: Interview, start: int, end: int) -> None:
         errors["end"] = "End must be a whole number of characters, 1 or more."
     if errors:
         raise ValidationError(errors)
+    if "transcript" in interview.get_deferred_fields():
+        length, text = (
+            Interview.objects.filter(pk=interview.pk)
+            .values_list(Length("transcript"), Substr("transcript", start + 1, max(end - start, 1)))
+            .get()
+        )
+    else:
+        length, text = len(interview.transcript), interview.transcript[start:end]
     if end > length:
         raise ValidationError({"end": f"End {end} is past the end of the transcript ({length} characters)."})
     if start >= end:
         raise ValidationError({"end": f"End ({end}) must come after start ({start})."})
+    return text
 
 
 def _check_codes(*, interview: Interview, codes: Sequence[Code]) -> None:
@@ -57,13 +70,13 @@ def create_excerpt(
     memo: str = "",
     is_key_quote: bool = False,
 ) -> Excerpt:
-    check_range(interview=interview, start=start, end=end)
+    text = check_range(interview=interview, start=start, end=end)
     _check_codes(interview=interview, codes=codes)
     excerpt = Excerpt(
         interview=interview,
         start=start,
         end=end,
-        text=interview.transcript[start:end],
+        text=text,
         coded_by=coded_by,
         memo=memo,
         is_key_quote=is_key_quote,
@@ -92,9 +105,8 @@ def update_excerpt(
     if start is not None or end is not None:
         new_start = excerpt.start if start is None else start
         new_end = excerpt.end if end is None else end
-        check_range(interview=excerpt.interview, start=new_start, end=new_end)
+        excerpt.text = check_range(interview=excerpt.interview, start=new_start, end=new_end)
         excerpt.start, excerpt.end = new_start, new_end
-        excerpt.text = excerpt.interview.transcript[new_start:new_end]
         fields += ["start", "end", "text"]
     if memo is not None:
         excerpt.memo = memo

@@ -6,19 +6,24 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_http_methods, require_POST
 
 from casestudies.access import can_manage_project, get_interview_for, get_project_for
 from casestudies.models import CaseStudy, ResearchProject
-from casestudies.transcripts import TURN_PATTERN, split_turns
+from casestudies.transcripts import TURN_PATTERN, Turn, split_turns
 
 from . import services
 from .access import get_code_for, get_managed_code_for
 from .forms import CodeForm, MergeForm, RetrievalFilterForm
 from .models import Code
 from .selectors import (
+    CodeCounts,
+    CodeLinks,
     code_ancestors,
     code_counts,
+    code_links,
     coders_in_project,
     codes_in_tree_order,
     recent_code_ids,
@@ -27,16 +32,22 @@ from .selectors import (
 )
 
 EXCERPTS_PER_PAGE = 25
+NO_COUNTS = CodeCounts()
+NO_LINKS = CodeLinks()
 
 
 def codebook(request: HttpRequest, project_slug: str) -> HttpResponse:
     project = get_project_for(request.user, project_slug)
     show_archived = request.GET.get("archived") == "show"
-    rows = codes_in_tree_order(project, include_archived=show_archived, with_links=True)
+    rows = codes_in_tree_order(project, include_archived=show_archived)
     counts = code_counts(user=request.user, project=project)
+    links = code_links(project)
     context = {
         "project": project,
-        "rows": [(code, depth, path, counts.get(code.pk)) for code, depth, path in rows],
+        "rows": [
+            (code, min(depth, 12), path, counts.get(code.pk, NO_COUNTS), links.get(code.pk, NO_LINKS))
+            for code, depth, path in rows
+        ],
         "show_archived": show_archived,
         "archived_count": Code.objects.filter(project=project, is_archived=True).count(),
         "can_manage": can_manage_project(request.user, project),
@@ -191,15 +202,33 @@ def key_quotes(request: HttpRequest, project_slug: str) -> HttpResponse:
     return render(request, "coding/key_quotes.html", context)
 
 
+def transcript_html(turns: list[Turn]) -> SafeString:
+    """The turns as paragraphs carrying their code-point offsets; the text is escaped by format_html.
+
+    Built in Python rather than by a template loop: a 50,000-word transcript has thousands of turns, and a
+    template renders them several times more slowly. A turn's text content is exactly its transcript text,
+    which is what the page's offset arithmetic relies on.
+    """
+    rows = []
+    for turn in turns:
+        label = TURN_PATTERN.match(turn.text)
+        label_end = label.end() if label else 0
+        classes = "turn"
+        if turn.speaker:
+            classes += " has-speaker"
+        if turn.is_interviewer:
+            classes += " interviewer"
+        rows.append((classes, turn.start, turn.end, turn.text[:label_end], turn.text[label_end:]))
+    return format_html_join(
+        "\n", '<p class="{}" data-start="{}" data-end="{}"><span class="speaker">{}</span>{}</p>', rows
+    )
+
+
 def interview_coding(request: HttpRequest, pk: int) -> HttpResponse:
     """The coding page: the transcript by turns, each carrying its code-point offset; the rest is drawn in JS."""
     interview = get_interview_for(request.user, pk)
     project = interview.project
-    turns = []
-    for turn in split_turns(interview.transcript):
-        label = TURN_PATTERN.match(turn.text)
-        label_end = label.end() if label else 0
-        turns.append({"turn": turn, "label": turn.text[:label_end], "rest": turn.text[label_end:]})
+    turns = split_turns(interview.transcript)
     manages = can_manage_project(request.user, project)
     config = {
         "interviewId": interview.pk,
@@ -217,6 +246,7 @@ def interview_coding(request: HttpRequest, pk: int) -> HttpResponse:
         "interview": interview,
         "participants": interview.participants.all(),
         "turns": turns,
+        "transcript_html": transcript_html(turns),
         "config": config,
         "is_blind": interview.is_blind_coding and interview.blind_revealed_at is None and not manages,
     }

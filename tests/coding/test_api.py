@@ -282,8 +282,8 @@ def test_the_excerpt_list_takes_a_fixed_number_of_queries(world, django_assert_n
     for start in range(0, 40, 2):
         make_excerpt(world["interview"], start=start, end=start + 5, codes=[world["trust"], world["money"]])
     client = client_for(world["lead"])
-    # Session, user, interview, lead check, excerpts, code links.
-    with django_assert_num_queries(6):
+    # Session, user, interview, its length, lead check, excerpts, code links.
+    with django_assert_num_queries(7):
         response = api(client, "get", excerpts_url(world["interview"]))
     assert len(response.json()["excerpts"]) == 20
     assert response.json()["excerpts"][0]["code_ids"] == [world["trust"].pk, world["money"].pk]

@@ -129,8 +129,8 @@ def test_the_codebook_takes_a_fixed_number_of_queries_however_many_codes(setting
         if n % 10 == 0:
             code(setting["first"], "With a phone call.", codes=[child], coded_by=setting["lead"])
     client = logged_in(setting["lead"])
-    # Session, user, project, codes, questions, tags, counts, archived count, lead check.
-    with django_assert_num_queries(9):
+    # Session, user, project, codes, counts, questions, question links, tags, archived count, lead check.
+    with django_assert_num_queries(10):
         response = client.get("/projects/partnership/codebook/")
     assert response.content.decode().count('data-search="') == 331
 
@@ -348,7 +348,9 @@ def test_key_quotes_lists_only_key_quotes_across_codes(setting, project):
 
 def test_the_coding_page_renders_turns_with_their_code_point_offsets(setting):
     interview = setting["first"]
-    interview.transcript = "Interviewer: <b>Why</b>? 🤝\n\nRuth: Cafe\u0301 & 合作.\nSecond line."
+    interview.transcript = (
+        "Interviewer: <b>Why</b>? 🤝\n\nRuth: Cafe\u0301 & 合作.\nSecond line.\n\nA paragraph without a speaker."
+    )
     interview.save()
     html = logged_in(setting["coder"]).get(f"/interviews/{interview.pk}/code/").content.decode()
     turns = split_turns(interview.transcript)
@@ -356,6 +358,7 @@ def test_the_coding_page_renders_turns_with_their_code_point_offsets(setting):
     assert [(int(s), int(e)) for s, e, _ in found] == [(t.start, t.end) for t in turns]
     assert found[0][2] == '<span class="speaker">Interviewer: </span>&lt;b&gt;Why&lt;/b&gt;? 🤝'
     assert found[1][2] == '<span class="speaker">Ruth: </span>Cafe\u0301 &amp; 合作.\nSecond line.'
+    assert found[2][2] == '<span class="speaker"></span>A paragraph without a speaker.'
     assert 'class="turn has-speaker interviewer"' in html
     config = json.loads(re.search(r'<script id="coding-config" type="application/json">(.*?)</script>', html).group(1))
     assert config["excerptsUrl"] == f"/api/interviews/{interview.pk}/excerpts"

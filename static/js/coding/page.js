@@ -144,6 +144,7 @@ let stripesFrame = 0;
 function scheduleStripes() {
   cancelAnimationFrame(stripesFrame);
   stripesFrame = requestAnimationFrame(() => {
+    const began = performance.now();
     const used = new Set();
     for (const excerpt of state.excerpts.values()) if (isVisible(excerpt)) for (const id of shownCodeIds(excerpt)) used.add(id);
     const lanes = state.codes.filter((code) => used.has(code.id)).map((code) => ({ id: code.id, colour: code.colour, name: code.path }));
@@ -151,10 +152,12 @@ function scheduleStripes() {
       const excerpt = state.excerpts.get(id);
       return excerpt ? shownCodeIds(excerpt) : [];
     });
+    performance.measure("coding:stripes", { start: began });
   });
 }
 
 function refresh() {
+  const began = performance.now();
   const items = visibleExcerpts().map((excerpt) => ({
     id: excerpt.id,
     start: excerpt.start,
@@ -168,6 +171,7 @@ function refresh() {
     items.sort((a, b) => a.start - b.start);
   }
   highlighter.render(items);
+  performance.measure("coding:highlights", { start: began });
   scheduleStripes();
   const shown = items.filter((item) => item.id !== PENDING).length;
   const total = state.excerpts.size;
@@ -425,6 +429,8 @@ function applyCode(code) {
     }
     state.selectedId = excerpt.id;
     state.here = [excerpt.id];
+    // The keyboard carries on from the end of what was just coded.
+    state.cursor = end;
     window.getSelection().removeAllRanges();
   });
 }
@@ -551,6 +557,14 @@ function previousSentence(before) {
   return null;
 }
 
+function previousSentenceEnd(before) {
+  for (let index = Math.min(highlighter.turns.length - 1, highlighter.turnIndexAt(before)); index >= 0; index--) {
+    const sentences = sentencesOf(highlighter.turns[index]);
+    for (let i = sentences.length - 1; i >= 0; i--) if (sentences[i][1] < before) return sentences[i][1];
+  }
+  return null;
+}
+
 function moveBySentence(direction, extend) {
   const position = cursorPosition();
   if (extend && !position.fresh && position.end > position.start) {
@@ -558,9 +572,8 @@ function moveBySentence(direction, extend) {
       const next = nextSentence(position.end, { inclusive: false });
       if (next) selectRange(position.start, next[1]);
     } else {
-      const previous = previousSentence(position.end);
-      const shrunk = previous && previous[1] > position.start && previous[1] < position.end ? previous[1] : null;
-      if (shrunk) selectRange(position.start, shrunk);
+      const end = previousSentenceEnd(position.end);
+      if (end !== null && end > position.start) selectRange(position.start, end);
     }
     return;
   }
@@ -866,6 +879,7 @@ async function start() {
   renderUndo();
   setStatus("");
   transcript.dataset.ready = "true";
+  performance.mark("coding:ready");
   showExcerptFromHash();
   if (document.fonts) document.fonts.ready.then(scheduleStripes);
 }

@@ -2,7 +2,7 @@
 // "create a code" and "in-vivo code" options. Works by keyboard alone (a combobox with a listbox).
 
 const MAX_SHOWN = 120;
-const IN_VIVO_MAX = 60;
+const IN_VIVO_MAX = 80;
 
 export function inVivoName(text) {
   let name = text.replace(/\s+/gu, " ").trim();
