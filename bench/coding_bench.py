@@ -180,7 +180,7 @@ def browser_figures(interview, username: str, password: str) -> dict[str, float]
             loads = []
             for _ in range(3):
                 page.goto(f"{base}/interviews/{interview.pk}/code/")
-                page.wait_for_selector("#transcript[data-ready=true]")
+                page.wait_for_selector("#transcript[data-ready=true]", state="attached")
                 page.wait_for_function("() => performance.getEntriesByName('coding:stripes').length > 0")
                 loads.append(
                     page.evaluate(
@@ -191,6 +191,11 @@ def browser_figures(interview, username: str, password: str) -> dict[str, float]
                             spans: document.querySelectorAll('.hl').length,
                         })"""
                     )
+                )
+            if os.environ.get("BENCH_SCREENSHOT"):
+                page.screenshot(path=os.environ["BENCH_SCREENSHOT"])
+                print(
+                    page.evaluate("() => JSON.stringify(document.querySelector('#transcript').getBoundingClientRect())")
                 )
             figures["page ready in Chromium (navigation to highlights drawn)"] = statistics.median(
                 x["ready"] for x in loads

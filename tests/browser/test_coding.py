@@ -34,6 +34,21 @@ def coding_setup(transactional_db):
     return {"project": project, "interview": interview, "coder": coder, "lead": lead, "trust": trust, "money": money}
 
 
+@pytest.fixture(autouse=True)
+def no_script_errors(page):
+    """No JavaScript errors and no Content-Security-Policy violations on the way."""
+    errors = []
+
+    def on_console(message):
+        if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
+            errors.append(message.text)
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield
+    assert errors == []
+
+
 def open_coding_page(page, live_server, interview, fragment=""):
     page.goto(f"{live_server.url}/interviews/{interview.pk}/code/{fragment}")
     expect(page.locator("#transcript[data-ready=true]")).to_have_count(1)
@@ -140,8 +155,8 @@ def test_overlapping_codes_stay_distinguishable(coding_setup, page, live_server,
     overlap.click()
     panel = page.locator("#excerpt-panel")
     expect(panel).to_contain_text("2 excerpts here")
-    expect(panel.get_by_role("button", name="1. Trust")).to_be_visible()
-    expect(panel.get_by_role("button", name="2. Money")).to_be_visible()
+    expect(panel.get_by_role("button", name="1. Trust (you)")).to_be_visible()
+    expect(panel.get_by_role("button", name="2. Money (you)")).to_be_visible()
 
 
 def test_undo_reverses_coding_actions_by_button_and_by_ctrl_z(coding_setup, page, live_server, log_in):

@@ -26,7 +26,7 @@ export class Highlighter {
         isInterviewer: el.classList.contains("interviewer"),
       };
     });
-    this.stripeCodes = [];
+    this.styles = new Map();
   }
 
   /** The index of the turn holding code point `cp`, or of the last turn starting before it (-1 if none). */
@@ -108,15 +108,26 @@ export class Highlighter {
       if (active.some((it) => it.pending)) span.classList.add("hl-pending");
       span.dataset.ids = active.map((it) => it.id).join(" ");
       span.textContent = text;
-      span.style.backgroundColor = tint(active[0].colour, active.length > 1 ? 0.34 : 0.22);
-      span.style.boxShadow = active
-        .slice(0, MAX_BANDS)
-        .map((it, k) => `inset 0 -${(k + 1) * 3}px 0 ${tint(it.colour, 0.95)}`)
-        .join(", ");
+      span.style.cssText = this.styleFor(active);
       fragment.append(span);
       turn.spans.push({ span, ids: active.map((it) => it.id) });
     }
     turn.el.replaceChildren(fragment);
+  }
+
+  /** Background from the innermost excerpt, and a band underneath for each excerpt (so overlaps show). */
+  styleFor(active) {
+    const key = active.map((it) => it.colour).join(" ");
+    let style = this.styles.get(key);
+    if (!style) {
+      const bands = active
+        .slice(0, MAX_BANDS)
+        .map((it, k) => `inset 0 -${(k + 1) * 3}px 0 ${tint(it.colour, 0.95)}`)
+        .join(", ");
+      style = `background-color: ${tint(active[0].colour, active.length > 1 ? 0.34 : 0.22)}; box-shadow: ${bands};`;
+      this.styles.set(key, style);
+    }
+    return style;
   }
 
   /** The highlight elements of an excerpt, in document order. */
@@ -153,7 +164,7 @@ export class Highlighter {
         if (laneIndex.has(codeId)) bars.push({ id, codeId, top, height: Math.max(4, bottom - top) });
       }
     }
-    const width = lanes.length ? Math.max(3, Math.min(8, Math.floor(150 / lanes.length) - 2)) : 0;
+    const width = lanes.length ? Math.max(4, Math.min(8, Math.floor(132 / lanes.length) - 3)) : 0;
     const fragment = document.createDocumentFragment();
     for (const bar of bars) {
       const lane = lanes[laneIndex.get(bar.codeId)];
@@ -163,12 +174,12 @@ export class Highlighter {
       el.title = lane.name;
       el.style.top = `${bar.top}px`;
       el.style.height = `${bar.height}px`;
-      el.style.left = `${laneIndex.get(bar.codeId) * (width + 2)}px`;
+      el.style.left = `${laneIndex.get(bar.codeId) * (width + 3)}px`;
       el.style.width = `${width}px`;
       el.style.backgroundColor = lane.colour;
       fragment.append(el);
     }
-    this.stripes.style.width = `${lanes.length * (width + 2)}px`;
+    this.stripes.style.width = `${lanes.length * (width + 3)}px`;
     this.stripes.replaceChildren(fragment);
   }
 

@@ -18,7 +18,9 @@ const coderFilter = document.getElementById("coder-filter");
 const keyQuoteFilter = document.getElementById("key-quote-filter");
 const summary = document.getElementById("excerpt-summary");
 const shortcuts = document.getElementById("shortcuts");
+const stripesNote = document.getElementById("stripes-note");
 const PENDING = -1;
+const MAX_LANES = 12;
 const IN_VIVO_PARENT = "In-vivo codes";
 const dateFormat = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "long", year: "numeric" });
 
@@ -145,9 +147,19 @@ function scheduleStripes() {
   cancelAnimationFrame(stripesFrame);
   stripesFrame = requestAnimationFrame(() => {
     const began = performance.now();
-    const used = new Set();
-    for (const excerpt of state.excerpts.values()) if (isVisible(excerpt)) for (const id of shownCodeIds(excerpt)) used.add(id);
-    const lanes = state.codes.filter((code) => used.has(code.id)).map((code) => ({ id: code.id, colour: code.colour, name: code.path }));
+    const used = new Map();
+    for (const excerpt of state.excerpts.values()) {
+      if (isVisible(excerpt)) for (const id of shownCodeIds(excerpt)) used.set(id, (used.get(id) || 0) + 1);
+    }
+    // One lane per code, as in the desktop tools; with many codes, the most used ones (filter to choose others).
+    const busiest = new Set(
+      Array.from(used.keys())
+        .sort((a, b) => used.get(b) - used.get(a) || (state.codeRank.get(a) ?? 0) - (state.codeRank.get(b) ?? 0))
+        .slice(0, MAX_LANES),
+    );
+    const lanes = state.codes.filter((code) => busiest.has(code.id)).map((code) => ({ id: code.id, colour: code.colour, name: code.path }));
+    stripesNote.hidden = used.size <= MAX_LANES;
+    stripesNote.textContent = `Margin stripes show the ${MAX_LANES} most used of the ${used.size} codes shown; untick codes to see others.`;
     highlighter.drawStripes(lanes, (id) => {
       const excerpt = state.excerpts.get(id);
       return excerpt ? shownCodeIds(excerpt) : [];
@@ -230,7 +242,12 @@ function renderPanel() {
     here.forEach((id, index) => {
       const other = state.excerpts.get(id);
       const label = other.code_ids.length ? codeName(other.code_ids[0]) : "No code";
-      const button = el("button", { cls: "button-secondary small", text: `${index + 1}. ${label}`, attrs: { type: "button", "data-action": "show", "data-id": String(id) } });
+      const coder = other.coded_by.id === config.user.id ? "you" : other.coded_by.name.split(" ")[0];
+      const button = el("button", {
+        cls: "button-secondary small",
+        text: `${index + 1}. ${label} (${coder})`,
+        attrs: { type: "button", "data-action": "show", "data-id": String(id) },
+      });
       if (id === excerpt.id) button.setAttribute("aria-pressed", "true");
       choices.append(button);
     });

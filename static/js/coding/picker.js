@@ -129,13 +129,19 @@ export class CodePicker {
       sections.push(["All codes", codes.filter((c) => this.usable(c))]);
     } else {
       const matches = codes.filter((c) => this.usable(c) && terms.every((t) => c.path.toLowerCase().includes(t)));
+      // Better matches first (the name starts with the query, then a word of it does, then it contains it,
+      // then only the path does); recently used codes first among equals; then codebook order.
+      const lowered = query.toLowerCase();
       const rank = (c) => {
         const name = c.name.toLowerCase();
-        const nameRank = name.startsWith(query.toLowerCase()) ? 0 : terms.every((t) => name.includes(t)) ? 1 : 2;
-        return [recentRank.has(c.id) ? 0 : 1, nameRank, recentRank.get(c.id) ?? 0];
+        const words = name.split(/[\s/(),–-]+/u);
+        if (name.startsWith(lowered)) return 0;
+        if (terms.every((t) => words.some((w) => w.startsWith(t)))) return 1;
+        if (terms.every((t) => name.includes(t))) return 2;
+        return 3;
       };
-      const ranked = matches.map((c, order) => ({ c, order, key: rank(c) }));
-      ranked.sort((a, b) => a.key[0] - b.key[0] || a.key[1] - b.key[1] || a.key[2] - b.key[2] || a.order - b.order);
+      const ranked = matches.map((c, order) => ({ c, order, match: rank(c), recent: recentRank.get(c.id) ?? 1e6 }));
+      ranked.sort((a, b) => a.match - b.match || a.recent - b.recent || a.order - b.order);
       sections.push([matches.length ? "Matching codes" : "No code matches", ranked.map((r) => r.c)]);
     }
     this.options = [];
