@@ -716,9 +716,9 @@ def code_interview(
         find_passages(interview.transcript, participants, max_sentences=max_sentences), limit=limit, per_code=per_code
     )
     existing = set(Excerpt.objects.filter(interview=interview, coded_by=coder).values_list("start", "end"))
-    created = 0
     memo_codes: set[str] = set()
     key_quotes = {id(p) for p in sorted(passages, key=lambda p: (-len(p.scores), -p.score, p.start))[:2]}
+    new = []
     for passage in passages:
         if (passage.start, passage.end) in existing:
             continue
@@ -728,17 +728,16 @@ def code_interview(
         if names[0] in MEMOS and names[0] not in memo_codes and len(memo_codes) < 5:
             memo = MEMOS[names[0]].format(who=passage.speaker)
             memo_codes.add(names[0])
-        services.create_excerpt(
-            interview=interview,
-            start=passage.start,
-            end=passage.end,
-            coded_by=coder,
-            codes=[codes[name] for name in names],
-            memo=memo,
-            is_key_quote=id(passage) in key_quotes,
+        new.append(
+            services.NewExcerpt(
+                start=passage.start,
+                end=passage.end,
+                codes=[codes[name] for name in names],
+                memo=memo,
+                is_key_quote=id(passage) in key_quotes,
+            )
         )
-        created += 1
-    return created
+    return len(services.create_excerpts(interview=interview, coded_by=coder, excerpts=new))
 
 
 @transaction.atomic

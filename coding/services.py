@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -87,6 +88,56 @@ def create_excerpt(
         [ExcerptCode(excerpt=excerpt, code=code, applied_by=coded_by) for code in dict.fromkeys(codes)]
     )
     return excerpt
+
+
+@dataclass(frozen=True)
+class NewExcerpt:
+    """One excerpt for `create_excerpts`."""
+
+    start: int
+    end: int
+    codes: Sequence[Code] = ()
+    memo: str = ""
+    is_key_quote: bool = False
+
+
+@transaction.atomic
+def create_excerpts(
+    *, interview: Interview, coded_by: AbstractBaseUser, excerpts: Sequence[NewExcerpt]
+) -> list[Excerpt]:
+    """Many excerpts of one interview at once (demo material, imports), with the same checks as `create_excerpt`.
+
+    All or nothing: the first bad excerpt raises, naming its position, and none is written.
+    """
+    made: list[Excerpt] = []
+    for position, item in enumerate(excerpts, start=1):
+        try:
+            text = check_range(interview=interview, start=item.start, end=item.end)
+            _check_codes(interview=interview, codes=item.codes)
+            excerpt = Excerpt(
+                interview=interview,
+                start=item.start,
+                end=item.end,
+                text=text,
+                coded_by=coded_by,
+                memo=item.memo,
+                is_key_quote=item.is_key_quote,
+            )
+            excerpt.full_clean(**CLEAN_KNOWN_EXCERPT)
+        except ValidationError as error:
+            raise ValidationError(
+                f"Excerpt {position} [{item.start}, {item.end}): {' '.join(error.messages)}"
+            ) from error
+        made.append(excerpt)
+    Excerpt.objects.bulk_create(made)
+    ExcerptCode.objects.bulk_create(
+        [
+            ExcerptCode(excerpt=excerpt, code=code, applied_by=coded_by)
+            for excerpt, item in zip(made, excerpts, strict=True)
+            for code in dict.fromkeys(item.codes)
+        ]
+    )
+    return made
 
 
 @transaction.atomic
