@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, F, Prefetch, QuerySet
 from django.db.models.functions import Length
 from taggit.models import TaggedItem
 
@@ -218,7 +218,15 @@ def retrieval_excerpts(
             Prefetch("interview__participants", queryset=Participant.objects.select_related("organisation")),
             Prefetch("code_links", queryset=ExcerptCode.objects.select_related("code").order_by("id")),
         )
-        .order_by("interview__case_study__order", "interview__date", "interview__title", "interview_id", "start", "id")
+        .order_by(
+            # Scoping interviews (no case study) first, as they came first in the fieldwork; the same on every database.
+            F("interview__case_study__order").asc(nulls_first=True),
+            F("interview__date").asc(nulls_last=True),
+            "interview__title",
+            "interview_id",
+            "start",
+            "id",
+        )
     )
 
 

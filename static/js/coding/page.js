@@ -700,8 +700,7 @@ panel.addEventListener("click", (event) => {
       perform(() => updateExcerpt(excerpt, { code_ids: remaining }, `Remove “${codeName(codeId)}”`).then(() => setStatus(`Removed “${codeName(codeId)}”.`)));
     }
   } else if (action === "save-memo") {
-    const memo = panel.querySelector("#excerpt-memo").value;
-    perform(() => updateExcerpt(excerpt, { memo }, "Edit memo").then(() => setStatus("Memo saved.")));
+    saveMemo(excerpt);
   } else if (action === "delete") {
     perform(() => deleteExcerpt(excerpt));
   } else if (action === "use-selection") {
@@ -719,8 +718,25 @@ panel.addEventListener("click", (event) => {
   }
 });
 
+function saveMemo(excerpt) {
+  const field = panel.querySelector("#excerpt-memo");
+  if (!field || field.value === excerpt.memo) return;
+  const memo = field.value;
+  perform(() => updateExcerpt(excerpt, { memo }, "Edit memo").then(() => setStatus("Memo saved.")));
+}
+
+// The memo saves when it loses focus, with Ctrl+Enter, or with its button.
+panel.addEventListener("keydown", (event) => {
+  const excerpt = state.excerpts.get(state.selectedId);
+  if (excerpt && event.target.id === "excerpt-memo" && event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+    event.preventDefault();
+    saveMemo(excerpt);
+  }
+});
+
 panel.addEventListener("change", (event) => {
   const excerpt = state.excerpts.get(state.selectedId);
+  if (excerpt && event.target.id === "excerpt-memo") saveMemo(excerpt);
   if (excerpt && event.target.dataset.action === "key-quote") {
     const value = event.target.checked;
     perform(() => updateExcerpt(excerpt, { is_key_quote: value }, value ? "Mark key quote" : "Unmark key quote").then(() => setStatus(value ? "Marked as a key quote." : "No longer a key quote.")));
