@@ -4,7 +4,7 @@ from django import forms
 
 from casestudies.models import CaseStudy, PhaseKind, ResearchProject, ResearchQuestion
 
-from .models import Code, colour_validator
+from .models import Code
 from .selectors import codes_in_tree_order
 
 
@@ -29,6 +29,31 @@ def _descendant_ids(rows: list[tuple[Code, int, str]], code: Code) -> set[int]:
     return ids
 
 
+# The colours offered for a code: distinct hues, each readable as a light highlight behind black text.
+CODE_COLOURS = [
+    ("#1f77b4", "Blue"),
+    ("#aec7e8", "Light blue"),
+    ("#ff7f0e", "Orange"),
+    ("#ffbb78", "Light orange"),
+    ("#2ca02c", "Green"),
+    ("#98df8a", "Light green"),
+    ("#d62728", "Red"),
+    ("#ff9896", "Light red"),
+    ("#9467bd", "Purple"),
+    ("#c5b0d5", "Light purple"),
+    ("#8c564b", "Brown"),
+    ("#c49c94", "Light brown"),
+    ("#e377c2", "Pink"),
+    ("#f7b6d2", "Light pink"),
+    ("#7f7f7f", "Grey"),
+    ("#c7c7c7", "Light grey"),
+    ("#bcbd22", "Olive"),
+    ("#dbdb8d", "Light olive"),
+    ("#17becf", "Teal"),
+    ("#9edae5", "Light teal"),
+]
+
+
 class CodeForm(forms.Form):
     name = forms.CharField(max_length=200)
     parent = forms.ModelChoiceField(
@@ -42,12 +67,10 @@ class CodeForm(forms.Form):
         required=False,
         help_text="When to apply this code, and when not to: what a second coder needs to know.",
     )
-    colour = forms.CharField(
-        max_length=7,
+    colour = forms.ChoiceField(
         required=False,
-        validators=[colour_validator],
-        widget=forms.TextInput(attrs={"type": "color"}),
-        help_text="Empty for the parent's colour (or the next one of the palette at the top of the tree).",
+        widget=forms.RadioSelect,
+        help_text="“Automatic” takes the parent’s colour, or the next colour of the palette at the top of the tree.",
     )
     research_questions = forms.ModelMultipleChoiceField(
         queryset=ResearchQuestion.objects.none(),
@@ -78,6 +101,15 @@ class CodeForm(forms.Form):
                 },
             )
         super().__init__(*args, **kwargs)
+        if code is None:
+            self.fields["colour"].choices = [("", "Automatic"), *CODE_COLOURS]
+        else:
+            current = code.colour.lower()
+            extra = [] if current in dict(CODE_COLOURS) else [(current, "Its current colour")]
+            self.fields["colour"].choices = [*extra, *CODE_COLOURS]
+            self.fields["colour"].required = True
+            self.fields["colour"].help_text = ""
+            self.initial["colour"] = current
         rows = codes_in_tree_order(project)
         if code is not None:
             excluded = _descendant_ids(rows, code)

@@ -167,6 +167,21 @@ def test_a_researcher_adds_a_code_from_the_codebook(setting, project):
     assert created.created_by == setting["coder"]
 
 
+def test_the_code_form_offers_named_colours_and_keeps_a_colour_outside_them(setting, project):
+    client = logged_in(setting["lead"])
+    html = client.get("/projects/partnership/codebook/new/").content.decode()
+    assert re.search(r'<input type="radio" name="colour" value="" [^>]*checked>\s*Automatic', html)
+    assert re.search(
+        r'value="#2ca02c"[^>]*><svg class="swatch"[^>]*><rect [^>]*fill="#2ca02c"/></svg>\s*Green</label>', html
+    )
+    oddly = make_code(project, name="Oddly coloured", colour="#123456")
+    edit = client.get(f"/codes/{oddly.pk}/edit/").content.decode()
+    assert re.search(r'value="#123456"[^>]*checked>.*Its current colour', edit, re.S)
+    refused = client.post(f"/codes/{oddly.pk}/edit/", {"name": "Oddly coloured", "colour": "red"})
+    assert "Select a valid choice. red is not one of the available choices." in refused.content.decode()
+    assert Code.objects.get(pk=oddly.pk).colour == "#123456"
+
+
 def test_a_duplicate_code_name_is_refused_on_the_form(setting, project):
     response = logged_in(setting["lead"]).post("/projects/partnership/codebook/new/", {"name": "TRUST", "colour": ""})
     assert response.status_code == 200
@@ -189,7 +204,7 @@ def test_a_lead_renames_and_moves_a_code(setting, project):
     drivers = make_code(project, name="Drivers")
     response = logged_in(setting["lead"]).post(
         f"/codes/{setting['trust'].pk}/edit/",
-        {"name": "Trust and distrust", "parent": drivers.pk, "definition": "New.", "colour": "#123456"},
+        {"name": "Trust and distrust", "parent": drivers.pk, "definition": "New.", "colour": "#d62728"},
     )
     assert response.status_code == 302
     trust = Code.objects.get(pk=setting["trust"].pk)
@@ -197,7 +212,7 @@ def test_a_lead_renames_and_moves_a_code(setting, project):
         "Trust and distrust",
         drivers,
         "New.",
-        "#123456",
+        "#d62728",
         False,
     )
 
@@ -205,7 +220,8 @@ def test_a_lead_renames_and_moves_a_code(setting, project):
 def test_a_code_cannot_be_moved_under_its_own_sub_code(setting, project):
     child = make_code(project, name="Broken promises", parent=setting["trust"])
     response = logged_in(setting["lead"]).post(
-        f"/codes/{setting['trust'].pk}/edit/", {"name": "Trust", "parent": child.pk, "is_codable": "on"}
+        f"/codes/{setting['trust'].pk}/edit/",
+        {"name": "Trust", "parent": child.pk, "colour": setting["trust"].colour, "is_codable": "on"},
     )
     assert response.status_code == 200
     assert "Select a valid choice." in response.content.decode()
