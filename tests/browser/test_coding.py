@@ -288,3 +288,26 @@ def test_a_link_from_retrieval_scrolls_to_the_excerpt_and_flashes_it(coding_setu
     expect(panel).to_contain_text("Coded by Lena Lead")
     expect(panel).to_contain_text("Durability of the deal.")
     expect(panel).to_contain_text("Only its coder and the project's leads can change this excerpt.")
+
+
+def test_quick_successive_codings_are_all_saved_in_order(coding_setup, page, live_server, log_in):
+    log_in("rafi", PASSWORD)
+    open_coding_page(page, live_server, coding_setup["interview"])
+    page.locator("#transcript").focus()
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    for name in ("Trust", "Money", "Trust"):
+        page.keyboard.press("Enter")
+        page.keyboard.type(name)
+        page.keyboard.press("Enter")
+        page.keyboard.press("j")
+    expect(page.locator("#excerpt-summary")).to_have_text("3 excerpts")
+    rows = list(Excerpt.objects.order_by("start").values_list("text", "codes__name"))
+    assert rows == [
+        ("We met at the café 😀 and shook hands 🤝 on it.", "Trust"),
+        ("Then the council called.", "Money"),
+        ("Nobody had a plan for the money.", "Trust"),
+    ]
+    page.keyboard.press("Control+z")
+    expect(page.locator("#excerpt-summary")).to_have_text("2 excerpts")
+    assert not Excerpt.objects.filter(text="Nobody had a plan for the money.").exists()

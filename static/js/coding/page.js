@@ -42,7 +42,6 @@ const state = {
   undo: [],
   aliases: new Map(),
   cursor: null,
-  busy: false,
 };
 
 // ---------------------------------------------------------------- helpers
@@ -232,6 +231,7 @@ function renderPanel() {
   if (!excerpt) {
     panel.hidden = true;
     panel.replaceChildren();
+    delete panel.dataset.excerptId;
     return;
   }
   const fragment = document.createDocumentFragment();
@@ -277,7 +277,7 @@ function renderPanel() {
     keyQuote.checked = excerpt.is_key_quote;
     fragment.append(el("p", {}, keyQuote, " ", el("label", { text: "Key quote", attrs: { for: "excerpt-key-quote" } })));
     const memo = el("textarea", { attrs: { id: "excerpt-memo", rows: "4" } });
-    memo.value = excerpt.memo;
+    memo.defaultValue = excerpt.memo;
     fragment.append(
       el("div", { cls: "field" }, el("label", { text: "Memo", attrs: { for: "excerpt-memo" } }), memo),
       el("p", {}, el("button", { text: "Save memo", attrs: { type: "button", "data-action": "save-memo" } })),
@@ -298,8 +298,24 @@ function renderPanel() {
     if (excerpt.memo) fragment.append(el("div", { cls: "memo" }, el("span", { cls: "memo-label", text: "Memo " }), excerpt.memo));
     fragment.append(el("p", { cls: "muted small", text: "Only its coder and the project's leads can change this excerpt." }));
   }
+  // Redrawing must not lose what the coder is typing or where the focus is.
+  const active = panel.contains(document.activeElement) ? document.activeElement : null;
+  const sameExcerpt = panel.dataset.excerptId === String(excerpt.id);
+  const draft = sameExcerpt ? panel.querySelector("#excerpt-memo") : null;
+  const focusKey = active && sameExcerpt ? active.id || active.dataset.action : null;
+  const caret = active && active.id === "excerpt-memo" ? [active.selectionStart, active.selectionEnd] : null;
   panel.replaceChildren(fragment);
+  panel.dataset.excerptId = String(excerpt.id);
   panel.hidden = false;
+  const memo = panel.querySelector("#excerpt-memo");
+  if (memo && draft && draft.value !== draft.defaultValue) memo.value = draft.value;
+  if (focusKey) {
+    const again = panel.querySelector(`#${CSS.escape(focusKey)}`) || panel.querySelector(`[data-action="${focusKey}"]`);
+    if (again) {
+      again.focus({ preventScroll: true });
+      if (caret && again === memo) memo.setSelectionRange(caret[0], caret[1]);
+    }
+  }
 }
 
 function selectExcerpt(id, { scroll = false, flash = false, here = null } = {}) {
@@ -345,13 +361,10 @@ async function undo() {
   }
   try {
     await entry.run();
-    setStatus(`Undone: ${entry.label}.`);
   } catch (error) {
-    setStatus(`Could not undo “${entry.label}”: ${error.message}`, { error: true });
+    throw new Error(`Could not undo “${entry.label}”: ${error.message}`);
   }
-  renderFilters();
-  refresh();
-  renderPanel();
+  setStatus(`Undone: ${entry.label}.`);
 }
 
 // ---------------------------------------------------------------- writes
@@ -374,7 +387,12 @@ async function createExcerpt(range, codeIds, label) {
   return excerpt;
 }
 
+/** Change an excerpt as it is when the change runs (`changes` may be a function of it). */
 async function updateExcerpt(excerpt, changes, label) {
+  const current = state.excerpts.get(resolve(excerpt.id));
+  if (!current) throw new Error("That excerpt no longer exists.");
+  excerpt = current;
+  if (typeof changes === "function") changes = changes(current);
   const before = snapshot(excerpt, Object.keys(changes));
   const updated = storeExcerpt(await request("PATCH", excerptUrl(excerpt.id), changes));
   const id = excerpt.id;
@@ -385,6 +403,8 @@ async function updateExcerpt(excerpt, changes, label) {
 }
 
 async function deleteExcerpt(excerpt) {
+  excerpt = state.excerpts.get(resolve(excerpt.id));
+  if (!excerpt) return;
   const mine = excerpt.coded_by.id === config.user.id;
   if (!mine && !window.confirm(`Delete ${excerpt.coded_by.name}’s excerpt? This cannot be undone.`)) return;
   await request("DELETE", excerptUrl(excerpt.id));
@@ -400,19 +420,23 @@ async function deleteExcerpt(excerpt) {
   setStatus("Excerpt deleted.");
 }
 
-async function perform(action) {
-  if (state.busy) return;
-  state.busy = true;
-  try {
-    await action();
-  } catch (error) {
-    setStatus(error.message, { error: true });
-  } finally {
-    state.busy = false;
-    renderFilters();
-    refresh();
-    renderPanel();
-  }
+let queue = Promise.resolve();
+
+/** Run writes one after another, in the order the coder made them, however fast they come. */
+function perform(action) {
+  const run = queue.then(async () => {
+    try {
+      await action();
+    } catch (error) {
+      setStatus(error.message, { error: true });
+    } finally {
+      renderFilters();
+      refresh();
+      renderPanel();
+    }
+  });
+  queue = run;
+  return run;
 }
 
 function rememberCode(code) {
@@ -422,12 +446,13 @@ function rememberCode(code) {
 function applyCode(code) {
   const target = state.pickerTarget;
   state.pending = null;
+  // The keyboard carries on from the end of what is being coded, even before the server has answered.
+  if (target.mode === "new") state.cursor = target.range.end;
   perform(async () => {
     rememberCode(code);
     const label = `Apply “${code.name}”`;
     if (target.mode === "add") {
-      const excerpt = state.excerpts.get(resolve(target.id));
-      await updateExcerpt(excerpt, { code_ids: [...excerpt.code_ids, code.id] }, label);
+      await updateExcerpt({ id: target.id }, (current) => ({ code_ids: [...current.code_ids.filter((id) => id !== code.id), code.id] }), label);
       setStatus(`Applied “${code.name}”.`);
       return;
     }
@@ -446,9 +471,8 @@ function applyCode(code) {
     }
     state.selectedId = excerpt.id;
     state.here = [excerpt.id];
-    // The keyboard carries on from the end of what was just coded.
-    state.cursor = end;
-    window.getSelection().removeAllRanges();
+    const selection = window.getSelection();
+    if (!transcript.contains(selection.anchorNode)) selection.removeAllRanges();
   });
 }
 
@@ -697,7 +721,12 @@ panel.addEventListener("click", (event) => {
     if (!remaining.length && !excerpt.memo && !excerpt.is_key_quote) {
       perform(() => deleteExcerpt(excerpt));
     } else {
-      perform(() => updateExcerpt(excerpt, { code_ids: remaining }, `Remove “${codeName(codeId)}”`).then(() => setStatus(`Removed “${codeName(codeId)}”.`)));
+      const label = `Remove “${codeName(codeId)}”`;
+      perform(() =>
+        updateExcerpt(excerpt, (current) => ({ code_ids: current.code_ids.filter((id) => id !== codeId) }), label).then(() =>
+          setStatus(`Removed “${codeName(codeId)}”.`),
+        ),
+      );
     }
   } else if (action === "save-memo") {
     saveMemo(excerpt);
@@ -712,17 +741,30 @@ panel.addEventListener("click", (event) => {
     perform(() => updateExcerpt(excerpt, { start: range.start, end: range.end }, "Change boundaries").then(() => setStatus("Boundaries changed.")));
   } else if (action.startsWith("start-") || action.startsWith("end-")) {
     const [which, way] = action.split("-");
-    const [start, end] = moveBoundaryByWord(excerpt, which, way === "later" ? 1 : -1);
-    if (start === excerpt.start && end === excerpt.end) return;
-    perform(() => updateExcerpt(excerpt, { start, end }, "Change boundaries"));
+    perform(() =>
+      updateExcerpt(
+        excerpt,
+        (current) => {
+          const [start, end] = moveBoundaryByWord(current, which, way === "later" ? 1 : -1);
+          return { start, end };
+        },
+        "Change boundaries",
+      ),
+    );
   }
 });
 
 function saveMemo(excerpt) {
   const field = panel.querySelector("#excerpt-memo");
-  if (!field || field.value === excerpt.memo) return;
+  if (!field) return;
   const memo = field.value;
-  perform(() => updateExcerpt(excerpt, { memo }, "Edit memo").then(() => setStatus("Memo saved.")));
+  // Leaving the field and pressing the button both ask to save: the second finds nothing left to do.
+  perform(async () => {
+    const current = state.excerpts.get(resolve(excerpt.id));
+    if (!current || current.memo === memo) return;
+    await updateExcerpt(current, { memo }, "Edit memo");
+    setStatus("Memo saved.");
+  });
 }
 
 // The memo saves when it loses focus, with Ctrl+Enter, or with its button.
@@ -782,9 +824,7 @@ keyQuoteFilter.addEventListener("change", () => {
   refresh();
 });
 
-undoButton.addEventListener("click", () => {
-  if (!state.busy) undo();
-});
+undoButton.addEventListener("click", () => perform(undo));
 
 document.addEventListener("keydown", (event) => {
   if (picker.isOpen() || event.defaultPrevented) return;
@@ -794,7 +834,7 @@ document.addEventListener("keydown", (event) => {
   if ((event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey && key.toLowerCase() === "z") {
     if (typing) return; // text fields keep their own undo
     event.preventDefault();
-    if (!state.busy) undo();
+    perform(undo);
     return;
   }
   if (typing || event.altKey || event.metaKey) return;
@@ -830,7 +870,7 @@ document.addEventListener("keydown", (event) => {
       }
       if (key === "q") {
         event.preventDefault();
-        perform(() => updateExcerpt(excerpt, { is_key_quote: !excerpt.is_key_quote }, excerpt.is_key_quote ? "Unmark key quote" : "Mark key quote"));
+        perform(() => updateExcerpt(excerpt, (current) => ({ is_key_quote: !current.is_key_quote }), "Key quote mark"));
         return;
       }
       if (key === "m") {
