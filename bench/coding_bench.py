@@ -124,6 +124,17 @@ def timed(call) -> tuple[float, object]:
     return (time.perf_counter() - began) * 1000, result
 
 
+def calibration() -> str:
+    """How busy and how fast this machine is, so figures from different runs can be compared."""
+    began = time.perf_counter()
+    total = 0
+    for n in range(3_000_000):
+        total += n
+    loop = (time.perf_counter() - began) * 1000
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    return f"{loop:.0f} ms for a 3-million-step Python loop (about 100 ms on an idle modern core); load {load}"
+
+
 def median_of(runs: int, call) -> float:
     return statistics.median(timed(call)[0] for _ in range(runs))
 
@@ -142,16 +153,19 @@ def post_excerpts(client: Client, interview, codes, count: int, rng: random.Rand
     starts = word_starts(text)
     url = f"/api/interviews/{interview.pk}/excerpts"
     times = []
+    cpu = []
     for _ in range(count):
         first = rng.randrange(len(starts) - 70)
         start = starts[first]
         end = starts[first + rng.randint(4, 60)] - 1
         body = json.dumps({"start": start, "end": end, "code_ids": rng.sample(codes, rng.randint(1, 3))})
+        cpu_began = time.process_time()
         took, response = timed(lambda body=body: client.post(url, body, content_type="application/json"))
+        cpu.append((time.process_time() - cpu_began) * 1000)
         if response.status_code != 201:
             raise SystemExit(f"POST failed: {response.status_code} {response.content[:300]!r}")
         times.append(took)
-    return times
+    return times, cpu
 
 
 def browser_figures(interview, username: str, password: str) -> dict[str, float]:
@@ -194,9 +208,6 @@ def browser_figures(interview, username: str, password: str) -> dict[str, float]
                 )
             if os.environ.get("BENCH_SCREENSHOT"):
                 page.screenshot(path=os.environ["BENCH_SCREENSHOT"])
-                print(
-                    page.evaluate("() => JSON.stringify(document.querySelector('#transcript').getBoundingClientRect())")
-                )
             figures["page ready in Chromium (navigation to highlights drawn)"] = statistics.median(
                 x["ready"] for x in loads
             )
@@ -276,21 +287,31 @@ def run(options) -> None:
     client.get(f"/api/interviews/{short.pk}/excerpts")  # warm up
 
     print(f"Database: {connection.vendor}; Python {sys.version.split()[0]}; Django {django.get_version()}")
+    print(f"Machine: {calibration()}")
     print(f"Transcript: {len(long_text.split()):,} words, {len(long_text):,} code points; {len(codes)} codes.")
     print()
-    short_times = post_excerpts(client, short, codes, 200, rng)
-    long_times = post_excerpts(client, long, codes, options.excerpts, rng)
-    print(f"Create an excerpt (POST /api/interviews/{{id}}/excerpts), {options.excerpts} on the long transcript:")
-    print(f"  median {statistics.median(long_times):6.1f} ms   p95 {percentile(long_times, 0.95):6.1f} ms")
+    short_times, short_cpu = post_excerpts(client, short, codes, 200, rng)
+    long_times, long_cpu = post_excerpts(client, long, codes, options.excerpts, rng)
+    print(f"Create an excerpt (POST /api/interviews/{{id}}/excerpts), {options.excerpts:,} on the long transcript:")
+    print(
+        f"  median {statistics.median(long_times):6.1f} ms   p95 {percentile(long_times, 0.95):6.1f} ms"
+        f"   (this process's CPU: median {statistics.median(long_cpu):.1f} ms)"
+    )
     print("  the same on a 1,000-word transcript (200 excerpts):")
-    print(f"  median {statistics.median(short_times):6.1f} ms   p95 {percentile(short_times, 0.95):6.1f} ms")
+    print(
+        f"  median {statistics.median(short_times):6.1f} ms   p95 {percentile(short_times, 0.95):6.1f} ms"
+        f"   (this process's CPU: median {statistics.median(short_cpu):.1f} ms)"
+    )
     print()
     assert Excerpt.objects.filter(interview=long).count() == options.excerpts
 
     busiest = max(codes, key=lambda pk: Code.objects.get(pk=pk).excerpt_links.count())
     rows = [
         ("Coding page HTML (GET /interviews/{id}/code/)", f"/interviews/{long.pk}/code/"),
-        ("Excerpt data, 2,000 excerpts (GET /api/interviews/{id}/excerpts)", f"/api/interviews/{long.pk}/excerpts"),
+        (
+            f"Excerpt data, {options.excerpts:,} excerpts (GET /api/interviews/{{id}}/excerpts)",
+            f"/api/interviews/{long.pk}/excerpts",
+        ),
         ("Codebook data (GET /api/projects/{slug}/codes)", f"/api/projects/{project.slug}/codes"),
         ("One code's retrieval page (GET /codes/{id}/)", f"/codes/{busiest}/"),
         ("Codebook page with counts (GET /projects/{slug}/codebook/)", f"/projects/{project.slug}/codebook/"),
@@ -303,7 +324,7 @@ def run(options) -> None:
 
     if options.browser:
         print()
-        print("In Chromium (headless, this machine):")
+        print("In Chromium (headless, this machine; median of 3 loads):")
         for label, value in browser_figures(long, "bench", "bench-password-2011").items():
             unit = "" if "segments" in label else " ms"
             print(f"  {value:7.1f}{unit}  {label}")

@@ -28,14 +28,15 @@ def check_range(*, interview: Interview, start: int, end: int) -> str:
         errors["end"] = "End must be a whole number of characters, 1 or more."
     if errors:
         raise ValidationError(errors)
-    if "transcript" in interview.get_deferred_fields():
-        length, text = (
-            Interview.objects.filter(pk=interview.pk)
-            .values_list(Length("transcript"), Substr("transcript", start + 1, max(end - start, 1)))
-            .get()
-        )
-    else:
+    if "transcript" not in interview.get_deferred_fields():
         length, text = len(interview.transcript), interview.transcript[start:end]
+    else:
+        transcript = Interview.objects.filter(pk=interview.pk)
+        text = ""
+        if start < end:
+            text = transcript.values_list(Substr("transcript", start + 1, end - start), flat=True).get()
+        # A full slice proves the range fits; only a short one needs the length, for the message.
+        length = end if len(text) == end - start else transcript.values_list(Length("transcript"), flat=True).get()
     if end > length:
         raise ValidationError({"end": f"End {end} is past the end of the transcript ({length} characters)."})
     if start >= end:
