@@ -97,20 +97,34 @@ class CodeCounts:
     case_studies: int = 0
 
 
-def code_counts(*, user, project: ResearchProject) -> dict[int, CodeCounts]:
-    """Per code: the excerpts, interviews and case studies the user can see it applied in. One query."""
-    visible = Excerpt.objects.visible_to(user).filter(interview__project=project)
+def code_counts(*, user, project: ResearchProject, manages: bool | None = None) -> dict[int, CodeCounts]:
+    """Per code: the excerpts, interviews and case studies the user can see it applied in. Two queries.
+
+    Counted per (code, interview) in the database and summed here, so the big query never joins the interview
+    rows (SQLite keeps a transcript inline in its row and would walk it for every excerpt).
+    """
+    interviews = dict(Interview.objects.filter(project=project).values_list("pk", "case_study_id"))
+    if manages is None:
+        manages = can_manage_project(user, project)
+    if manages:
+        # Leads and admins see every excerpt of the project, blind coding or not.
+        excerpts = Excerpt.objects.filter(interview_id__in=list(interviews))
+    else:
+        excerpts = Excerpt.objects.visible_to(user).filter(interview__project=project)
     rows = (
-        ExcerptCode.objects.filter(code__project=project, excerpt__in=visible.values("pk"))
-        .values("code_id")
-        .annotate(
-            excerpts=Count("excerpt_id"),
-            interviews=Count("excerpt__interview_id", distinct=True),
-            case_studies=Count("excerpt__interview__case_study_id", distinct=True),
-        )
+        ExcerptCode.objects.filter(code__project=project, excerpt__in=excerpts.values("pk"))
+        .values_list("code_id", "excerpt__interview_id")
+        .annotate(n=Count("id"))
         .order_by()
     )
-    return {row["code_id"]: CodeCounts(row["excerpts"], row["interviews"], row["case_studies"]) for row in rows}
+    totals: dict[int, list] = {}
+    for code_id, interview_id, n in rows:
+        total = totals.setdefault(code_id, [0, set(), set()])
+        total[0] += n
+        total[1].add(interview_id)
+        if interviews.get(interview_id) is not None:
+            total[2].add(interviews[interview_id])
+    return {code_id: CodeCounts(n, len(seen), len(cases)) for code_id, (n, seen, cases) in totals.items()}
 
 
 def recent_code_ids(*, user, project: ResearchProject, limit: int = 8) -> list[int]:

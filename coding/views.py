@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -36,21 +38,45 @@ NO_COUNTS = CodeCounts()
 NO_LINKS = CodeLinks()
 
 
+@dataclass(frozen=True)
+class CodebookRow:
+    code: Code
+    indent: int
+    path: str
+    counts: CodeCounts
+    links: CodeLinks
+    url: str
+    search: str
+
+
 def codebook(request: HttpRequest, project_slug: str) -> HttpResponse:
     project = get_project_for(request.user, project_slug)
     show_archived = request.GET.get("archived") == "show"
-    rows = codes_in_tree_order(project, include_archived=show_archived)
-    counts = code_counts(user=request.user, project=project)
+    can_manage = can_manage_project(request.user, project)
+    counts = code_counts(user=request.user, project=project, manages=can_manage)
     links = code_links(project)
+    # One reverse() per kind of link rather than one per code: the codebook can have hundreds.
+    code_url = reverse("coding:code", kwargs={"pk": 0}).removesuffix("0/")
+    rows = []
+    for code, depth, path in codes_in_tree_order(project, include_archived=show_archived):
+        linked = links.get(code.pk, NO_LINKS)
+        rows.append(
+            CodebookRow(
+                code=code,
+                indent=min(depth, 12),
+                path=path,
+                counts=counts.get(code.pk, NO_COUNTS),
+                links=linked,
+                url=f"{code_url}{code.pk}/",
+                search=" ".join([path, code.definition, *linked.tags]).lower(),
+            )
+        )
     context = {
         "project": project,
-        "rows": [
-            (code, min(depth, 12), path, counts.get(code.pk, NO_COUNTS), links.get(code.pk, NO_LINKS))
-            for code, depth, path in rows
-        ],
+        "rows": rows,
         "show_archived": show_archived,
         "archived_count": Code.objects.filter(project=project, is_archived=True).count(),
-        "can_manage": can_manage_project(request.user, project),
+        "can_manage": can_manage,
     }
     return render(request, "coding/codebook.html", context)
 

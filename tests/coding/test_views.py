@@ -129,8 +129,9 @@ def test_the_codebook_takes_a_fixed_number_of_queries_however_many_codes(setting
         if n % 10 == 0:
             code(setting["first"], "With a phone call.", codes=[child], coded_by=setting["lead"])
     client = logged_in(setting["lead"])
-    # Session, user, project, codes, counts, questions, question links, tags, archived count, lead check.
-    with django_assert_num_queries(10):
+    # Session, user, project, lead check, interviews, counts, questions, question links, tags, codes,
+    # archived count.
+    with django_assert_num_queries(11):
         response = client.get("/projects/partnership/codebook/")
     assert response.content.decode().count('data-search="') == 331
 
