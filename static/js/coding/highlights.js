@@ -48,6 +48,9 @@ export class Highlighter {
    * Draw `items` ({id, start, end, colour, selected, flash}), sorted by start. Returns how many turns changed.
    */
   render(items) {
+    // Rebuilding a turn would drop a selection inside it (say, the coder's next sentence while the previous
+    // one is still being saved), so it is put back afterwards.
+    const kept = this.selectionRange({ trimmed: false });
     const perTurn = new Array(this.turns.length);
     for (const item of items) {
       let index = Math.max(0, this.turnIndexAt(item.start));
@@ -69,6 +72,7 @@ export class Highlighter {
       this.renderTurn(turn, list);
       changed++;
     });
+    if (kept && changed) this.select(kept.start, kept.end, { scroll: false });
     return changed;
   }
 
@@ -217,7 +221,7 @@ export class Highlighter {
   }
 
   /** The code-point range [start, end) of the current DOM selection within the transcript, or null. */
-  selectionRange() {
+  selectionRange({ trimmed = true } = {}) {
     const selection = window.getSelection();
     if (!selection || selection.rangeCount === 0 || selection.isCollapsed) return null;
     const range = selection.getRangeAt(0);
@@ -227,7 +231,7 @@ export class Highlighter {
     if (start === null) start = this.snapPoint(range.startContainer, range.startOffset, { forEnd: false });
     if (end === null) end = this.snapPoint(range.endContainer, range.endOffset, { forEnd: true });
     if (start === null || end === null || end <= start) return null;
-    return this.trim(start, end);
+    return trimmed ? this.trim(start, end) : { start, end };
   }
 
   /** Narrow [start, end) so that it neither starts nor ends with white space (or the gap between turns). */
@@ -262,11 +266,12 @@ export class Highlighter {
     return lastNode ? { node: lastNode, offset: lastNode.data.length } : { node: turn.el, offset: 0 };
   }
 
-  select(start, end) {
+  select(start, end, { scroll = true } = {}) {
     const a = this.cpToPoint(start);
     const b = this.cpToPoint(end, { forEnd: true });
     const selection = window.getSelection();
     selection.setBaseAndExtent(a.node, a.offset, b.node, b.offset);
+    if (!scroll) return;
     const element = b.node.nodeType === Node.ELEMENT_NODE ? b.node : b.node.parentElement;
     element.scrollIntoView({ block: "nearest" });
   }
