@@ -82,13 +82,14 @@ def get_editable_case_study_for(user, project_slug: str, slug: str) -> CaseStudy
     return case_study
 
 
-def get_interview_for(user, pk: int) -> Interview:
-    return get_object_or_404(
-        Interview.objects.visible_to(user).select_related(
-            "project", "case_study", "interviewer", "transcript_imported_by"
-        ),
-        pk=pk,
+def get_interview_for(user, pk: int, *, with_transcript: bool = True) -> Interview:
+    """`with_transcript=False` leaves the (possibly long) transcript in the database until it is asked for."""
+    interviews = Interview.objects.visible_to(user).select_related(
+        "project", "case_study", "interviewer", "transcript_imported_by"
     )
+    if not with_transcript:
+        interviews = interviews.defer("transcript")
+    return get_object_or_404(interviews, pk=pk)
 
 
 def can_edit_interview(user, interview: Interview) -> bool:

@@ -29,7 +29,9 @@ def get_managed_code_for(user, pk: int) -> Code:
 
 def get_excerpt_for(user, pk: int) -> Excerpt:
     return get_object_or_404(
-        Excerpt.objects.visible_to(user).select_related("interview__project", "interview__case_study", "coded_by"),
+        Excerpt.objects.visible_to(user)
+        .select_related("interview__project", "interview__case_study", "coded_by")
+        .defer("interview__transcript"),
         pk=pk,
     )
 

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from casestudies.models import ResearchProject
+from dataclasses import dataclass, field
 
-from .models import Code
+from django.db.models import Count, F, Prefetch, QuerySet
+from django.db.models.functions import Length
+from taggit.models import TaggedItem
+
+from casestudies.access import can_manage_project
+from casestudies.models import CaseStudy, Interview, Participant, ResearchProject, ResearchQuestion
+from casestudies.transcripts import TURN_PATTERN
+
+from .models import Code, Excerpt, ExcerptCode
 
 
 def codes_in_tree_order(project: ResearchProject, *, include_archived: bool = True) -> list[tuple[Code, int, str]]:
@@ -25,3 +33,279 @@ def codes_in_tree_order(project: ResearchProject, *, include_archived: bool = Tr
 
     walk(None, 0, "")
     return ordered
+
+
+@dataclass(frozen=True)
+class CodeLinks:
+    """A code's research questions and tags, gathered for a whole codebook at once."""
+
+    questions: tuple[ResearchQuestion, ...] = ()
+    tags: tuple[str, ...] = ()
+
+
+def code_links(project: ResearchProject) -> dict[int, CodeLinks]:
+    """Research questions and tags of every code of the project: two queries however many codes.
+
+    Read from the link tables directly: a prefetch would build two related managers per code, which costs more
+    than the queries once the codebook has hundreds of codes.
+    """
+    questions = {question.pk: question for question in ResearchQuestion.objects.filter(group__project=project)}
+    linked: dict[int, list[ResearchQuestion]] = {}
+    for code_id, question_id in (
+        Code.research_questions.through.objects.filter(code__project=project)
+        .order_by("researchquestion__group__order", "researchquestion__order", "researchquestion_id")
+        .values_list("code_id", "researchquestion_id")
+    ):
+        if question_id in questions:
+            linked.setdefault(code_id, []).append(questions[question_id])
+    tags: dict[int, list[str]] = {}
+    for code_id, name in (
+        TaggedItem.objects.filter(
+            content_type__app_label=Code._meta.app_label,
+            content_type__model=Code._meta.model_name,
+            object_id__in=Code.objects.filter(project=project).values("pk"),
+        )
+        .order_by("tag__name")
+        .values_list("object_id", "tag__name")
+    ):
+        tags.setdefault(code_id, []).append(name)
+    return {
+        code_id: CodeLinks(tuple(linked.get(code_id, ())), tuple(tags.get(code_id, ())))
+        for code_id in linked.keys() | tags.keys()
+    }
+
+
+def code_ancestors(code: Code) -> list[Code]:
+    """The codes above this one, from the top of the tree down (a query per level; for single records)."""
+    ancestors: list[Code] = []
+    ancestor = code.parent
+    while ancestor is not None:
+        ancestors.insert(0, ancestor)
+        ancestor = ancestor.parent
+    return ancestors
+
+
+def code_path(code: Code) -> str:
+    """ "Parent › Child" for one code."""
+    return " › ".join([*(ancestor.name for ancestor in code_ancestors(code)), code.name])
+
+
+@dataclass(frozen=True)
+class CodeCounts:
+    excerpts: int = 0
+    interviews: int = 0
+    case_studies: int = 0
+
+
+def code_counts(*, user, project: ResearchProject, manages: bool | None = None) -> dict[int, CodeCounts]:
+    """Per code: the excerpts, interviews and case studies the user can see it applied in. Two queries.
+
+    Counted per (code, interview) in the database and summed here, so the big query never joins the interview
+    rows (SQLite keeps a transcript inline in its row and would walk it for every excerpt).
+    """
+    interviews = dict(Interview.objects.filter(project=project).values_list("pk", "case_study_id"))
+    if manages is None:
+        manages = can_manage_project(user, project)
+    if manages:
+        # Leads and admins see every excerpt of the project, blind coding or not.
+        excerpts = Excerpt.objects.filter(interview_id__in=list(interviews))
+    else:
+        excerpts = Excerpt.objects.visible_to(user).filter(interview__project=project)
+    rows = (
+        ExcerptCode.objects.filter(code__project=project, excerpt__in=excerpts.values("pk"))
+        .values_list("code_id", "excerpt__interview_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    totals: dict[int, list] = {}
+    for code_id, interview_id, n in rows:
+        total = totals.setdefault(code_id, [0, set(), set()])
+        total[0] += n
+        total[1].add(interview_id)
+        if interviews.get(interview_id) is not None:
+            total[2].add(interviews[interview_id])
+    return {code_id: CodeCounts(n, len(seen), len(cases)) for code_id, (n, seen, cases) in totals.items()}
+
+
+def recent_code_ids(*, user, project: ResearchProject, limit: int = 8) -> list[int]:
+    """The codes this user applied most recently in the project, newest first."""
+    seen: dict[int, None] = {}
+    rows = (
+        ExcerptCode.objects.filter(applied_by=user, code__project=project, code__is_archived=False)
+        .order_by("-applied_at", "-id")
+        .values_list("code_id", flat=True)[: limit * 10]
+    )
+    for code_id in rows:
+        seen.setdefault(code_id, None)
+        if len(seen) == limit:
+            break
+    return list(seen)
+
+
+def transcript_length(interview: Interview) -> int:
+    """The transcript's length in code points, measured by the database when the transcript is deferred."""
+    if "transcript" in interview.get_deferred_fields():
+        return Interview.objects.filter(pk=interview.pk).values_list(Length("transcript"), flat=True).get()
+    return len(interview.transcript)
+
+
+def person_name(first_name: str, last_name: str, username: str) -> str:
+    return f"{first_name} {last_name}".strip() or username
+
+
+def interview_excerpts(*, user, interview: Interview) -> list[dict]:
+    """The excerpts of one interview the user may see, as plain dicts for JSON. Two queries."""
+    manages = can_manage_project(user, interview.project)
+    rows = list(
+        Excerpt.objects.visible_to(user)
+        .filter(interview=interview)
+        .order_by("start", "end", "id")
+        .values(
+            "id",
+            "start",
+            "end",
+            "text",
+            "memo",
+            "is_key_quote",
+            "created_at",
+            "coded_by_id",
+            "coded_by__username",
+            "coded_by__first_name",
+            "coded_by__last_name",
+        )
+    )
+    code_ids: dict[int, list[int]] = {}
+    for excerpt_id, code_id in (
+        ExcerptCode.objects.filter(excerpt__interview=interview).order_by("id").values_list("excerpt_id", "code_id")
+    ):
+        code_ids.setdefault(excerpt_id, []).append(code_id)
+    return [
+        {
+            "id": row["id"],
+            "interview_id": interview.pk,
+            "start": row["start"],
+            "end": row["end"],
+            "text": row["text"],
+            "code_ids": code_ids.get(row["id"], []),
+            "memo": row["memo"],
+            "is_key_quote": row["is_key_quote"],
+            "coded_by": {
+                "id": row["coded_by_id"],
+                "name": person_name(row["coded_by__first_name"], row["coded_by__last_name"], row["coded_by__username"]),
+            },
+            "can_edit": manages or row["coded_by_id"] == user.pk,
+            "created_at": row["created_at"].isoformat(),
+        }
+        for row in rows
+    ]
+
+
+def retrieval_excerpts(
+    *,
+    user,
+    project: ResearchProject,
+    code: Code | None = None,
+    key_quotes_only: bool = False,
+    case_study: CaseStudy | None = None,
+    scoping_only: bool = False,
+    phase: str = "",
+    coder_id: int | None = None,
+) -> QuerySet[Excerpt]:
+    """Excerpts across the project for a retrieval page, in the order of the case studies and interviews."""
+    excerpts = Excerpt.objects.visible_to(user).filter(interview__project=project)
+    if code is not None:
+        excerpts = excerpts.filter(code_links__code=code)
+    if key_quotes_only:
+        excerpts = excerpts.filter(is_key_quote=True)
+    if case_study is not None:
+        excerpts = excerpts.filter(interview__case_study=case_study)
+    if scoping_only:
+        excerpts = excerpts.filter(interview__case_study__isnull=True)
+    if phase:
+        excerpts = excerpts.filter(interview__phase=phase)
+    if coder_id is not None:
+        excerpts = excerpts.filter(coded_by_id=coder_id)
+    return (
+        excerpts.select_related("interview__case_study", "coded_by")
+        .defer("interview__transcript")
+        .prefetch_related(
+            Prefetch("interview__participants", queryset=Participant.objects.select_related("organisation")),
+            Prefetch("code_links", queryset=ExcerptCode.objects.select_related("code").order_by("id")),
+        )
+        .order_by(
+            # Scoping interviews (no case study) first, as they came first in the fieldwork; the same on every database.
+            F("interview__case_study__order").asc(nulls_first=True),
+            F("interview__date").asc(nulls_last=True),
+            "interview__title",
+            "interview_id",
+            "start",
+            "id",
+        )
+    )
+
+
+CONTEXT_CHARACTERS = 240
+
+
+@dataclass
+class RetrievedExcerpt:
+    """An excerpt as a retrieval page shows it: who said it, and the words around it within the turn."""
+
+    excerpt: Excerpt
+    before: str
+    after: str
+    speaker: str
+    participants: list[Participant] = field(default_factory=list)
+    codes: list[Code] = field(default_factory=list)
+
+
+def with_context(excerpts: list[Excerpt]) -> list[RetrievedExcerpt]:
+    """The surrounding words and the speaking participant of each excerpt; one query for the transcripts."""
+    transcripts = dict(
+        Interview.objects.filter(pk__in={e.interview_id for e in excerpts}).values_list("pk", "transcript")
+    )
+    retrieved = []
+    for excerpt in excerpts:
+        text = transcripts.get(excerpt.interview_id, "")
+        turn_start = text.rfind("\n\n", 0, excerpt.start)
+        turn_start = 0 if turn_start < 0 else turn_start + 2
+        turn_end = text.find("\n\n", excerpt.end)
+        turn_end = len(text) if turn_end < 0 else turn_end
+        label = TURN_PATTERN.match(text, turn_start)
+        speaker = label.group("speaker").strip() if label else ""
+        floor = min(label.end(), excerpt.start) if label else turn_start
+        before_start = max(floor, excerpt.start - CONTEXT_CHARACTERS)
+        if before_start > floor:
+            space = text.find(" ", before_start, excerpt.start)
+            before_start = space + 1 if space >= 0 else before_start
+        after_end = min(turn_end, excerpt.end + CONTEXT_CHARACTERS)
+        if after_end < turn_end:
+            space = text.rfind(" ", excerpt.end, after_end)
+            after_end = space if space > excerpt.end else after_end
+        before = text[before_start : excerpt.start] if excerpt.start > before_start else ""
+        after = text[excerpt.end : after_end] if after_end > excerpt.end else ""
+        participants = list(excerpt.interview.participants.all())
+        speaking = [p for p in participants if speaker and p.pseudonym.casefold() == speaker.casefold()]
+        retrieved.append(
+            RetrievedExcerpt(
+                excerpt=excerpt,
+                before=("…" if before_start > floor and before else "") + before,
+                after=after + ("…" if after_end < turn_end and after else ""),
+                speaker=speaker,
+                participants=speaking or participants,
+                codes=[link.code for link in excerpt.code_links.all()],
+            )
+        )
+    return retrieved
+
+
+def coders_in_project(*, user, project: ResearchProject) -> list[tuple[int, str]]:
+    """The people whose excerpts the user can see in the project, for a filter."""
+    rows = (
+        Excerpt.objects.visible_to(user)
+        .filter(interview__project=project)
+        .values_list("coded_by_id", "coded_by__first_name", "coded_by__last_name", "coded_by__username")
+        .distinct()
+        .order_by("coded_by__first_name", "coded_by__last_name", "coded_by__username")
+    )
+    return [(pk, person_name(first, last, username)) for pk, first, last, username in rows]

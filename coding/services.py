@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models.functions import Length, Substr
 
 from casestudies.models import Interview, ResearchProject, ResearchQuestion
 
 from .models import Code, Excerpt, ExcerptCode, Memo
 
 
-def check_range(*, interview: Interview, start: int, end: int) -> None:
-    """The rule for every excerpt: 0 <= start < end <= len(text), in code points of the canonical text."""
-    length = len(interview.transcript)
+def check_range(*, interview: Interview, start: int, end: int) -> str:
+    """The rule for every excerpt: 0 <= start < end <= len(text), in code points of the canonical text.
+
+    Returns the text [start, end). With the transcript deferred, the database measures and slices it (both
+    PostgreSQL and SQLite count characters as code points), so coding a few words never loads a long transcript.
+    """
     errors = {}
     if not isinstance(start, int) or isinstance(start, bool) or start < 0:
         errors["start"] = "Start must be a whole number of characters, 0 or more."
@@ -23,10 +28,20 @@ def check_range(*, interview: Interview, start: int, end: int) -> None:
         errors["end"] = "End must be a whole number of characters, 1 or more."
     if errors:
         raise ValidationError(errors)
+    if "transcript" not in interview.get_deferred_fields():
+        length, text = len(interview.transcript), interview.transcript[start:end]
+    else:
+        transcript = Interview.objects.filter(pk=interview.pk)
+        text = ""
+        if start < end:
+            text = transcript.values_list(Substr("transcript", start + 1, end - start), flat=True).get()
+        # A full slice proves the range fits; only a short one needs the length, for the message.
+        length = end if len(text) == end - start else transcript.values_list(Length("transcript"), flat=True).get()
     if end > length:
         raise ValidationError({"end": f"End {end} is past the end of the transcript ({length} characters)."})
     if start >= end:
         raise ValidationError({"end": f"End ({end}) must come after start ({start})."})
+    return text
 
 
 def _check_codes(*, interview: Interview, codes: Sequence[Code]) -> None:
@@ -37,6 +52,13 @@ def _check_codes(*, interview: Interview, codes: Sequence[Code]) -> None:
             raise ValidationError({"code_ids": f"The code “{code.name}” is archived; restore it to apply it."})
         if not code.is_codable:
             raise ValidationError({"code_ids": f"The code “{code.name}” is a heading and cannot be applied."})
+
+
+# Coding is the hot path (the coding page saves on every click). The interview and coder are instances in hand
+# and check_range has enforced start < end, so full_clean skips the queries that would check them again
+# (both foreign keys, the random GUID's uniqueness and the start-before-end constraint); the database still
+# enforces all of them.
+CLEAN_KNOWN_EXCERPT = {"exclude": ["interview", "coded_by"], "validate_unique": False, "validate_constraints": False}
 
 
 @transaction.atomic
@@ -50,23 +72,73 @@ def create_excerpt(
     memo: str = "",
     is_key_quote: bool = False,
 ) -> Excerpt:
-    check_range(interview=interview, start=start, end=end)
+    text = check_range(interview=interview, start=start, end=end)
     _check_codes(interview=interview, codes=codes)
     excerpt = Excerpt(
         interview=interview,
         start=start,
         end=end,
-        text=interview.transcript[start:end],
+        text=text,
         coded_by=coded_by,
         memo=memo,
         is_key_quote=is_key_quote,
     )
-    excerpt.full_clean()
+    excerpt.full_clean(**CLEAN_KNOWN_EXCERPT)
     excerpt.save()
     ExcerptCode.objects.bulk_create(
         [ExcerptCode(excerpt=excerpt, code=code, applied_by=coded_by) for code in dict.fromkeys(codes)]
     )
     return excerpt
+
+
+@dataclass(frozen=True)
+class NewExcerpt:
+    """One excerpt for `create_excerpts`."""
+
+    start: int
+    end: int
+    codes: Sequence[Code] = ()
+    memo: str = ""
+    is_key_quote: bool = False
+
+
+@transaction.atomic
+def create_excerpts(
+    *, interview: Interview, coded_by: AbstractBaseUser, excerpts: Sequence[NewExcerpt]
+) -> list[Excerpt]:
+    """Many excerpts of one interview at once (demo material, imports), with the same checks as `create_excerpt`.
+
+    All or nothing: the first bad excerpt raises, naming its position, and none is written.
+    """
+    made: list[Excerpt] = []
+    for position, item in enumerate(excerpts, start=1):
+        try:
+            text = check_range(interview=interview, start=item.start, end=item.end)
+            _check_codes(interview=interview, codes=item.codes)
+            excerpt = Excerpt(
+                interview=interview,
+                start=item.start,
+                end=item.end,
+                text=text,
+                coded_by=coded_by,
+                memo=item.memo,
+                is_key_quote=item.is_key_quote,
+            )
+            excerpt.full_clean(**CLEAN_KNOWN_EXCERPT)
+        except ValidationError as error:
+            raise ValidationError(
+                f"Excerpt {position} [{item.start}, {item.end}): {' '.join(error.messages)}"
+            ) from error
+        made.append(excerpt)
+    Excerpt.objects.bulk_create(made)
+    ExcerptCode.objects.bulk_create(
+        [
+            ExcerptCode(excerpt=excerpt, code=code, applied_by=coded_by)
+            for excerpt, item in zip(made, excerpts, strict=True)
+            for code in dict.fromkeys(item.codes)
+        ]
+    )
+    return made
 
 
 @transaction.atomic
@@ -85,9 +157,8 @@ def update_excerpt(
     if start is not None or end is not None:
         new_start = excerpt.start if start is None else start
         new_end = excerpt.end if end is None else end
-        check_range(interview=excerpt.interview, start=new_start, end=new_end)
+        excerpt.text = check_range(interview=excerpt.interview, start=new_start, end=new_end)
         excerpt.start, excerpt.end = new_start, new_end
-        excerpt.text = excerpt.interview.transcript[new_start:new_end]
         fields += ["start", "end", "text"]
     if memo is not None:
         excerpt.memo = memo
@@ -96,7 +167,7 @@ def update_excerpt(
         excerpt.is_key_quote = is_key_quote
         fields.append("is_key_quote")
     if fields:
-        excerpt.full_clean()
+        excerpt.full_clean(**CLEAN_KNOWN_EXCERPT)
         excerpt.save(update_fields=[*fields, "updated_at"])
     if codes is not None:
         set_excerpt_codes(excerpt=excerpt, codes=codes, applied_by=changed_by)
@@ -148,6 +219,7 @@ def create_code(
     research_questions: Iterable[ResearchQuestion] = (),
     tags: Iterable[str] = (),
     is_codable: bool = True,
+    order: int = 0,
 ) -> Code:
     code = Code(
         project=project,
@@ -156,9 +228,9 @@ def create_code(
         definition=definition,
         created_by=created_by,
         is_codable=is_codable,
+        order=order,
     )
-    if colour:
-        code.colour = colour
+    code.colour = colour or _default_colour(project=project, parent=parent)
     if not code.name:
         raise ValidationError({"name": "A code needs a name."})
     _check_parent(code=code, parent=parent)
@@ -172,6 +244,28 @@ def create_code(
     if tags:
         code.tags.set(list(tags))
     return code
+
+
+# Distinct hues that stay readable as a light highlight behind black text.
+CODE_PALETTE = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#17becf",
+    "#bcbd22",
+    "#7f7f7f",
+)
+
+
+def _default_colour(*, project: ResearchProject, parent: Code | None) -> str:
+    """A sub-code takes its parent's colour; a new top-level code the next colour of the palette."""
+    if parent is not None:
+        return parent.colour
+    return CODE_PALETTE[Code.objects.filter(project=project, parent=None).count() % len(CODE_PALETTE)]
 
 
 def _check_unique_name(*, code: Code) -> None:

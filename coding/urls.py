@@ -1,5 +1,21 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import api, views
 
 app_name = "coding"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("projects/<slug:project_slug>/codebook/", views.codebook, name="codebook"),
+    path("projects/<slug:project_slug>/codebook/new/", views.code_create, name="code_create"),
+    path("projects/<slug:project_slug>/key-quotes/", views.key_quotes, name="key_quotes"),
+    path("codes/<int:pk>/", views.code_detail, name="code"),
+    path("codes/<int:pk>/edit/", views.code_edit, name="code_edit"),
+    path("codes/<int:pk>/merge/", views.code_merge, name="code_merge"),
+    path("codes/<int:pk>/archive/", views.code_archive, name="code_archive"),
+    path("codes/<int:pk>/delete/", views.code_delete, name="code_delete"),
+    path("interviews/<int:pk>/code/", views.interview_coding, name="interview"),
+    path("api/interviews/<int:pk>/excerpts", api.interview_excerpt_list, name="api_interview_excerpts"),
+    path("api/excerpts/<int:pk>", api.excerpt_detail, name="api_excerpt"),
+    path("api/projects/<slug:slug>/codes", api.project_code_list, name="api_codes"),
+    path("api/openapi.json", api.openapi, name="api_openapi"),
+]

@@ -1,14 +1,4 @@
 import pytest
-from django.urls import NoReverseMatch, reverse
-
-
-@pytest.fixture(autouse=True)
-def coding_page_url(settings):
-    """Excerpts link to the coding page (`coding:interview`); stand in for it until the coding app has it."""
-    try:
-        reverse("coding:interview", kwargs={"pk": 1})
-    except NoReverseMatch:
-        settings.ROOT_URLCONF = "tests.analysis.urls"
 
 
 TWO_SPEAKERS = (

@@ -90,3 +90,57 @@ def test_the_tree_lists_codes_depth_first_with_paths(interview):
     make_code(project, name="Financial", parent=drivers)
     rows = [(depth, path) for _, depth, path in codes_in_tree_order(project)]
     assert rows == [(0, "Barriers"), (0, "Drivers"), (1, "Drivers › Financial")]
+
+
+def test_many_excerpts_are_created_at_once_with_their_codes(interview):
+    coder = make_user()
+    trust = make_code(interview.project, name="Trust")
+    made = services.create_excerpts(
+        interview=interview,
+        coded_by=coder,
+        excerpts=[
+            services.NewExcerpt(start=TEXT.index("🙂"), end=TEXT.index("🙂") + 1, codes=[trust]),
+            services.NewExcerpt(start=TEXT.index("合作"), end=TEXT.index("合作") + 2, memo="CJK", is_key_quote=True),
+        ],
+    )
+    assert [excerpt.text for excerpt in made] == ["🙂", "合作"]
+    assert list(Excerpt.objects.get(text="🙂").codes.all()) == [trust]
+    assert Excerpt.objects.get(text="合作").memo == "CJK"
+
+
+def test_one_bad_excerpt_in_a_batch_writes_none(interview):
+    with pytest.raises(ValidationError) as error:
+        services.create_excerpts(
+            interview=interview,
+            coded_by=make_user(),
+            excerpts=[services.NewExcerpt(start=0, end=5), services.NewExcerpt(start=9, end=3)],
+        )
+    assert error.value.messages == ["Excerpt 2 [9, 3): End (3) must come after start (9)."]
+    assert not Excerpt.objects.exists()
+
+
+def test_a_new_top_level_code_takes_the_next_palette_colour_and_a_sub_code_its_parents(interview):
+    project = interview.project
+    first = services.create_code(project=project, name="Drivers", created_by=None)
+    second = services.create_code(project=project, name="Barriers", created_by=None)
+    child = services.create_code(project=project, name="Cuts", parent=second, created_by=None)
+    assert (first.colour, second.colour, child.colour) == (
+        services.CODE_PALETTE[0],
+        services.CODE_PALETTE[1],
+        services.CODE_PALETTE[1],
+    )
+
+
+def test_an_excerpt_of_a_deferred_transcript_is_measured_and_sliced_by_the_database(interview):
+    from casestudies.models import Interview
+
+    deferred = Interview.objects.defer("transcript").get(pk=interview.pk)
+    start = TEXT.index("😬")
+    excerpt = services.create_excerpt(interview=deferred, start=start, end=start + 1, coded_by=make_user())
+    assert excerpt.text == "😬"
+    assert "transcript" in deferred.get_deferred_fields()
+    with pytest.raises(ValidationError) as error:
+        services.create_excerpt(interview=deferred, start=0, end=len(TEXT) + 1, coded_by=make_user())
+    assert error.value.message_dict["end"] == [
+        f"End {len(TEXT) + 1} is past the end of the transcript ({len(TEXT)} characters)."
+    ]

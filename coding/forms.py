@@ -1,0 +1,188 @@
+from __future__ import annotations
+
+from django import forms
+
+from casestudies.models import CaseStudy, PhaseKind, ResearchProject, ResearchQuestion
+
+from .models import Code
+from .selectors import codes_in_tree_order
+
+
+class CodeChoiceField(forms.ModelChoiceField):
+    """Codes shown with their path, so that two "Other" codes under different parents can be told apart."""
+
+    def __init__(self, *, rows: list[tuple[Code, int, str]], **kwargs) -> None:
+        self.paths = {code.pk: path for code, _, path in rows}
+        super().__init__(queryset=Code.objects.filter(pk__in=list(self.paths)), **kwargs)
+        self.choices = [("", kwargs.get("empty_label", "---------"))] if not self.required else []
+        self.choices += [(code.pk, path) for code, _, path in rows]
+
+    def label_from_instance(self, obj: Code) -> str:
+        return self.paths.get(obj.pk, obj.name)
+
+
+def _descendant_ids(rows: list[tuple[Code, int, str]], code: Code) -> set[int]:
+    ids = {code.pk}
+    for row_code, _, _ in rows:
+        if row_code.parent_id in ids:
+            ids.add(row_code.pk)
+    return ids
+
+
+# The colours offered for a code: distinct hues, each readable as a light highlight behind black text.
+CODE_COLOURS = [
+    ("#1f77b4", "Blue"),
+    ("#aec7e8", "Light blue"),
+    ("#ff7f0e", "Orange"),
+    ("#ffbb78", "Light orange"),
+    ("#2ca02c", "Green"),
+    ("#98df8a", "Light green"),
+    ("#d62728", "Red"),
+    ("#ff9896", "Light red"),
+    ("#9467bd", "Purple"),
+    ("#c5b0d5", "Light purple"),
+    ("#8c564b", "Brown"),
+    ("#c49c94", "Light brown"),
+    ("#e377c2", "Pink"),
+    ("#f7b6d2", "Light pink"),
+    ("#7f7f7f", "Grey"),
+    ("#c7c7c7", "Light grey"),
+    ("#bcbd22", "Olive"),
+    ("#dbdb8d", "Light olive"),
+    ("#17becf", "Teal"),
+    ("#9edae5", "Light teal"),
+]
+
+
+class CodeForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    parent = forms.ModelChoiceField(
+        queryset=Code.objects.none(),
+        required=False,
+        empty_label="— Top of the codebook —",
+        help_text="Where the code sits in the tree.",
+    )
+    definition = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text="When to apply this code, and when not to: what a second coder needs to know.",
+    )
+    colour = forms.ChoiceField(
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="“Automatic” takes the parent’s colour, or the next colour of the palette at the top of the tree.",
+    )
+    research_questions = forms.ModelMultipleChoiceField(
+        queryset=ResearchQuestion.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The research questions this code helps to answer.",
+    )
+    tags = forms.CharField(required=False, help_text="Separate with commas, e.g. “housing, finance”.")
+    is_codable = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Can be applied to excerpts",
+        help_text="Untick for a heading that only groups other codes.",
+    )
+
+    def __init__(self, *args, project: ResearchProject, code: Code | None = None, **kwargs) -> None:
+        if code is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "name": code.name,
+                    "parent": code.parent_id,
+                    "definition": code.definition,
+                    "colour": code.colour,
+                    "research_questions": list(code.research_questions.all()),
+                    "tags": ", ".join(sorted(tag.name for tag in code.tags.all())),
+                    "is_codable": code.is_codable,
+                },
+            )
+        super().__init__(*args, **kwargs)
+        if code is None:
+            self.fields["colour"].choices = [("", "Automatic"), *CODE_COLOURS]
+        else:
+            current = code.colour.lower()
+            extra = [] if current in dict(CODE_COLOURS) else [(current, "Its current colour")]
+            self.fields["colour"].choices = [*extra, *CODE_COLOURS]
+            self.fields["colour"].required = True
+            self.fields["colour"].help_text = ""
+            self.initial["colour"] = current
+        rows = codes_in_tree_order(project)
+        if code is not None:
+            excluded = _descendant_ids(rows, code)
+            rows = [row for row in rows if row[0].pk not in excluded]
+        self.fields["parent"] = CodeChoiceField(
+            rows=rows,
+            required=False,
+            empty_label="— Top of the codebook —",
+            help_text=self.fields["parent"].help_text,
+        )
+        questions = ResearchQuestion.objects.filter(group__project=project).in_order()
+        self.fields["research_questions"].queryset = questions
+        self.fields["research_questions"].label_from_instance = lambda q: f"{q.short_label} {q.text}".strip()
+
+    def tag_names(self) -> list[str]:
+        return [tag.strip() for tag in self.cleaned_data["tags"].split(",") if tag.strip()]
+
+
+class MergeForm(forms.Form):
+    target = forms.ModelChoiceField(queryset=Code.objects.none(), label="Merge into")
+
+    def __init__(self, *args, code: Code, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        rows = codes_in_tree_order(code.project)
+        excluded = _descendant_ids(rows, code)
+        self.fields["target"] = CodeChoiceField(
+            rows=[row for row in rows if row[0].pk not in excluded],
+            label="Merge into",
+            help_text="Its excerpts, sub-codes, memos and research-question links move to this code.",
+        )
+
+
+SCOPING = "scoping"
+
+
+class RetrievalFilterForm(forms.Form):
+    """The filters of a retrieval page; every choice is limited to what the user can see."""
+
+    case_study = forms.ChoiceField(required=False, label="Case study")
+    phase = forms.ChoiceField(required=False, choices=[("", "All phases"), *PhaseKind.choices])
+    coder = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    code = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+
+    def __init__(
+        self,
+        *args,
+        case_studies: list[CaseStudy],
+        coders: list[tuple[int, str]],
+        codes: list[tuple[Code, int, str]] | None = None,
+        **kwargs,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.case_studies = {str(case_study.pk): case_study for case_study in case_studies}
+        self.fields["case_study"].choices = [
+            ("", "All case studies"),
+            *((str(cs.pk), cs.title) for cs in case_studies),
+            (SCOPING, "Scoping interviews (no case study)"),
+        ]
+        self.fields["coder"].choices = [("", "All coders"), *((str(pk), name) for pk, name in coders)]
+        if codes is None:
+            del self.fields["code"]
+        else:
+            self.fields["code"].choices = [("", "All codes"), *((str(code.pk), path) for code, _, path in codes)]
+
+    def filters(self) -> dict:
+        """Keyword arguments for `retrieval_excerpts`, from valid input; no filtering from invalid input."""
+        if not self.is_valid():
+            return {}
+        data = self.cleaned_data
+        chosen = data.get("case_study") or ""
+        return {
+            "case_study": self.case_studies.get(chosen),
+            "scoping_only": chosen == SCOPING,
+            "phase": data.get("phase") or "",
+            "coder_id": data.get("coder"),
+        }

@@ -1,0 +1,313 @@
+"""The OpenAPI 3.1 description of the excerpt and code API, served at /api/openapi.json."""
+
+from __future__ import annotations
+
+OFFSET_NOTE = (
+    "Offsets count Unicode code points of the interview's canonical transcript (what Python's str indexes), "
+    "not UTF-16 code units: an emoji outside the Basic Multilingual Plane counts as one."
+)
+
+
+def _error(description: str) -> dict:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Detail"}}},
+    }
+
+
+BAD_REQUEST = {
+    "description": "Bad input: one message per field.",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/FieldErrors"}}},
+}
+NOT_LOGGED_IN = _error("Not logged in.")
+FORBIDDEN = _error("Visible to you, but you may not change it (or the CSRF token is missing).")
+NOT_FOUND = _error("Does not exist, or is outside your reach.")
+
+
+def _json(ref: str) -> dict:
+    return {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}
+
+
+def _id_parameter(name: str, description: str) -> dict:
+    return {"name": name, "in": "path", "required": True, "description": description, "schema": {"type": "integer"}}
+
+
+EXCERPT_BODY_PROPERTIES = {
+    "start": {"type": "integer", "minimum": 0, "description": "First code point of the excerpt."},
+    "end": {"type": "integer", "minimum": 1, "description": "One past the last code point (exclusive)."},
+    "code_ids": {"type": "array", "items": {"type": "integer"}, "description": "The codes, replacing any before."},
+    "memo": {"type": "string"},
+    "is_key_quote": {"type": "boolean"},
+}
+
+
+def openapi_description(*, server_url: str = "/") -> dict:
+    interview_id = _id_parameter("id", "The interview's id.")
+    excerpt_id = _id_parameter("id", "The excerpt's id.")
+    slug = {
+        "name": "slug",
+        "in": "path",
+        "required": True,
+        "description": "The project's slug.",
+        "schema": {"type": "string"},
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Partnership workbench: coding API",
+            "version": "1.0.0",
+            "description": (
+                "Excerpts of interview transcripts and the project's codebook. Log in through the web page "
+                "(session cookie) and send the CSRF token in the X-CSRFToken header on POST, PATCH and DELETE. "
+                "The same access rules as the pages apply: anything outside your reach answers 404; under blind "
+                "coding you see only your own excerpts until a lead reveals the coding. " + OFFSET_NOTE
+            ),
+        },
+        "servers": [{"url": server_url}],
+        "security": [{"session": []}],
+        "paths": {
+            "/api/interviews/{id}/excerpts": {
+                "parameters": [interview_id],
+                "get": {
+                    "summary": "List the excerpts of an interview that you may see",
+                    "operationId": "listInterviewExcerpts",
+                    "responses": {
+                        "200": {
+                            "description": "The interview and its excerpts, in transcript order.",
+                            "content": _json("ExcerptList"),
+                        },
+                        "401": NOT_LOGGED_IN,
+                        "404": NOT_FOUND,
+                    },
+                },
+                "post": {
+                    "summary": "Code a passage: create an excerpt",
+                    "operationId": "createExcerpt",
+                    "requestBody": {"required": True, "content": _json("ExcerptCreate")},
+                    "responses": {
+                        "201": {
+                            "description": "The new excerpt, with the text it covers.",
+                            "content": _json("Excerpt"),
+                        },
+                        "400": BAD_REQUEST,
+                        "401": NOT_LOGGED_IN,
+                        "403": FORBIDDEN,
+                        "404": NOT_FOUND,
+                    },
+                },
+            },
+            "/api/excerpts/{id}": {
+                "parameters": [excerpt_id],
+                "get": {
+                    "summary": "One excerpt",
+                    "operationId": "getExcerpt",
+                    "responses": {
+                        "200": {"description": "The excerpt.", "content": _json("Excerpt")},
+                        "401": NOT_LOGGED_IN,
+                        "404": NOT_FOUND,
+                    },
+                },
+                "patch": {
+                    "summary": "Change an excerpt's boundaries, codes, memo or key-quote mark",
+                    "description": (
+                        "Only the fields given change. Coders change their own excerpts; "
+                        "leads and admins any in their project."
+                    ),
+                    "operationId": "updateExcerpt",
+                    "requestBody": {"required": True, "content": _json("ExcerptUpdate")},
+                    "responses": {
+                        "200": {"description": "The changed excerpt.", "content": _json("Excerpt")},
+                        "400": BAD_REQUEST,
+                        "401": NOT_LOGGED_IN,
+                        "403": FORBIDDEN,
+                        "404": NOT_FOUND,
+                    },
+                },
+                "delete": {
+                    "summary": "Delete an excerpt",
+                    "operationId": "deleteExcerpt",
+                    "responses": {
+                        "204": {"description": "Deleted."},
+                        "401": NOT_LOGGED_IN,
+                        "403": FORBIDDEN,
+                        "404": NOT_FOUND,
+                    },
+                },
+            },
+            "/api/projects/{slug}/codes": {
+                "parameters": [slug],
+                "get": {
+                    "summary": "The project's codebook, depth-first",
+                    "operationId": "listCodes",
+                    "responses": {
+                        "200": {"description": "Every code with its path.", "content": _json("CodeList")},
+                        "401": NOT_LOGGED_IN,
+                        "404": NOT_FOUND,
+                    },
+                },
+                "post": {
+                    "summary": "Add a code (researchers may add codes while coding)",
+                    "operationId": "createCode",
+                    "requestBody": {"required": True, "content": _json("CodeCreate")},
+                    "responses": {
+                        "201": {"description": "The new code.", "content": _json("Code")},
+                        "400": BAD_REQUEST,
+                        "401": NOT_LOGGED_IN,
+                        "403": FORBIDDEN,
+                        "404": NOT_FOUND,
+                    },
+                },
+            },
+            "/api/openapi.json": {
+                "get": {
+                    "summary": "This description",
+                    "operationId": "getOpenAPI",
+                    "responses": {
+                        "200": {"description": "OpenAPI 3.1 description.", "content": {"application/json": {}}}
+                    },
+                }
+            },
+        },
+        "components": {
+            "securitySchemes": {
+                "session": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": "sessionid",
+                    "description": "Django session cookie.",
+                }
+            },
+            "schemas": {
+                "Detail": {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]},
+                "FieldErrors": {
+                    "type": "object",
+                    "properties": {
+                        "errors": {
+                            "type": "object",
+                            "additionalProperties": {"type": "string"},
+                            "description": (
+                                "One message per field; `non_field_errors` for the rest, `body` for unreadable JSON."
+                            ),
+                        }
+                    },
+                    "required": ["errors"],
+                    "example": {"errors": {"end": "End 901 is past the end of the transcript (900 characters)."}},
+                },
+                "Person": {
+                    "type": "object",
+                    "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+                    "required": ["id", "name"],
+                },
+                "Excerpt": {
+                    "type": "object",
+                    "description": OFFSET_NOTE,
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "interview_id": {"type": "integer"},
+                        "start": {"type": "integer"},
+                        "end": {"type": "integer"},
+                        "text": {"type": "string", "description": "The transcript text [start, end) as stored."},
+                        "code_ids": {
+                            "type": "array",
+                            "items": {"type": "integer"},
+                            "description": "In the order applied.",
+                        },
+                        "memo": {"type": "string"},
+                        "is_key_quote": {"type": "boolean"},
+                        "coded_by": {"$ref": "#/components/schemas/Person"},
+                        "can_edit": {"type": "boolean", "description": "Whether you may change or delete it."},
+                        "created_at": {"type": "string", "format": "date-time"},
+                    },
+                    "required": [
+                        "id",
+                        "interview_id",
+                        "start",
+                        "end",
+                        "text",
+                        "code_ids",
+                        "memo",
+                        "is_key_quote",
+                        "coded_by",
+                        "can_edit",
+                    ],
+                },
+                "ExcerptList": {
+                    "type": "object",
+                    "properties": {
+                        "interview": {
+                            "type": "object",
+                            "properties": {
+                                "id": {"type": "integer"},
+                                "title": {"type": "string"},
+                                "length": {"type": "integer", "description": "The transcript's length in code points."},
+                            },
+                        },
+                        "excerpts": {"type": "array", "items": {"$ref": "#/components/schemas/Excerpt"}},
+                    },
+                    "required": ["interview", "excerpts"],
+                },
+                "ExcerptCreate": {
+                    "type": "object",
+                    "description": OFFSET_NOTE,
+                    "properties": EXCERPT_BODY_PROPERTIES,
+                    "required": ["start", "end"],
+                    "additionalProperties": False,
+                    "example": {"start": 120, "end": 187, "code_ids": [4], "memo": "", "is_key_quote": False},
+                },
+                "ExcerptUpdate": {
+                    "type": "object",
+                    "properties": EXCERPT_BODY_PROPERTIES,
+                    "additionalProperties": False,
+                    "example": {"code_ids": [4, 9], "is_key_quote": True},
+                },
+                "ResearchQuestionLink": {
+                    "type": "object",
+                    "properties": {"id": {"type": "integer"}, "label": {"type": "string"}, "text": {"type": "string"}},
+                },
+                "Code": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "name": {"type": "string"},
+                        "path": {"type": "string", "description": "Names from the top of the tree, joined by ' › '."},
+                        "depth": {"type": "integer"},
+                        "parent_id": {"type": ["integer", "null"]},
+                        "colour": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"},
+                        "definition": {"type": "string"},
+                        "is_archived": {"type": "boolean"},
+                        "is_codable": {"type": "boolean", "description": "False for a heading that only groups codes."},
+                        "research_questions": {
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/ResearchQuestionLink"},
+                        },
+                        "tags": {"type": "array", "items": {"type": "string"}},
+                        "url": {"type": "string", "description": "The code's retrieval page."},
+                    },
+                    "required": ["id", "name", "path", "depth", "parent_id", "colour", "is_archived", "is_codable"],
+                },
+                "CodeList": {
+                    "type": "object",
+                    "properties": {"codes": {"type": "array", "items": {"$ref": "#/components/schemas/Code"}}},
+                    "required": ["codes"],
+                },
+                "CodeCreate": {
+                    "type": "object",
+                    "properties": {
+                        "name": {"type": "string"},
+                        "parent_id": {"type": ["integer", "null"]},
+                        "definition": {"type": "string"},
+                        "colour": {
+                            "type": "string",
+                            "description": "#rrggbb; by default the parent's, or the next of the palette.",
+                        },
+                        "research_question_ids": {"type": "array", "items": {"type": "integer"}},
+                        "tags": {"type": "array", "items": {"type": "string"}},
+                        "is_codable": {"type": "boolean"},
+                    },
+                    "required": ["name"],
+                    "additionalProperties": False,
+                    "example": {"name": "Lender consent", "parent_id": 12},
+                },
+            },
+        },
+    }

@@ -1,0 +1,39 @@
+// The coding API over fetch: session cookie, CSRF token from the page, JSON in and out.
+
+function csrfToken() {
+  try {
+    return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
+  } catch {
+    return "";
+  }
+}
+
+export class ApiError extends Error {
+  constructor(status, data) {
+    const errors = data && data.errors ? Object.entries(data.errors).map(([field, message]) => (field === "non_field_errors" ? message : `${field}: ${message}`)) : [];
+    super(errors.join(" ") || (data && data.detail) || `The server answered ${status}.`);
+    this.status = status;
+    this.data = data;
+  }
+}
+
+export async function request(method, url, body) {
+  const headers = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (method !== "GET") headers["X-CSRFToken"] = csrfToken();
+  let response;
+  try {
+    response = await fetch(url, { method, headers, credentials: "same-origin", body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    throw new ApiError(0, { detail: "The server could not be reached; nothing was saved." });
+  }
+  if (response.status === 204) return null;
+  let data = null;
+  try {
+    data = await response.json();
+  } catch {
+    data = null;
+  }
+  if (!response.ok) throw new ApiError(response.status, data);
+  return data;
+}

@@ -1,0 +1,960 @@
+// The coding page: select a passage, apply codes, review and change excerpts, undo. All data goes
+// through the JSON API (offsets in code points); the transcript itself is rendered by the server.
+
+import { request } from "./api.js";
+import { Highlighter } from "./highlights.js";
+import { CodePicker } from "./picker.js";
+import { sentenceBounds, wordStops } from "./text.js";
+
+const config = JSON.parse(document.getElementById("coding-config").textContent);
+const transcript = document.getElementById("transcript");
+const highlighter = new Highlighter(transcript, document.getElementById("stripes"));
+const panel = document.getElementById("excerpt-panel");
+const statusLine = document.getElementById("coding-status");
+const undoButton = document.getElementById("undo-button");
+const undoLabel = document.getElementById("undo-label");
+const codeFilter = document.getElementById("code-filter");
+const coderFilter = document.getElementById("coder-filter");
+const keyQuoteFilter = document.getElementById("key-quote-filter");
+const summary = document.getElementById("excerpt-summary");
+const shortcuts = document.getElementById("shortcuts");
+const stripesNote = document.getElementById("stripes-note");
+const PENDING = -1;
+const MAX_LANES = 12;
+const IN_VIVO_PARENT = "In-vivo codes";
+const dateFormat = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "long", year: "numeric" });
+
+const state = {
+  codes: [],
+  codeById: new Map(),
+  codeRank: new Map(),
+  excerpts: new Map(),
+  hiddenCodes: new Set(),
+  hideUncoded: false,
+  coder: "",
+  keyQuotesOnly: false,
+  selectedId: null,
+  here: [],
+  flashId: null,
+  pending: null,
+  pickerTarget: null,
+  recent: [...config.recentCodeIds],
+  undo: [],
+  aliases: new Map(),
+  cursor: null,
+};
+
+// ---------------------------------------------------------------- helpers
+
+function el(tag, { text, cls, attrs } = {}, ...children) {
+  const element = document.createElement(tag);
+  if (cls) element.className = cls;
+  if (text !== undefined) element.textContent = text;
+  if (attrs) for (const [name, value] of Object.entries(attrs)) element.setAttribute(name, value);
+  element.append(...children);
+  return element;
+}
+
+function swatch(colour) {
+  const dot = el("span", { cls: "swatch-dot", attrs: { "aria-hidden": "true" } });
+  dot.style.backgroundColor = colour;
+  return dot;
+}
+
+function setStatus(message, { error = false } = {}) {
+  statusLine.textContent = message;
+  statusLine.classList.toggle("status-error", error);
+}
+
+function excerptUrl(id) {
+  return `${config.excerptUrl}${id}`;
+}
+
+function resolve(id) {
+  while (state.aliases.has(id)) id = state.aliases.get(id);
+  return id;
+}
+
+function quoted(text, max = 48) {
+  const flat = text.replace(/\s+/gu, " ").trim();
+  return `“${flat.length > max ? `${flat.slice(0, max - 1)}…` : flat}”`;
+}
+
+function codeName(id) {
+  const code = state.codeById.get(id);
+  return code ? code.name : "a deleted code";
+}
+
+/** The transcript text of [start, end), from the turns the page holds (gaps between turns are blank lines). */
+function textBetween(start, end) {
+  const parts = [];
+  let index = Math.max(0, highlighter.turnIndexAt(start));
+  for (; index < highlighter.turns.length; index++) {
+    const turn = highlighter.turns[index];
+    if (turn.start >= end) break;
+    if (turn.end <= start) continue;
+    parts.push(turn.cp.slice(Math.max(start, turn.start) - turn.start, Math.min(end, turn.end) - turn.start));
+  }
+  return parts.join("\n\n");
+}
+
+// ---------------------------------------------------------------- data
+
+function setCodes(codes) {
+  state.codes = codes;
+  state.codeById = new Map(codes.map((code) => [code.id, code]));
+  state.codeRank = new Map(codes.map((code, index) => [code.id, index]));
+}
+
+async function loadCodes() {
+  const data = await request("GET", config.codesUrl);
+  setCodes(data.codes);
+}
+
+function storeExcerpt(excerpt) {
+  state.excerpts.set(excerpt.id, excerpt);
+  return excerpt;
+}
+
+function isVisible(excerpt) {
+  if (state.coder && String(excerpt.coded_by.id) !== state.coder) return false;
+  if (state.keyQuotesOnly && !excerpt.is_key_quote) return false;
+  if (!excerpt.code_ids.length) return !state.hideUncoded;
+  return excerpt.code_ids.some((id) => !state.hiddenCodes.has(id));
+}
+
+function shownCodeIds(excerpt) {
+  return excerpt.code_ids.filter((id) => !state.hiddenCodes.has(id) && state.codeById.has(id));
+}
+
+function excerptColour(excerpt) {
+  const [first] = shownCodeIds(excerpt);
+  return first ? state.codeById.get(first).colour : "#6b7684";
+}
+
+function visibleExcerpts() {
+  return Array.from(state.excerpts.values())
+    .filter(isVisible)
+    .sort((a, b) => a.start - b.start || a.end - b.end || a.id - b.id);
+}
+
+// ---------------------------------------------------------------- drawing
+
+let stripesFrame = 0;
+
+function scheduleStripes() {
+  cancelAnimationFrame(stripesFrame);
+  stripesFrame = requestAnimationFrame(() => {
+    const began = performance.now();
+    const used = new Map();
+    for (const excerpt of state.excerpts.values()) {
+      if (isVisible(excerpt)) for (const id of shownCodeIds(excerpt)) used.set(id, (used.get(id) || 0) + 1);
+    }
+    // One lane per code, as in the desktop tools; with many codes, the most used ones (filter to choose others).
+    const busiest = new Set(
+      Array.from(used.keys())
+        .sort((a, b) => used.get(b) - used.get(a) || (state.codeRank.get(a) ?? 0) - (state.codeRank.get(b) ?? 0))
+        .slice(0, MAX_LANES),
+    );
+    const lanes = state.codes.filter((code) => busiest.has(code.id)).map((code) => ({ id: code.id, colour: code.colour, name: code.path }));
+    stripesNote.hidden = used.size <= MAX_LANES;
+    stripesNote.textContent = `Margin stripes show the ${MAX_LANES} most used of the ${used.size} codes shown; untick codes to see others.`;
+    highlighter.drawStripes(lanes, (id) => {
+      const excerpt = state.excerpts.get(id);
+      return excerpt ? shownCodeIds(excerpt) : [];
+    });
+    performance.measure("coding:stripes", { start: began });
+  });
+}
+
+function refresh() {
+  const began = performance.now();
+  const items = visibleExcerpts().map((excerpt) => ({
+    id: excerpt.id,
+    start: excerpt.start,
+    end: excerpt.end,
+    colour: excerptColour(excerpt),
+    selected: excerpt.id === state.selectedId,
+    flash: excerpt.id === state.flashId,
+  }));
+  if (state.pending) {
+    items.push({ id: PENDING, start: state.pending.start, end: state.pending.end, colour: "#5a6b7d", pending: true });
+    items.sort((a, b) => a.start - b.start);
+  }
+  highlighter.render(items);
+  performance.measure("coding:highlights", { start: began });
+  scheduleStripes();
+  const shown = items.filter((item) => item.id !== PENDING).length;
+  const total = state.excerpts.size;
+  summary.textContent = shown === total ? `${total} excerpt${total === 1 ? "" : "s"}` : `${shown} of ${total} excerpts shown`;
+}
+
+function renderFilters() {
+  const counts = new Map();
+  let uncoded = 0;
+  const coders = new Map([[String(config.user.id), config.user.name]]);
+  for (const excerpt of state.excerpts.values()) {
+    coders.set(String(excerpt.coded_by.id), excerpt.coded_by.name);
+    if (!excerpt.code_ids.length) uncoded++;
+    for (const id of excerpt.code_ids) counts.set(id, (counts.get(id) || 0) + 1);
+  }
+  const focused = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.codeId : undefined;
+  const fragment = document.createDocumentFragment();
+  const row = (id, label, title, colour, count, checked) => {
+    const input = el("input", { attrs: { type: "checkbox" } });
+    input.checked = checked;
+    input.dataset.codeId = id;
+    const name = el("span", { cls: "filter-name", text: label });
+    if (title) name.title = title;
+    fragment.append(el("li", {}, el("label", {}, input, colour ? swatch(colour) : "", name, el("span", { cls: "count", text: String(count) }))));
+  };
+  for (const code of state.codes) {
+    if (counts.has(code.id)) row(String(code.id), code.name, code.path, code.colour, counts.get(code.id), !state.hiddenCodes.has(code.id));
+  }
+  if (uncoded) row("none", "No code", "", "", uncoded, !state.hideUncoded);
+  codeFilter.replaceChildren(fragment);
+  if (!codeFilter.children.length) codeFilter.append(el("li", { cls: "muted", text: "No excerpts yet." }));
+  if (focused) {
+    const again = codeFilter.querySelector(`input[data-code-id="${focused}"]`);
+    if (again) again.focus();
+  }
+  const chosen = coderFilter.value;
+  coderFilter.replaceChildren(el("option", { text: "All coders", attrs: { value: "" } }));
+  for (const [id, name] of coders) {
+    coderFilter.append(el("option", { text: id === String(config.user.id) ? `${name} (you)` : name, attrs: { value: id } }));
+  }
+  coderFilter.value = coders.has(chosen) ? chosen : "";
+}
+
+function renderPanel() {
+  const excerpt = state.excerpts.get(state.selectedId);
+  if (!excerpt) {
+    panel.hidden = true;
+    panel.replaceChildren();
+    delete panel.dataset.excerptId;
+    return;
+  }
+  const fragment = document.createDocumentFragment();
+  fragment.append(el("h2", { text: excerpt.is_key_quote ? "Excerpt · key quote" : "Excerpt" }));
+  const here = state.here.filter((id) => state.excerpts.has(id));
+  if (here.length > 1 && here.includes(excerpt.id)) {
+    const choices = el("div", { cls: "here", attrs: { role: "group", "aria-label": "Excerpts overlapping here" } }, el("span", { cls: "muted", text: `${here.length} excerpts here: ` }));
+    here.forEach((id, index) => {
+      const other = state.excerpts.get(id);
+      const label = other.code_ids.length ? codeName(other.code_ids[0]) : "No code";
+      const coder = other.coded_by.id === config.user.id ? "you" : other.coded_by.name.split(" ")[0];
+      const button = el("button", {
+        cls: "button-secondary small",
+        text: `${index + 1}. ${label} (${coder})`,
+        attrs: { type: "button", "data-action": "show", "data-id": String(id) },
+      });
+      if (id === excerpt.id) button.setAttribute("aria-pressed", "true");
+      choices.append(button);
+    });
+    fragment.append(choices);
+  }
+  const text = excerpt.text.length > 600 ? `${excerpt.text.slice(0, 599)}…` : excerpt.text;
+  fragment.append(el("blockquote", { cls: "panel-text", text }));
+  const created = excerpt.created_at ? dateFormat.format(new Date(excerpt.created_at)) : "";
+  fragment.append(el("p", { cls: "muted small", text: `Coded by ${excerpt.coded_by.name}${created ? ` on ${created}` : ""} · characters ${excerpt.start}–${excerpt.end}` }));
+  const codes = el("ul", { cls: "panel-codes", attrs: { "aria-label": "Codes" } });
+  const ordered = [...excerpt.code_ids].sort((a, b) => (state.codeRank.get(a) ?? 1e9) - (state.codeRank.get(b) ?? 1e9));
+  for (const id of ordered) {
+    const code = state.codeById.get(id);
+    const link = el("a", { text: code ? code.name : "Deleted code", attrs: { href: code ? code.url : "#" } });
+    if (code) link.title = code.path;
+    const item = el("li", {}, swatch(code ? code.colour : "#999999"), link);
+    if (excerpt.can_edit) {
+      item.append(el("button", { cls: "link-button remove", text: "Remove", attrs: { type: "button", "data-action": "remove-code", "data-code-id": String(id), "aria-label": `Remove “${code ? code.name : id}”` } }));
+    }
+    codes.append(item);
+  }
+  if (!ordered.length) codes.append(el("li", { cls: "muted", text: "No codes." }));
+  fragment.append(codes);
+  if (excerpt.can_edit) {
+    fragment.append(el("p", {}, el("button", { text: "Add a code…", attrs: { type: "button", "data-action": "add-code", "aria-keyshortcuts": "A" } })));
+    const keyQuote = el("input", { attrs: { type: "checkbox", id: "excerpt-key-quote", "data-action": "key-quote" } });
+    keyQuote.checked = excerpt.is_key_quote;
+    fragment.append(el("p", {}, keyQuote, " ", el("label", { text: "Key quote", attrs: { for: "excerpt-key-quote" } })));
+    const memo = el("textarea", { attrs: { id: "excerpt-memo", rows: "4" } });
+    memo.defaultValue = excerpt.memo;
+    fragment.append(
+      el("div", { cls: "field" }, el("label", { text: "Memo", attrs: { for: "excerpt-memo" } }), memo),
+      el("p", {}, el("button", { text: "Save memo", attrs: { type: "button", "data-action": "save-memo" } })),
+    );
+    const step = (action, text, label) => el("button", { cls: "button-secondary small", text, attrs: { type: "button", "data-action": action, "aria-label": label } });
+    fragment.append(
+      el(
+        "fieldset",
+        { cls: "boundaries" },
+        el("legend", { text: "Boundaries" }),
+        el("p", {}, el("span", { text: "Start " }), step("start-earlier", "◀ word", "Start one word earlier"), step("start-later", "word ▶", "Start one word later")),
+        el("p", {}, el("span", { text: "End " }), step("end-earlier", "◀ word", "End one word earlier"), step("end-later", "word ▶", "End one word later")),
+        el("p", {}, el("button", { cls: "button-secondary small", text: "Use the selected text", attrs: { type: "button", "data-action": "use-selection" } })),
+      ),
+    );
+    fragment.append(el("p", {}, el("button", { cls: "button-danger", text: "Delete excerpt", attrs: { type: "button", "data-action": "delete" } })));
+  } else {
+    if (excerpt.memo) fragment.append(el("div", { cls: "memo" }, el("span", { cls: "memo-label", text: "Memo " }), excerpt.memo));
+    fragment.append(el("p", { cls: "muted small", text: "Only its coder and the project's leads can change this excerpt." }));
+  }
+  // Redrawing must not lose what the coder is typing or where the focus is.
+  const active = panel.contains(document.activeElement) ? document.activeElement : null;
+  const sameExcerpt = panel.dataset.excerptId === String(excerpt.id);
+  const draft = sameExcerpt ? panel.querySelector("#excerpt-memo") : null;
+  const focusKey = active && sameExcerpt ? active.id || active.dataset.action : null;
+  const caret = active && active.id === "excerpt-memo" ? [active.selectionStart, active.selectionEnd] : null;
+  panel.replaceChildren(fragment);
+  panel.dataset.excerptId = String(excerpt.id);
+  panel.hidden = false;
+  const memo = panel.querySelector("#excerpt-memo");
+  if (memo && draft && draft.value !== draft.defaultValue) memo.value = draft.value;
+  if (focusKey) {
+    const again = panel.querySelector(`#${CSS.escape(focusKey)}`) || panel.querySelector(`[data-action="${focusKey}"]`);
+    if (again) {
+      again.focus({ preventScroll: true });
+      if (caret && again === memo) memo.setSelectionRange(caret[0], caret[1]);
+    }
+  }
+}
+
+function selectExcerpt(id, { scroll = false, flash = false, here = null } = {}) {
+  state.selectedId = id;
+  if (here) state.here = here;
+  if (flash) {
+    state.flashId = id;
+    setTimeout(() => {
+      if (state.flashId === id) {
+        state.flashId = null;
+        refresh();
+      }
+    }, 1800);
+  }
+  refresh();
+  renderPanel();
+  if (scroll) {
+    const [first] = highlighter.spansOf(id);
+    if (first) first.scrollIntoView({ block: "center" });
+  }
+}
+
+// ---------------------------------------------------------------- undo
+
+function pushUndo(label, run) {
+  state.undo.push({ label, run });
+  if (state.undo.length > 100) state.undo.shift();
+  renderUndo();
+}
+
+function renderUndo() {
+  const last = state.undo[state.undo.length - 1];
+  undoButton.disabled = !last;
+  undoLabel.textContent = last ? last.label : "nothing to undo";
+}
+
+async function undo() {
+  const entry = state.undo.pop();
+  renderUndo();
+  if (!entry) {
+    setStatus("Nothing to undo.");
+    return;
+  }
+  try {
+    await entry.run();
+  } catch (error) {
+    throw new Error(`Could not undo “${entry.label}”: ${error.message}`);
+  }
+  setStatus(`Undone: ${entry.label}.`);
+}
+
+// ---------------------------------------------------------------- writes
+
+function snapshot(excerpt, keys) {
+  const before = {};
+  for (const key of keys) before[key] = Array.isArray(excerpt[key]) ? [...excerpt[key]] : excerpt[key];
+  return before;
+}
+
+async function createExcerpt(range, codeIds, label) {
+  const excerpt = storeExcerpt(await request("POST", config.excerptsUrl, { start: range.start, end: range.end, code_ids: codeIds }));
+  const id = excerpt.id;
+  pushUndo(label, async () => {
+    const current = resolve(id);
+    await request("DELETE", excerptUrl(current));
+    state.excerpts.delete(current);
+    if (state.selectedId === current) state.selectedId = null;
+  });
+  return excerpt;
+}
+
+/** Change an excerpt as it is when the change runs (`changes` may be a function of it). */
+async function updateExcerpt(excerpt, changes, label) {
+  const current = state.excerpts.get(resolve(excerpt.id));
+  if (!current) throw new Error("That excerpt no longer exists.");
+  excerpt = current;
+  if (typeof changes === "function") changes = changes(current);
+  const before = snapshot(excerpt, Object.keys(changes));
+  const updated = storeExcerpt(await request("PATCH", excerptUrl(excerpt.id), changes));
+  const id = excerpt.id;
+  pushUndo(label, async () => {
+    storeExcerpt(await request("PATCH", excerptUrl(resolve(id)), before));
+  });
+  return updated;
+}
+
+async function deleteExcerpt(excerpt) {
+  excerpt = state.excerpts.get(resolve(excerpt.id));
+  if (!excerpt) return;
+  const mine = excerpt.coded_by.id === config.user.id;
+  if (!mine && !window.confirm(`Delete ${excerpt.coded_by.name}’s excerpt? This cannot be undone.`)) return;
+  await request("DELETE", excerptUrl(excerpt.id));
+  state.excerpts.delete(excerpt.id);
+  state.selectedId = null;
+  if (mine) {
+    const body = snapshot(excerpt, ["start", "end", "code_ids", "memo", "is_key_quote"]);
+    pushUndo(`Delete ${quoted(excerpt.text, 30)}`, async () => {
+      const again = storeExcerpt(await request("POST", config.excerptsUrl, body));
+      state.aliases.set(excerpt.id, again.id);
+    });
+  }
+  setStatus("Excerpt deleted.");
+}
+
+let queue = Promise.resolve();
+
+/** Run writes one after another, in the order the coder made them, however fast they come. */
+function perform(action) {
+  const run = queue.then(async () => {
+    try {
+      await action();
+    } catch (error) {
+      setStatus(error.message, { error: true });
+    } finally {
+      renderFilters();
+      refresh();
+      renderPanel();
+    }
+  });
+  queue = run;
+  return run;
+}
+
+function rememberCode(code) {
+  state.recent = [code.id, ...state.recent.filter((id) => id !== code.id)].slice(0, 12);
+}
+
+function applyCode(code) {
+  const target = state.pickerTarget;
+  state.pending = null;
+  // The keyboard carries on from the end of what is being coded, even before the server has answered.
+  if (target.mode === "new") state.cursor = target.range.end;
+  perform(async () => {
+    rememberCode(code);
+    const label = `Apply “${code.name}”`;
+    if (target.mode === "add") {
+      await updateExcerpt({ id: target.id }, (current) => ({ code_ids: [...current.code_ids.filter((id) => id !== code.id), code.id] }), label);
+      setStatus(`Applied “${code.name}”.`);
+      return;
+    }
+    const { start, end } = target.range;
+    const same = Array.from(state.excerpts.values()).find((e) => e.start === start && e.end === end && e.coded_by.id === config.user.id);
+    let excerpt;
+    if (same && same.code_ids.includes(code.id)) {
+      setStatus(`This passage already carries “${code.name}”.`);
+      excerpt = same;
+    } else if (same) {
+      excerpt = await updateExcerpt(same, { code_ids: [...same.code_ids, code.id] }, label);
+      setStatus(`Applied “${code.name}”.`);
+    } else {
+      excerpt = await createExcerpt({ start, end }, [code.id], label);
+      setStatus(`Applied “${code.name}” to ${quoted(excerpt.text, 40)}.`);
+    }
+    state.selectedId = excerpt.id;
+    state.here = [excerpt.id];
+    const selection = window.getSelection();
+    if (!transcript.contains(selection.anchorNode)) selection.removeAllRanges();
+  });
+}
+
+async function createCode({ name, parent, inVivo }) {
+  const target = state.pickerTarget;
+  state.pending = null;
+  let code;
+  await perform(async () => {
+    let parentId = parent ? parent.id : null;
+    if (inVivo) {
+      let heading = state.codes.find((c) => c.parent_id === null && c.name.toLowerCase() === IN_VIVO_PARENT.toLowerCase());
+      if (!heading) {
+        heading = await request("POST", config.codesUrl, {
+          name: IN_VIVO_PARENT,
+          is_codable: false,
+          definition: "Codes named in the participants’ own words, made while coding.",
+        });
+      }
+      parentId = heading.id;
+    }
+    code = await request("POST", config.codesUrl, { name, parent_id: parentId });
+    await loadCodes();
+    setStatus(`Added the code “${code.name}”.`);
+  });
+  if (code) {
+    state.pickerTarget = target;
+    applyCode(state.codeById.get(code.id) || code);
+  }
+}
+
+// ---------------------------------------------------------------- the picker
+
+const picker = new CodePicker(document.getElementById("picker"), {
+  codes: () => state.codes,
+  recent: () => state.recent,
+  onApply: applyCode,
+  onCreate: createCode,
+  onClose: ({ restoreFocus, chosen }) => {
+    const target = state.pickerTarget;
+    if (!chosen) {
+      state.pending = null;
+      refresh();
+    }
+    if (!restoreFocus) return;
+    if (target && target.mode === "add") {
+      const button = panel.querySelector("[data-action=add-code]");
+      if (button) button.focus();
+    } else {
+      transcript.focus({ preventScroll: true });
+      if (!chosen && target) highlighter.select(target.range.start, target.range.end);
+    }
+  },
+});
+
+function openPickerForRange(range) {
+  const selection = window.getSelection();
+  let anchor = null;
+  if (selection.rangeCount) {
+    const rects = selection.getRangeAt(0).getClientRects();
+    if (rects.length) anchor = rects[rects.length - 1];
+  }
+  if (!anchor) {
+    const [first] = highlighter.turns.filter((t) => t.end > range.start);
+    anchor = (first ? first.el : transcript).getBoundingClientRect();
+  }
+  const text = textBetween(range.start, range.end);
+  state.pickerTarget = { mode: "new", range };
+  state.pending = range;
+  refresh();
+  picker.open({ anchor, title: `Code ${quoted(text)}`, inVivoText: text });
+}
+
+function openPickerForExcerpt(excerpt, anchorElement) {
+  state.pickerTarget = { mode: "add", id: excerpt.id };
+  picker.open({ anchor: anchorElement.getBoundingClientRect(), title: `Add a code to ${quoted(excerpt.text)}`, inVivoText: excerpt.text, excludeIds: excerpt.code_ids });
+}
+
+// ---------------------------------------------------------------- keyboard selection
+
+function sentencesOf(turn) {
+  if (!turn.sentences) turn.sentences = sentenceBounds(turn.cp, turn.labelEnd).map(([s, e]) => [turn.start + s, turn.start + e]);
+  return turn.sentences;
+}
+
+function wordsOf(turn) {
+  if (!turn.words) {
+    const { starts, ends } = wordStops(turn.cp);
+    turn.words = { starts: starts.filter((s) => s >= turn.labelEnd).map((s) => turn.start + s), ends: ends.filter((e) => e > turn.labelEnd).map((e) => turn.start + e) };
+  }
+  return turn.words;
+}
+
+function currentRange() {
+  return highlighter.selectionRange();
+}
+
+function cursorPosition() {
+  const range = currentRange();
+  if (range) return range;
+  if (state.cursor !== null) return { start: state.cursor, end: state.cursor };
+  const top = highlighter.turns.find((turn) => turn.el.getBoundingClientRect().bottom > 0);
+  const at = top ? top.start : 0;
+  return { start: at, end: at, fresh: true };
+}
+
+function selectRange(start, end) {
+  state.cursor = start;
+  highlighter.select(start, end);
+}
+
+function nextSentence(from, { inclusive }) {
+  for (let index = Math.max(0, highlighter.turnIndexAt(from)); index < highlighter.turns.length; index++) {
+    for (const sentence of sentencesOf(highlighter.turns[index])) if (inclusive ? sentence[0] >= from : sentence[0] >= from && sentence[1] > from) return sentence;
+  }
+  return null;
+}
+
+function previousSentence(before) {
+  for (let index = Math.min(highlighter.turns.length - 1, highlighter.turnIndexAt(before)); index >= 0; index--) {
+    const sentences = sentencesOf(highlighter.turns[index]);
+    for (let i = sentences.length - 1; i >= 0; i--) if (sentences[i][0] < before) return sentences[i];
+  }
+  return null;
+}
+
+function previousSentenceEnd(before) {
+  for (let index = Math.min(highlighter.turns.length - 1, highlighter.turnIndexAt(before)); index >= 0; index--) {
+    const sentences = sentencesOf(highlighter.turns[index]);
+    for (let i = sentences.length - 1; i >= 0; i--) if (sentences[i][1] < before) return sentences[i][1];
+  }
+  return null;
+}
+
+function moveBySentence(direction, extend) {
+  const position = cursorPosition();
+  if (extend && !position.fresh && position.end > position.start) {
+    if (direction > 0) {
+      const next = nextSentence(position.end, { inclusive: false });
+      if (next) selectRange(position.start, next[1]);
+    } else {
+      const end = previousSentenceEnd(position.end);
+      if (end !== null && end > position.start) selectRange(position.start, end);
+    }
+    return;
+  }
+  const sentence = direction > 0 ? nextSentence(position.fresh ? position.start : position.end, { inclusive: true }) : previousSentence(position.start);
+  if (sentence) selectRange(sentence[0], sentence[1]);
+}
+
+function moveByTurn(direction) {
+  const position = cursorPosition();
+  const turns = highlighter.turns;
+  let index = highlighter.turnIndexAt(position.start);
+  if (direction > 0) index = position.fresh ? Math.max(0, index) : index + 1;
+  else index = index - 1;
+  for (; index >= 0 && index < turns.length; index += direction) {
+    const turn = turns[index];
+    const range = highlighter.trim(turn.start + turn.labelEnd, turn.end);
+    if (range) {
+      selectRange(range.start, range.end);
+      return;
+    }
+  }
+}
+
+function moveBoundaryByWord(range, which, direction) {
+  // Returns [start, end] with one boundary moved to the next or previous word stop.
+  let { start, end } = range;
+  const index = highlighter.turnIndexAt(which === "end" ? end - 1 : start);
+  const turns = highlighter.turns;
+  const stops = [];
+  for (let i = Math.max(0, index - 1); i <= Math.min(turns.length - 1, index + 1); i++) stops.push(...wordsOf(turns[i])[which === "end" ? "ends" : "starts"]);
+  if (which === "end") {
+    const candidate = direction > 0 ? stops.find((s) => s > end) : [...stops].reverse().find((s) => s < end && s > start);
+    if (candidate !== undefined) end = candidate;
+  } else {
+    const candidate = direction > 0 ? stops.find((s) => s > start && s < end) : [...stops].reverse().find((s) => s < start);
+    if (candidate !== undefined) start = candidate;
+  }
+  return [start, end];
+}
+
+function moveSelectionByWord(which, direction) {
+  const range = currentRange();
+  if (!range) {
+    moveBySentence(1, false);
+    return;
+  }
+  const [start, end] = moveBoundaryByWord(range, which, direction);
+  selectRange(start, end);
+}
+
+function stepExcerpt(direction) {
+  const list = visibleExcerpts();
+  if (!list.length) return;
+  const current = state.excerpts.get(state.selectedId);
+  const from = current ? current.start : cursorPosition().start;
+  let next;
+  if (direction > 0) next = list.find((e) => e.start > from || (current && e.start === from && e.id > current.id)) || list[0];
+  else next = [...list].reverse().find((e) => e.start < from || (current && e.start === from && e.id < current.id)) || list[list.length - 1];
+  state.cursor = next.start;
+  selectExcerpt(next.id, { scroll: true, here: [next.id] });
+}
+
+// ---------------------------------------------------------------- events
+
+transcript.addEventListener("mouseup", () => {
+  setTimeout(() => {
+    if (picker.isOpen()) return;
+    const range = currentRange();
+    if (range) openPickerForRange(range);
+  }, 0);
+});
+
+transcript.addEventListener("click", (event) => {
+  const selection = window.getSelection();
+  if (selection && !selection.isCollapsed) return;
+  const span = event.target.closest(".hl");
+  if (!span || !span.dataset.ids) return;
+  const ids = span.dataset.ids.split(" ").map(Number).filter((id) => id !== PENDING);
+  if (!ids.length) return;
+  const current = ids.indexOf(state.selectedId);
+  // Clicking again where excerpts overlap cycles through them.
+  const id = current >= 0 ? ids[(current + 1) % ids.length] : ids[0];
+  state.cursor = state.excerpts.get(id).start;
+  selectExcerpt(id, { here: ids });
+});
+
+document.getElementById("stripes").addEventListener("click", (event) => {
+  const stripe = event.target.closest(".stripe");
+  if (stripe) selectExcerpt(Number(stripe.dataset.id), { scroll: true, flash: true, here: [Number(stripe.dataset.id)] });
+});
+
+panel.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-action]");
+  const excerpt = state.excerpts.get(state.selectedId);
+  if (!button || !excerpt) return;
+  const action = button.dataset.action;
+  if (action === "show") {
+    selectExcerpt(Number(button.dataset.id), { scroll: true });
+  } else if (action === "add-code") {
+    openPickerForExcerpt(excerpt, button);
+  } else if (action === "remove-code") {
+    const codeId = Number(button.dataset.codeId);
+    const remaining = excerpt.code_ids.filter((id) => id !== codeId);
+    if (!remaining.length && !excerpt.memo && !excerpt.is_key_quote) {
+      perform(() => deleteExcerpt(excerpt));
+    } else {
+      const label = `Remove “${codeName(codeId)}”`;
+      perform(() =>
+        updateExcerpt(excerpt, (current) => ({ code_ids: current.code_ids.filter((id) => id !== codeId) }), label).then(() =>
+          setStatus(`Removed “${codeName(codeId)}”.`),
+        ),
+      );
+    }
+  } else if (action === "save-memo") {
+    saveMemo(excerpt);
+  } else if (action === "delete") {
+    perform(() => deleteExcerpt(excerpt));
+  } else if (action === "use-selection") {
+    const range = currentRange() || state.lastRange;
+    if (!range) {
+      setStatus("Select the new extent in the transcript first.", { error: true });
+      return;
+    }
+    perform(() => updateExcerpt(excerpt, { start: range.start, end: range.end }, "Change boundaries").then(() => setStatus("Boundaries changed.")));
+  } else if (action.startsWith("start-") || action.startsWith("end-")) {
+    const [which, way] = action.split("-");
+    perform(() =>
+      updateExcerpt(
+        excerpt,
+        (current) => {
+          const [start, end] = moveBoundaryByWord(current, which, way === "later" ? 1 : -1);
+          return { start, end };
+        },
+        "Change boundaries",
+      ),
+    );
+  }
+});
+
+function saveMemo(excerpt) {
+  const field = panel.querySelector("#excerpt-memo");
+  if (!field) return;
+  const memo = field.value;
+  // Leaving the field and pressing the button both ask to save: the second finds nothing left to do.
+  perform(async () => {
+    const current = state.excerpts.get(resolve(excerpt.id));
+    if (!current || current.memo === memo) return;
+    await updateExcerpt(current, { memo }, "Edit memo");
+    setStatus("Memo saved.");
+  });
+}
+
+// The memo saves when it loses focus, with Ctrl+Enter, or with its button.
+panel.addEventListener("keydown", (event) => {
+  const excerpt = state.excerpts.get(state.selectedId);
+  if (excerpt && event.target.id === "excerpt-memo" && event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+    event.preventDefault();
+    saveMemo(excerpt);
+  }
+});
+
+panel.addEventListener("change", (event) => {
+  const excerpt = state.excerpts.get(state.selectedId);
+  if (excerpt && event.target.id === "excerpt-memo") saveMemo(excerpt);
+  if (excerpt && event.target.dataset.action === "key-quote") {
+    const value = event.target.checked;
+    perform(() => updateExcerpt(excerpt, { is_key_quote: value }, value ? "Mark key quote" : "Unmark key quote").then(() => setStatus(value ? "Marked as a key quote." : "No longer a key quote.")));
+  }
+});
+
+// Remember the last transcript selection so "Use the selected text" works after clicking the panel.
+document.addEventListener("selectionchange", () => {
+  const range = highlighter.selectionRange();
+  if (range) state.lastRange = range;
+});
+
+codeFilter.addEventListener("change", (event) => {
+  const id = event.target.dataset.codeId;
+  if (!id) return;
+  if (id === "none") state.hideUncoded = !event.target.checked;
+  else if (event.target.checked) state.hiddenCodes.delete(Number(id));
+  else state.hiddenCodes.add(Number(id));
+  refresh();
+});
+
+document.getElementById("filter-all").addEventListener("click", () => {
+  state.hiddenCodes.clear();
+  state.hideUncoded = false;
+  renderFilters();
+  refresh();
+});
+
+document.getElementById("filter-none").addEventListener("click", () => {
+  for (const code of state.codes) state.hiddenCodes.add(code.id);
+  state.hideUncoded = true;
+  renderFilters();
+  refresh();
+});
+
+coderFilter.addEventListener("change", () => {
+  state.coder = coderFilter.value;
+  refresh();
+});
+
+keyQuoteFilter.addEventListener("change", () => {
+  state.keyQuotesOnly = keyQuoteFilter.checked;
+  refresh();
+});
+
+undoButton.addEventListener("click", () => perform(undo));
+
+document.addEventListener("keydown", (event) => {
+  if (picker.isOpen() || event.defaultPrevented) return;
+  const target = event.target;
+  const typing = target instanceof Element && target.closest("input, textarea, select, [contenteditable]");
+  const key = event.key;
+  if ((event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey && key.toLowerCase() === "z") {
+    if (typing) return; // text fields keep their own undo
+    event.preventDefault();
+    perform(undo);
+    return;
+  }
+  if (typing || event.altKey || event.metaKey) return;
+  const inTranscript = target === document.body || transcript.contains(target);
+  const onButton = target instanceof Element && target.closest("button, a, summary");
+  if (key === "?") {
+    event.preventDefault();
+    shortcuts.open = !shortcuts.open;
+    if (shortcuts.open) shortcuts.scrollIntoView({ block: "nearest" });
+    return;
+  }
+  if (key === "Escape") {
+    window.getSelection().removeAllRanges();
+    state.selectedId = null;
+    state.here = [];
+    refresh();
+    renderPanel();
+    return;
+  }
+  const excerpt = state.excerpts.get(state.selectedId);
+  if (!onButton && !event.ctrlKey) {
+    if (key === "n" || key === "p") {
+      event.preventDefault();
+      stepExcerpt(key === "n" ? 1 : -1);
+      return;
+    }
+    if (excerpt && excerpt.can_edit && !currentRange()) {
+      if (key === "a") {
+        event.preventDefault();
+        const button = panel.querySelector("[data-action=add-code]");
+        if (button) openPickerForExcerpt(excerpt, button);
+        return;
+      }
+      if (key === "q") {
+        event.preventDefault();
+        perform(() => updateExcerpt(excerpt, (current) => ({ is_key_quote: !current.is_key_quote }), "Key quote mark"));
+        return;
+      }
+      if (key === "m") {
+        event.preventDefault();
+        panel.querySelector("#excerpt-memo").focus();
+        return;
+      }
+      if (key === "Delete") {
+        event.preventDefault();
+        perform(() => deleteExcerpt(excerpt));
+        return;
+      }
+    }
+  }
+  if (!inTranscript) return;
+  if (key === "ArrowDown" || key === "j" || key === "J") {
+    event.preventDefault();
+    moveBySentence(1, event.shiftKey);
+  } else if (key === "ArrowUp" || key === "k" || key === "K") {
+    event.preventDefault();
+    moveBySentence(-1, event.shiftKey);
+  } else if (key === "]" || key === "[") {
+    event.preventDefault();
+    moveByTurn(key === "]" ? 1 : -1);
+  } else if ((key === "ArrowRight" || key === "ArrowLeft") && event.shiftKey) {
+    event.preventDefault();
+    moveSelectionByWord(event.ctrlKey ? "start" : "end", key === "ArrowRight" ? 1 : -1);
+  } else if ((key === "Enter" || key === "c") && !event.ctrlKey) {
+    const range = currentRange();
+    if (range) {
+      event.preventDefault();
+      openPickerForRange(range);
+    }
+  }
+});
+
+function showExcerptFromHash() {
+  const match = /^#excerpt-(\d+)$/.exec(window.location.hash);
+  if (!match) return;
+  const id = Number(match[1]);
+  const excerpt = state.excerpts.get(id);
+  if (!excerpt) {
+    setStatus("That excerpt is not in this interview, or it is not shared with you.", { error: true });
+    return;
+  }
+  if (!isVisible(excerpt)) {
+    state.hiddenCodes.clear();
+    state.hideUncoded = false;
+    state.coder = "";
+    state.keyQuotesOnly = false;
+    coderFilter.value = "";
+    keyQuoteFilter.checked = false;
+    renderFilters();
+  }
+  state.cursor = excerpt.start;
+  selectExcerpt(id, { scroll: true, flash: true, here: [id] });
+}
+
+window.addEventListener("hashchange", showExcerptFromHash);
+
+let resizeTimer = 0;
+window.addEventListener("resize", () => {
+  clearTimeout(resizeTimer);
+  resizeTimer = setTimeout(scheduleStripes, 120);
+});
+
+async function start() {
+  setStatus("Loading the coding…");
+  try {
+    const [codes, excerpts] = await Promise.all([request("GET", config.codesUrl), request("GET", config.excerptsUrl)]);
+    setCodes(codes.codes);
+    for (const excerpt of excerpts.excerpts) storeExcerpt(excerpt);
+  } catch (error) {
+    setStatus(`The coding could not be loaded: ${error.message}`, { error: true });
+    return;
+  }
+  renderFilters();
+  refresh();
+  renderUndo();
+  setStatus("");
+  transcript.dataset.ready = "true";
+  performance.mark("coding:ready");
+  showExcerptFromHash();
+  if (document.fonts) document.fonts.ready.then(scheduleStripes);
+}
+
+start();
