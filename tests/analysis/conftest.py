@@ -1,6 +1,5 @@
 import pytest
 
-
 TWO_SPEAKERS = (
     "Interviewer: How did the partnership start?\n\n"
     "Ruth: The money came first, then the trust.\n\n"
