@@ -27,8 +27,10 @@ def visible_projects(user) -> QuerySet[ResearchProject]:
     if user.is_staff:
         return ResearchProject.objects.all()
     return ResearchProject.objects.filter(
-        Q(memberships__user=user) | Q(case_studies__memberships__user=user)
-    ).distinct()
+        pk__in=ResearchProject.objects.filter(
+            Q(memberships__user=user) | Q(case_studies__memberships__user=user)
+        ).values("pk")
+    )
 
 
 def lead_project_ids(user) -> QuerySet:

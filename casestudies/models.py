@@ -186,9 +186,13 @@ class CaseStudyQuerySet(models.QuerySet["CaseStudy"]):
             return self.none()
         if user.is_staff:
             return self
+        # An id subquery rather than DISTINCT: the joins repeat rows, and DISTINCT would compare whole rows.
         return self.filter(
-            Q(project__memberships__user=user, project__memberships__role=ProjectRole.LEAD) | Q(memberships__user=user)
-        ).distinct()
+            pk__in=self.model.objects.filter(
+                Q(project__memberships__user=user, project__memberships__role=ProjectRole.LEAD)
+                | Q(memberships__user=user)
+            ).values("pk")
+        )
 
 
 class CaseStudy(models.Model):
@@ -277,10 +281,13 @@ class ParticipantQuerySet(models.QuerySet["Participant"]):
             return self.none()
         if user.is_staff:
             return self
+        # An id subquery rather than DISTINCT: the joins repeat rows, and DISTINCT would compare whole rows.
         return self.filter(
-            Q(project__memberships__user=user, project__memberships__role=ProjectRole.LEAD)
-            | Q(interviews__in=Interview.objects.visible_to(user))
-        ).distinct()
+            pk__in=self.model.objects.filter(
+                Q(project__memberships__user=user, project__memberships__role=ProjectRole.LEAD)
+                | Q(interviews__in=Interview.objects.visible_to(user))
+            ).values("pk")
+        )
 
 
 class Participant(models.Model):
@@ -336,11 +343,14 @@ class InterviewQuerySet(models.QuerySet["Interview"]):
             return self.none()
         if user.is_staff:
             return self
+        # An id subquery rather than DISTINCT: the joins repeat rows, and DISTINCT would compare whole rows.
         return self.filter(
-            Q(project__memberships__user=user, project__memberships__role=ProjectRole.LEAD)
-            | Q(case_study__memberships__user=user)
-            | Q(case_study__isnull=True, project__memberships__user=user)
-        ).distinct()
+            pk__in=self.model.objects.filter(
+                Q(project__memberships__user=user, project__memberships__role=ProjectRole.LEAD)
+                | Q(case_study__memberships__user=user)
+                | Q(case_study__isnull=True, project__memberships__user=user)
+            ).values("pk")
+        )
 
 
 class Interview(models.Model):

@@ -1,5 +1,6 @@
 import os
 import shutil
+import threading
 
 import pytest
 
@@ -46,3 +47,40 @@ def log_in(page, live_server):
         return page
 
     return log_in_as
+
+
+@pytest.fixture(autouse=True)
+def one_request_at_a_time(live_server):
+    """Serve one request at a time.
+
+    With SQLite in memory, the live server's threads share the test's one connection, which SQLite cannot use
+    from two threads at once; the coding page loads its codes and excerpts in parallel.
+    """
+    server = live_server.thread.httpd
+    app = server.get_app()
+    lock = threading.Lock()
+
+    def serialised(environ, start_response):
+        with lock:
+            return list(app(environ, start_response))
+
+    server.set_app(serialised)
+    yield
+    server.set_app(app)
+
+
+@pytest.fixture(autouse=True)
+def no_script_errors(page):
+    """No JavaScript errors and no Content-Security-Policy violations on the way."""
+    errors = []
+
+    def on_console(message):
+        # A 4xx answer is how the server refuses bad input, which some tests send on purpose.
+        refused = message.text.startswith("Failed to load resource: the server responded with a status of 4")
+        if message.type == "error" and not refused:
+            errors.append(message.text)
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield
+    assert errors == []

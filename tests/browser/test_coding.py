@@ -1,5 +1,3 @@
-import threading
-
 import pytest
 from playwright.sync_api import expect
 
@@ -34,41 +32,6 @@ def coding_setup(transactional_db):
     trust = make_code(project, name="Trust", colour="#2ca02c")
     money = make_code(project, name="Money", colour="#d62728")
     return {"project": project, "interview": interview, "coder": coder, "lead": lead, "trust": trust, "money": money}
-
-
-@pytest.fixture(autouse=True)
-def one_request_at_a_time(live_server):
-    """Serve one request at a time.
-
-    With SQLite in memory, the live server's threads share the test's one connection, which SQLite cannot use
-    from two threads at once; the coding page loads its codes and excerpts in parallel.
-    """
-    server = live_server.thread.httpd
-    app = server.get_app()
-    lock = threading.Lock()
-
-    def serialised(environ, start_response):
-        with lock:
-            return list(app(environ, start_response))
-
-    server.set_app(serialised)
-    yield
-    server.set_app(app)
-
-
-@pytest.fixture(autouse=True)
-def no_script_errors(page):
-    """No JavaScript errors and no Content-Security-Policy violations on the way."""
-    errors = []
-
-    def on_console(message):
-        if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
-            errors.append(message.text)
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield
-    assert errors == []
 
 
 def open_coding_page(page, live_server, interview, fragment=""):
