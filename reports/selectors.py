@@ -631,8 +631,27 @@ def _choose(passages: pd.DataFrame, options: PaperOptions) -> list[tuple[str, in
         ascending=[True, True, False, True, True, True],
         kind="stable",
     )
-    picked = quotable.groupby("source_key", sort=False).head(options.quotes_per_case_study)
-    return list(zip(picked["source_key"], picked["excerpt_id"].astype(int), strict=True))
+    # Two coders often mark the same passage: quote a stretch of transcript once, in its best-ranked reading.
+    chosen: list[tuple[str, int]] = []
+    taken: dict[int, list[tuple[int, int]]] = {}
+    per_source: dict[str, int] = {}
+    for source_key, excerpt_id, interview_id, start, end in zip(
+        quotable["source_key"],
+        quotable["excerpt_id"],
+        quotable["interview_id"],
+        quotable["start"],
+        quotable["end"],
+        strict=True,
+    ):
+        if per_source.get(source_key, 0) >= options.quotes_per_case_study:
+            continue
+        ranges = taken.setdefault(int(interview_id), [])
+        if any(start < other_end and other_start < end for other_start, other_end in ranges):
+            continue
+        ranges.append((int(start), int(end)))
+        per_source[source_key] = per_source.get(source_key, 0) + 1
+        chosen.append((source_key, int(excerpt_id)))
+    return chosen
 
 
 def _frequency_table(

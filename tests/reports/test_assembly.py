@@ -117,7 +117,8 @@ def test_a_passage_starting_with_the_speakers_label_is_quoted_without_it(study):
     rq3 = assemble_paper(study.paper).questions[2]
 
     quotations = rq3.case_studies[1].quotations
-    assert [" ".join(q.paragraphs)[:24] for q in quotations] == [PRIYA[:24], PRIYA[:24]]
+    # The new passage overlaps one already coded there, so the stretch is quoted once.
+    assert [" ".join(q.paragraphs)[:24] for q in quotations] == [PRIYA[:24]]
     assert {q.attribution for q in quotations} == {"Priya (Commissioning manager, local authority)"}
 
 
@@ -327,3 +328,35 @@ def test_a_paper_without_any_coding_still_assembles(db):
 def test_assembly_takes_a_fixed_number_of_queries(study, django_assert_max_num_queries):
     with django_assert_max_num_queries(20):
         assemble_paper(study.paper)
+
+
+def test_a_passage_coded_by_two_coders_is_quoted_once():
+    from reports.models import WorkingPaper
+    from reports.selectors import assemble_paper
+    from tests.factories import (
+        make_case_study,
+        make_code,
+        make_excerpt,
+        make_interview,
+        make_participant,
+        make_project,
+        make_question,
+        make_user,
+        make_working_paper,
+    )
+
+    project = make_project()
+    question = make_question(project)
+    code = make_code(project, name="Trust")
+    code.research_questions.set([question])
+    speech = "We trusted them because they had delivered for the tenants twice before, and it showed. " * 2
+    interview = make_interview(make_case_study(project), transcript=f"Ruth: {speech}")
+    interview.participants.add(make_participant(project, pseudonym="Ruth"))
+    start, end = 6, 6 + len(speech.strip())
+    make_excerpt(interview, start=start, end=end, codes=[code], coded_by=make_user())
+    make_excerpt(interview, start=start, end=end - 10, codes=[code], coded_by=make_user())
+    paper = make_working_paper(project)
+    assert isinstance(paper, WorkingPaper)
+    assembled = assemble_paper(paper)
+    quotations = [q for section in assembled.questions for case in section.case_studies for q in case.quotations]
+    assert len(quotations) == 1
