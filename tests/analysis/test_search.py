@@ -182,3 +182,82 @@ def test_the_search_page_counts_its_queries(client, corpus, django_assert_max_nu
     with django_assert_max_num_queries(12):
         response = client.get(reverse("analysis:search", args=[project.slug]), {"q": "partnership"})
     assert response.context["results"].hit_count == 5
+
+
+def test_search_follows_a_replaced_transcript(corpus):
+    """On PostgreSQL the stored search vector is recomputed by the database when the transcript changes."""
+    from casestudies.services import import_transcript
+
+    project, lead, _, (_, other, _), _ = corpus
+    assert [r.interview.title for r in search_transcripts(lead, project, "hovercraft").results] == []
+    data = b"Ruth: We crossed by hovercraft to meet the partnership board."
+    import_transcript(interview=other, name="other.txt", data=data, imported_by=lead, replace=True)
+    results = search_transcripts(lead, project, "hovercraft")
+    assert [r.interview.title for r in results.results] == ["Other"]
+    assert [other.transcript[s:e] for _, hit in results.hits() for s, e in hit.matches] == ["hovercraft"]
+    assert [r.interview.title for r in search_transcripts(lead, project, "trust").results] == ["Main"]  # not Other
+
+
+def _columns() -> list[str]:
+    from casestudies.models import Interview
+
+    with connection.cursor() as cursor:
+        return [
+            column.name for column in connection.introspection.get_table_description(cursor, Interview._meta.db_table)
+        ]
+
+
+def test_the_stored_search_vector_exists_only_on_postgresql(db):
+    assert ("transcript_search" in _columns()) is (connection.vendor == "postgresql")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL full-text search")
+def test_ranking_on_the_stored_vectors_is_ranking_on_the_parsed_transcripts(corpus):
+    from django.contrib.postgres.search import SearchQuery
+
+    from analysis.search import _rank_postgresql
+
+    project, lead, _, (main, other, secret), _ = corpus
+    make_interview(main.case_study, title="Partnership twice", transcript="Ruth: Partnership, partnership, trust.")
+    for query in ("partnership", "partnership trust", '"partnership grew" or secret', "trust -merged"):
+        terms = SearchQuery(query, config="english", search_type="websearch")
+        stored = _rank_postgresql(searchable_interviews(lead, project), terms)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                SELECT id, ts_rank(to_tsvector('english', transcript), websearch_to_tsquery('english', %s)) AS rank
+                FROM casestudies_interview
+                WHERE project_id = %s AND to_tsvector('english', transcript) @@ websearch_to_tsquery('english', %s)
+                ORDER BY rank DESC, date NULLS LAST, title, id
+                """,
+                [query, project.pk, query],
+            )
+            parsed = [(pk, float(rank)) for pk, rank in cursor.fetchall()]
+        assert stored == parsed
+        assert stored  # every query matches something here
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL full-text search")
+def test_the_migration_drops_the_vector_and_adds_it_back_for_existing_transcripts(corpus):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("analysis.migrations.0002_add_transcript_search_vector")
+    project, lead, *_ = corpus
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # PostgreSQL alters no table with checks still pending
+    with connection.schema_editor() as editor:
+        migration.drop_search_vector(apps, editor)
+    assert "transcript_search" not in _columns()
+    with connection.schema_editor() as editor:
+        migration.add_search_vector(apps, editor)
+    assert "transcript_search" in _columns()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'analysis_interview_transcript_search'")
+        assert "USING gin (transcript_search)" in cursor.fetchone()[0]
+    assert [r.interview.title for r in search_transcripts(lead, project, "partnership").results] == [
+        "Main",
+        "Other",
+        "Secret",
+    ]
