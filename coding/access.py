@@ -7,8 +7,16 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from casestudies.access import can_manage_project, visible_projects
+from casestudies.models import Interview
 
 from .models import Code, Excerpt, Memo
+
+
+def get_interview_to_code_for(user, pk: int) -> Interview:
+    """The interview an excerpt is added to: the same rule as `get_interview_for`, but only the interview's own
+    row without its transcript, since coding needs neither the related records nor the text (the database
+    slices it)."""
+    return get_object_or_404(Interview.objects.visible_to(user).defer("transcript"), pk=pk)
 
 
 def visible_codes(user) -> QuerySet[Code]:

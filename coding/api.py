@@ -19,7 +19,7 @@ from casestudies.access import get_interview_for, get_project_for
 from casestudies.models import ResearchProject, ResearchQuestion
 
 from . import services
-from .access import can_change_excerpt, get_editable_excerpt_for, get_excerpt_for
+from .access import can_change_excerpt, get_editable_excerpt_for, get_excerpt_for, get_interview_to_code_for
 from .models import Code, Excerpt
 from .openapi import openapi_description
 from .selectors import (
@@ -97,8 +97,8 @@ def _id_list(data: dict, key: str, errors: dict[str, str]) -> list[int] | None:
     return list(dict.fromkeys(value))
 
 
-def _codes_by_id(project: ResearchProject, ids: list[int], errors: dict[str, str], key: str = "code_ids") -> list[Code]:
-    found = {code.pk: code for code in Code.objects.filter(project=project, pk__in=ids)}
+def _codes_by_id(project_id: int, ids: list[int], errors: dict[str, str], key: str = "code_ids") -> list[Code]:
+    found = {code.pk: code for code in Code.objects.filter(project_id=project_id, pk__in=ids).order_by()}
     missing = [str(pk) for pk in ids if pk not in found]
     if missing:
         errors[key] = f"No code with id {', '.join(missing)} in this project."
@@ -112,7 +112,7 @@ RANGE_MESSAGES = {
 }
 
 
-def _excerpt_changes(data: dict, *, project: ResearchProject, partial: bool) -> dict:
+def _excerpt_changes(data: dict, *, project_id: int, partial: bool) -> dict:
     """The fields of an excerpt body, checked for type; ranges and codes are checked by the services."""
     errors: dict[str, str] = {name: "Unknown field." for name in data if name not in EXCERPT_FIELDS}
     changes: dict = {}
@@ -126,7 +126,7 @@ def _excerpt_changes(data: dict, *, project: ResearchProject, partial: bool) -> 
             changes[name] = data[name]
     ids = _id_list(data, "code_ids", errors)
     if ids is not None:
-        changes["codes"] = _codes_by_id(project, ids, errors)
+        changes["codes"] = _codes_by_id(project_id, ids, errors)
     if "memo" in data:
         if isinstance(data["memo"], str):
             changes["memo"] = data["memo"]
@@ -163,15 +163,20 @@ def excerpt_json(excerpt: Excerpt, *, user, code_ids: list[int] | None = None) -
 
 @api_view("GET", "POST")
 def interview_excerpt_list(request: HttpRequest, pk: int) -> HttpResponse:
+    if request.method == "POST":
+        return _create_excerpt(request, pk)
     interview = get_interview_for(request.user, pk, with_transcript=False)
-    if request.method == "GET":
-        return JsonResponse(
-            {
-                "interview": {"id": interview.pk, "title": interview.title, "length": transcript_length(interview)},
-                "excerpts": interview_excerpts(user=request.user, interview=interview),
-            }
-        )
-    changes = _excerpt_changes(_json_body(request), project=interview.project, partial=False)
+    return JsonResponse(
+        {
+            "interview": {"id": interview.pk, "title": interview.title, "length": transcript_length(interview)},
+            "excerpts": interview_excerpts(user=request.user, interview=interview),
+        }
+    )
+
+
+def _create_excerpt(request: HttpRequest, pk: int) -> HttpResponse:
+    interview = get_interview_to_code_for(request.user, pk)
+    changes = _excerpt_changes(_json_body(request), project_id=interview.project_id, partial=False)
     excerpt = services.create_excerpt(interview=interview, coded_by=request.user, **changes)
     code_ids = list(dict.fromkeys(code.pk for code in changes.get("codes", ())))
     response = JsonResponse(excerpt_json(excerpt, user=request.user, code_ids=code_ids), status=201)
@@ -187,7 +192,7 @@ def excerpt_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "DELETE":
         services.delete_excerpt(excerpt=excerpt)
         return HttpResponse(status=204)
-    changes = _excerpt_changes(_json_body(request), project=excerpt.interview.project, partial=True)
+    changes = _excerpt_changes(_json_body(request), project_id=excerpt.interview.project_id, partial=True)
     excerpt = services.update_excerpt(excerpt=excerpt, changed_by=request.user, **changes)
     code_ids = [code.pk for code in dict.fromkeys(changes["codes"])] if "codes" in changes else None
     return JsonResponse(excerpt_json(excerpt, user=request.user, code_ids=code_ids))
@@ -232,7 +237,7 @@ def _code_fields(data: dict, *, project: ResearchProject) -> dict:
         if not _is_int(parent_id):
             errors["parent_id"] = "Give the parent as a code id, or null for the top of the codebook."
         else:
-            parents = _codes_by_id(project, [parent_id], errors, key="parent_id")
+            parents = _codes_by_id(project.pk, [parent_id], errors, key="parent_id")
             fields["parent"] = parents[0] if parents else None
     for text_field in ("definition", "colour"):
         if text_field in data:

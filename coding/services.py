@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connections, models, router, transaction
 from django.db.models.functions import Length, Substr
 
 from casestudies.models import Interview, ResearchProject, ResearchQuestion
@@ -93,52 +96,109 @@ def create_excerpt(
 
 @dataclass(frozen=True)
 class NewExcerpt:
-    """One excerpt for `create_excerpts`."""
+    """One excerpt for `create_excerpts`.
+
+    An import keeps what the file recorded: the excerpt's own coder (instead of the batch's), its GUID, when it
+    was made and changed, and when each code was applied (`applied_at`, by code id).
+    """
 
     start: int
     end: int
     codes: Sequence[Code] = ()
     memo: str = ""
     is_key_quote: bool = False
+    coded_by: AbstractBaseUser | None = None
+    guid: uuid.UUID | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    applied_at: Mapping[int, datetime] = dataclass_field(default_factory=dict)
+
+
+def check_excerpt(*, interview: Interview, start: int, end: int, codes: Sequence[Code] = ()) -> str:
+    """The rules `create_excerpt` applies, without writing: for callers that skip a bad excerpt and go on.
+
+    Returns the covered text; raises ValidationError with the same messages as `create_excerpt`.
+    """
+    text = check_range(interview=interview, start=start, end=end)
+    _check_codes(interview=interview, codes=codes)
+    return text
 
 
 @transaction.atomic
 def create_excerpts(
-    *, interview: Interview, coded_by: AbstractBaseUser, excerpts: Sequence[NewExcerpt]
+    *, interview: Interview, excerpts: Sequence[NewExcerpt], coded_by: AbstractBaseUser | None = None
 ) -> list[Excerpt]:
     """Many excerpts of one interview at once (demo material, imports), with the same checks as `create_excerpt`.
 
-    All or nothing: the first bad excerpt raises, naming its position, and none is written.
+    All or nothing: the first bad excerpt raises, naming its position, and none is written. Everything is
+    checked before anything is written; the rows then go in with a few bulk inserts.
     """
     made: list[Excerpt] = []
+    given_guids = [item.guid for item in excerpts if item.guid is not None]
+    taken = set(Excerpt.objects.filter(guid__in=given_guids).values_list("guid", flat=True)) if given_guids else set()
     for position, item in enumerate(excerpts, start=1):
         try:
-            text = check_range(interview=interview, start=item.start, end=item.end)
-            _check_codes(interview=interview, codes=item.codes)
+            text = check_excerpt(interview=interview, start=item.start, end=item.end, codes=item.codes)
+            coder = item.coded_by or coded_by
+            if coder is None:
+                raise ValidationError({"coded_by": "An excerpt needs a coder."})
             excerpt = Excerpt(
                 interview=interview,
                 start=item.start,
                 end=item.end,
                 text=text,
-                coded_by=coded_by,
+                coded_by=coder,
                 memo=item.memo,
                 is_key_quote=item.is_key_quote,
             )
+            if item.guid is not None:
+                if item.guid in taken:
+                    raise ValidationError({"guid": f"An excerpt with the GUID {item.guid} already exists."})
+                taken.add(item.guid)
+                excerpt.guid = item.guid
             excerpt.full_clean(**CLEAN_KNOWN_EXCERPT)
         except ValidationError as error:
             raise ValidationError(
                 f"Excerpt {position} [{item.start}, {item.end}): {' '.join(error.messages)}"
             ) from error
         made.append(excerpt)
-    Excerpt.objects.bulk_create(made)
-    ExcerptCode.objects.bulk_create(
-        [
-            ExcerptCode(excerpt=excerpt, code=code, applied_by=coded_by)
-            for excerpt, item in zip(made, excerpts, strict=True)
-            for code in dict.fromkeys(item.codes)
-        ]
-    )
+    Excerpt.objects.bulk_create(made, batch_size=500)
+    links = [
+        ExcerptCode(excerpt=excerpt, code=code, applied_by=excerpt.coded_by)
+        for excerpt, item in zip(made, excerpts, strict=True)
+        for code in dict.fromkeys(item.codes)
+    ]
+    ExcerptCode.objects.bulk_create(links, batch_size=500)
+    # created_at, updated_at and applied_at are set by the database's clock on insert (auto_now_add and
+    # auto_now overwrite any value given); the recorded moments replace them in one batched statement each.
+    dated = [
+        (excerpt, item.created_at or excerpt.created_at, item.updated_at or excerpt.updated_at)
+        for excerpt, item in zip(made, excerpts, strict=True)
+        if item.created_at or item.updated_at
+    ]
+    for excerpt, created_at, updated_at in dated:
+        excerpt.created_at, excerpt.updated_at = created_at, updated_at
+    _set_moments(Excerpt, ["created_at", "updated_at"], [(e.pk, [c, u]) for e, c, u in dated])
+    moments = {excerpt.pk: item.applied_at for excerpt, item in zip(made, excerpts, strict=True) if item.applied_at}
+    applied = [link for link in links if moments.get(link.excerpt_id, {}).get(link.code_id)]
+    for link in applied:
+        link.applied_at = moments[link.excerpt_id][link.code_id]
+    _set_moments(ExcerptCode, ["applied_at"], [(link.pk, [link.applied_at]) for link in applied])
     return made
+
+
+def _set_moments(model: type[models.Model], fields: list[str], rows: list[tuple[int, list[datetime]]]) -> None:
+    """Set date-time fields row by row with one prepared statement (bulk_update's CASE is slow for thousands)."""
+    if not rows:
+        return
+    connection = connections[router.db_for_write(model)]
+    quote, adapt = connection.ops.quote_name, connection.ops.adapt_datetimefield_value
+    columns = [model._meta.get_field(name).column for name in fields]
+    assignments = ", ".join(f"{quote(column)} = %s" for column in columns)
+    # Only the model's own table and column names, quoted, go into the text; the values are parameters.
+    sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {quote(model._meta.pk.column)} = %s"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [[*(adapt(value) for value in values), pk] for pk, values in rows])
 
 
 @transaction.atomic
@@ -220,7 +280,9 @@ def create_code(
     tags: Iterable[str] = (),
     is_codable: bool = True,
     order: int = 0,
+    guid: uuid.UUID | None = None,
 ) -> Code:
+    """`guid` keeps an imported code's identity; full_clean checks that no other code has it."""
     code = Code(
         project=project,
         parent=parent,
@@ -230,6 +292,8 @@ def create_code(
         is_codable=is_codable,
         order=order,
     )
+    if guid is not None:
+        code.guid = guid
     code.colour = colour or _default_colour(project=project, parent=parent)
     if not code.name:
         raise ValidationError({"name": "A code needs a name."})

@@ -23,8 +23,16 @@ from django.utils.text import slugify
 
 from casestudies.models import CaseStudy, CaseStudyMembership, Interview, PhaseKind, ProjectMembership, ResearchProject
 from casestudies.services import save_case_study, save_interview
-from coding.models import Code, Excerpt, ExcerptCode, Memo
-from coding.services import create_code, create_excerpt, save_memo, set_code_archived, update_code
+from coding.models import Code, Excerpt, Memo
+from coding.services import (
+    NewExcerpt,
+    check_excerpt,
+    create_code,
+    create_excerpts,
+    save_memo,
+    set_code_archived,
+    update_code,
+)
 
 from . import guids
 from .exporting import (
@@ -133,12 +141,17 @@ class _Import:
                     self.report.add_matched(f"Code “{path}” matched the project's code of the same name.")
                     self.report.count("Codes", matched=1)
             if code is None:
-                code = self._create_code(file_code, name=name, parent=parent, path=path, coded=coded)
+                code = self._create_code(
+                    file_code,
+                    name=name,
+                    parent=parent,
+                    path=path,
+                    coded=coded,
+                    order=order,
+                    guid=None if guid in taken else guid,
+                )
                 if code is None:
                     return
-                if guid not in taken:
-                    code.guid = guid
-                code.order = order
                 self.new_codes[code.pk] = code
                 by_name[(code.parent_id, code.name.casefold())] = code
                 by_guid[guid] = code
@@ -149,10 +162,17 @@ class _Import:
 
         for index, file_code in enumerate(file_codes):
             add(file_code, None, index, file_code.name)
-        Code.objects.bulk_update(self.new_codes.values(), ["guid", "order"])
 
     def _create_code(
-        self, file_code: FileCode, *, name: str, parent: Code | None, path: str, coded: set[str]
+        self,
+        file_code: FileCode,
+        *,
+        name: str,
+        parent: Code | None,
+        path: str,
+        coded: set[str],
+        order: int,
+        guid: uuid.UUID | None,
     ) -> Code | None:
         colour = _colour(file_code.colour)
         if file_code.colour and colour is None:
@@ -175,6 +195,8 @@ class _Import:
                 definition=file_code.description,
                 colour=colour,
                 is_codable=is_codable,
+                order=order,
+                guid=guid,
             )
         except ValidationError as error:
             self.report.drop(f"The code “{path}” and its sub-codes", " ".join(error.messages))
@@ -463,16 +485,8 @@ class _ProjectImport(_Import):
         by_title_and_text = {(i.title, i.transcript): i for i in existing}
         candidate_guids = [guids.guid_from_key(sel.key) for s in self.file.sources for sel in s.selections if sel.key]
         self.taken_excerpt_guids = set(Excerpt.objects.filter(guid__in=candidate_guids).values_list("guid", flat=True))
-        self.excerpts_to_date: list[Excerpt] = []
-        self.applied_at: dict[tuple[int, int], dt.datetime] = {}
         for source in self.file.sources:
             self.import_source(source, owners.get(source.key), by_guid, by_title_and_text)
-        Excerpt.objects.bulk_update(self.excerpts_to_date, ["guid", "created_at", "updated_at"], batch_size=500)
-        if self.applied_at:
-            links = list(ExcerptCode.objects.filter(excerpt_id__in={excerpt_id for excerpt_id, _ in self.applied_at}))
-            for link in links:
-                link.applied_at = self.applied_at.get((link.excerpt_id, link.code_id), link.applied_at)
-            ExcerptCode.objects.bulk_update(links, ["applied_at"], batch_size=500)
 
     def _interview_for(
         self, source: FileSource, canonical: str, case_study: CaseStudy | None, by_guid: dict, by_title: dict
@@ -548,6 +562,7 @@ class _ProjectImport(_Import):
                 "they were converted to characters."
             )
         existing = set(Excerpt.objects.filter(interview=interview).values_list("guid", flat=True))
+        new_excerpts: list[NewExcerpt] = []
         for selection, span, reason in zip(source.selections, converted.ranges, converted.reasons, strict=True):
             label = f"The selection “{selection.name[:60]}”" if selection.name else "A selection"
             label += f" [{selection.start}, {selection.end}) in “{interview.title}”"
@@ -567,6 +582,7 @@ class _ProjectImport(_Import):
                 created_at=selection.created_at,
                 modified_at=selection.modified_at,
                 existing=existing,
+                new_excerpts=new_excerpts,
             )
         if source.codings:
             if interview.transcript:
@@ -581,9 +597,12 @@ class _ProjectImport(_Import):
                     created_at=source.created_at,
                     modified_at=source.modified_at,
                     existing=existing,
+                    new_excerpts=new_excerpts,
                 )
             else:
                 self.report.drop(f"The coding of the whole of “{interview.title}”", "the source has no text")
+        # Each excerpt has passed check_excerpt already, so the batch writes them all.
+        create_excerpts(interview=interview, excerpts=new_excerpts)
 
     def _selection_note_texts(self, selection_key: str) -> list[str]:
         """Notes tied to a selection (by NoteRef or Link) are kept in its excerpt's memo."""
@@ -610,8 +629,13 @@ class _ProjectImport(_Import):
         created_at: dt.datetime | None,
         modified_at: dt.datetime | None,
         existing: set[uuid.UUID],
+        new_excerpts: list[NewExcerpt],
     ) -> None:
-        """One excerpt per coder: a selection's codings are grouped by the user who made them."""
+        """One excerpt per coder: a selection's codings are grouped by the user who made them.
+
+        The excerpts are checked here (a bad one is dropped and reported) and collected in `new_excerpts`,
+        which the caller writes in one batch.
+        """
         groups: dict[str, list] = {}
         for coding in codings:
             groups.setdefault(coding.user_key or owner_key or self.file.creating_user_key, []).append(coding)
@@ -638,29 +662,31 @@ class _ProjectImport(_Import):
                 if code not in codes:
                     codes.append(code)
                     times[code.pk] = coding.created_at
-            try:  # create_excerpt is atomic itself: a refusal rolls back to its own savepoint
-                excerpt = create_excerpt(
-                    interview=interview,
-                    start=span[0],
-                    end=span[1],
-                    coded_by=coder,
-                    codes=codes,
-                    memo=memo if index == 0 else "",
-                )
+            try:
+                check_excerpt(interview=interview, start=span[0], end=span[1], codes=codes)
             except ValidationError as error:
                 self.report.drop(label, " ".join(error.messages))
                 continue
             derived = index > 0 or key.endswith(":whole")
-            if guid not in self.taken_excerpt_guids and not (derived and Excerpt.objects.filter(guid=guid).exists()):
-                excerpt.guid = guid
+            keep_guid = guid not in self.taken_excerpt_guids and not (
+                derived and Excerpt.objects.filter(guid=guid).exists()
+            )
+            if keep_guid:
                 self.taken_excerpt_guids.add(guid)
-            excerpt.created_at = created_at or excerpt.created_at
-            excerpt.updated_at = modified_at or created_at or excerpt.updated_at
-            self.excerpts_to_date.append(excerpt)
-            for pk, moment in times.items():
-                if moment:
-                    self.applied_at[(excerpt.pk, pk)] = moment
-            existing.add(excerpt.guid)
+                existing.add(guid)
+            new_excerpts.append(
+                NewExcerpt(
+                    start=span[0],
+                    end=span[1],
+                    codes=codes,
+                    memo=memo if index == 0 else "",
+                    coded_by=coder,
+                    guid=guid if keep_guid else None,
+                    created_at=created_at,
+                    updated_at=modified_at or created_at,
+                    applied_at={pk: moment for pk, moment in times.items() if moment},
+                )
+            )
             self.report.count("Excerpts", new=1)
             self.report.count("Code applications", new=len(codes))
 

@@ -289,6 +289,26 @@ def test_the_excerpt_list_takes_a_fixed_number_of_queries(world, django_assert_n
     assert response.json()["excerpts"][0]["code_ids"] == [world["trust"].pk, world["money"].pk]
 
 
+def test_creating_an_excerpt_takes_a_fixed_number_of_queries(world, django_assert_num_queries):
+    client = client_for(world["coder"])
+    body = {"start": 0, "end": 11, "code_ids": [world["money"].pk, world["trust"].pk]}
+    # Session, user, interview (with the access check), codes, savepoint, the covered text, excerpt, code
+    # links, release. The transcript is never loaded: the database slices it.
+    with django_assert_num_queries(9) as captured:
+        response = api(client, "post", excerpts_url(world["interview"]), body)
+    assert response.status_code == 201
+    assert response.json()["text"] == "Interviewer"
+    loads = [query["sql"] for query in captured.captured_queries if '"casestudies_interview"."title"' in query["sql"]]
+    assert len(loads) == 1
+    assert '"casestudies_interview"."transcript"' not in loads[0]
+    assert list(
+        Excerpt.objects.get(pk=response.json()["id"]).codes.order_by("name").values_list("name", flat=True)
+    ) == [
+        "Money",
+        "Trust",
+    ]
+
+
 def test_the_codes_list_is_the_tree_in_order_with_paths(world):
     project = world["project"]
     question = make_question(project, short_label="RQ2", text="What drives partnership?")

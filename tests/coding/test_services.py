@@ -1,3 +1,6 @@
+import datetime as dt
+import uuid
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -117,6 +120,69 @@ def test_one_bad_excerpt_in_a_batch_writes_none(interview):
         )
     assert error.value.messages == ["Excerpt 2 [9, 3): End (3) must come after start (9)."]
     assert not Excerpt.objects.exists()
+
+
+def test_a_batch_keeps_each_excerpts_own_coder_guid_and_recorded_dates(interview):
+    batch_coder, own_coder = make_user(), make_user()
+    trust, money = make_code(interview.project, name="Trust"), make_code(interview.project, name="Money")
+    guid = uuid.UUID("6f0a2b1c-0000-4000-8000-000000000001")
+    made_at = dt.datetime(2011, 5, 12, 9, 30, tzinfo=dt.UTC)
+    changed_at = dt.datetime(2011, 6, 1, 14, 0, tzinfo=dt.UTC)
+    applied_at = dt.datetime(2011, 5, 13, 10, 0, tzinfo=dt.UTC)
+    services.create_excerpts(
+        interview=interview,
+        coded_by=batch_coder,
+        excerpts=[
+            services.NewExcerpt(
+                start=TEXT.index("🙂"),
+                end=TEXT.index("🙂") + 1,
+                codes=[trust, money],
+                coded_by=own_coder,
+                guid=guid,
+                created_at=made_at,
+                updated_at=changed_at,
+                applied_at={trust.pk: applied_at},
+            ),
+            services.NewExcerpt(start=TEXT.index("合作"), end=TEXT.index("合作") + 2),
+        ],
+    )
+    kept = Excerpt.objects.get(text="🙂")
+    assert (kept.coded_by, kept.guid, kept.created_at, kept.updated_at) == (own_coder, guid, made_at, changed_at)
+    assert ExcerptCode.objects.get(excerpt=kept, code=trust).applied_at == applied_at
+    assert ExcerptCode.objects.get(excerpt=kept, code=money).applied_at > changed_at
+    assert ExcerptCode.objects.get(excerpt=kept, code=money).applied_by == own_coder
+    plain = Excerpt.objects.get(text="合作")
+    assert plain.coded_by == batch_coder
+    assert plain.created_at > changed_at
+
+
+def test_a_batch_with_a_guid_already_in_use_writes_none(interview):
+    taken = make_excerpt(interview, start=0, end=5)
+    with pytest.raises(ValidationError) as error:
+        services.create_excerpts(
+            interview=interview,
+            coded_by=make_user(),
+            excerpts=[services.NewExcerpt(start=6, end=9), services.NewExcerpt(start=9, end=12, guid=taken.guid)],
+        )
+    assert error.value.messages == [f"Excerpt 2 [9, 12): An excerpt with the GUID {taken.guid} already exists."]
+    assert list(Excerpt.objects.all()) == [taken]
+
+
+def test_a_batch_needs_a_coder_for_every_excerpt(interview):
+    with pytest.raises(ValidationError) as error:
+        services.create_excerpts(interview=interview, excerpts=[services.NewExcerpt(start=0, end=5)])
+    assert error.value.messages == ["Excerpt 1 [0, 5): An excerpt needs a coder."]
+    assert not Excerpt.objects.exists()
+
+
+def test_an_imported_code_keeps_its_guid_unless_another_code_has_it(interview):
+    guid = uuid.UUID("6f0a2b1c-0000-4000-8000-000000000002")
+    code = services.create_code(project=interview.project, name="Trust", created_by=None, guid=guid, order=3)
+    assert (code.guid, code.order) == (guid, 3)
+    with pytest.raises(ValidationError) as error:
+        services.create_code(project=make_project(), name="Trust", created_by=None, guid=guid)
+    assert error.value.messages == ["Code with this Guid already exists."]
+    assert Code.objects.count() == 1
 
 
 def test_a_new_top_level_code_takes_the_next_palette_colour_and_a_sub_code_its_parents(interview):
