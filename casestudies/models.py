@@ -179,19 +179,26 @@ class Topic(GenericTaggedItemBase):
     tag = models.ForeignKey(CaseStudyTag, on_delete=models.CASCADE, related_name="topic_items")
 
 
-class CaseStudyQuerySet(models.QuerySet["CaseStudy"]):
-    def visible_to(self, user) -> CaseStudyQuerySet:
-        """Admins see all; project leads their projects' case studies; others the ones they are members of."""
+class VisibleToQuerySet(models.QuerySet):
+    """`visible_to(user)`: nothing for anonymous or inactive users, everything for admins, else `reach(user)`."""
+
+    def reach(self, user) -> Q:
+        raise NotImplementedError
+
+    def visible_to(self, user):
         if not user.is_authenticated or not user.is_active:
             return self.none()
         if user.is_staff:
             return self
         # An id subquery rather than DISTINCT: the joins repeat rows, and DISTINCT would compare whole rows.
-        return self.filter(
-            pk__in=self.model.objects.filter(
-                Q(project__memberships__user=user, project__memberships__role=ProjectRole.LEAD)
-                | Q(memberships__user=user)
-            ).values("pk")
+        return self.filter(pk__in=self.model.objects.filter(self.reach(user)).values("pk"))
+
+
+class CaseStudyQuerySet(VisibleToQuerySet):
+    def reach(self, user) -> Q:
+        """Project leads see their projects' case studies; others the ones they are members of."""
+        return Q(project__memberships__user=user, project__memberships__role=ProjectRole.LEAD) | Q(
+            memberships__user=user
         )
 
 
@@ -274,19 +281,11 @@ class CaseStudyMembership(models.Model):
         return f"{self.user} ({self.get_role_display()}, {self.case_study})"
 
 
-class ParticipantQuerySet(models.QuerySet["Participant"]):
-    def visible_to(self, user) -> ParticipantQuerySet:
+class ParticipantQuerySet(VisibleToQuerySet):
+    def reach(self, user) -> Q:
         """A participant is visible with any interview of theirs the user can see, or to leads of the project."""
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.is_staff:
-            return self
-        # An id subquery rather than DISTINCT: the joins repeat rows, and DISTINCT would compare whole rows.
-        return self.filter(
-            pk__in=self.model.objects.filter(
-                Q(project__memberships__user=user, project__memberships__role=ProjectRole.LEAD)
-                | Q(interviews__in=Interview.objects.visible_to(user))
-            ).values("pk")
+        return Q(project__memberships__user=user, project__memberships__role=ProjectRole.LEAD) | Q(
+            interviews__in=Interview.objects.visible_to(user)
         )
 
 
@@ -336,20 +335,13 @@ class Participant(models.Model):
         return f"{self.pseudonym} ({label})"
 
 
-class InterviewQuerySet(models.QuerySet["Interview"]):
-    def visible_to(self, user) -> InterviewQuerySet:
+class InterviewQuerySet(VisibleToQuerySet):
+    def reach(self, user) -> Q:
         """Interviews of visible case studies, and the scoping interviews of the user's projects."""
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.is_staff:
-            return self
-        # An id subquery rather than DISTINCT: the joins repeat rows, and DISTINCT would compare whole rows.
-        return self.filter(
-            pk__in=self.model.objects.filter(
-                Q(project__memberships__user=user, project__memberships__role=ProjectRole.LEAD)
-                | Q(case_study__memberships__user=user)
-                | Q(case_study__isnull=True, project__memberships__user=user)
-            ).values("pk")
+        return (
+            Q(project__memberships__user=user, project__memberships__role=ProjectRole.LEAD)
+            | Q(case_study__memberships__user=user)
+            | Q(case_study__isnull=True, project__memberships__user=user)
         )
 
 
