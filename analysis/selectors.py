@@ -14,7 +14,6 @@ from django.db import connection
 from django.db.models import Count, QuerySet
 from django.db.models.functions import Coalesce, Length
 
-from casestudies.access import is_project_lead
 from casestudies.models import (
     CaseStudy,
     Interview,
@@ -28,6 +27,7 @@ from casestudies.models import (
 from casestudies.transcripts import split_turns
 from coding.models import Code, Excerpt
 from coding.selectors import codes_in_tree_order
+from disclosure.access import is_project_lead
 
 from .agreement import Agreement, agreement, paragraphs_side_by_side
 from .cooccurrence import CooccurrenceTable, cooccurrence_matrix

@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST
 
-from casestudies import access
 from casestudies.models import Interview, PhaseKind, QuestionGroup, ResearchQuestion
 from coding.models import Excerpt, ExcerptCode
+from disclosure import access
 
 from . import services
 from .cooccurrence import Relation, cooccurrence_interviews, cooccurrence_pairs

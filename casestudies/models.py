@@ -180,26 +180,22 @@ class Topic(GenericTaggedItemBase):
 
 
 class VisibleToQuerySet(models.QuerySet):
-    """`visible_to(user)`: nothing for anonymous or inactive users, everything for admins, else `reach(user)`."""
+    """`visible_to(user)`: the rows within the user's reach, as `disclosure.access` decides it."""
 
     def reach(self, user) -> Q:
         raise NotImplementedError
 
     def visible_to(self, user):
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.is_staff:
-            return self
-        # An id subquery rather than DISTINCT: the joins repeat rows, and DISTINCT would compare whole rows.
-        return self.filter(pk__in=self.model.objects.filter(self.reach(user)).values("pk"))
+        from disclosure.access import within_reach
+
+        return within_reach(self, user, self.reach(user))
 
 
 class CaseStudyQuerySet(VisibleToQuerySet):
     def reach(self, user) -> Q:
-        """Project leads see their projects' case studies; others the ones they are members of."""
-        return Q(project__memberships__user=user, project__memberships__role=ProjectRole.LEAD) | Q(
-            memberships__user=user
-        )
+        from disclosure.access import case_study_reach
+
+        return case_study_reach(user)
 
 
 class CaseStudy(models.Model):
@@ -283,10 +279,9 @@ class CaseStudyMembership(models.Model):
 
 class ParticipantQuerySet(VisibleToQuerySet):
     def reach(self, user) -> Q:
-        """A participant is visible with any interview of theirs the user can see, or to leads of the project."""
-        return Q(project__memberships__user=user, project__memberships__role=ProjectRole.LEAD) | Q(
-            interviews__in=Interview.objects.visible_to(user)
-        )
+        from disclosure.access import participant_reach
+
+        return participant_reach(user)
 
 
 class Participant(models.Model):
@@ -337,12 +332,9 @@ class Participant(models.Model):
 
 class InterviewQuerySet(VisibleToQuerySet):
     def reach(self, user) -> Q:
-        """Interviews of visible case studies, and the scoping interviews of the user's projects."""
-        return (
-            Q(project__memberships__user=user, project__memberships__role=ProjectRole.LEAD)
-            | Q(case_study__memberships__user=user)
-            | Q(case_study__isnull=True, project__memberships__user=user)
-        )
+        from disclosure.access import interview_reach
+
+        return interview_reach(user)
 
 
 class Interview(models.Model):

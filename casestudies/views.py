@@ -8,7 +8,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from . import access, services
+from disclosure import access
+
+from . import services
 from .forms import CaseStudyForm, InterviewForm, NewInterviewForm, ParticipantForm, TranscriptImportForm
 from .importers import SUPPORTED_EXTENSIONS, describe_transcript
 from .models import CaseStudy, CaseStudyMembership, Interview, Participant, ResearchProject

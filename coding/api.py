@@ -15,11 +15,17 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, Validatio
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 
-from casestudies.access import get_interview_for, get_project_for
 from casestudies.models import ResearchProject, ResearchQuestion
+from disclosure.access import (
+    can_change_excerpt,
+    get_editable_excerpt_for,
+    get_excerpt_for,
+    get_interview_for,
+    get_interview_to_code_for,
+    get_project_for,
+)
 
 from . import services
-from .access import can_change_excerpt, get_editable_excerpt_for, get_excerpt_for, get_interview_to_code_for
 from .models import Code, Excerpt
 from .openapi import openapi_description
 from .selectors import (

@@ -11,7 +11,6 @@ from django.db.models import F, Q
 from django.urls import reverse
 from taggit.managers import TaggableManager
 
-from casestudies.access import lead_project_ids
 from casestudies.models import CaseStudy, Interview, ResearchProject, ResearchQuestion
 
 colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as #rrggbb, for example #1f77b4.")
@@ -66,18 +65,10 @@ class Code(models.Model):
 
 class ExcerptQuerySet(models.QuerySet["Excerpt"]):
     def visible_to(self, user) -> ExcerptQuerySet:
-        """Excerpts of visible interviews; under blind coding, a coder sees only their own until revealed."""
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        visible = self.filter(interview__in=Interview.objects.visible_to(user))
-        if user.is_staff:
-            return visible
-        return visible.filter(
-            Q(interview__is_blind_coding=False)
-            | Q(interview__blind_revealed_at__isnull=False)
-            | Q(coded_by=user)
-            | Q(interview__project_id__in=lead_project_ids(user))
-        )
+        """The excerpts within the user's reach, blind coding applied, as `disclosure.access` decides it."""
+        from disclosure.access import excerpt_reach, within_reach
+
+        return within_reach(self, user, excerpt_reach(user), joins=False)
 
 
 class Excerpt(models.Model):

@@ -8,9 +8,9 @@ from django.db.models import Count, F, Prefetch, QuerySet
 from django.db.models.functions import Length
 from taggit.models import TaggedItem
 
-from casestudies.access import can_manage_project
 from casestudies.models import CaseStudy, Interview, Participant, ResearchProject, ResearchQuestion
 from casestudies.transcripts import TURN_PATTERN
+from disclosure.access import can_manage_project
 
 from .models import Code, Excerpt, ExcerptCode
 

@@ -12,12 +12,11 @@ from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_http_methods, require_POST
 
-from casestudies.access import can_manage_project, get_interview_for, get_project_for
 from casestudies.models import CaseStudy, ResearchProject
 from casestudies.transcripts import TURN_PATTERN, Turn, split_turns
+from disclosure.access import can_manage_project, get_code_for, get_interview_for, get_managed_code_for, get_project_for
 
 from . import services
-from .access import get_code_for, get_managed_code_for
 from .forms import CodeForm, MergeForm, RetrievalFilterForm
 from .models import Code
 from .selectors import (

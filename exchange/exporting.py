@@ -19,10 +19,10 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q
 from lxml import etree
 
-from casestudies.access import can_manage_project
 from casestudies.models import CaseStudy, Interview, ResearchProject
 from coding.models import Code, Excerpt, ExcerptCode, Memo
 from coding.selectors import codes_in_tree_order
+from disclosure.access import can_manage_project
 
 from . import guids
 

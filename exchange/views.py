@@ -6,8 +6,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from casestudies import access
 from casestudies.models import ResearchProject
+from disclosure import access
 
 from .exporting import build_codebook, build_project_archive
 from .forms import ImportForm

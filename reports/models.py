@@ -11,7 +11,6 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from casestudies.access import visible_projects
 from casestudies.models import CaseStudy, FieldworkPhase, QuestionGroup, ResearchProject, ResearchQuestion
 
 MAX_QUOTES_PER_CASE_STUDY = 20
@@ -19,8 +18,10 @@ MAX_QUOTES_PER_CASE_STUDY = 20
 
 class WorkingPaperQuerySet(models.QuerySet["WorkingPaper"]):
     def visible_to(self, user) -> WorkingPaperQuerySet:
-        """Everyone who can see a project can read its papers."""
-        return self.filter(project__in=visible_projects(user))
+        """The papers within the user's reach, as `disclosure.access` decides it."""
+        from disclosure.access import visible_papers
+
+        return self.filter(pk__in=visible_papers(user).values("pk"))
 
 
 class WorkingPaper(models.Model):

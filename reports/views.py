@@ -8,9 +8,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from casestudies.access import get_managed_project_for, get_project_for
+from disclosure import access
+from disclosure.access import get_managed_project_for, get_project_for
 
-from . import access, services
+from . import services
 from .forms import BuildForm, NarrativesForm, WorkingPaperForm
 from .models import PaperBuild, WorkingPaper
 from .rendering import CONTENT_TYPES

@@ -1,0 +1,337 @@
+"""Reach: which records a user may see, and which they may change. Every view, API endpoint, export, build,
+task and command loads records through these functions.
+
+- Admins (staff) see and change everything.
+- A project's leads see their whole project and change its records, its codebook and its papers.
+- Researchers see the case studies they are members of, their interviews and participants, and their
+  project's scoping interviews. A case study's lead researcher also edits that case study and its interviews.
+- Under blind coding a coder sees only their own excerpts of the interview until a lead reveals everyone's.
+- A working paper is read by those who may see every case study it includes.
+
+Anything outside a user's reach answers 404, so that a title never leaks; a record the user can see but not
+change answers 403.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from casestudies.models import (
+    CaseStudy,
+    CaseStudyMembership,
+    Interview,
+    Participant,
+    ProjectMembership,
+    ProjectRole,
+    ResearchProject,
+)
+
+
+def _signed_in(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def within_reach(queryset: QuerySet, user, reach: Q, *, joins: bool = True) -> QuerySet:
+    """Nothing for anonymous or inactive users, everything for admins, else the rows matching `reach`.
+
+    Where `reach` joins to-many relations, an id subquery rather than DISTINCT: the joins repeat rows, and
+    DISTINCT would compare whole rows.
+    """
+    if not _signed_in(user):
+        return queryset.none()
+    if user.is_staff:
+        return queryset
+    if not joins:
+        return queryset.filter(reach)
+    return queryset.filter(pk__in=queryset.model._base_manager.filter(reach).values("pk"))
+
+
+# --- The rules, as conditions on each kind of record ------------------------------------------------------------
+
+
+def case_study_reach(user) -> Q:
+    """Project leads see their projects' case studies; others the ones they are members of."""
+    return Q(project__memberships__user=user, project__memberships__role=ProjectRole.LEAD) | Q(memberships__user=user)
+
+
+def interview_reach(user) -> Q:
+    """Interviews of visible case studies, and the scoping interviews of the user's projects."""
+    return (
+        Q(project__memberships__user=user, project__memberships__role=ProjectRole.LEAD)
+        | Q(case_study__memberships__user=user)
+        | Q(case_study__isnull=True, project__memberships__user=user)
+    )
+
+
+def participant_reach(user) -> Q:
+    """A participant is visible with any interview of theirs the user can see, or to leads of the project."""
+    return Q(project__memberships__user=user, project__memberships__role=ProjectRole.LEAD) | Q(
+        interviews__in=visible_interviews(user)
+    )
+
+
+def excerpt_reach(user) -> Q:
+    """Excerpts of visible interviews; under blind coding a coder sees only their own until a lead reveals them."""
+    return Q(interview__in=visible_interviews(user)) & (
+        Q(interview__is_blind_coding=False)
+        | Q(interview__blind_revealed_at__isnull=False)
+        | Q(coded_by=user)
+        | Q(interview__project_id__in=lead_project_ids(user))
+    )
+
+
+# --- Projects ---------------------------------------------------------------------------------------------------
+
+
+def visible_projects(user) -> QuerySet[ResearchProject]:
+    return within_reach(
+        ResearchProject.objects.all(), user, Q(memberships__user=user) | Q(case_studies__memberships__user=user)
+    )
+
+
+def lead_project_ids(user) -> QuerySet:
+    """The ids of the projects the user leads, as a subquery."""
+    return ProjectMembership.objects.filter(user=user, role=ProjectRole.LEAD).values("project_id")
+
+
+def is_project_lead(user, project: ResearchProject) -> bool:
+    if not _signed_in(user):
+        return False
+    return ProjectMembership.objects.filter(user=user, project=project, role=ProjectRole.LEAD).exists()
+
+
+def can_manage_project(user, project: ResearchProject) -> bool:
+    """Admins and the project's leads change its records: case studies, interviews, participants, codebook,
+    papers, blind coding."""
+    return bool(_signed_in(user) and (user.is_staff or is_project_lead(user, project)))
+
+
+def get_project_for(user, slug: str) -> ResearchProject:
+    return get_object_or_404(visible_projects(user), slug=slug)
+
+
+def get_managed_project_for(user, slug: str) -> ResearchProject:
+    project = get_project_for(user, slug)
+    if not can_manage_project(user, project):
+        raise PermissionDenied("Only the project's leads and admins can change its records.")
+    return project
+
+
+def can_see_real_names(user) -> bool:
+    return bool(_signed_in(user) and user.is_staff)
+
+
+# --- Case studies -----------------------------------------------------------------------------------------------
+
+
+def visible_case_studies(user) -> QuerySet[CaseStudy]:
+    return CaseStudy.objects.visible_to(user)
+
+
+def can_edit_case_study(user, case_study: CaseStudy) -> bool:
+    """Project managers, and the case study's own lead researcher."""
+    if can_manage_project(user, case_study.project):
+        return True
+    return CaseStudyMembership.objects.filter(
+        case_study=case_study, user=user, role=CaseStudyMembership.Role.LEAD
+    ).exists()
+
+
+def editable_case_studies(user, project: ResearchProject) -> QuerySet[CaseStudy]:
+    """The case studies of the project the user may change (and so add interviews to)."""
+    case_studies = CaseStudy.objects.filter(project=project)
+    if can_manage_project(user, project):
+        return case_studies
+    if not _signed_in(user):
+        return case_studies.none()
+    return case_studies.filter(memberships__user=user, memberships__role=CaseStudyMembership.Role.LEAD)
+
+
+def get_case_study_for(user, project_slug: str, slug: str) -> CaseStudy:
+    return get_object_or_404(
+        CaseStudy.objects.visible_to(user).select_related("project", "core_organisation"),
+        project__slug=project_slug,
+        slug=slug,
+    )
+
+
+def get_editable_case_study_for(user, project_slug: str, slug: str) -> CaseStudy:
+    case_study = get_case_study_for(user, project_slug, slug)
+    if not can_edit_case_study(user, case_study):
+        raise PermissionDenied("Only the case study's lead, the project's leads and admins can change it.")
+    return case_study
+
+
+# --- Interviews -------------------------------------------------------------------------------------------------
+
+
+def visible_interviews(user) -> QuerySet[Interview]:
+    return Interview.objects.visible_to(user)
+
+
+def get_interview_for(user, pk: int, *, with_transcript: bool = True) -> Interview:
+    """`with_transcript=False` leaves the (possibly long) transcript in the database until it is asked for."""
+    interviews = Interview.objects.visible_to(user).select_related(
+        "project", "case_study", "interviewer", "transcript_imported_by"
+    )
+    if not with_transcript:
+        interviews = interviews.defer("transcript")
+    return get_object_or_404(interviews, pk=pk)
+
+
+def get_interview_to_code_for(user, pk: int) -> Interview:
+    """The interview an excerpt is added to: the same rule as `get_interview_for`, but only the interview's own
+    row without its transcript, since coding needs neither the related records nor the text (the database
+    slices it)."""
+    return get_object_or_404(Interview.objects.visible_to(user).defer("transcript"), pk=pk)
+
+
+def can_edit_interview(user, interview: Interview) -> bool:
+    if interview.case_study_id is None:
+        return can_manage_project(user, interview.project)
+    return can_edit_case_study(user, interview.case_study)
+
+
+def get_editable_interview_for(user, pk: int) -> Interview:
+    interview = get_interview_for(user, pk)
+    if not can_edit_interview(user, interview):
+        raise PermissionDenied("Only the case study's lead, the project's leads and admins can change this interview.")
+    return interview
+
+
+def can_manage_blind_coding(user, interview: Interview) -> bool:
+    """Marking an interview for blind coding, and revealing it, is for those who manage the project."""
+    return can_manage_project(user, interview.project)
+
+
+# --- Participants -----------------------------------------------------------------------------------------------
+
+
+def visible_participants(user) -> QuerySet[Participant]:
+    return Participant.objects.visible_to(user)
+
+
+def get_participant_for(user, pk: int) -> Participant:
+    return get_object_or_404(Participant.objects.visible_to(user).select_related("project", "organisation"), pk=pk)
+
+
+def get_editable_participant_for(user, pk: int) -> Participant:
+    participant = get_participant_for(user, pk)
+    if not can_manage_project(user, participant.project):
+        raise PermissionDenied("Only the project's leads and admins can change participants.")
+    return participant
+
+
+# --- Codes, excerpts and memos ----------------------------------------------------------------------------------
+
+
+def visible_codes(user):
+    from coding.models import Code
+
+    return Code.objects.filter(project__in=visible_projects(user))
+
+
+def get_code_for(user, pk: int):
+    return get_object_or_404(visible_codes(user).select_related("project", "parent"), pk=pk)
+
+
+def get_managed_code_for(user, pk: int):
+    """Leads and admins reshape the codebook: rename, move, merge, archive, delete."""
+    code = get_code_for(user, pk)
+    if not can_manage_project(user, code.project):
+        raise PermissionDenied("Only the project's leads and admins can change the codebook.")
+    return code
+
+
+def visible_excerpts(user):
+    from coding.models import Excerpt
+
+    return Excerpt.objects.visible_to(user)
+
+
+def get_excerpt_for(user, pk: int):
+    return get_object_or_404(
+        visible_excerpts(user)
+        .select_related("interview__project", "interview__case_study", "coded_by")
+        .defer("interview__transcript"),
+        pk=pk,
+    )
+
+
+def can_change_excerpt(user, excerpt) -> bool:
+    """Coders change their own excerpts; leads and admins anyone's in their project."""
+    return excerpt.coded_by_id == user.pk or can_manage_project(user, excerpt.interview.project)
+
+
+def get_editable_excerpt_for(user, pk: int):
+    excerpt = get_excerpt_for(user, pk)
+    if not can_change_excerpt(user, excerpt):
+        raise PermissionDenied("Only the excerpt's coder, the project's leads and admins can change it.")
+    return excerpt
+
+
+def visible_memos(user):
+    from coding.models import Memo
+
+    return Memo.objects.filter(project__in=visible_projects(user))
+
+
+# --- Working papers and their builds ----------------------------------------------------------------------------
+
+
+def visible_papers(user):
+    """A paper is read by those who may see every case study it includes (all of the project's when it names
+    none); leads and admins read all of their projects' papers."""
+    from reports.models import WorkingPaper
+
+    papers = WorkingPaper.objects.filter(project__in=visible_projects(user))
+    if not _signed_in(user) or user.is_staff:
+        return papers
+    unseen = CaseStudy.objects.exclude(pk__in=CaseStudy.objects.visible_to(user).values("pk")).values("pk")
+    names_none = ~Q(pk__in=WorkingPaper.case_studies.through.objects.values("workingpaper_id"))
+    readable = (
+        Q(project_id__in=lead_project_ids(user))
+        | (names_none & ~Q(project__in=CaseStudy.objects.filter(pk__in=unseen).values("project_id")))
+        | (
+            ~names_none
+            & ~Q(
+                pk__in=WorkingPaper.case_studies.through.objects.filter(casestudy_id__in=unseen).values(
+                    "workingpaper_id"
+                )
+            )
+        )
+    )
+    return papers.filter(readable)
+
+
+def can_write_papers(user, project: ResearchProject) -> bool:
+    return can_manage_project(user, project)
+
+
+def get_paper_for(user, pk: int):
+    return get_object_or_404(visible_papers(user).select_related("project", "created_by"), pk=pk)
+
+
+def get_editable_paper_for(user, pk: int):
+    paper = get_paper_for(user, pk)
+    if not can_write_papers(user, paper.project):
+        raise PermissionDenied("Only the project's leads and admins can change or build working papers.")
+    return paper
+
+
+def get_build_for(user, pk: int):
+    from reports.models import PaperBuild
+
+    return get_object_or_404(
+        PaperBuild.objects.filter(paper__in=visible_papers(user)).select_related("paper__project", "created_by"),
+        pk=pk,
+    )
+
+
+def get_editable_build_for(user, pk: int):
+    build = get_build_for(user, pk)
+    if not can_write_papers(user, build.paper.project):
+        raise PermissionDenied("Only the project's leads and admins can change or build working papers.")
+    return build

@@ -1,0 +1,263 @@
+"""Who said the words of a span of transcript, and whether the span may be quoted.
+
+A span `[start, end)` of an interview's transcript belongs to every speaker whose words it contains: each
+speaker turn it touches, with the participant (or the interviewer) who speaks in that turn. A turn's speaker
+is read from its label ("Ruth:", "Interviewer:", "R:"); a turn without a label carries on the speaker of the
+turn before it. Words count, not labels: a span that only grazes the label "Ruth: " of the next turn does
+not contain Ruth's words.
+
+Quotable means: every participant whose words the span contains consented to be quoted. Words whose speaker
+cannot be told, or an interview with no participant on record, are not quotable. Interviewer turns (a team
+member) are quotable.
+
+This module is pure: it works on the transcript text and the participants on record, and reads nothing from
+the database, so that every output can call it and its tests can throw random layouts at it.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from casestudies.transcripts import INTERVIEWER_LABELS, TURN_PATTERN, split_turns
+
+ROLE_ONLY = "role_only"
+UNKNOWN_SPEAKER = "Participant"
+INTERVIEWER = "Interviewer"
+
+
+class VoiceKind(StrEnum):
+    PARTICIPANT = "participant"
+    INTERVIEWER = "interviewer"
+    UNKNOWN = "unknown"
+
+
+class Withheld(StrEnum):
+    """Why a passage may not be quoted, as the outputs count it."""
+
+    NO_CONSENT = "no consent to quote"
+    NOT_ON_RECORD = "speaker not on record"
+    NO_WORDS = "no words"
+
+
+@dataclass(frozen=True)
+class Person:
+    """What the policy needs to know of a participant. The real name is used for redaction only."""
+
+    pk: int
+    pseudonym: str
+    role_title: str = ""
+    anonymity: str = "pseudonym"
+    consent_to_quote: bool = False
+    organisation_kind: str = ""
+    organisation_sector: str = ""
+    real_name: str = ""
+
+    @property
+    def label(self) -> str:
+        """How an output names them in running text: the pseudonym, or the role where they are role-only."""
+        if self.anonymity == ROLE_ONLY:
+            return self.role_title or UNKNOWN_SPEAKER
+        return self.pseudonym
+
+    @property
+    def attribution(self) -> str:
+        """How an output credits a quotation: 'Ruth (Chief executive, housing association)'; never a real name."""
+        return attribution(
+            pseudonym=self.pseudonym,
+            role_title=self.role_title,
+            organisation_kind=self.organisation_kind,
+            anonymity=self.anonymity,
+        )
+
+    @property
+    def output_name(self) -> str:
+        """The pseudonym, unless the participant may be referred to by role only."""
+        return "" if self.anonymity == ROLE_ONLY else self.pseudonym
+
+
+def attribution(*, pseudonym: str, role_title: str, organisation_kind: str, anonymity: str) -> str:
+    parts = [role_title or UNKNOWN_SPEAKER]
+    if organisation_kind:
+        parts.append(organisation_kind.lower())
+    label = ", ".join(parts)
+    if anonymity == ROLE_ONLY:
+        return label
+    return f"{pseudonym} ({label})"
+
+
+@dataclass(frozen=True)
+class Voice:
+    kind: VoiceKind
+    person: Person | None = None
+    label: str = ""
+
+    @property
+    def may_quote(self) -> bool:
+        if self.kind == VoiceKind.INTERVIEWER:
+            return True
+        return self.person is not None and self.person.consent_to_quote
+
+
+@dataclass(frozen=True)
+class SpanPart:
+    """The words of one speaker turn inside a span: [start, end) in code points of the transcript."""
+
+    start: int
+    end: int
+    voice: Voice
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A span with the speakers whose words it contains, and whether it may be quoted."""
+
+    start: int
+    end: int
+    parts: tuple[SpanPart, ...]
+    withheld: Withheld | None = None
+
+    @property
+    def may_quote(self) -> bool:
+        return self.withheld is None
+
+    @property
+    def people(self) -> list[Person]:
+        """The participants whose words it contains, in order of first appearance."""
+        seen: dict[int, Person] = {}
+        for part in self.parts:
+            if part.voice.person is not None:
+                seen.setdefault(part.voice.person.pk, part.voice.person)
+        return list(seen.values())
+
+    @property
+    def person_ids(self) -> list[int]:
+        return [person.pk for person in self.people]
+
+    @property
+    def has_interviewer(self) -> bool:
+        return any(part.voice.kind == VoiceKind.INTERVIEWER for part in self.parts)
+
+    @property
+    def has_unknown(self) -> bool:
+        return any(part.voice.kind == VoiceKind.UNKNOWN for part in self.parts)
+
+    @property
+    def attribution(self) -> str:
+        """'Ruth (Chief executive, housing association) and Jo (Commissioner, local authority)'."""
+        names = [person.attribution for person in self.people]
+        if self.has_unknown:
+            names.append("an unidentified speaker")
+        if not names and self.has_interviewer:
+            return INTERVIEWER
+        return _join(names) if names else UNKNOWN_SPEAKER
+
+    @property
+    def speaker_label(self) -> str:
+        """A short name for lists: 'Ruth', 'Ruth and Jo', 'Interviewer'."""
+        names = [person.label for person in self.people]
+        if self.has_unknown:
+            names.append(UNKNOWN_SPEAKER)
+        if not names and self.has_interviewer:
+            return INTERVIEWER
+        return _join(names) if names else ""
+
+    @property
+    def first_person(self) -> Person | None:
+        """The participant who speaks first in it, for tables with one speaker column (sector, kind)."""
+        people = self.people
+        return people[0] if people else None
+
+
+def _join(names: list[str]) -> str:
+    if len(names) <= 2:
+        return " and ".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def label_matches(label: str, pseudonym: str) -> bool:
+    """'Ruth' and 'Ruth Ellis' name the same speaker; 'Ruthie' and 'Ruth' do not."""
+    label, pseudonym = " ".join(label.casefold().split()), " ".join(pseudonym.casefold().split())
+    if not label or not pseudonym:
+        return False
+    return label == pseudonym or label.startswith(pseudonym + " ") or pseudonym.startswith(label + " ")
+
+
+@dataclass
+class _VoicedTurn:
+    start: int
+    body_start: int
+    end: int
+    voice: Voice
+
+
+@dataclass
+class TranscriptVoices:
+    """The speaker turns of one transcript with the voice of each, ready to answer for any span."""
+
+    turns: list[_VoicedTurn] = field(default_factory=list)
+    _starts: list[int] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, transcript: str, people: list[Person]) -> TranscriptVoices:
+        voices = cls()
+        current: Voice | None = None
+        for turn in split_turns(transcript):
+            label = TURN_PATTERN.match(turn.text)
+            body_start = turn.start + (label.end() if label else 0)
+            if turn.speaker:
+                current = _voice_of(turn.speaker, people)
+            elif current is None:
+                # Words before any label: with one participant on record they are theirs; else nobody's known.
+                current = Voice(VoiceKind.PARTICIPANT, people[0], "") if len(people) == 1 else Voice(VoiceKind.UNKNOWN)
+            voices.turns.append(_VoicedTurn(turn.start, min(body_start, turn.end), turn.end, current))
+            voices._starts.append(turn.start)
+        return voices
+
+    def passage(self, start: int, end: int) -> Passage:
+        parts = self.parts(start, end)
+        return Passage(start=start, end=end, parts=tuple(parts), withheld=_withheld(parts))
+
+    def parts(self, start: int, end: int) -> list[SpanPart]:
+        """The words of each turn that `[start, end)` touches, in order; labels and blank lines are no one's."""
+        parts: list[SpanPart] = []
+        index = max(bisect.bisect_right(self._starts, start) - 1, 0)
+        while index < len(self.turns) and self.turns[index].start < end:
+            turn = self.turns[index]
+            low, high = max(start, turn.body_start), min(end, turn.end)
+            if low < high:
+                parts.append(SpanPart(low, high, turn.voice))
+            index += 1
+        return parts
+
+
+def _voice_of(label: str, people: list[Person]) -> Voice:
+    if label.casefold() in INTERVIEWER_LABELS:
+        return Voice(VoiceKind.INTERVIEWER, None, label)
+    matching = [person for person in people if label_matches(label, person.pseudonym)]
+    if len(matching) == 1:
+        return Voice(VoiceKind.PARTICIPANT, matching[0], label)
+    if not matching and len(people) == 1:
+        # "R:", "Respondent:" or a name the transcriber used: the one participant on record.
+        return Voice(VoiceKind.PARTICIPANT, people[0], label)
+    return Voice(VoiceKind.UNKNOWN, None, label)
+
+
+def _withheld(parts: list[SpanPart]) -> Withheld | None:
+    if not parts:
+        return Withheld.NO_WORDS
+    if any(part.voice.kind == VoiceKind.UNKNOWN for part in parts):
+        return Withheld.NOT_ON_RECORD
+    if any(not part.voice.may_quote for part in parts):
+        return Withheld.NO_CONSENT
+    return None
+
+
+def withheld_summary(counts: dict[Withheld, int]) -> str:
+    """'3 passages withheld: 2 no consent to quote, 1 speaker not on record' (empty when nothing was)."""
+    total = sum(counts.values())
+    if not total:
+        return ""
+    reasons = ", ".join(f"{count} {reason}" for reason, count in sorted(counts.items()) if count)
+    return f"{total} passage{'' if total == 1 else 's'} withheld: {reasons}"
