@@ -178,11 +178,11 @@ def main() -> None:
         f"question per case study ({time.perf_counter() - started:.1f} s to make)"
     )
 
-    assemble_paper(paper, charts=False)  # warm up imports and caches so that the figures below are steady
+    assemble_paper(paper, reader=None, charts=False)  # warm up imports and caches so that the figures below are steady
     with Timer() as assembly:
-        assembled = assemble_paper(paper)
+        assembled = assemble_paper(paper, reader=None)
     with Timer() as assembly_without_charts:
-        assemble_paper(paper, charts=False)
+        assemble_paper(paper, reader=None, charts=False)
     print(
         f"Assembly: {assembly} ({assembly_without_charts} of it without the {len(assembled.questions)} charts): "
         f"{assembled.passage_count} passages, {assembled.quotation_count} quotations, "

@@ -28,6 +28,7 @@ class CaseStudyForm(forms.ModelForm):
             "level_of_analysis",
             "status",
             "core_organisation",
+            "anonymise_organisations",
             "focal_questions",
         ]
         widgets = {"focal_questions": forms.CheckboxSelectMultiple, "focus": forms.Textarea(attrs={"rows": 4})}

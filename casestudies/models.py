@@ -227,6 +227,10 @@ class CaseStudy(models.Model):
         Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="core_of_case_studies"
     )
     focal_questions = models.ManyToManyField(ResearchQuestion, blank=True, related_name="focal_in_case_studies")
+    anonymise_organisations = models.BooleanField(
+        default=False,
+        help_text="Outputs name its organisations by what they are (“a housing association”).",
+    )
     order = models.PositiveIntegerField(default=0)
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="CaseStudyMembership", related_name="case_studies"

@@ -335,3 +335,45 @@ def get_editable_build_for(user, pk: int):
     if not can_write_papers(user, build.paper.project):
         raise PermissionDenied("Only the project's leads and admins can change or build working papers.")
     return build
+
+
+WITHDRAWN_CONSENT = "Withdrawn: a participant it quotes has since withdrawn consent to be quoted, or left the record."
+WITHDRAWN_UNRECORDED = "Withdrawn: it was built before builds recorded whom they quote."
+WITHDRAWN_REACH = "Not available to you: it quotes passages outside your reach (blind coding or case studies)."
+
+
+def withdrawn_builds(builds, user) -> dict[int, str]:
+    """Why each finished build may no longer be served to `user`, by build id; builds not named may be served.
+
+    A build records the excerpts and participants it quotes. It is withdrawn for everyone once any of those
+    participants withdraws consent or is deleted, and for a reader who may not see every excerpt it quotes.
+    """
+    from reports.models import PaperBuild
+
+    finished = [build for build in builds if build.status == PaperBuild.Status.SUCCEEDED]
+    people = {pk for build in finished for pk in build.quoted_participant_ids}
+    consenting = set(
+        Participant.objects.filter(pk__in=people, consent_to_quote=True).values_list("pk", flat=True) if people else ()
+    )
+    excerpt_ids = {pk for build in finished for pk in build.quoted_excerpt_ids}
+    seen = set(visible_excerpts(user).filter(pk__in=excerpt_ids).values_list("pk", flat=True)) if excerpt_ids else set()
+    reasons: dict[int, str] = {}
+    for build in finished:
+        if build.quotation_count and not build.quoted_excerpt_ids:
+            reasons[build.pk] = WITHDRAWN_UNRECORDED
+        elif not set(build.quoted_participant_ids) <= consenting:
+            reasons[build.pk] = WITHDRAWN_CONSENT
+        elif not set(build.quoted_excerpt_ids) <= seen:
+            reasons[build.pk] = WITHDRAWN_REACH
+    return reasons
+
+
+def get_servable_build_for(user, pk: int):
+    """A build whose file may be served to the user now; a withdrawn one answers 404 and serves nothing."""
+    from django.http import Http404
+
+    build = get_build_for(user, pk)
+    reason = withdrawn_builds([build], user).get(build.pk)
+    if reason:
+        raise Http404(reason)
+    return build

@@ -1,12 +1,13 @@
-"""The lead's Markdown as safe HTML, and the one rule that no real name reaches an output."""
+"""The lead's Markdown as safe HTML, redacted (`disclosure.redaction`) before it is rendered."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 
 import markdown
 import nh3
+
+from disclosure.redaction import Redactor
 
 # What a narrative may contain: prose, lists, quotations, emphasis and links. No images (an output never fetches
 # anything a user named), no raw HTML beyond this, no headings that would compete with the paper's own numbering.
@@ -52,31 +53,3 @@ def render_markdown(text: str, *, redactor: Redactor | None = None) -> str:
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer",
     )
-
-
-class Redactor:
-    """Replaces any participant's real name in text bound for an output with how the output names them."""
-
-    def __init__(self, names: Iterable[tuple[str, str]]) -> None:
-        # Longest first, so that "Ruth Ellingham-Smith" is replaced whole rather than as "Ruth Ellingham".
-        self._replacements = {" ".join(real.split()).casefold(): shown for real, shown in names if real.strip()}
-        keys = sorted(self._replacements, key=len, reverse=True)
-        self._pattern = (
-            re.compile(r"(?<!\w)(" + "|".join(_flexible(key) for key in keys) + r")(?!\w)", re.IGNORECASE)
-            if keys
-            else None
-        )
-
-    def redact(self, text: str) -> str:
-        if self._pattern is None or not text:
-            return text
-        return self._pattern.sub(self._replace, text)
-
-    def _replace(self, match: re.Match) -> str:
-        key = " ".join(match.group(0).split()).casefold()
-        return f"[{self._replacements.get(key, 'name withheld')}]"
-
-
-def _flexible(name: str) -> str:
-    """A real name matched across any run of white space, as it may be wrapped in a transcript."""
-    return r"\s+".join(re.escape(part) for part in name.split())

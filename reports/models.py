@@ -170,6 +170,10 @@ class PaperBuild(models.Model):
     page_count = models.PositiveIntegerField(null=True, blank=True)
     quotation_count = models.PositiveIntegerField(null=True, blank=True)
     withheld_count = models.PositiveIntegerField(null=True, blank=True)
+    quoted_excerpt_ids = models.JSONField(default=list, blank=True, help_text="The excerpts the file quotes.")
+    quoted_participant_ids = models.JSONField(
+        default=list, blank=True, help_text="The participants whose words the file quotes."
+    )
     error = models.TextField(blank=True)
     task_id = models.CharField(max_length=64, blank=True)
     created_by = models.ForeignKey(

@@ -8,7 +8,6 @@ consent is withheld and counted.
 
 from __future__ import annotations
 
-import bisect
 import datetime
 import re
 from collections import defaultdict
@@ -21,15 +20,18 @@ from casestudies.models import (
     CaseStudy,
     FieldworkPhase,
     Interview,
-    Participant,
     PhaseKind,
     QuestionGroup,
     ResearchQuestion,
 )
-from casestudies.transcripts import INTERVIEWER_LABELS, TURN_PATTERN, split_turns
+from casestudies.transcripts import INTERVIEWER_LABELS, TURN_PATTERN
 from coding.models import Code, Excerpt, ExcerptCode
+from disclosure.access import visible_excerpts, visible_interviews
+from disclosure.passages import PassageReader
+from disclosure.redaction import Redactor, redactor_for
+from disclosure.speakers import UNKNOWN_SPEAKER, Passage, Person, Withheld, label_matches
 
-from .markup import Redactor, render_markdown
+from .markup import render_markdown
 from .models import WorkingPaper
 
 # A quotation of a sensible length: long enough to carry a point, short enough to read. Lengths count code points.
@@ -37,7 +39,6 @@ MIN_QUOTE_CHARS = 80
 MAX_QUOTE_CHARS = 1200
 # A frequency table stays legible on A4 with this many code columns; the rest are summed into one.
 MAX_TABLE_CODES = 6
-UNKNOWN_SPEAKER = "Participant"
 # Colour-blind-safe (Okabe–Ito), for charts whose codes share a colour.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 
@@ -267,80 +268,35 @@ class AssembledPaper:
     interview_count: int
     numbers: dict[str, str]
     contents: list[ContentsEntry]
+    withheld_reasons: dict[Withheld, int] = field(default_factory=dict)
+    quoted_excerpt_ids: list[int] = field(default_factory=list)
+    quoted_participant_ids: list[int] = field(default_factory=list)
 
     @property
     def questions(self) -> list[QuestionSection]:
         return [question for group in self.groups for question in group.questions]
 
-
-# --- Who said it ----------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Speaker:
-    participant_id: int | None
-    attribution: str
-    label: str
-    may_quote: bool
-
-
-class SpeakerResolver:
-    """Who said the passage that starts at an offset of an interview, and whether they may be quoted.
-
-    One participant: them. Several: the speaker label of the turn the passage starts in (or the last labelled
-    turn before it), matched to a pseudonym; failing that, an unnamed participant who may be quoted only if
-    everyone in the interview consented. No participant on record: nobody consented, so nothing is quoted.
-    """
-
-    def __init__(self, participants_by_interview: dict[int, list[Participant]], transcripts: dict[int, str]) -> None:
-        self._participants = participants_by_interview
-        self._turns: dict[int, tuple[list[int], list[str]]] = {}
-        for interview_id, text in transcripts.items():
-            starts, labels, last_label = [], [], ""
-            for turn in split_turns(text):
-                last_label = turn.speaker or last_label
-                starts.append(turn.start)
-                labels.append(turn.speaker or last_label)
-            self._turns[interview_id] = (starts, labels)
-
-    def speaker(self, interview_id: int, start: int) -> Speaker:
-        participants = self._participants.get(interview_id, [])
-        if len(participants) == 1:
-            return _speaker_for(participants[0])
-        label = self.label_at(interview_id, start)
-        for participant in participants:
-            if _label_matches(label, participant.pseudonym):
-                return _speaker_for(participant)
-        return Speaker(
-            participant_id=None,
-            attribution=UNKNOWN_SPEAKER,
-            label=UNKNOWN_SPEAKER,
-            may_quote=bool(participants) and all(p.consent_to_quote for p in participants),
-        )
-
-    def label_at(self, interview_id: int, start: int) -> str:
-        starts, labels = self._turns.get(interview_id, ([], []))
-        index = bisect.bisect_right(starts, start) - 1
-        return labels[index] if index >= 0 else ""
-
-
-def _speaker_for(participant: Participant) -> Speaker:
-    shown = (
-        participant.role_title or UNKNOWN_SPEAKER
-        if participant.anonymity == Participant.Anonymity.ROLE_ONLY
-        else participant.pseudonym
-    )
-    return Speaker(
-        participant_id=participant.pk,
-        attribution=participant.attribution,
-        label=shown,
-        may_quote=participant.consent_to_quote,
-    )
-
-
-def _label_matches(label: str, pseudonym: str) -> bool:
-    label, pseudonym = label.casefold().strip(), pseudonym.casefold().strip()
-    return bool(label) and (label == pseudonym or label.split()[0] == pseudonym)
+    @property
+    def withheld_statement(self) -> str:
+        """The paper's one sentence on what it did not quote, and why; the same in every format."""
+        count = self.withheld_count
+        if not count:
+            return "No passages were withheld: every participant quoted consented to be quoted."
+        were = "were" if count != 1 else "was"
+        no_consent = self.withheld_reasons.get(Withheld.NO_CONSENT, 0)
+        if no_consent == count:
+            passages = f"{count} coded passage{'s' if count != 1 else ''}"
+            return f"{passages} from participants who did not consent to be quoted {were} withheld."
+        reasons = []
+        if no_consent:
+            reasons.append(f"{no_consent} with words of a participant who did not consent to be quoted")
+        unknown = self.withheld_reasons.get(Withheld.NOT_ON_RECORD, 0)
+        if unknown:
+            reasons.append(f"{unknown} with words whose speaker is not on record")
+        other = count - no_consent - unknown
+        if other:
+            reasons.append(f"{other} with no words of a participant")
+        return f"{count} coded passage{'s' if count != 1 else ''} {were} withheld: " + "; ".join(reasons) + "."
 
 
 # --- Assembly -------------------------------------------------------------------------------------------------
@@ -349,10 +305,16 @@ def _label_matches(label: str, pseudonym: str) -> bool:
 def assemble_paper(
     paper: WorkingPaper,
     *,
+    reader,
     options: PaperOptions | None = None,
     charts: bool = True,
 ) -> AssembledPaper:
-    """Everything a rendering needs, gathered in a fixed number of queries."""
+    """Everything a rendering needs, gathered in a fixed number of queries.
+
+    `reader` is the user the paper is assembled for: only the excerpts within their reach are counted and quoted
+    (blind coding applied). `None` assembles it for the project as a whole, as an admin would read it (the
+    command line).
+    """
     from .charts import frequency_chart_svg
 
     options = options or PaperOptions.from_paper(paper)
@@ -369,23 +331,15 @@ def assemble_paper(
         .prefetch_related("forms_of_partnership")
     )
     case_study_ids = {case_study.pk for case_study in case_studies}
+    in_scope = Interview.objects.filter(project=project, phase__in=phase_kinds)
+    if reader is not None:
+        in_scope = in_scope.filter(pk__in=visible_interviews(reader).values("pk"))
     interviews = {
         row["id"]: row
-        for row in Interview.objects.filter(project=project, phase__in=phase_kinds)
-        .values("id", "case_study_id", "phase", "date")
-        .order_by("date", "id")
+        for row in in_scope.values("id", "case_study_id", "phase", "date").order_by("date", "id")
         if row["case_study_id"] is None or row["case_study_id"] in case_study_ids
     }
-    participants = {
-        participant.pk: participant
-        for participant in Participant.objects.filter(project=project).select_related("organisation")
-    }
-    redactor = Redactor((p.real_name, _speaker_for(p).label) for p in participants.values())
-    participants_by_interview: dict[int, list[Participant]] = defaultdict(list)
-    for interview_id, participant_id in Interview.participants.through.objects.filter(
-        interview_id__in=list(interviews)
-    ).values_list("interview_id", "participant_id"):
-        participants_by_interview[interview_id].append(participants[participant_id])
+    redactor = redactor_for(project)
 
     codes = list(Code.objects.filter(project=project).order_by("order", "name"))
     links = list(
@@ -396,10 +350,13 @@ def assemble_paper(
     codes_by_question = _codes_by_question(codes, links)
 
     relevant_code_ids = {code_id for ids in codes_by_question.values() for code_id in ids}
+    excerpt_links = ExcerptCode.objects.filter(
+        excerpt__interview_id__in=list(interviews), code_id__in=relevant_code_ids
+    )
+    if reader is not None:
+        excerpt_links = excerpt_links.filter(excerpt__in=visible_excerpts(reader).values("pk"))
     coded = pd.DataFrame.from_records(
-        ExcerptCode.objects.filter(
-            excerpt__interview_id__in=list(interviews), code_id__in=relevant_code_ids
-        ).values_list(
+        excerpt_links.values_list(
             "excerpt_id",
             "code_id",
             "excerpt__interview_id",
@@ -409,17 +366,8 @@ def assemble_paper(
         ),
         columns=["excerpt_id", "code_id", "interview_id", "start", "end", "is_key_quote"],
     )
-    transcripts = dict(
-        Interview.objects.filter(
-            pk__in=[
-                pk
-                for pk in (coded["interview_id"].unique().tolist() if len(coded) else [])
-                if len(participants_by_interview.get(pk, [])) > 1
-            ]
-        ).values_list("id", "transcript")
-    )
-    resolver = SpeakerResolver(participants_by_interview, transcripts)
-    passages = _passages(coded, interviews, resolver)
+    passage_reader = PassageReader(coded["interview_id"].unique().tolist() if len(coded) else [])
+    passages, readings = _passages(coded, interviews, passage_reader)
 
     source_titles = _source_titles(case_studies, phases)
     case_study_order = {case_study.pk: index for index, case_study in enumerate(case_studies)}
@@ -452,6 +400,7 @@ def assemble_paper(
     chosen_ids = {excerpt_id for _, _, picks in sections for _, excerpt_id in picks}
     texts = dict(Excerpt.objects.filter(pk__in=chosen_ids).values_list("id", "text"))
     quotation_counts: dict[int, int] = defaultdict(int)
+    quoted_people: set[int] = set()
     for section, question_passages, picks in sections:
         picks_by_source: dict[str, list[int]] = defaultdict(list)
         for source_key, excerpt_id in picks:
@@ -462,8 +411,10 @@ def assemble_paper(
             quotations = []
             for excerpt_id in picks_by_source.get(source_key, []):
                 passage = passages.loc[excerpt_id]
-                quotations.append(_quotation(excerpt_id, passage, texts[excerpt_id], resolver, redactor, participants))
+                reading = readings[excerpt_id]
+                quotations.append(_quotation(excerpt_id, passage, reading, texts[excerpt_id], redactor, passage_reader))
                 quotation_counts[int(passage["interview_id"])] += 1
+                quoted_people.update(reading.person_ids)
             section.case_studies.append(
                 CaseStudyEvidence(
                     number="",
@@ -517,7 +468,7 @@ def assemble_paper(
         codebook=_codebook(codes, links, _passages_per_code(project, interviews), questions)
         if options.include_appendices
         else [],
-        sources=_sources(interviews, participants_by_interview, quotation_counts, source_titles, phases)
+        sources=_sources(interviews, passage_reader.people, quotation_counts, source_titles, phases)
         if options.include_appendices
         else [],
         options=options,
@@ -527,6 +478,9 @@ def assemble_paper(
         interview_count=len(interviews),
         numbers={},
         contents=[],
+        withheld_reasons=_withheld_reasons(passages, readings),
+        quoted_excerpt_ids=sorted(chosen_ids),
+        quoted_participant_ids=sorted(quoted_people),
     )
     _number_sections(assembled)
     return assembled
@@ -579,22 +533,35 @@ def _code_tree(codes: list[Code]) -> list[tuple[Code, int]]:
     return ordered
 
 
-def _passages(coded: pd.DataFrame, interviews: dict[int, dict], resolver: SpeakerResolver) -> pd.DataFrame:
-    """One row per coded passage: where it is, who said it, whether they may be quoted, and how it ranks."""
+def _passages(
+    coded: pd.DataFrame, interviews: dict[int, dict], reader: PassageReader
+) -> tuple[pd.DataFrame, dict[int, Passage]]:
+    """One row per coded passage: where it is, whether it may be quoted, and how it ranks; and who said each."""
     columns = ["interview_id", "start", "end", "is_key_quote", "source_key", "may_quote", "length", "date"]
     if not len(coded):
-        return pd.DataFrame(columns=columns, index=pd.Index([], name="excerpt_id")).astype({"may_quote": bool})
+        empty = pd.DataFrame(columns=columns, index=pd.Index([], name="excerpt_id")).astype({"may_quote": bool})
+        return empty, {}
     passages = coded.drop_duplicates("excerpt_id").set_index("excerpt_id")[
         ["interview_id", "start", "end", "is_key_quote"]
     ]
+    readings = {
+        int(excerpt_id): reader.passage(int(interview_id), int(start), int(end))
+        for excerpt_id, interview_id, start, end in zip(
+            passages.index, passages["interview_id"], passages["start"], passages["end"], strict=True
+        )
+    }
     passages["source_key"] = [_source_key(interviews[pk]) for pk in passages["interview_id"]]
-    passages["may_quote"] = [
-        resolver.speaker(int(interview_id), int(start)).may_quote
-        for interview_id, start in zip(passages["interview_id"], passages["start"], strict=True)
-    ]
+    passages["may_quote"] = [readings[int(pk)].may_quote for pk in passages.index]
     passages["length"] = passages["end"] - passages["start"]
     passages["date"] = [interviews[pk]["date"] or datetime.date.max for pk in passages["interview_id"]]
-    return passages
+    return passages, readings
+
+
+def _withheld_reasons(passages: pd.DataFrame, readings: dict[int, Passage]) -> dict[Withheld, int]:
+    reasons: dict[Withheld, int] = defaultdict(int)
+    for excerpt_id in passages.index[~passages["may_quote"]] if len(passages) else []:
+        reasons[readings[int(excerpt_id)].withheld] += 1
+    return dict(reasons)
 
 
 def _source_key(interview: dict) -> str:
@@ -691,18 +658,18 @@ def _frequency_table(
 def _quotation(
     excerpt_id: int,
     passage: pd.Series,
+    reading: Passage,
     text: str,
-    resolver: SpeakerResolver,
     redactor: Redactor,
-    participants: dict[int, Participant],
+    reader: PassageReader,
 ) -> Quotation:
     interview_id, start, end = int(passage["interview_id"]), int(passage["start"]), int(passage["end"])
-    speaker = resolver.speaker(interview_id, start)
-    paragraphs = _quote_paragraphs(_shorten(text), speaker, participants)
+    people = reader.people.get(interview_id, [])
+    paragraphs = _quote_paragraphs(_shorten(text), reading, people)
     return Quotation(
         excerpt_id=excerpt_id,
         paragraphs=[redactor.redact(paragraph) for paragraph in paragraphs],
-        attribution=speaker.attribution,
+        attribution=reading.attribution,
         reference=f"Interview {interview_id}, characters {start}–{end}",
         is_key_quote=bool(passage["is_key_quote"]),
     )
@@ -719,13 +686,14 @@ def _shorten(text: str) -> str:
     return f"{cut} […]"
 
 
-def _quote_paragraphs(text: str, speaker: Speaker, participants: dict[int, Participant]) -> list[str]:
+def _quote_paragraphs(text: str, reading: Passage, people: list[Person]) -> list[str]:
     """The passage's paragraphs with their speaker labels as the paper names people.
 
-    The quoted speaker's own label at the start goes (the attribution says who it is); the interviewer stays
-    "Interviewer"; a participant is shown by pseudonym or role; a label matching nobody becomes "Participant".
+    Where one participant speaks, their own label at the start goes (the attribution says who it is); the
+    interviewer stays "Interviewer"; a participant is shown by pseudonym or role; a label matching nobody becomes
+    "Participant".
     """
-    shown_by_pseudonym = {p.pseudonym.casefold(): _speaker_for(p).label for p in participants.values()}
+    sole = reading.people[0] if len(reading.people) == 1 and not reading.has_unknown else None
     paragraphs = []
     for line in text.split("\n"):
         paragraph = line.strip()
@@ -738,11 +706,12 @@ def _quote_paragraphs(text: str, speaker: Speaker, participants: dict[int, Parti
             if label.casefold() in INTERVIEWER_LABELS:
                 shown = "Interviewer"
             else:
-                shown = shown_by_pseudonym.get(label.casefold()) or shown_by_pseudonym.get(
-                    label.split()[0].casefold(), UNKNOWN_SPEAKER
-                )
-            is_quoted_speaker = shown == speaker.label or (speaker.participant_id is None and shown == UNKNOWN_SPEAKER)
-            paragraph = said if not paragraphs and is_quoted_speaker else f"{shown}: {said}"
+                speaking = [person for person in people if label_matches(label, person.pseudonym)]
+                if not speaking and len(people) == 1:
+                    speaking = people
+                shown = speaking[0].label if len(speaking) == 1 else UNKNOWN_SPEAKER
+            is_sole_speaker = sole is not None and shown == sole.label
+            paragraph = said if not paragraphs and is_sole_speaker else f"{shown}: {said}"
         paragraphs.append(paragraph)
     return paragraphs
 
@@ -817,7 +786,7 @@ def _label_sort_key(label: str) -> tuple[str, int]:
 
 def _sources(
     interviews: dict[int, dict],
-    participants_by_interview: dict[int, list[Participant]],
+    participants_by_interview: dict[int, list[Person]],
     quotation_counts: dict[int, int],
     source_titles: dict[str, str],
     phases: list[FieldworkPhase],

@@ -6,12 +6,13 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from casestudies.models import CaseStudy, FieldworkPhase, QuestionGroup, ResearchQuestion
+from disclosure.access import can_write_papers
 
 from .models import GroupNarrative, PaperBuild, PaperFormat, QuestionNarrative, WorkingPaper
 from .rendering import RenderedPaper, render
@@ -128,14 +129,15 @@ def _enqueue(build_id: int) -> None:
 def produce_paper(
     paper: WorkingPaper,
     *,
+    reader,
     format: str,
     options: PaperOptions | None = None,
     on_stage: Callable[[str], None] | None = None,
 ) -> tuple[AssembledPaper, RenderedPaper]:
-    """Assemble then render: what a build and the command line both do."""
+    """Assemble for `reader` (see `assemble_paper`), then render: what a build and the command line both do."""
     stage = on_stage or (lambda name: None)
     stage(PaperBuild.Stage.ASSEMBLING)
-    assembled = assemble_paper(paper, options=options)
+    assembled = assemble_paper(paper, reader=reader, options=options)
     stage(PaperBuild.Stage.RENDERING)
     return assembled, render(assembled, format)
 
@@ -151,10 +153,15 @@ def run_build(*, build_id: int) -> PaperBuild | None:
     if not claimed:
         logger.warning("Working-paper build %s is not waiting to run; nothing to do.", build_id)
         return None
-    build = PaperBuild.objects.select_related("paper__project").get(pk=build_id)
+    build = PaperBuild.objects.select_related("paper__project", "created_by").get(pk=build_id)
     try:
+        # The build is made for the person who asked for it, and checked again here: reach may have changed
+        # while it waited for a worker.
+        if build.created_by is None or not can_write_papers(build.created_by, build.paper.project):
+            raise PermissionDenied("The person who asked for this build may no longer build this paper.")
         assembled, rendered = produce_paper(
             build.paper,
+            reader=build.created_by,
             format=build.format,
             options=PaperOptions.from_snapshot(build.options),
             on_stage=lambda stage: _set_stage(build, stage),
@@ -181,6 +188,8 @@ def _finish(build: PaperBuild, *, assembled: AssembledPaper, rendered: RenderedP
     build.page_count = rendered.page_count
     build.quotation_count = assembled.quotation_count
     build.withheld_count = assembled.withheld_count
+    build.quoted_excerpt_ids = assembled.quoted_excerpt_ids
+    build.quoted_participant_ids = assembled.quoted_participant_ids
     build.finished_at = timezone.now()
     build.full_clean()
     build.save(
@@ -191,6 +200,8 @@ def _finish(build: PaperBuild, *, assembled: AssembledPaper, rendered: RenderedP
             "page_count",
             "quotation_count",
             "withheld_count",
+            "quoted_excerpt_ids",
+            "quoted_participant_ids",
             "finished_at",
         ]
     )

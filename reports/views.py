@@ -21,7 +21,8 @@ from .selectors import assemble_paper
 def paper_list(request: HttpRequest, project_slug: str) -> HttpResponse:
     project = get_project_for(request.user, project_slug)
     papers = (
-        WorkingPaper.objects.filter(project=project)
+        access.visible_papers(request.user)
+        .filter(project=project)
         .annotate(build_count=Count("builds"), last_built_at=Max("builds__created_at"))
         .order_by("-date", "-id")
     )
@@ -106,6 +107,9 @@ def paper_builds(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _builds_context(request: HttpRequest, paper: WorkingPaper) -> dict:
     builds = list(paper.builds.select_related("created_by").order_by("-created_at", "-id"))
+    withdrawn = access.withdrawn_builds(builds, request.user)
+    for build in builds:
+        build.withdrawn_reason = withdrawn.get(build.pk, "")
     return {
         "paper": paper,
         "builds": builds,
@@ -128,7 +132,7 @@ def build_retry(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def build_download(request: HttpRequest, pk: int) -> FileResponse:
-    build = access.get_build_for(request.user, pk)
+    build = access.get_servable_build_for(request.user, pk)
     if build.status != PaperBuild.Status.SUCCEEDED or not build.file:
         raise Http404("This build has no file.")
     try:
@@ -145,7 +149,7 @@ def paper_preview(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "project": paper.project,
         "working_paper": paper,
-        "paper": assemble_paper(paper),
+        "paper": assemble_paper(paper, reader=request.user),
         "generated_at": timezone.now(),
     }
     return render(request, "reports/paper_preview.html", context)

@@ -172,13 +172,7 @@ def _methods(document: WordDocument, paper: AssembledPaper) -> None:
 
 
 def _withheld_total(paper: AssembledPaper) -> str:
-    count = paper.withheld_count
-    if not count:
-        return "No passages were withheld: every participant quoted consented to be quoted."
-    return (
-        f"{count} coded passage{'s' if count != 1 else ''} from participants who did not consent to be quoted "
-        f"{'were' if count != 1 else 'was'} withheld."
-    )
+    return paper.withheld_statement
 
 
 def _question(document: WordDocument, paper: AssembledPaper, question: QuestionSection) -> None:
@@ -203,8 +197,8 @@ def _question(document: WordDocument, paper: AssembledPaper, question: QuestionS
     if question.withheld_count:
         plural = question.withheld_count != 1
         summary += (
-            f" {question.withheld_count} passage{'s' if plural else ''} from participants who did not consent to be "
-            f"quoted {'were' if plural else 'was'} withheld."
+            f" {question.withheld_count} passage{'s' if plural else ''} that may not be quoted "
+            f"{'were' if plural else 'was'} withheld."
         )
     _para(document, summary, style=NOTE_STYLE)
     if paper.options.include_tables and question.table:
@@ -224,14 +218,14 @@ def _question(document: WordDocument, paper: AssembledPaper, question: QuestionS
         if not evidence.quotations:
             _para(
                 document,
-                f"{evidence.passage_count} coded passages, all from participants who did not consent to be quoted.",
+                f"{evidence.passage_count} coded passages, none of which may be quoted.",
                 style=NOTE_STYLE,
             )
         elif evidence.withheld_count:
             _para(
                 document,
                 f"{evidence.withheld_count} further passage{'s' if evidence.withheld_count != 1 else ''} withheld "
-                "(no consent to be quoted).",
+                "(not quotable).",
                 style=NOTE_STYLE,
             )
 

@@ -52,7 +52,7 @@ def test_a_build_needs_a_known_format(study):
 
 def test_a_build_runs_once_even_if_its_task_is_delivered_twice(study, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    build = PaperBuild.objects.create(paper=study.paper, format="html")
+    build = PaperBuild.objects.create(paper=study.paper, format="html", created_by=study.lead)
 
     first = services.run_build(build_id=build.pk)
     second = services.run_build(build_id=build.pk)

@@ -24,7 +24,10 @@ def media_root(settings, tmp_path):
 def users(study):
     return {
         "lead": study.lead,
-        "researcher": make_researcher(study.project, study.case_a),
+        # A member of both case studies the paper includes: they may read it.
+        "researcher": make_researcher(study.project, study.case_a, study.case_b),
+        # A member of one of them only: the paper is outside their reach.
+        "partial": make_researcher(study.project, study.case_a),
         "outsider": make_user(),
         "admin": make_admin(),
     }
@@ -60,21 +63,38 @@ def url_for(name: str, study) -> str:
 
 @pytest.mark.parametrize(
     ("who", "read", "write"),
-    [("lead", 200, 200), ("admin", 200, 200), ("researcher", 200, 403), ("outsider", 404, 404)],
+    [
+        ("lead", 200, 200),
+        ("admin", 200, 200),
+        ("researcher", 200, 403),
+        ("partial", 404, 404),
+        ("outsider", 404, 404),
+    ],
 )
 def test_leads_and_admins_write_papers_researchers_read_them_and_others_see_nothing(
     client, study, users, who, read, write
 ):
     client.force_login(users[who])
 
-    assert {name: client.get(url_for(name, study)).status_code for name in READ_PAGES} == dict.fromkeys(
-        READ_PAGES, read
-    )
+    # The project's list of papers is open to everyone on the project; the paper itself only within reach.
+    expected = {**dict.fromkeys(READ_PAGES, read), **({"paper_list": 200} if who == "partial" else {})}
+    assert {name: client.get(url_for(name, study)).status_code for name in READ_PAGES} == expected
     assert {name: client.get(url_for(name, study)).status_code for name in WRITE_PAGES} == dict.fromkeys(
         WRITE_PAGES, write
     )
     response = client.post(reverse("reports:paper_builds", args=[study.paper.pk]), {"format": "pdf"})
     assert response.status_code == (302 if write == 200 else write)
+
+
+def test_a_researcher_outside_one_of_its_case_studies_cannot_open_a_build(
+    client, study, users, django_capture_on_commit_callbacks
+):
+    client.force_login(users["lead"])
+    build = built(client, study, "html", django_capture_on_commit_callbacks)
+    client.force_login(users["partial"])
+
+    assert client.get(reverse("reports:build_download", args=[build.pk])).status_code == 404
+    assert "Emerging findings" not in page_text(client.get(reverse("reports:paper_list", args=[study.project.slug])))
 
 
 def test_a_researcher_can_download_a_build_but_not_ask_for_one(
