@@ -1,8 +1,9 @@
 """Excerpt exports: every excerpt with its codes, interview, case study, speaker, coder, memo and offsets.
 
-The speaker is named by pseudonym (or by role only, where that is the participant's anonymity level), never
-by real name. The text of an excerpt whose speaker has not consented to be quoted is withheld, and the
-export says how many were.
+The speakers are every participant whose words the excerpt contains, named by pseudonym (or by role only,
+where that is the participant's anonymity level), never by real name. The text of an excerpt that may not be
+quoted (`disclosure.speakers`) is withheld, and the export says how many were and why. The file passes
+through the project's redaction when it is written (`analysis.tabular`).
 """
 
 from __future__ import annotations
@@ -15,11 +16,16 @@ from django.utils import timezone
 from casestudies.models import PhaseKind, ResearchProject, Sector
 from coding.models import Excerpt, ExcerptCode
 from coding.selectors import codes_in_tree_order
+from disclosure.speakers import Withheld, withheld_summary
 
 from .selectors import attribute_excerpts
 from .tabular import Sheet
 
-WITHHELD = "[Withheld: the participant has not consented to be quoted]"
+WITHHELD = {
+    Withheld.NO_CONSENT: "[Withheld: a participant has not consented to be quoted]",
+    Withheld.NOT_ON_RECORD: "[Withheld: the speaker is not on record]",
+    Withheld.NO_WORDS: "[Withheld: no participant's words]",
+}
 HEADER = [
     "Excerpt ID",
     "Case study",
@@ -48,14 +54,18 @@ class ExcerptExport:
     project: ResearchProject
     header: list[str] = field(default_factory=lambda: list(HEADER))
     rows: list[list] = field(default_factory=list)
-    withheld: int = 0
+    withheld_reasons: dict[Withheld, int] = field(default_factory=dict)
+
+    @property
+    def withheld(self) -> int:
+        return sum(self.withheld_reasons.values())
 
     @property
     def summary(self) -> str:
         count = len(self.rows)
         text = f"{count} excerpt{'' if count == 1 else 's'}"
         if self.withheld:
-            text += f"; the text of {self.withheld} was withheld because the participant has not consented to be quoted"
+            text += f"; the text of {self.withheld} was withheld: {withheld_summary(self.withheld_reasons)}"
         return text + "."
 
     def sheets(self, *, filters: str = "") -> list[Sheet]:
@@ -63,7 +73,7 @@ class ExcerptExport:
             ["Project", self.project.title],
             ["Exported", timezone.now()],
             ["Excerpts", len(self.rows)],
-            ["Texts withheld (no consent to quote)", self.withheld],
+            ["Texts withheld", withheld_summary(self.withheld_reasons) or 0],
         ]
         if filters:
             about.append(["Filters", filters])
@@ -114,13 +124,13 @@ def export_excerpts(
     )
     if keep is not None:
         records = [record for record in records if record[0] in keep]
-    attribution = attribute_excerpts((record[0], record[1], record[9]) for record in records)
+    passages = attribute_excerpts((record[0], record[1], record[9], record[10]) for record in records)
     phases = dict(PhaseKind.choices)
     sectors = dict(Sector.choices)
     export = ExcerptExport(project=project)
     for (
         pk,
-        interview_id,
+        _interview_id,
         interview_title,
         interview_date,
         phase,
@@ -135,10 +145,11 @@ def export_excerpts(
         is_key_quote,
         created_at,
     ) in records:
-        participant = attribution.participant_of(pk)
-        quotable = attribution.may_quote(pk, interview_id)
+        passage = passages[pk]
+        people = passage.people
+        quotable = passage.may_quote
         if not quotable:
-            export.withheld += 1
+            export.withheld_reasons[passage.withheld] = export.withheld_reasons.get(passage.withheld, 0) + 1
         export.rows.append(
             [
                 pk,
@@ -146,14 +157,14 @@ def export_excerpts(
                 interview_title,
                 interview_date,
                 phases.get(phase, phase),
-                participant.output_name if participant else "",
-                participant.role_title if participant else "",
-                participant.organisation_kind if participant else "",
-                sectors.get(participant.sector, "") if participant else "",
+                "; ".join(person.output_name for person in people if person.output_name),
+                "; ".join(person.role_title for person in people if person.role_title),
+                "; ".join(sorted({person.organisation_kind for person in people if person.organisation_kind})),
+                "; ".join(sorted({sectors.get(person.organisation_sector, "") for person in people} - {""})),
                 quotable,
                 f"{first_name} {last_name}".strip() or username,
                 "; ".join(sorted(codes.get(pk, []))),
-                text if quotable else WITHHELD,
+                text if quotable else WITHHELD[passage.withheld],
                 memo,
                 is_key_quote,
                 start,

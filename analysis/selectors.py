@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -18,7 +18,6 @@ from casestudies.models import (
     CaseStudy,
     Interview,
     Organisation,
-    Participant,
     PhaseKind,
     QuestionGroup,
     ResearchProject,
@@ -28,6 +27,8 @@ from casestudies.transcripts import split_turns
 from coding.models import Code, Excerpt
 from coding.selectors import codes_in_tree_order
 from disclosure.access import is_project_lead
+from disclosure.passages import PassageReader
+from disclosure.speakers import Passage
 
 from .agreement import Agreement, agreement, paragraphs_side_by_side
 from .cooccurrence import CooccurrenceTable, cooccurrence_matrix
@@ -148,138 +149,49 @@ def question_links(project: ResearchProject) -> pd.DataFrame:
     return pd.DataFrame(data, columns=["code_id", "question_id"])
 
 
-@dataclass(frozen=True)
-class ParticipantInfo:
-    """What an output may say about a participant: never the real name."""
+def attribute_excerpts(excerpts: Iterable[tuple[int, int, int, int]]) -> dict[int, Passage]:
+    """Who speaks in each (excerpt_id, interview_id, start, end), and whether it may be quoted, by excerpt id.
 
-    pk: int
-    pseudonym: str
-    role_title: str
-    anonymity: str
-    consent_to_quote: bool
-    organisation_kind: str
-    sector: str
-
-    @property
-    def output_name(self) -> str:
-        """The pseudonym, unless the participant may be referred to by role only."""
-        return "" if self.anonymity == Participant.Anonymity.ROLE_ONLY else self.pseudonym
-
-
-@dataclass
-class Attribution:
-    """Who speaks in each excerpt: `by_excerpt` maps an excerpt to a participant (None when it cannot be told)."""
-
-    by_excerpt: dict[int, int | None] = field(default_factory=dict)
-    participants: dict[int, ParticipantInfo] = field(default_factory=dict)
-    interview_participants: dict[int, list[int]] = field(default_factory=dict)
-
-    def participant_of(self, excerpt_id: int) -> ParticipantInfo | None:
-        pk = self.by_excerpt.get(excerpt_id)
-        return self.participants.get(pk) if pk is not None else None
-
-    def may_quote(self, excerpt_id: int, interview_id: int) -> bool:
-        """Quotable when the speaker consented; when the speaker is unknown, only if every participant did."""
-        participant = self.participant_of(excerpt_id)
-        if participant is not None:
-            return participant.consent_to_quote
-        return all(self.participants[pk].consent_to_quote for pk in self.interview_participants.get(interview_id, []))
-
-
-def _speaker_matches(speaker: str, pseudonym: str) -> bool:
-    speaker, pseudonym = speaker.casefold().strip(), pseudonym.casefold().strip()
-    if not speaker or not pseudonym:
-        return False
-    return speaker == pseudonym or speaker.startswith(pseudonym + " ") or pseudonym.startswith(speaker + " ")
-
-
-def attribute_excerpts(excerpts: Iterable[tuple[int, int, int]]) -> Attribution:
-    """Attribute (excerpt_id, interview_id, start) triples to participants, in two or three queries.
-
-    An interview with one participant gives every excerpt to them. With several, the excerpt goes to the
-    speaker of the turn its start falls in, matched by pseudonym; an interviewer's turn gives no one.
+    The policy is `disclosure.speakers`: a passage belongs to every speaker whose words it contains.
     """
-    frame = pd.DataFrame(
-        np.array(list(excerpts), dtype=np.int64).reshape(-1, 3), columns=["excerpt_id", "interview_id", "start"]
-    )
-    speakers, attribution = _speakers(frame)
-    attribution.by_excerpt = {
-        int(excerpt_id): (int(pk) if pk != NO_PARTICIPANT else None)
-        for excerpt_id, pk in zip(frame["excerpt_id"], speakers, strict=True)
-    }
-    return attribution
+    rows = list(excerpts)
+    reader = PassageReader({interview_id for _, interview_id, _, _ in rows})
+    return {pk: reader.passage(interview_id, start, end) for pk, interview_id, start, end in rows}
 
 
 NO_PARTICIPANT = -1
 
 
-def _speakers(excerpts: pd.DataFrame) -> tuple[np.ndarray, Attribution]:
-    """The participant of each row (excerpt_id, interview_id, start), NO_PARTICIPANT where none can be told."""
-    attribution = Attribution()
-    speakers = np.full(len(excerpts), NO_PARTICIPANT, dtype=np.int64)
-    interview_ids = excerpts["interview_id"].unique().tolist()
-    if not interview_ids:
-        return speakers, attribution
-    links = Interview.participants.through.objects.filter(interview_id__in=interview_ids).values_list(
-        "interview_id",
-        "participant_id",
-        "participant__pseudonym",
-        "participant__role_title",
-        "participant__anonymity",
-        "participant__consent_to_quote",
-        "participant__organisation__kind",
-        "participant__organisation__sector",
-    )
-    for interview_id, pk, pseudonym, role_title, anonymity, consent, kind, sector in links:
-        attribution.interview_participants.setdefault(interview_id, []).append(pk)
-        attribution.participants[pk] = ParticipantInfo(
-            pk=pk,
-            pseudonym=pseudonym,
-            role_title=role_title,
-            anonymity=anonymity,
-            consent_to_quote=consent,
-            organisation_kind=kind or "",
-            sector=sector or "",
-        )
-    single = {pk: people[0] for pk, people in attribution.interview_participants.items() if len(people) == 1}
-    if single:
-        speakers = excerpts["interview_id"].map(single).fillna(NO_PARTICIPANT).to_numpy(dtype=np.int64)
-    shared = [pk for pk, people in attribution.interview_participants.items() if len(people) > 1]
-    for pk, transcript in Interview.objects.filter(pk__in=shared).values_list("pk", "transcript"):
-        turns = split_turns(transcript)
-        people = attribution.interview_participants[pk]
-        turn_speakers = np.array(
-            [
-                next(
-                    (p for p in people if _speaker_matches(turn.speaker, attribution.participants[p].pseudonym)),
-                    NO_PARTICIPANT,
-                )
-                for turn in turns
-            ]
-            + [NO_PARTICIPANT],
-            dtype=np.int64,
-        )
-        rows = (excerpts["interview_id"] == pk).to_numpy()
-        index = np.searchsorted([turn.start for turn in turns], excerpts["start"].to_numpy()[rows], side="right") - 1
-        speakers[rows] = np.where(index >= 0, turn_speakers[index], NO_PARTICIPANT)
-    return speakers, attribution
-
-
-def with_speakers(frame: pd.DataFrame) -> tuple[pd.DataFrame, Attribution]:
+def with_speakers(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame with each excerpt's speaker and the sector and kind of the speaker's organisation.
 
-    Sector and kind are categorical columns ("" where no participant can be told), built from integer
-    codes: comparing and de-duplicating them then costs no more than integers do.
+    A table with one speaker column takes the first participant whose words the passage contains. Sector and
+    kind are categorical columns ("" where no participant can be told), built from integer codes: comparing
+    and de-duplicating them then costs no more than integers do.
     """
-    speakers, attribution = _speakers(frame[["excerpt_id", "interview_id", "start"]])
-    people = list(attribution.participants.values())
-    position = pd.Index([person.pk for person in people], dtype="int64").get_indexer(speakers)
+    excerpts = frame.drop_duplicates("excerpt_id")
+    passages = attribute_excerpts(
+        zip(excerpts["excerpt_id"], excerpts["interview_id"], excerpts["start"], excerpts["end"], strict=True)
+    )
+    people = {}
+    first: dict[int, int] = {}
+    for excerpt_id, passage in passages.items():
+        person = passage.first_person
+        first[excerpt_id] = person.pk if person is not None else NO_PARTICIPANT
+        if person is not None:
+            people[person.pk] = person
+    speakers = frame["excerpt_id"].map(first).fillna(NO_PARTICIPANT).to_numpy(dtype=np.int64)
+    listed = list(people.values())
+    position = pd.Index([person.pk for person in listed], dtype="int64").get_indexer(speakers)
     columns = {"participant_id": speakers}
-    for name, value_of in (("sector", lambda person: person.sector), ("kind", lambda person: person.organisation_kind)):
-        categories = sorted({value_of(person) for person in people} | {""})
-        lookup = np.array([categories.index(value_of(person)) for person in people] + [categories.index("")])
+    for name, value_of in (
+        ("sector", lambda person: person.organisation_sector),
+        ("kind", lambda person: person.organisation_kind),
+    ):
+        categories = sorted({value_of(person) for person in listed} | {""})
+        lookup = np.array([categories.index(value_of(person)) for person in listed] + [categories.index("")])
         columns[name] = pd.Categorical.from_codes(lookup[position], categories=categories)
-    return frame.assign(**columns), attribution
+    return frame.assign(**columns)
 
 
 def with_questions(frame: pd.DataFrame, project: ResearchProject) -> pd.DataFrame:
@@ -322,7 +234,7 @@ def build_matrix(user, project: ResearchProject, scope: Scope, kind: str) -> Mat
     if kind == "codes-by-case-study":
         column, columns = "case_key", _case_columns(user, project, scope)
     elif kind == "codes-by-sector":
-        frame, column, columns = with_speakers(frame)[0], "sector", sector_headings()
+        frame, column, columns = with_speakers(frame), "sector", sector_headings()
     elif kind == "codes-by-kind":
         kinds = (
             Organisation.objects.filter(project=project)
@@ -331,7 +243,7 @@ def build_matrix(user, project: ResearchProject, scope: Scope, kind: str) -> Mat
             .distinct()
             .order_by("sector", "kind")
         )
-        frame, column, columns = with_speakers(frame)[0], "kind", kind_headings(list(kinds))
+        frame, column, columns = with_speakers(frame), "kind", kind_headings(list(kinds))
     else:
         coders = coders_of(user, project)
         if scope.coder_id:
@@ -376,7 +288,7 @@ def excerpt_ids(user, project: ResearchProject, scope: Scope, cell: CellFilter) 
         frame = with_questions(frame, project)
         frame = frame[frame["question_id"] == cell.question_id]
     if cell.sector is not None or cell.kind is not None:
-        frame = with_speakers(frame)[0]
+        frame = with_speakers(frame)
         if cell.sector is not None:
             frame = frame[frame["sector"] == cell.sector]
         if cell.kind is not None:

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from casestudies.models import Interview, PhaseKind, QuestionGroup, ResearchQuestion
 from coding.models import Excerpt, ExcerptCode
 from disclosure import access
+from disclosure.redaction import redactor_for
 
 from . import services
 from .cooccurrence import Relation, cooccurrence_interviews, cooccurrence_pairs
@@ -86,10 +87,10 @@ def matrix(request: HttpRequest, project_slug: str, kind: str) -> HttpResponse:
     file_format = request.GET.get("format")
     if file_format == "csv":
         header, rows = result.export_rows(measure, sort=sort)
-        return csv_download(f"{project.slug}-{kind}-{measure}", header, rows)
+        return csv_download(f"{project.slug}-{kind}-{measure}", header, rows, redactor=redactor_for(project))
     if file_format == "xlsx":
         sheets = [Sheet(label, *result.export_rows(name, sort=sort)) for name, label in MEASURES.items()]
-        return xlsx_download(f"{project.slug}-{kind}", sheets)
+        return xlsx_download(f"{project.slug}-{kind}", sheets, redactor=redactor_for(project))
     link = reverse("analysis:excerpts", args=[project.slug])
     query = [pair for pair in request.GET.lists() if pair[0] not in {"format"}]
     here = [(key, value) for key, values in query for value in values]
@@ -147,8 +148,10 @@ def excerpt_list(request: HttpRequest, project_slug: str) -> HttpResponse:
     if file_format in {"csv", "xlsx"}:
         export = export_excerpts(project, visible_excerpts(request.user, project, scope), keep=set(ids))
         if file_format == "csv":
-            return csv_download(f"{project.slug}-excerpts", export.header, export.rows)
-        return xlsx_download(f"{project.slug}-excerpts", export.sheets(filters=describe_filters(form)))
+            return csv_download(f"{project.slug}-excerpts", export.header, export.rows, redactor=redactor_for(project))
+        return xlsx_download(
+            f"{project.slug}-excerpts", export.sheets(filters=describe_filters(form)), redactor=redactor_for(project)
+        )
     page = Paginator(ids, EXCERPTS_PER_PAGE).get_page(request.GET.get("page"))
     context.update(
         page=page,
@@ -199,12 +202,12 @@ def excerpt_rows(ids: list[int]) -> list[dict]:
     )
     by_pk = {excerpt.pk: excerpt for excerpt in excerpts}
     ordered = [by_pk[pk] for pk in ids if pk in by_pk]
-    attribution = attribute_excerpts((e.pk, e.interview_id, e.start) for e in ordered)
+    passages = attribute_excerpts((e.pk, e.interview_id, e.start, e.end) for e in ordered)
     return [
         {
             "excerpt": excerpt,
             "codes": [link.code for link in excerpt.code_links.all()],
-            "participant": attribution.participant_of(excerpt.pk),
+            "passage": passages[excerpt.pk],
         }
         for excerpt in ordered
     ]
@@ -240,7 +243,7 @@ def framework(request: HttpRequest, project_slug: str) -> HttpResponse:
             ),
             Sheet("Questions", ["Label", "Research question"], questions, widths=[10, 100], wrap=True),
         ]
-        return xlsx_download(f"{project.slug}-framework-{slugify(group.title)}", sheets)
+        return xlsx_download(f"{project.slug}-framework-{slugify(group.title)}", sheets, redactor=redactor_for(project))
     context = {
         "project": project,
         "group": group,
@@ -335,9 +338,9 @@ def cooccurrence(request: HttpRequest, project_slug: str) -> HttpResponse:
     table = cooccurrence_table(request.user, project, scope, relation=relation, distance=distance)
     file_format, name = request.GET.get("format"), f"{project.slug}-cooccurrence-{relation}"
     if file_format == "csv":
-        return csv_download(name, *table.export_rows())
+        return csv_download(name, *table.export_rows(), redactor=redactor_for(project))
     if file_format == "xlsx":
-        return xlsx_download(name, [Sheet("Co-occurrence", *table.export_rows())])
+        return xlsx_download(name, [Sheet("Co-occurrence", *table.export_rows())], redactor=redactor_for(project))
     query = [*scope.as_query(), ("relation", relation)]
     if relation == Relation.NEAR:
         query.append(("distance", str(distance)))
@@ -446,8 +449,8 @@ def code_query(request: HttpRequest, project_slug: str) -> HttpResponse:
         export = export_excerpts(project, visible_excerpts(request.user, project, scope), keep=set(ids))
         name = f"{project.slug}-query"
         if file_format == "csv":
-            return csv_download(name, export.header, export.rows)
-        return xlsx_download(name, export.sheets(filters=f"Code query: {description}"))
+            return csv_download(name, export.header, export.rows, redactor=redactor_for(project))
+        return xlsx_download(name, export.sheets(filters=f"Code query: {description}"), redactor=redactor_for(project))
     here = [(key, value) for key, values in request.GET.lists() for value in values if key not in {"page", "format"}]
     page = Paginator(ids, EXCERPTS_PER_PAGE).get_page(request.GET.get("page"))
     context.update(
@@ -594,8 +597,12 @@ def agreement_view(request: HttpRequest, project_slug: str) -> HttpResponse:
         lines.append(["All codes (pooled)", *_figures(report.result.pooled)])
         name = f"{project.slug}-agreement"
         if request.GET["format"] == "csv":
-            return csv_download(name, header, lines)
-        return xlsx_download(name, [Sheet("Agreement", header, lines, widths=[40, 12, 14, 14, 12, 12, 10, 10])])
+            return csv_download(name, header, lines, redactor=redactor_for(project))
+        return xlsx_download(
+            name,
+            [Sheet("Agreement", header, lines, widths=[40, 12, 14, 14, 12, 12, 10, 10])],
+            redactor=redactor_for(project),
+        )
     base = [(key, value) for key, values in request.GET.lists() for value in values if key not in {"format", "codes"}]
     context.update(
         report=report,

@@ -255,9 +255,5 @@ def _withheld(parts: list[SpanPart]) -> Withheld | None:
 
 
 def withheld_summary(counts: dict[Withheld, int]) -> str:
-    """'3 passages withheld: 2 no consent to quote, 1 speaker not on record' (empty when nothing was)."""
-    total = sum(counts.values())
-    if not total:
-        return ""
-    reasons = ", ".join(f"{count} {reason}" for reason, count in sorted(counts.items()) if count)
-    return f"{total} passage{'' if total == 1 else 's'} withheld: {reasons}"
+    """'2 no consent to quote, 1 speaker not on record': why passages were withheld (empty when none was)."""
+    return ", ".join(f"{count} {reason.value}" for reason, count in sorted(counts.items()) if count)

@@ -10,6 +10,8 @@ from django.urls import reverse
 from analysis.exports import WITHHELD
 from analysis.tabular import Sheet, csv_bytes, xlsx_bytes
 from coding.models import Excerpt
+from disclosure.redaction import Redactor
+from disclosure.speakers import Withheld
 from tests.factories import make_code, make_excerpt
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +29,7 @@ def test_the_command_writes_every_excerpt_as_csv(casebook, tmp_path):
         "export_excerpts", "--project", "partnership-test", "--format", "csv", "--out", str(out), stdout=stdout
     )
     assert stdout.getvalue().strip() == (
-        f"Wrote {out}: 7 excerpts; the text of 2 was withheld because the participant has not consented to be quoted."
+        f"Wrote {out}: 7 excerpts; the text of 3 was withheld: 2 no consent to quote, 1 speaker not on record."
     )
     rows = read_csv(out.read_bytes())
     assert [int(row["Excerpt ID"]) for row in rows] == [
@@ -66,7 +68,7 @@ def test_the_command_writes_every_excerpt_as_csv(casebook, tmp_path):
     }
     assert rows[1]["Codes"] == "Funding; Trust"
     graham = rows[3]
-    assert (graham["Participant"], graham["Consent to quote"], graham["Text"]) == ("Graham", "No", WITHHELD)
+    assert (graham["Participant"], graham["Consent to quote"], graham["Text"]) == ("Graham", "No", WITHHELD[Withheld.NO_CONSENT])
     assert rows[2]["Participant"] == "Ruth"  # the Ruth turn of a two-person interview
     everything = out.read_text(encoding="utf-8-sig")
     assert "Ellingham" not in everything and "Pettifer" not in everything
@@ -99,7 +101,7 @@ def test_the_command_writes_xlsx_with_real_dates_and_an_about_sheet(casebook, tm
     assert date_cell.number_format == "d mmm yyyy"
     about = {row[0]: row[1] for row in workbook["About this export"].iter_rows(min_row=2, values_only=True)}
     assert about["Excerpts"] == 7
-    assert about["Texts withheld (no consent to quote)"] == 2
+    assert about["Texts withheld"] == "2 no consent to quote, 1 speaker not on record"
 
 
 def test_cells_that_look_like_formulas_are_neutralised(casebook, tmp_path):
@@ -126,12 +128,12 @@ def test_cells_that_look_like_formulas_are_neutralised(casebook, tmp_path):
     [("=1+2", "'=1+2"), ("+44 121", "'+44 121"), ("-5", "'-5"), ("@me", "'@me"), ("\t=x", "'\t=x"), ("a=b", "a=b")],
 )
 def test_csv_neutralises_each_formula_trigger(value, expected):
-    data = csv_bytes(["Text", "Number"], [[value, -5]])
+    data = csv_bytes(["Text", "Number"], [[value, -5]], redactor=Redactor())
     assert list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))[1] == [expected, "-5"]
 
 
 def test_xlsx_keeps_formula_like_text_as_text():
-    data = xlsx_bytes([Sheet("Data", ["Text"], [["=1+2"], ["plain"]])])
+    data = xlsx_bytes([Sheet("Data", ["Text"], [["=1+2"], ["plain"]])], redactor=Redactor())
     cells = [row[0] for row in openpyxl.load_workbook(io.BytesIO(data))["Data"].iter_rows(min_row=2)]
     assert [(c.value, c.data_type, c.quotePrefix) for c in cells] == [("=1+2", "s", True), ("plain", "s", False)]
 

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from casestudies.models import ResearchProject
 from coding.models import Excerpt
+from disclosure.redaction import redactor_for
 
 from ...exports import export_excerpts
 from ...tabular import csv_bytes, xlsx_bytes
@@ -32,7 +33,12 @@ class Command(BaseCommand):
         if out == "-" and file_format != "csv":
             raise CommandError("Only CSV can be written to standard output; give a file name for XLSX.")
         export = export_excerpts(record, Excerpt.objects.all())
-        data = csv_bytes(export.header, export.rows) if file_format == "csv" else xlsx_bytes(export.sheets())
+        redactor = redactor_for(record)
+        data = (
+            csv_bytes(export.header, export.rows, redactor=redactor)
+            if file_format == "csv"
+            else xlsx_bytes(export.sheets(), redactor=redactor)
+        )
         if out == "-":
             self.stdout.write(data.decode("utf-8"), ending="")
             return
