@@ -8,9 +8,11 @@ from django.db.models import Count, F, Prefetch, QuerySet
 from django.db.models.functions import Length
 from taggit.models import TaggedItem
 
-from casestudies.models import CaseStudy, Interview, Participant, ResearchProject, ResearchQuestion
+from casestudies.models import CaseStudy, Interview, ResearchProject, ResearchQuestion
 from casestudies.transcripts import TURN_PATTERN
 from disclosure.access import can_manage_project
+from disclosure.passages import PassageReader
+from disclosure.speakers import Passage, Person
 
 from .models import Code, Excerpt, ExcerptCode
 
@@ -229,7 +231,6 @@ def retrieval_excerpts(
         excerpts.select_related("interview__case_study", "coded_by")
         .defer("interview__transcript")
         .prefetch_related(
-            Prefetch("interview__participants", queryset=Participant.objects.select_related("organisation")),
             Prefetch("code_links", queryset=ExcerptCode.objects.select_related("code").order_by("id")),
         )
         .order_by(
@@ -254,25 +255,29 @@ class RetrievedExcerpt:
     excerpt: Excerpt
     before: str
     after: str
-    speaker: str
-    participants: list[Participant] = field(default_factory=list)
+    passage: Passage
     codes: list[Code] = field(default_factory=list)
+
+    @property
+    def people(self) -> list[Person]:
+        return self.passage.people
 
 
 def with_context(excerpts: list[Excerpt]) -> list[RetrievedExcerpt]:
-    """The surrounding words and the speaking participant of each excerpt; one query for the transcripts."""
+    """The surrounding words and the speakers of each excerpt; one query for the transcripts, one for the
+    participants."""
     transcripts = dict(
         Interview.objects.filter(pk__in={e.interview_id for e in excerpts}).values_list("pk", "transcript")
     )
+    reader = PassageReader(transcripts, transcripts=transcripts)
     retrieved = []
     for excerpt in excerpts:
         text = transcripts.get(excerpt.interview_id, "")
-        turn_start = text.rfind("\n\n", 0, excerpt.start)
-        turn_start = 0 if turn_start < 0 else turn_start + 2
-        turn_end = text.find("\n\n", excerpt.end)
+        turn_start = text.rfind("\n", 0, excerpt.start)
+        turn_start = 0 if turn_start < 0 else turn_start + 1
+        turn_end = text.find("\n", excerpt.end)
         turn_end = len(text) if turn_end < 0 else turn_end
         label = TURN_PATTERN.match(text, turn_start)
-        speaker = label.group("speaker").strip() if label else ""
         floor = min(label.end(), excerpt.start) if label else turn_start
         before_start = max(floor, excerpt.start - CONTEXT_CHARACTERS)
         if before_start > floor:
@@ -284,15 +289,12 @@ def with_context(excerpts: list[Excerpt]) -> list[RetrievedExcerpt]:
             after_end = space if space > excerpt.end else after_end
         before = text[before_start : excerpt.start] if excerpt.start > before_start else ""
         after = text[excerpt.end : after_end] if after_end > excerpt.end else ""
-        participants = list(excerpt.interview.participants.all())
-        speaking = [p for p in participants if speaker and p.pseudonym.casefold() == speaker.casefold()]
         retrieved.append(
             RetrievedExcerpt(
                 excerpt=excerpt,
                 before=("…" if before_start > floor and before else "") + before,
                 after=after + ("…" if after_end < turn_end and after else ""),
-                speaker=speaker,
-                participants=speaking or participants,
+                passage=reader.passage(excerpt.interview_id, excerpt.start, excerpt.end),
                 codes=[link.code for link in excerpt.code_links.all()],
             )
         )

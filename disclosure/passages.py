@@ -49,12 +49,16 @@ def people_of_interviews(interview_ids: Iterable[int]) -> dict[int, list[Person]
 class PassageReader:
     """Answers `passage(interview_id, start, end)` for the given interviews, reading each transcript once."""
 
-    def __init__(self, interview_ids: Iterable[int]) -> None:
+    def __init__(self, interview_ids: Iterable[int], *, transcripts: dict[int, str] | None = None) -> None:
+        """`transcripts`, when the caller has read them already, saves reading them again."""
         ids = sorted(set(interview_ids))
         self.people = people_of_interviews(ids)
+        if transcripts is None:
+            rows = Interview.objects.filter(pk__in=ids).values_list("pk", "transcript").iterator()
+        else:
+            rows = ((pk, transcripts[pk]) for pk in ids if pk in transcripts)
         self._voices: dict[int, TranscriptVoices] = {
-            pk: TranscriptVoices.of(transcript, self.people.get(pk, []))
-            for pk, transcript in Interview.objects.filter(pk__in=ids).values_list("pk", "transcript").iterator()
+            pk: TranscriptVoices.of(transcript, self.people.get(pk, [])) for pk, transcript in rows
         }
 
     def passage(self, interview_id: int, start: int, end: int) -> Passage:

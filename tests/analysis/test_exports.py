@@ -68,7 +68,11 @@ def test_the_command_writes_every_excerpt_as_csv(casebook, tmp_path):
     }
     assert rows[1]["Codes"] == "Funding; Trust"
     graham = rows[3]
-    assert (graham["Participant"], graham["Consent to quote"], graham["Text"]) == ("Graham", "No", WITHHELD[Withheld.NO_CONSENT])
+    assert (graham["Participant"], graham["Consent to quote"], graham["Text"]) == (
+        "Graham",
+        "No",
+        WITHHELD[Withheld.NO_CONSENT],
+    )
     assert rows[2]["Participant"] == "Ruth"  # the Ruth turn of a two-person interview
     everything = out.read_text(encoding="utf-8-sig")
     assert "Ellingham" not in everything and "Pettifer" not in everything
