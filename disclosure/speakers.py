@@ -196,12 +196,13 @@ class _VoicedTurn:
 class TranscriptVoices:
     """The speaker turns of one transcript with the voice of each, ready to answer for any span."""
 
+    text: str = ""
     turns: list[_VoicedTurn] = field(default_factory=list)
     _starts: list[int] = field(default_factory=list)
 
     @classmethod
     def of(cls, transcript: str, people: list[Person]) -> TranscriptVoices:
-        voices = cls()
+        voices = cls(text=transcript)
         current: Voice | None = None
         for turn in split_turns(transcript):
             label = TURN_PATTERN.match(turn.text)
@@ -226,6 +227,11 @@ class TranscriptVoices:
         while index < len(self.turns) and self.turns[index].start < end:
             turn = self.turns[index]
             low, high = max(start, turn.body_start), min(end, turn.end)
+            # Words count: white space at either edge of the overlap (a line break, a space) is no one's.
+            while low < high and self.text[low].isspace():
+                low += 1
+            while high > low and self.text[high - 1].isspace():
+                high -= 1
             if low < high:
                 parts.append(SpanPart(low, high, turn.voice))
             index += 1
