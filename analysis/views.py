@@ -670,7 +670,7 @@ def blind_coding_change(request: HttpRequest, project_slug: str, pk: int, action
     interview = access.get_interview_for(request.user, pk)
     if interview.project_id != project.pk:
         raise Http404("No such interview in this project.")
-    if not access.can_manage_project(request.user, project):
+    if not access.can_manage_blind_coding(request.user, interview):
         raise PermissionDenied("Only the project's leads and admins can start blind coding or reveal it.")
     change = {"start": services.start_blind_coding, "reveal": services.reveal_blind_coding}.get(action)
     if change is None:

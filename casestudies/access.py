@@ -6,6 +6,7 @@ can see but not change is answered with 403.
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -120,3 +121,33 @@ def get_editable_participant_for(user, pk: int) -> Participant:
 
 def can_see_real_names(user) -> bool:
     return bool(user.is_authenticated and user.is_active and user.is_staff)
+
+
+def interview_choices_for(user, project: ResearchProject) -> tuple[QuerySet[Participant], QuerySet]:
+    """Whom an interview form offers: as participants, those the user may see in the project (all of them for
+    its managers); as interviewer, the people of the project and of the case studies the user can see in it
+    (every active user for admins), so that the form never lists a name from outside the user's reach."""
+    participants = Participant.objects.filter(project=project)
+    if not can_manage_project(user, project):
+        participants = participants.filter(pk__in=Participant.objects.visible_to(user).values("pk"))
+    people = get_user_model().objects.filter(is_active=True)
+    if not user.is_staff:
+        case_studies = CaseStudy.objects.visible_to(user).filter(project=project).values("pk")
+        people = people.filter(
+            Q(project_memberships__project=project) | Q(case_study_memberships__case_study__in=case_studies)
+        )
+        people = get_user_model().objects.filter(pk__in=people.values("pk"))
+    return participants.select_related("organisation"), people.order_by("username")
+
+
+def editable_case_studies(user, project: ResearchProject) -> QuerySet[CaseStudy]:
+    """The case studies of the project whose interviews the user may add, change or move an interview to."""
+    visible = CaseStudy.objects.visible_to(user).filter(project=project)
+    return CaseStudy.objects.filter(
+        pk__in=[case_study.pk for case_study in visible if can_edit_case_study(user, case_study)]
+    )
+
+
+def can_manage_blind_coding(user, interview: Interview) -> bool:
+    """Who starts, reveals or ends blind coding: whoever sees through it (the project's leads and admins)."""
+    return can_manage_project(user, interview.project)
