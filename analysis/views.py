@@ -392,7 +392,7 @@ def cooccurrence_pairs_view(request: HttpRequest, project_slug: str) -> HttpResp
     return render(request, "analysis/cooccurrence_pairs.html", context)
 
 
-def _saved_query_string(query: SavedQuery) -> str:
+def _saved_query_string(query: SavedQuery, case_studies: list) -> str:
     pairs = [("code_a", query.code_a_id), ("operator", query.operator), ("code_b", query.code_b_id)]
     if query.distance is not None:
         pairs.append(("distance", query.distance))
@@ -400,8 +400,26 @@ def _saved_query_string(query: SavedQuery) -> str:
         pairs.append(("phase", query.phase))
     if query.coder_id:
         pairs.append(("coder", query.coder_id))
-    pairs += [("case_studies", case_study.pk) for case_study in query.case_studies.all()]
+    pairs += [("case_studies", case_study.pk) for case_study in case_studies]
     return urlencode(pairs)
+
+
+def _saved_query_item(query: SavedQuery, *, reachable: set[int], can_delete: bool) -> dict:
+    """A saved query as the user may see it: only the titles of the case studies within their reach, the
+    others counted; limited to none they can see, it is not offered to run (it would find nothing of theirs)."""
+    chosen = list(query.case_studies.all())
+    in_reach = [case_study for case_study in chosen if case_study.pk in reachable]
+    runnable = bool(in_reach) or not chosen
+    return {
+        "query": query,
+        "run": _saved_query_string(query, in_reach) if runnable else None,
+        "description": describe_query(
+            code_a=query.code_a.name, operator=query.operator, code_b=query.code_b.name, distance=query.distance
+        ),
+        "case_studies": in_reach,
+        "out_of_reach": len(chosen) - len(in_reach),
+        "can_delete": can_delete,
+    }
 
 
 def code_query(request: HttpRequest, project_slug: str) -> HttpResponse:
@@ -414,18 +432,15 @@ def code_query(request: HttpRequest, project_slug: str) -> HttpResponse:
         .prefetch_related("case_studies")
     )
     can_manage = access.can_manage_project(request.user, project)
+    saved = list(saved)
+    reachable: set[int] = set()
+    if any(query.case_studies.all() for query in saved):
+        reachable = set(visible_case_studies(request.user, project).values_list("pk", flat=True))
     context = {
         "project": project,
         "form": form,
         "saved_queries": [
-            {
-                "query": query,
-                "run": _saved_query_string(query),
-                "description": describe_query(
-                    code_a=query.code_a.name, operator=query.operator, code_b=query.code_b.name, distance=query.distance
-                ),
-                "can_delete": can_manage or query.owner_id == request.user.pk,
-            }
+            _saved_query_item(query, reachable=reachable, can_delete=can_manage or query.owner_id == request.user.pk)
             for query in saved
         ],
     }
