@@ -245,3 +245,67 @@ def test_a_case_study_lead_cannot_change_blind_coding_on_the_blind_coding_page(c
     assert response.status_code == 403
     interview.refresh_from_db()
     assert not interview.is_blind_coding
+
+
+DISCLOSES = "is the participant’s real name or part of it, so it discloses who they are: choose another pseudonym."
+
+
+def admin_participant_fields(project, **changes) -> dict:
+    data = {
+        "project": project.pk,
+        "pseudonym": "Ruth",
+        "real_name": "Ruth Ellingham",
+        "role_title": "Chief executive",
+        "anonymity": "pseudonym",
+    }
+    data.update(changes)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("pseudonym", "warned"),
+    [("ruth", True), ("ELLINGHAM", True), (" Ruth  Ellingham ", True), ("Rhiannon", False), ("Ruth E", False)],
+)
+def test_the_admin_warns_when_a_pseudonym_is_the_real_name(client, pseudonym, warned):
+    project = make_project()
+    client.force_login(make_admin())
+    response = client.post(
+        reverse("admin:casestudies_participant_add"),
+        admin_participant_fields(project, pseudonym=pseudonym),
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert project.participants.count() == 1
+    shown = [str(message) for message in response.context["messages"]]
+    assert any(DISCLOSES in message for message in shown) is warned
+
+
+def test_the_admin_warns_about_a_disclosing_pseudonym_in_the_organisation_inline(client):
+    from tests.factories import make_organisation
+
+    project = make_project()
+    organisation = make_organisation(project)
+    participant = make_participant(project, pseudonym="Anon", real_name="Graham Pettifer", organisation=organisation)
+    client.force_login(make_admin())
+    response = client.post(
+        reverse("admin:casestudies_organisation_change", args=[organisation.pk]),
+        {
+            "project": project.pk,
+            "name": organisation.name,
+            "sector": organisation.sector,
+            "kind": organisation.kind,
+            "participants-TOTAL_FORMS": "1",
+            "participants-INITIAL_FORMS": "1",
+            "participants-0-id": participant.pk,
+            "participants-0-organisation": organisation.pk,
+            "participants-0-pseudonym": "Pettifer",
+            "participants-0-real_name": "Graham Pettifer",
+            "participants-0-anonymity": "pseudonym",
+        },
+        follow=True,
+    )
+    assert response.status_code == 200
+    participant.refresh_from_db()
+    assert participant.pseudonym == "Pettifer"
+    shown = [str(message) for message in response.context["messages"]]
+    assert "The pseudonym “Pettifer” " + DISCLOSES in shown
