@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as format_date
 
 from casestudies.models import CaseStudy, Interview, ResearchProject, ResearchQuestion
+from casestudies.services import reveal_blind_coding, start_blind_coding  # noqa: F401 (the page's, kept in one place)
 from coding.models import Code, Excerpt
 from coding.services import create_excerpt, set_excerpt_codes
 
@@ -168,29 +169,3 @@ def code_search_hits(
             set_excerpt_codes(excerpt=excerpt, codes=[*excerpt.codes.all(), code], applied_by=coded_by)
             outcome.given_code += 1
     return outcome
-
-
-@transaction.atomic
-def start_blind_coding(*, interview: Interview) -> Interview:
-    """From now on, the interview's coders see only their own excerpts until a lead reveals them."""
-    if interview.is_blind_coding and interview.blind_revealed_at is None:
-        raise ValidationError("This interview is already under blind coding.")
-    interview.is_blind_coding = True
-    interview.blind_revealed_at = None
-    interview.full_clean()
-    interview.save(update_fields=["is_blind_coding", "blind_revealed_at", "updated_at"])
-    return interview
-
-
-@transaction.atomic
-def reveal_blind_coding(*, interview: Interview) -> Interview:
-    """Let the interview's coders see each other's excerpts."""
-    if not interview.is_blind_coding:
-        raise ValidationError("This interview is not under blind coding.")
-    if interview.blind_revealed_at is not None:
-        when = format_date(timezone.localtime(interview.blind_revealed_at), "j F Y")
-        raise ValidationError(f"The coders’ excerpts were already revealed on {when}.")
-    interview.blind_revealed_at = timezone.now()
-    interview.full_clean()
-    interview.save(update_fields=["blind_revealed_at", "updated_at"])
-    return interview

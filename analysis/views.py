@@ -395,7 +395,7 @@ def cooccurrence_pairs_view(request: HttpRequest, project_slug: str) -> HttpResp
     return render(request, "analysis/cooccurrence_pairs.html", context)
 
 
-def _saved_query_string(query: SavedQuery) -> str:
+def _saved_query_string(query: SavedQuery, case_studies: list) -> str:
     pairs = [("code_a", query.code_a_id), ("operator", query.operator), ("code_b", query.code_b_id)]
     if query.distance is not None:
         pairs.append(("distance", query.distance))
@@ -403,8 +403,26 @@ def _saved_query_string(query: SavedQuery) -> str:
         pairs.append(("phase", query.phase))
     if query.coder_id:
         pairs.append(("coder", query.coder_id))
-    pairs += [("case_studies", case_study.pk) for case_study in query.case_studies.all()]
+    pairs += [("case_studies", case_study.pk) for case_study in case_studies]
     return urlencode(pairs)
+
+
+def _saved_query_item(query: SavedQuery, *, reachable: set[int], can_delete: bool) -> dict:
+    """A saved query as the user may see it: only the titles of the case studies within their reach, the
+    others counted; limited to none they can see, it is not offered to run (it would find nothing of theirs)."""
+    chosen = list(query.case_studies.all())
+    in_reach = [case_study for case_study in chosen if case_study.pk in reachable]
+    runnable = bool(in_reach) or not chosen
+    return {
+        "query": query,
+        "run": _saved_query_string(query, in_reach) if runnable else None,
+        "description": describe_query(
+            code_a=query.code_a.name, operator=query.operator, code_b=query.code_b.name, distance=query.distance
+        ),
+        "case_studies": in_reach,
+        "out_of_reach": len(chosen) - len(in_reach),
+        "can_delete": can_delete,
+    }
 
 
 def code_query(request: HttpRequest, project_slug: str) -> HttpResponse:
@@ -412,23 +430,20 @@ def code_query(request: HttpRequest, project_slug: str) -> HttpResponse:
     asked = "code_a" in request.GET
     form = CodeQueryForm(request.GET if asked else None, project=project, user=request.user)
     saved = (
-        SavedQuery.objects.filter(project=project)
+        access.visible_saved_queries(request.user, project)
         .select_related("owner", "code_a", "code_b", "coder")
         .prefetch_related("case_studies")
     )
     can_manage = access.can_manage_project(request.user, project)
+    saved = list(saved)
+    reachable: set[int] = set()
+    if any(query.case_studies.all() for query in saved):
+        reachable = set(visible_case_studies(request.user, project).values_list("pk", flat=True))
     context = {
         "project": project,
         "form": form,
         "saved_queries": [
-            {
-                "query": query,
-                "run": _saved_query_string(query),
-                "description": describe_query(
-                    code_a=query.code_a.name, operator=query.operator, code_b=query.code_b.name, distance=query.distance
-                ),
-                "can_delete": can_manage or query.owner_id == request.user.pk,
-            }
+            _saved_query_item(query, reachable=reachable, can_delete=can_manage or query.owner_id == request.user.pk)
             for query in saved
         ],
     }
@@ -499,7 +514,7 @@ def code_query_save(request: HttpRequest, project_slug: str) -> HttpResponse:
 @require_POST
 def code_query_delete(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
     project = access.get_project_for(request.user, project_slug)
-    query = get_object_or_404(SavedQuery, pk=pk, project=project)
+    query = get_object_or_404(access.visible_saved_queries(request.user, project), pk=pk)
     if query.owner_id != request.user.pk and not access.can_manage_project(request.user, project):
         raise PermissionDenied("Only the query's owner, the project's leads and admins can delete it.")
     services.delete_saved_query(query=query)
@@ -677,7 +692,7 @@ def blind_coding_change(request: HttpRequest, project_slug: str, pk: int, action
     interview = access.get_interview_for(request.user, pk)
     if interview.project_id != project.pk:
         raise Http404("No such interview in this project.")
-    if not access.can_manage_project(request.user, project):
+    if not access.can_manage_blind_coding(request.user, interview):
         raise PermissionDenied("Only the project's leads and admins can start blind coding or reveal it.")
     change = {"start": services.start_blind_coding, "reveal": services.reveal_blind_coding}.get(action)
     if change is None:

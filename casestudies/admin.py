@@ -1,5 +1,6 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Count
+from django.http import HttpRequest
 
 from .models import (
     CaseStudy,
@@ -91,6 +92,18 @@ class CaseStudyAdmin(admin.ModelAdmin):
         return obj._interviews
 
 
+def warn_if_pseudonym_discloses(request: HttpRequest, participant: Participant) -> None:
+    """A pseudonym that is the participant's first, last or full real name tells a reader who they are."""
+    pseudonym = " ".join(participant.pseudonym.split()).casefold()
+    names = participant.real_name.casefold().split()
+    if pseudonym and names and pseudonym in {" ".join(names), names[0], names[-1]}:
+        messages.warning(
+            request,
+            f"The pseudonym “{participant.pseudonym}” is the participant’s real name or part of it, so it "
+            "discloses who they are: choose another pseudonym.",
+        )
+
+
 class ParticipantInline(admin.TabularInline):
     model = Participant
     extra = 0
@@ -105,6 +118,13 @@ class OrganisationAdmin(admin.ModelAdmin):
     search_fields = ["name", "kind"]
     inlines = [ParticipantInline]
 
+    def save_formset(self, request, form, formset, change) -> None:
+        super().save_formset(request, form, formset, change)
+        if formset.model is Participant:
+            for inline_form in formset.forms:
+                if inline_form.instance.pk and inline_form.instance not in formset.deleted_objects:
+                    warn_if_pseudonym_discloses(request, inline_form.instance)
+
 
 @admin.register(Participant)
 class ParticipantAdmin(admin.ModelAdmin):
@@ -113,6 +133,10 @@ class ParticipantAdmin(admin.ModelAdmin):
     search_fields = ["pseudonym", "real_name", "role_title", "organisation__name"]
     list_select_related = ["organisation"]
     autocomplete_fields = ["organisation"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        warn_if_pseudonym_discloses(request, obj)
 
 
 @admin.register(Interview)

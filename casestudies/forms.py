@@ -4,10 +4,13 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 
+from disclosure import access
+
 from . import importers
-from .models import CaseStudy, Interview, Organisation, Participant, ResearchProject, ResearchQuestion
+from .models import CaseStudy, Interview, Organisation, Participant, PhaseKind, ResearchProject, ResearchQuestion
 
 
 class CaseStudyForm(forms.ModelForm):
@@ -47,24 +50,59 @@ class CaseStudyForm(forms.ModelForm):
         return [name.strip() for name in self.cleaned_data["forms_of_partnership"].split(",") if name.strip()]
 
 
+SCOPING_REFUSED = "Only the project’s leads and admins can file a scoping interview; choose another phase."
+CASE_STUDY_NEEDED = "Choose one of the case studies you lead."
+
+
 class InterviewForm(forms.ModelForm):
+    """An interview's record. Only the project's managers file scoping interviews, and only those who may
+    change blind coding see its tick box; everyone else's choices stay within their own reach."""
+
+    is_blind_coding = forms.BooleanField(
+        required=False, label="Blind coding", help_text=Interview._meta.get_field("is_blind_coding").help_text
+    )
+    field_order = ["title", "phase", "case_study", "date", "interviewer", "participants", "is_blind_coding"]
+
     class Meta:
         model = Interview
-        fields = ["title", "phase", "case_study", "date", "interviewer", "participants", "is_blind_coding"]
+        fields = ["title", "phase", "case_study", "date", "interviewer", "participants"]
         widgets = {
             "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "participants": forms.CheckboxSelectMultiple,
         }
 
-    def __init__(self, *args, project: ResearchProject, case_studies, **kwargs) -> None:
+    def __init__(self, *args, project: ResearchProject, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.instance.project = project
-        self.fields["case_study"].queryset = case_studies
-        self.fields["case_study"].help_text = "Leave empty for a scoping interview."
-        self.fields["participants"].queryset = Participant.objects.filter(project=project).select_related(
-            "organisation"
-        )
-        self.fields["interviewer"].queryset = get_user_model().objects.filter(is_active=True).order_by("username")
+        self.manages_project = access.can_manage_project(user, project)
+        participants, interviewers = access.interview_choices_for(user, project)
+        self.fields["participants"].queryset = participants
+        if self.instance.interviewer_id:  # someone no longer in the project stays the interviewer they were
+            interviewers = get_user_model().objects.filter(
+                Q(pk__in=interviewers.values("pk")) | Q(pk=self.instance.interviewer_id)
+            )
+        self.fields["interviewer"].queryset = interviewers.order_by("username")
+        case_study = self.fields["case_study"]
+        case_study.queryset = access.editable_case_studies(user, project)
+        if self.manages_project:
+            case_study.help_text = "Leave empty for a scoping interview."
+        else:
+            # Still accepted by the field, so that clean_phase can say why it is refused.
+            self.fields["phase"].widget.choices = [
+                choice for choice in self.fields["phase"].choices if choice[0] != PhaseKind.SCOPING
+            ]
+            case_study.required = True
+            case_study.error_messages.update(required=CASE_STUDY_NEEDED, invalid_choice=CASE_STUDY_NEEDED)
+        if access.can_manage_blind_coding(user, self.instance):
+            self.fields["is_blind_coding"].initial = self.instance.is_blind_coding
+        else:
+            del self.fields["is_blind_coding"]
+
+    def clean_phase(self) -> str:
+        phase = self.cleaned_data["phase"]
+        if phase == PhaseKind.SCOPING and not self.manages_project:
+            raise forms.ValidationError(SCOPING_REFUSED)
+        return phase
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -74,6 +112,12 @@ class InterviewForm(forms.ModelForm):
         if phase == "case_study" and not case_study:
             self.add_error("case_study", "Choose the case study this interview belongs to.")
         return cleaned
+
+    def wanted_blind_coding(self) -> bool | None:
+        """Whether the interview should be under blind coding, or None when this user may not say."""
+        if "is_blind_coding" not in self.fields:
+            return None
+        return self.cleaned_data["is_blind_coding"]
 
 
 def transcript_file_field(**kwargs) -> forms.FileField:

@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.dateformat import format as format_date
 
 from .importers import ImportedTranscript, read_transcript
 from .models import CaseStudy, CaseStudyMembership, Interview, Participant, PhaseKind
@@ -120,3 +121,48 @@ def _store_transcript(
         ]
     )
     return interview
+
+
+@transaction.atomic
+def start_blind_coding(*, interview: Interview) -> Interview:
+    """From now on, the interview's coders see only their own excerpts until a lead reveals them."""
+    if interview.is_blind_coding and interview.blind_revealed_at is None:
+        raise ValidationError("This interview is already under blind coding.")
+    interview.is_blind_coding = True
+    interview.blind_revealed_at = None
+    interview.full_clean()
+    interview.save(update_fields=["is_blind_coding", "blind_revealed_at", "updated_at"])
+    return interview
+
+
+@transaction.atomic
+def reveal_blind_coding(*, interview: Interview) -> Interview:
+    """Let the interview's coders see each other's excerpts."""
+    if not interview.is_blind_coding:
+        raise ValidationError("This interview is not under blind coding.")
+    if interview.blind_revealed_at is not None:
+        when = format_date(timezone.localtime(interview.blind_revealed_at), "j F Y")
+        raise ValidationError(f"The coders’ excerpts were already revealed on {when}.")
+    interview.blind_revealed_at = timezone.now()
+    interview.full_clean()
+    interview.save(update_fields=["blind_revealed_at", "updated_at"])
+    return interview
+
+
+@transaction.atomic
+def end_blind_coding(*, interview: Interview) -> Interview:
+    """Back to open coding: everyone sees everyone's excerpts, and no reveal date is left behind."""
+    if not interview.is_blind_coding:
+        raise ValidationError("This interview is not under blind coding.")
+    interview.is_blind_coding = False
+    interview.blind_revealed_at = None
+    interview.full_clean()
+    interview.save(update_fields=["is_blind_coding", "blind_revealed_at", "updated_at"])
+    return interview
+
+
+def set_blind_coding(*, interview: Interview, blind: bool) -> Interview:
+    """Start or end blind coding as a form's tick box says; an unchanged box changes nothing (a reveal stays)."""
+    if blind == interview.is_blind_coding:
+        return interview
+    return start_blind_coding(interview=interview) if blind else end_blind_coding(interview=interview)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -123,20 +124,17 @@ def interview_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def interview_create(request: HttpRequest, project_slug: str) -> HttpResponse:
     project = access.get_project_for(request.user, project_slug)
-    editable = [
-        cs
-        for cs in CaseStudy.objects.visible_to(request.user).filter(project=project)
-        if access.can_edit_case_study(request.user, cs)
-    ]
-    if not editable and not access.can_manage_project(request.user, project):
+    if (
+        not access.can_manage_project(request.user, project)
+        and not access.editable_case_studies(request.user, project).exists()
+    ):
         raise PermissionDenied("Only the project's leads and case-study leads can add interviews.")
-    interview = Interview(project=project)
     form = NewInterviewForm(
         request.POST or None,
         request.FILES or None,
-        instance=interview,
+        instance=Interview(project=project),
         project=project,
-        case_studies=CaseStudy.objects.filter(pk__in=[cs.pk for cs in editable]),
+        user=request.user,
         initial={"case_study": request.GET.get("case_study")},
     )
     return _save_interview_form(request, form=form, project=project)
@@ -145,8 +143,7 @@ def interview_create(request: HttpRequest, project_slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def interview_edit(request: HttpRequest, pk: int) -> HttpResponse:
     interview = access.get_editable_interview_for(request.user, pk)
-    case_studies = CaseStudy.objects.visible_to(request.user).filter(project=interview.project)
-    form = InterviewForm(request.POST or None, instance=interview, project=interview.project, case_studies=case_studies)
+    form = InterviewForm(request.POST or None, instance=interview, project=interview.project, user=request.user)
     return _save_interview_form(request, form=form, project=interview.project)
 
 
@@ -158,16 +155,19 @@ def _save_interview_form(request: HttpRequest, *, form: InterviewForm, project: 
         else:
             upload = form.cleaned_data.get("transcript_file")
             try:
-                if upload:
-                    interview = services.create_interview_with_transcript(
-                        interview=form.save(commit=False),
-                        name=upload.name,
-                        data=upload.read(),
-                        imported_by=request.user,
-                    )
-                else:
-                    interview = services.save_interview(interview=form.save(commit=False))
-                form.save_m2m()
+                with transaction.atomic():
+                    if upload:
+                        interview = services.create_interview_with_transcript(
+                            interview=form.save(commit=False),
+                            name=upload.name,
+                            data=upload.read(),
+                            imported_by=request.user,
+                        )
+                    else:
+                        interview = services.save_interview(interview=form.save(commit=False))
+                    form.save_m2m()
+                    if (blind := form.wanted_blind_coding()) is not None:
+                        services.set_blind_coding(interview=interview, blind=blind)
             except ValidationError as error:
                 form.add_error("transcript_file" if upload else None, error)
             else:

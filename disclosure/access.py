@@ -14,6 +14,7 @@ change answers 403.
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -147,6 +148,23 @@ def editable_case_studies(user, project: ResearchProject) -> QuerySet[CaseStudy]
     if not _signed_in(user):
         return case_studies.none()
     return case_studies.filter(memberships__user=user, memberships__role=CaseStudyMembership.Role.LEAD)
+
+
+def interview_choices_for(user, project: ResearchProject) -> tuple[QuerySet[Participant], QuerySet]:
+    """Whom an interview form offers: as participants, those the user may see in the project (all of them for
+    its managers); as interviewer, the people of the project and of the case studies the user can see in it
+    (every active user for admins), so that the form never lists a name from outside the user's reach."""
+    participants = Participant.objects.filter(project=project)
+    if not can_manage_project(user, project):
+        participants = participants.filter(pk__in=Participant.objects.visible_to(user).values("pk"))
+    people = get_user_model().objects.filter(is_active=True)
+    if not user.is_staff:
+        case_studies = CaseStudy.objects.visible_to(user).filter(project=project).values("pk")
+        people = people.filter(
+            Q(project_memberships__project=project) | Q(case_study_memberships__case_study__in=case_studies)
+        )
+        people = get_user_model().objects.filter(pk__in=people.values("pk"))
+    return participants.select_related("organisation"), people.order_by("username")
 
 
 def get_case_study_for(user, project_slug: str, slug: str) -> CaseStudy:
@@ -377,3 +395,25 @@ def get_servable_build_for(user, pk: int):
     if reason:
         raise Http404(reason)
     return build
+
+
+# --- Saved code queries -----------------------------------------------------------------------------------------
+
+
+def visible_saved_queries(user, project: ResearchProject):
+    """The project's saved code queries the user may see: all of them for its managers; for others, those limited
+    to no case study or to at least one within their reach (the limits outside it are only counted, never named).
+    A query limited only to case studies outside their reach is not theirs to see, name included."""
+    from analysis.models import SavedQuery
+
+    queries = SavedQuery.objects.filter(project=project)
+    if can_manage_project(user, project):
+        return queries
+    if not _signed_in(user):
+        return queries.none()
+    limited = SavedQuery.case_studies.through.objects
+    visible = CaseStudy.objects.visible_to(user).values("pk")
+    return queries.filter(
+        ~Q(pk__in=limited.values("savedquery_id"))
+        | Q(pk__in=limited.filter(casestudy_id__in=visible).values("savedquery_id"))
+    )

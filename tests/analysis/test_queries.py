@@ -165,7 +165,7 @@ def test_a_researcher_gets_no_results_from_outside_their_case_studies(client, te
 def test_the_results_page_counts_its_queries(client, texts, django_assert_max_num_queries):
     project, lead, _, _, (a, b, _), _ = texts
     client.force_login(lead)
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(16):
         response = client.get(
             reverse("analysis:queries", args=[project.slug]), {"code_a": a.pk, "operator": "or", "code_b": b.pk}
         )
