@@ -26,7 +26,7 @@ from casestudies.models import (
 from casestudies.transcripts import split_turns
 from coding.models import Code, Excerpt
 from coding.selectors import codes_in_tree_order
-from disclosure.access import is_project_lead
+from disclosure.access import blind_interview_ids
 from disclosure.passages import PassageReader
 from disclosure.speakers import Passage
 
@@ -405,13 +405,7 @@ class AgreementReport:
 
 def blind_hidden_interviews(user, project: ResearchProject) -> set[int]:
     """Interviews whose other coders' excerpts the user cannot see yet (blind coding, not revealed)."""
-    if user.is_staff or is_project_lead(user, project):
-        return set()
-    return set(
-        Interview.objects.filter(project=project, is_blind_coding=True, blind_revealed_at__isnull=True).values_list(
-            "pk", flat=True
-        )
-    )
+    return blind_interview_ids(user, project)
 
 
 def agreement_report(

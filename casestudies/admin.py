@@ -2,6 +2,8 @@ from django.contrib import admin, messages
 from django.db.models import Count
 from django.http import HttpRequest
 
+from disclosure.redaction import pseudonym_discloses
+
 from .models import (
     CaseStudy,
     CaseStudyMembership,
@@ -94,9 +96,7 @@ class CaseStudyAdmin(admin.ModelAdmin):
 
 def warn_if_pseudonym_discloses(request: HttpRequest, participant: Participant) -> None:
     """A pseudonym that is the participant's first, last or full real name tells a reader who they are."""
-    pseudonym = " ".join(participant.pseudonym.split()).casefold()
-    names = participant.real_name.casefold().split()
-    if pseudonym and names and pseudonym in {" ".join(names), names[0], names[-1]}:
+    if pseudonym_discloses(pseudonym=participant.pseudonym, real_name=participant.real_name):
         messages.warning(
             request,
             f"The pseudonym “{participant.pseudonym}” is the participant’s real name or part of it, so it "

@@ -324,14 +324,15 @@ class Participant(models.Model):
 
     @property
     def attribution(self) -> str:
-        """How an output names this participant: never the real name."""
-        parts = [self.role_title or "Participant"]
-        if self.organisation_id and self.organisation.kind:
-            parts.append(self.organisation.kind.lower())
-        label = ", ".join(parts)
-        if self.anonymity == self.Anonymity.ROLE_ONLY:
-            return label
-        return f"{self.pseudonym} ({label})"
+        """How an output names this participant: never the real name (`disclosure.speakers.attribution`)."""
+        from disclosure.speakers import attribution
+
+        return attribution(
+            pseudonym=self.pseudonym,
+            role_title=self.role_title,
+            organisation_kind=self.organisation.kind if self.organisation_id else "",
+            anonymity=self.anonymity,
+        )
 
 
 class InterviewQuerySet(VisibleToQuerySet):

@@ -14,7 +14,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from casestudies.models import CaseStudy, ResearchProject
 from casestudies.transcripts import TURN_PATTERN, Turn, split_turns
-from disclosure.access import can_manage_project, get_code_for, get_interview_for, get_managed_code_for, get_project_for
+from disclosure.access import (
+    blind_coding_hides_others,
+    can_manage_project,
+    get_code_for,
+    get_interview_for,
+    get_managed_code_for,
+    get_project_for,
+)
 
 from . import services
 from .forms import CodeForm, MergeForm, RetrievalFilterForm
@@ -273,6 +280,6 @@ def interview_coding(request: HttpRequest, pk: int) -> HttpResponse:
         "turns": turns,
         "transcript_html": transcript_html(turns),
         "config": config,
-        "is_blind": interview.is_blind_coding and interview.blind_revealed_at is None and not manages,
+        "is_blind": blind_coding_hides_others(request.user, interview),
     }
     return render(request, "coding/interview_coding.html", context)

@@ -220,8 +220,30 @@ def get_editable_interview_for(user, pk: int) -> Interview:
 
 
 def can_manage_blind_coding(user, interview: Interview) -> bool:
-    """Marking an interview for blind coding, and revealing it, is for those who manage the project."""
+    """Marking an interview for blind coding, and revealing it, is for those who manage the project; they also
+    see through it."""
     return can_manage_project(user, interview.project)
+
+
+def blind_interview_ids(user, project: ResearchProject) -> set[int]:
+    """The project's interviews whose other coders' excerpts the user cannot see yet: blind coding, not revealed,
+    and the user does not manage the project. The database form of this rule is in `excerpt_reach`."""
+    if can_manage_project(user, project):
+        return set()
+    return set(
+        Interview.objects.filter(project=project, is_blind_coding=True, blind_revealed_at__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+def blind_coding_hides_others(user, interview: Interview) -> bool:
+    """Whether the user sees only their own excerpts of this interview for now."""
+    return (
+        interview.is_blind_coding
+        and interview.blind_revealed_at is None
+        and not can_manage_blind_coding(user, interview)
+    )
 
 
 # --- Participants -----------------------------------------------------------------------------------------------

@@ -141,4 +141,4 @@ def pseudonym_discloses(*, pseudonym: str, real_name: str) -> bool:
     parts = real_name.casefold().split()
     if not pseudonym or not parts:
         return False
-    return pseudonym in {" ".join(parts), parts[0], parts[-1]} or any(p in parts for p in pseudonym.split())
+    return pseudonym in {" ".join(parts), parts[0], parts[-1]}
