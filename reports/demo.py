@@ -126,6 +126,33 @@ def load_demo(*, project: ResearchProject) -> str:
             if question.short_label in QUESTION_NARRATIVES and question.short_label not in existing_questions
         },
     )
+    briefing = _load_housing_briefing(project=project, lead=lead)
     passages = Excerpt.objects.filter(interview__project=project).count()
     state = "created" if created else "already there"
-    return f"draft “{paper.series_label}” {state}; {passages} coded passages to draw on."
+    return f"drafts “{paper.series_label}” ({state}) and “{briefing.title}”; {passages} coded passages to draw on."
+
+
+HOUSING_SLUGS = ["housing-association-mergers", "ni-housing-partnerships"]
+HOUSING_TITLE = "Housing associations in partnership: a briefing from two case studies"
+
+
+def _load_housing_briefing(*, project: ResearchProject, lead) -> WorkingPaper:
+    """A second draft limited to the two housing case studies: the one the demo researcher, who is a member of
+    those two only, may read (a paper is open to a researcher only when every case study in it is)."""
+    paper = WorkingPaper.objects.filter(project=project, title=HOUSING_TITLE).first()
+    if paper is not None:
+        return paper
+    return services.save_paper(
+        paper=WorkingPaper(
+            project=project,
+            series="Briefing Paper",
+            title=HOUSING_TITLE,
+            short_title="Housing associations in partnership",
+            authors="The Partnership project team (demo)",
+            date=datetime.date(2012, 2, 1),
+            abstract="What the two housing case studies say about mergers, consortia and commissioning (demo).",
+            quotes_per_case_study=2,
+        ),
+        case_studies=project.case_studies.filter(slug__in=HOUSING_SLUGS),
+        created_by=lead,
+    )

@@ -51,14 +51,21 @@ def test_the_page_follows_a_background_build_without_reloading(transactional_db,
     assert page.evaluate("window.notReloaded") is True
 
 
-def test_a_researcher_reads_the_preview_but_cannot_build(transactional_db, demo_project, log_in):
+def test_a_researcher_reads_the_preview_of_a_paper_within_their_reach_but_cannot_build(
+    transactional_db, demo_project, log_in
+):
     page = log_in("researcher")
     console_errors = []
     page.on("console", lambda message: console_errors.append(message.text) if message.type == "error" else None)
-    open_demo_paper(page)
+    page.get_by_role("link", name="Working papers", exact=True).click()
+    # The demo's working paper spans six case studies; the researcher is on two, so only the briefing is theirs.
+    expect(
+        page.get_by_role("link", name="Partnership working in and with the third sector: emerging findings")
+    ).to_have_count(0)
+    page.get_by_role("link", name="Housing associations in partnership: a briefing from two case studies").click()
 
     expect(page.get_by_role("button", name="Build PDF")).to_have_count(0)
     page.get_by_role("link", name="Preview").click()
     expect(page.get_by_role("heading", name="Contents")).to_be_visible()
-    expect(page.locator("article.paper-preview")).to_contain_text("Working Paper 58")
+    expect(page.locator("article.paper-preview")).to_contain_text("Briefing Paper")
     assert console_errors == []  # nothing the content security policy had to block

@@ -34,7 +34,7 @@ def test_the_demo_leaves_a_leads_edits_alone(demo_project):
     paper.refresh_from_db()
     assert paper.title == "My own title"
     assert QuestionNarrative.objects.get(paper=paper, question__short_label="RQ1").text == "Rewritten."
-    assert summary.startswith("draft “Working Paper 58” already there; ")
+    assert summary.startswith("drafts “Working Paper 58” (already there) and “Housing associations in partnership")
 
 
 def test_the_demo_paper_builds_with_or_without_coding(demo_project):
