@@ -16,15 +16,20 @@ pytestmark = pytest.mark.django_db
 def test_the_demo_loads_a_draft_paper_once(demo_project):
     call_command("load_partnership_project", "--demo", stdout=io.StringIO())
 
-    paper = WorkingPaper.objects.get(project=demo_project)
+    paper = WorkingPaper.objects.get(project=demo_project, number=58)
     assert paper.series_label == "Working Paper 58"
     assert paper.created_by.username == "lead"
     assert GroupNarrative.objects.filter(paper=paper).count() == 4
     assert QuestionNarrative.objects.filter(paper=paper).count() == 3
+    briefing = WorkingPaper.objects.exclude(pk=paper.pk).get(project=demo_project)
+    assert sorted(briefing.case_studies.values_list("slug", flat=True)) == [
+        "housing-association-mergers",
+        "ni-housing-partnerships",
+    ]
 
 
 def test_the_demo_leaves_a_leads_edits_alone(demo_project):
-    paper = WorkingPaper.objects.get(project=demo_project)
+    paper = WorkingPaper.objects.get(project=demo_project, number=58)
     paper.title = "My own title"
     paper.save()
     QuestionNarrative.objects.filter(paper=paper, question__short_label="RQ1").update(text="Rewritten.")
@@ -38,7 +43,7 @@ def test_the_demo_leaves_a_leads_edits_alone(demo_project):
 
 
 def test_the_demo_paper_builds_with_or_without_coding(demo_project):
-    paper = WorkingPaper.objects.get(project=demo_project)
+    paper = WorkingPaper.objects.get(project=demo_project, number=58)
 
     html = render(assemble_paper(paper, reader=None), "html").content.decode()
 
