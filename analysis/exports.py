@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from casestudies.models import PhaseKind, ResearchProject, Sector
 from coding.models import Excerpt, ExcerptCode
-from coding.selectors import codes_in_tree_order
+from coding.selectors import code_counts, code_links, codes_in_tree_order
 from disclosure.speakers import Withheld, withheld_summary
 
 from .selectors import attribute_excerpts
@@ -173,3 +173,83 @@ def export_excerpts(
             ]
         )
     return export
+
+
+CODEBOOK_HEADER = [
+    "Path",
+    "Code",
+    "Parent",
+    "Level",
+    "Definition",
+    "Colour",
+    "Research questions",
+    "Tags",
+    "Heading only",
+    "Archived",
+    "Excerpts",
+    "Interviews",
+    "Case studies",
+]
+CODEBOOK_WIDTHS = [48, 28, 28, 7, 60, 9, 20, 20, 9, 9, 10, 10, 12]
+
+
+@dataclass
+class CodebookEntry:
+    code: object
+    depth: int
+    path: str
+    parent: str
+    questions: str
+    tags: str
+    excerpts: int
+    interviews: int
+    case_studies: int
+    definition: str = ""
+
+
+def codebook_entries(user, project: ResearchProject) -> list[CodebookEntry]:
+    """The codebook in tree order with each code's links and its counts over what the user may see."""
+    counts = code_counts(user=user, project=project)
+    links = code_links(project)
+    names = {}
+    entries = []
+    for code, depth, path in codes_in_tree_order(project):
+        names[code.pk] = code.name
+        linked = links.get(code.pk)
+        count = counts.get(code.pk)
+        entries.append(
+            CodebookEntry(
+                code=code,
+                depth=depth,
+                path=path,
+                parent=names.get(code.parent_id, "") if code.parent_id else "",
+                questions=", ".join(q.short_label or q.text for q in linked.questions) if linked else "",
+                tags=", ".join(linked.tags) if linked else "",
+                excerpts=count.excerpts if count else 0,
+                interviews=count.interviews if count else 0,
+                case_studies=count.case_studies if count else 0,
+                definition=code.definition,
+            )
+        )
+    return entries
+
+
+def codebook_rows(entries: list[CodebookEntry]) -> list[list]:
+    return [
+        [
+            entry.path,
+            entry.code.name,
+            entry.parent,
+            entry.depth + 1,
+            entry.definition,
+            entry.code.colour,
+            entry.questions,
+            entry.tags,
+            not entry.code.is_codable,
+            entry.code.is_archived,
+            entry.excerpts,
+            entry.interviews,
+            entry.case_studies,
+        ]
+        for entry in entries
+    ]

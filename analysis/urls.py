@@ -11,6 +11,7 @@ urlpatterns = [
     path(base, views.index, name="index"),
     path(base + "matrices/<slug:kind>/", views.matrix, name="matrix"),
     path(base + "excerpts/", views.excerpt_list, name="excerpts"),
+    path(base + "codebook/", views.codebook_export, name="codebook_export"),
     path(base + "framework/", views.framework, name="framework"),
     path(framework_cell, views.framework_cell_view, name="framework_cell"),
     path(framework_cell + "edit/", views.framework_edit, name="framework_edit"),

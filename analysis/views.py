@@ -11,6 +11,7 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -21,7 +22,7 @@ from disclosure.redaction import redactor_for
 
 from . import services
 from .cooccurrence import Relation, cooccurrence_interviews, cooccurrence_pairs
-from .exports import export_excerpts
+from .exports import CODEBOOK_HEADER, CODEBOOK_WIDTHS, codebook_entries, codebook_rows, export_excerpts
 from .forms import (
     AgreementForm,
     CodeHitsForm,
@@ -70,6 +71,27 @@ def index(request: HttpRequest, project_slug: str) -> HttpResponse:
         "can_manage": access.can_manage_project(request.user, project),
     }
     return render(request, "analysis/index.html", context)
+
+
+def codebook_export(request: HttpRequest, project_slug: str) -> HttpResponse:
+    """The codebook as CSV, XLSX or a printable page: paths, definitions, colours, questions and counts (of
+    what the reader may see), through the project's redaction like every file that leaves the app."""
+    project = access.get_project_for(request.user, project_slug)
+    entries = codebook_entries(request.user, project)
+    file_format = request.GET.get("format", "html")
+    redactor = redactor_for(project)
+    name = f"{project.slug}-codebook"
+    if file_format == "csv":
+        return csv_download(name, CODEBOOK_HEADER, codebook_rows(entries), redactor=redactor)
+    if file_format == "xlsx":
+        sheet = Sheet("Codebook", CODEBOOK_HEADER, codebook_rows(entries), widths=CODEBOOK_WIDTHS, wrap=True)
+        return xlsx_download(name, [sheet], redactor=redactor)
+    if file_format != "html":
+        return HttpResponse("Choose csv, xlsx or html.", status=400, content_type="text/plain; charset=utf-8")
+    for entry in entries:
+        entry.definition = redactor.redact(entry.definition)
+    context = {"project": project, "entries": entries, "generated_at": timezone.now()}
+    return render(request, "analysis/codebook_print.html", context)
 
 
 def matrix(request: HttpRequest, project_slug: str, kind: str) -> HttpResponse:

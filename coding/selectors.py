@@ -202,11 +202,25 @@ def interview_excerpts(*, user, interview: Interview) -> list[dict]:
     ]
 
 
+def code_and_descendants(code: Code) -> list[int]:
+    """The code's id and those of every code beneath it, in one query."""
+    children: dict[int | None, list[int]] = {}
+    for pk, parent_id in Code.objects.filter(project_id=code.project_id).values_list("pk", "parent_id"):
+        children.setdefault(parent_id, []).append(pk)
+    found, stack = [], [code.pk]
+    while stack:
+        pk = stack.pop()
+        found.append(pk)
+        stack.extend(children.get(pk, []))
+    return found
+
+
 def retrieval_excerpts(
     *,
     user,
     project: ResearchProject,
     code: Code | None = None,
+    with_subcodes: bool = False,
     key_quotes_only: bool = False,
     case_study: CaseStudy | None = None,
     scoping_only: bool = False,
@@ -215,7 +229,10 @@ def retrieval_excerpts(
 ) -> QuerySet[Excerpt]:
     """Excerpts across the project for a retrieval page, in the order of the case studies and interviews."""
     excerpts = Excerpt.objects.visible_to(user).filter(interview__project=project)
-    if code is not None:
+    if code is not None and with_subcodes:
+        linked = ExcerptCode.objects.filter(code_id__in=code_and_descendants(code)).values("excerpt_id")
+        excerpts = excerpts.filter(pk__in=linked)
+    elif code is not None:
         excerpts = excerpts.filter(code_links__code=code)
     if key_quotes_only:
         excerpts = excerpts.filter(is_key_quote=True)

@@ -203,7 +203,10 @@ def code_detail(request: HttpRequest, pk: int) -> HttpResponse:
     code = get_code_for(request.user, pk)
     project = code.project
     form = _filter_form(request, project)
-    excerpts = retrieval_excerpts(user=request.user, project=project, code=code, **form.filters())
+    with_subcodes = request.GET.get("subcodes") == "include"
+    excerpts = retrieval_excerpts(
+        user=request.user, project=project, code=code, with_subcodes=with_subcodes, **form.filters()
+    )
     page, retrieved, query = _paginated_excerpts(request, excerpts)
     context = {
         "project": project,
@@ -217,6 +220,7 @@ def code_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "retrieved": retrieved,
         "query": query,
         "can_manage": can_manage_project(request.user, project),
+        "with_subcodes": with_subcodes,
     }
     return render(request, "coding/code_detail.html", context)
 

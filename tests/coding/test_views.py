@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 from django.utils.html import escape
 
 from casestudies.models import PhaseKind
@@ -431,3 +432,26 @@ def test_the_memo_on_a_retrieved_excerpt_is_escaped(setting):
     html = logged_in(setting["lead"]).get(f"/codes/{setting['trust'].pk}/").content.decode()
     assert escape("<script>alert(1)</script>") in html
     assert "<script>alert(1)</script>" not in html
+
+
+def test_a_codes_page_can_include_its_sub_codes_excerpts_once_each(client):
+    from tests import factories as f
+
+    project = f.make_project()
+    lead = f.make_lead(project)
+    parent = f.make_code(project, name="Barriers")
+    child = f.make_code(project, name="Time", parent=parent)
+    interview = f.make_interview(f.make_case_study(project))
+    own = f.make_excerpt(interview, start=0, end=10, codes=[parent], coded_by=lead)
+    both = f.make_excerpt(interview, start=12, end=30, codes=[parent, child], coded_by=lead)
+    sub = f.make_excerpt(interview, start=40, end=60, codes=[child], coded_by=lead)
+    client.force_login(lead)
+    address = reverse("coding:code", args=[parent.pk])
+
+    alone = client.get(address)
+    included = client.get(address, {"subcodes": "include"})
+
+    assert [item.excerpt for item in alone.context["retrieved"]] == [own, both]
+    assert [item.excerpt for item in included.context["retrieved"]] == [own, both, sub]
+    assert "Include the sub-codes’ excerpts" in alone.content.decode()
+    assert "Only this code’s own excerpts" in included.content.decode()

@@ -103,6 +103,9 @@ def recipes(trap) -> dict[str, list[tuple[str, str]]]:
         "analysis:index": page(url("analysis:index", slug)),
         "analysis:matrix": page(*(url("analysis:matrix", slug, kind) for kind in MATRIX_KINDS))
         + out(*(url("analysis:matrix", slug, kind, format=f) for kind in MATRIX_KINDS for f in ("csv", "xlsx"))),
+        "analysis:codebook_export": out(
+            *(url("analysis:codebook_export", slug, format=f) for f in ("html", "csv", "xlsx"))
+        ),
         "analysis:excerpts": page(url("analysis:excerpts", slug))
         + out(*(url("analysis:excerpts", slug, format=f) for f in ("csv", "xlsx"))),
         "analysis:framework": page(url("analysis:framework", slug, group=group))
