@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import ProhibitNullCharactersValidator
+from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.utils.deconstruct import deconstructible
 
 # Offsets are stored in 32-bit integer columns (and PostgreSQL's substring() takes an integer).
@@ -57,25 +57,35 @@ class PlainTextValidator:
 validate_plain_text = PlainTextValidator()
 
 
-def plain_text_fields(form: forms.BaseForm) -> None:
+def plain_text_fields(form: forms.BaseForm, *, limits: dict[str, int] | None = None) -> None:
     """Give every text field of a form the shared check (in place of Django's own NUL check, whose message
-    differs from the API's)."""
-    for field in form.fields.values():
-        if isinstance(field, forms.CharField):
-            field.validators = [
-                validator
-                for validator in field.validators
-                if not isinstance(validator, ProhibitNullCharactersValidator | PlainTextValidator)
-            ]
-            field.validators.append(validate_plain_text)
+    differs from the API's), and a length bound to those without one: `limits` by field name, else
+    MAX_NARRATIVE_LENGTH."""
+    limits = limits or {}
+    for name, field in form.fields.items():
+        if not isinstance(field, forms.CharField):
+            continue
+        field.validators = [
+            validator
+            for validator in field.validators
+            if not isinstance(validator, ProhibitNullCharactersValidator | PlainTextValidator)
+        ]
+        field.validators.append(validate_plain_text)
+        if field.max_length is None:
+            field.max_length = limits.get(name, MAX_NARRATIVE_LENGTH)
+            field.validators.append(MaxLengthValidator(field.max_length))
+            field.widget.attrs.update(field.widget_attrs(field.widget))
 
 
 class PlainTextForm:
-    """Mixin for forms: every text field refuses NUL characters and lone surrogates."""
+    """Mixin for forms: every text field refuses NUL characters and lone surrogates, and is bounded in length
+    (`text_limits` by field name, else MAX_NARRATIVE_LENGTH)."""
+
+    text_limits: dict[str, int] = {}
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        plain_text_fields(self)
+        plain_text_fields(self, limits=self.text_limits)
 
 
 def check_tags(names: Iterable[str]) -> list[str]:
