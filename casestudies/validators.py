@@ -22,6 +22,8 @@ MAX_ID = 2**63 - 1
 # django-taggit's Tag.name is a CharField(max_length=100).
 MAX_TAG_LENGTH = 100
 MAX_TAGS = 50
+# The most ids one list may hold (codes of an excerpt, research questions of a code).
+MAX_IDS = 100
 # Free text: generous for what a researcher writes, small enough that a page or export stays readable.
 MAX_MEMO_LENGTH = 20_000
 MAX_DEFINITION_LENGTH = 10_000

@@ -25,7 +25,7 @@ from django.views import csrf, defaults
 
 from casestudies.access import get_interview_for, get_project_for
 from casestudies.models import ResearchProject, ResearchQuestion
-from casestudies.validators import MAX_ID, MAX_OFFSET, validate_plain_text
+from casestudies.validators import MAX_ID, MAX_IDS, MAX_OFFSET, validate_plain_text
 
 from . import services
 from .access import can_change_excerpt, get_editable_excerpt_for, get_excerpt_for, get_interview_to_code_for
@@ -50,8 +50,6 @@ View = Callable[..., HttpResponse]
 MAX_BODY_BYTES = 256 * 1024
 MAX_JSON_DEPTH = 20
 MAX_NUMBER_LENGTH = 20
-# The most ids one list in a body may hold (codes of an excerpt, research questions of a code).
-MAX_IDS = 100
 
 
 def is_api_request(request: HttpRequest) -> bool:

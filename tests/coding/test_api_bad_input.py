@@ -12,8 +12,8 @@ from django.utils.html import escape
 
 from analysis.models import FrameworkSummary
 from casestudies.models import CaseStudy, Participant
-from casestudies.validators import MAX_OFFSET, MAX_TAGS, NUL_MESSAGE
-from coding.api import MAX_BODY_BYTES, MAX_IDS, MAX_JSON_DEPTH, MAX_NUMBER_LENGTH
+from casestudies.validators import MAX_IDS, MAX_OFFSET, MAX_TAGS, NUL_MESSAGE
+from coding.api import MAX_BODY_BYTES, MAX_JSON_DEPTH, MAX_NUMBER_LENGTH
 from coding.models import Code, Excerpt, ExcerptCode
 from reports.models import GroupNarrative, QuestionNarrative
 from tests.factories import (
