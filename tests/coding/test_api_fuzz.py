@@ -14,7 +14,9 @@ import logging
 import pytest
 import schemathesis
 from django.conf import settings as django_settings
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.middleware.csrf import _get_new_csrf_string
 from django.test import Client
 from hypothesis import HealthCheck, given
@@ -50,6 +52,17 @@ CHECKS = [
 def quiet_request_log(caplog):
     """Django logs every 4xx answer; thousands of generated calls would bury the figures."""
     caplog.set_level(logging.CRITICAL, logger="django.request")
+
+
+@pytest.fixture(autouse=True)
+def connection_kept_open():
+    """As Django's test client does: the WSGI handler would otherwise close the test's connection (its
+    transaction) when each request finishes."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
