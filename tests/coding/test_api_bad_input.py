@@ -7,6 +7,7 @@ message from the one shared validator (`casestudies/validators.py`).
 import json
 
 import pytest
+from django.middleware.csrf import _get_new_csrf_string
 from django.test import Client
 from django.utils.html import escape
 
@@ -359,15 +360,22 @@ def test_a_server_error_on_the_api_answers_json(world, monkeypatch):
     assert response.json() == {"detail": "Something went wrong on the server; the error has been logged."}
 
 
-def test_an_oversized_form_body_on_the_api_answers_json_413(world, settings):
+@pytest.mark.parametrize("enforce_csrf_checks", [False, True], ids=["in the view", "in the CSRF middleware"])
+def test_an_oversized_form_body_on_the_api_answers_json_413(world, settings, enforce_csrf_checks):
+    """Django refuses a form body over DATA_UPLOAD_MAX_MEMORY_SIZE wherever it is first read."""
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
-    client = Client(raise_request_exception=False)
+    settings.CSRF_FAILURE_VIEW = "coding.api.csrf_failure"
+    client = Client(raise_request_exception=False, enforce_csrf_checks=enforce_csrf_checks)
     client.force_login(world["coder"])
+    # With the CSRF cookie set, the middleware reads the form body to look for the token.
+    client.cookies[settings.CSRF_COOKIE_NAME] = _get_new_csrf_string()
+    before = snapshot(world)
     response = client.post(
         target_url(world, "excerpts"), data="memo=" + "m" * 2000, content_type="application/x-www-form-urlencoded"
     )
     assert response.status_code == 413
     assert response.json() == {"detail": "The body is larger than 256 KB."}
+    assert snapshot(world) == before
 
 
 # The same rules in every form that takes text: the page shows the message, and nothing is saved.
