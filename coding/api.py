@@ -121,20 +121,25 @@ def _no_constant(name: str) -> object:
     raise _Unreadable(f"{name} is not a JSON number")
 
 
-# String literals, then the brackets outside them: depth is counted before the (recursive) parser runs.
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_BRACKETS = re.compile(r"[\[\]{}]")
+# String literals, then everything but brackets, are dropped to measure the nesting before the (recursive)
+# parser runs.
+_JSON_STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]++")
+_AS_PARENTHESES = str.maketrans("[{]}", "(())")
 
 
-def _json_depth(text: str) -> int:
-    depth = deepest = 0
-    for bracket in _BRACKETS.findall(_JSON_STRING.sub("", text)):
-        depth += 1 if bracket in "[{" else -1
-        if depth > deepest:
-            deepest = depth
-            if deepest > MAX_JSON_DEPTH:
-                break
-    return deepest
+def _nested_too_deep(text: str) -> bool:
+    """Whether arrays and objects nest more than MAX_JSON_DEPTH deep, in at most that many passes at C speed:
+    each pass removes the innermost pairs, so a pair still left after them sits deeper."""
+    if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
+        return False  # Too few brackets to nest deeper; most bodies stop here.
+    brackets = _NOT_BRACKETS.sub("", _JSON_STRING.sub("", text)).translate(_AS_PARENTHESES)
+    for _ in range(MAX_JSON_DEPTH):
+        inner_removed = brackets.replace("()", "")
+        if inner_removed == brackets:
+            break
+        brackets = inner_removed
+    return "()" in brackets
 
 
 def parse_json(body: bytes) -> object:
@@ -143,7 +148,7 @@ def parse_json(body: bytes) -> object:
         raise RequestDataTooBig("The body is too large.")
     try:
         text = body.decode("utf-8")
-        if _json_depth(text) > MAX_JSON_DEPTH:
+        if _nested_too_deep(text):
             raise _Unreadable(f"it is nested more than {MAX_JSON_DEPTH} levels deep")
         return json.loads(text, parse_int=_number(int), parse_float=_number(float), parse_constant=_no_constant)
     except UnicodeDecodeError as error:
