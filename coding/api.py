@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from functools import wraps
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import (
     NON_FIELD_ERRORS,
@@ -101,7 +102,10 @@ def field_messages(error: ValidationError) -> dict[str, str]:
 
 
 def _too_large() -> JsonResponse:
-    return _detail(f"The body is larger than {MAX_BODY_BYTES // 1024} KB.", 413)
+    """413, naming the limit that applies: the API's own, or Django's DATA_UPLOAD_MAX_MEMORY_SIZE if smaller."""
+    limit = min(MAX_BODY_BYTES, settings.DATA_UPLOAD_MAX_MEMORY_SIZE or MAX_BODY_BYTES)
+    size = f"{limit // 1024} KB" if limit % 1024 == 0 else f"{limit:,} bytes"
+    return _detail(f"The body is larger than {size}.", 413)
 
 
 class _Unreadable(ValueError):

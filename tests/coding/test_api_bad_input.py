@@ -374,7 +374,7 @@ def test_an_oversized_form_body_on_the_api_answers_json_413(world, settings, enf
         target_url(world, "excerpts"), data="memo=" + "m" * 2000, content_type="application/x-www-form-urlencoded"
     )
     assert response.status_code == 413
-    assert response.json() == {"detail": "The body is larger than 256 KB."}
+    assert response.json() == {"detail": "The body is larger than 1,000 bytes."}
     assert snapshot(world) == before
 
 
