@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from casestudies.models import Interview, PhaseKind, ResearchProject, ResearchQuestion, Sector
+from casestudies.validators import MAX_DESCRIPTION_LENGTH, PlainTextForm, parse_id
 from coding.models import Code
 from coding.selectors import codes_in_tree_order
 
@@ -40,7 +41,7 @@ def code_choices(project: ResearchProject, *, codable_only: bool = False):
     return [code.pk for code, _ in ordered], {code.pk: path for code, path in ordered}
 
 
-class ScopeForm(forms.Form):
+class ScopeForm(PlainTextForm, forms.Form):
     """Phase, coder and case-study subset: the limits every matrix and query offers."""
 
     phase = forms.ChoiceField(required=False, choices=[("", "All phases"), *PhaseKind.choices])
@@ -87,8 +88,9 @@ class ExcerptFilterForm(ScopeForm):
             return None
         if value == NONE_PARAM:
             return 0
-        if value.isdigit() and self.fields["case_studies"].queryset.filter(pk=int(value)).exists():
-            return int(value)
+        pk = parse_id(value)
+        if pk is not None and self.fields["case_studies"].queryset.filter(pk=pk).exists():
+            return pk
         raise forms.ValidationError("Choose one of the case studies you can see.")
 
 
@@ -118,10 +120,11 @@ class CodeQueryForm(ScopeForm):
         return data
 
 
-class SummaryForm(forms.Form):
+class SummaryForm(PlainTextForm, forms.Form):
     text = forms.CharField(
         required=False,
         strip=False,
+        max_length=MAX_DESCRIPTION_LENGTH,
         label="Summary",
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text="What this case study tells us about the question, in a few sentences; cite excerpts as you wish.",
@@ -153,11 +156,11 @@ class CooccurrencePairsForm(CooccurrenceForm):
         self.fields["a"].queryset = self.fields["b"].queryset = Code.objects.filter(project=project)
 
 
-class SaveQueryForm(forms.Form):
+class SaveQueryForm(PlainTextForm, forms.Form):
     name = forms.CharField(max_length=200, label="Save this query as")
 
 
-class SearchForm(forms.Form):
+class SearchForm(PlainTextForm, forms.Form):
     q = forms.CharField(max_length=300, required=False, label="Search the transcripts")
     phase = forms.ChoiceField(required=False, choices=[("", "All phases"), *PhaseKind.choices])
     case_studies = forms.ModelMultipleChoiceField(
@@ -169,7 +172,7 @@ class SearchForm(forms.Form):
         self.fields["case_studies"].queryset = visible_case_studies(user, project)
 
 
-class CodeHitsForm(forms.Form):
+class CodeHitsForm(PlainTextForm, forms.Form):
     code = CodeChoiceField(queryset=None, label="Code")
     extent = forms.ChoiceField(choices=Extent.CHOICES, initial=Extent.SENTENCE, label="as excerpts of")
 
@@ -188,7 +191,7 @@ class InterviewChoiceField(forms.ModelMultipleChoiceField):
         return f"{obj.title} ({where})"
 
 
-class AgreementForm(forms.Form):
+class AgreementForm(PlainTextForm, forms.Form):
     coder_a = CoderChoiceField(queryset=None, label="First coder", empty_label="Choose a coder")
     coder_b = CoderChoiceField(queryset=None, label="Second coder", empty_label="Choose a coder")
     interviews = InterviewChoiceField(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 
 from casestudies.models import CaseStudy, PhaseKind, ResearchProject, ResearchQuestion
+from casestudies.validators import MAX_DESCRIPTION_LENGTH, validate_plain_text
 from coding.models import Code
 
 
@@ -17,7 +19,11 @@ class FrameworkSummary(models.Model):
     research_question = models.ForeignKey(
         ResearchQuestion, on_delete=models.CASCADE, related_name="framework_summaries"
     )
-    text = models.TextField(blank=True)
+    text = models.TextField(
+        blank=True,
+        max_length=MAX_DESCRIPTION_LENGTH,
+        validators=[MaxLengthValidator(MAX_DESCRIPTION_LENGTH), validate_plain_text],
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -57,7 +63,7 @@ class SavedQuery(models.Model):
 
     project = models.ForeignKey(ResearchProject, on_delete=models.CASCADE, related_name="saved_queries")
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_queries")
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_plain_text])
     code_a = models.ForeignKey(Code, on_delete=models.CASCADE, related_name="queries_as_a")
     operator = models.CharField(max_length=10, choices=QueryOperator.choices, default=QueryOperator.AND)
     code_b = models.ForeignKey(Code, on_delete=models.CASCADE, related_name="queries_as_b")

@@ -16,6 +16,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST
 
 from casestudies.models import Interview, PhaseKind, QuestionGroup, ResearchQuestion
+from casestudies.validators import parse_id
 from coding.models import Excerpt, ExcerptCode
 from disclosure import access
 from disclosure.redaction import redactor_for
@@ -239,9 +240,10 @@ def _framework_group(request: HttpRequest, project) -> QuestionGroup:
     groups = project.question_groups.order_by("order", "id")
     wanted = request.GET.get("group")
     if wanted:
-        if not wanted.isdigit():
+        pk = parse_id(wanted)
+        if pk is None:
             raise Http404("No such question group.")
-        return get_object_or_404(groups, pk=int(wanted))
+        return get_object_or_404(groups, pk=pk)
     group = groups.first()
     if group is None:
         raise Http404("This project has no research questions yet.")

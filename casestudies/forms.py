@@ -11,13 +11,15 @@ from disclosure import access
 
 from . import importers
 from .models import CaseStudy, Interview, Organisation, Participant, PhaseKind, ResearchProject, ResearchQuestion
+from .validators import MAX_DESCRIPTION_LENGTH, MAX_TAGS, PlainTextForm, split_tags
 
 
-class CaseStudyForm(forms.ModelForm):
+class CaseStudyForm(PlainTextForm, forms.ModelForm):
     forms_of_partnership = forms.CharField(
         required=False,
-        help_text="Separate with commas, e.g. “Merger, Group structure”.",
+        help_text=f"Separate with commas, e.g. “Merger, Group structure”; at most {MAX_TAGS}.",
     )
+    text_limits = {"focus": MAX_DESCRIPTION_LENGTH}
 
     class Meta:
         model = CaseStudy
@@ -46,15 +48,18 @@ class CaseStudyForm(forms.ModelForm):
                 sorted(tag.name for tag in self.instance.forms_of_partnership.all())
             )
 
+    def clean_forms_of_partnership(self) -> list[str]:
+        return split_tags(self.cleaned_data["forms_of_partnership"])
+
     def partnership_forms(self) -> list[str]:
-        return [name.strip() for name in self.cleaned_data["forms_of_partnership"].split(",") if name.strip()]
+        return self.cleaned_data["forms_of_partnership"]
 
 
 SCOPING_REFUSED = "Only the project’s leads and admins can file a scoping interview; choose another phase."
 CASE_STUDY_NEEDED = "Choose one of the case studies you lead."
 
 
-class InterviewForm(forms.ModelForm):
+class InterviewForm(PlainTextForm, forms.ModelForm):
     """An interview's record. Only the project's managers file scoping interviews, and only those who may
     change blind coding see its tick box; everyone else's choices stay within their own reach."""
 
@@ -150,6 +155,8 @@ class NewInterviewForm(InterviewForm):
         "are recognised.",
     )
     transcript_file = transcript_file_field(required=False, label="Or import a transcript file")
+    # A pasted transcript is bounded as an imported file is.
+    text_limits = {"transcript": settings.UPLOAD_MAX_BYTES}
 
     class Meta(InterviewForm.Meta):
         fields = InterviewForm.Meta.fields + ["transcript"]
@@ -168,7 +175,7 @@ class NewInterviewForm(InterviewForm):
         return cleaned
 
 
-class TranscriptImportForm(forms.Form):
+class TranscriptImportForm(PlainTextForm, forms.Form):
     file = transcript_file_field(label="Transcript file")
     replace = forms.BooleanField(required=False, label="Replace the current transcript")
 
@@ -187,7 +194,7 @@ class TranscriptImportForm(forms.Form):
         return True
 
 
-class ParticipantForm(forms.ModelForm):
+class ParticipantForm(PlainTextForm, forms.ModelForm):
     class Meta:
         model = Participant
         fields = ["pseudonym", "role_title", "organisation", "consent_to_quote", "anonymity", "real_name"]

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from casestudies.models import CaseStudy, PhaseKind, ResearchProject, ResearchQuestion
+from casestudies.validators import MAX_DEFINITION_LENGTH, MAX_TAGS, PlainTextForm, split_tags
 
 from .models import Code
 from .selectors import codes_in_tree_order
@@ -54,7 +55,7 @@ CODE_COLOURS = [
 ]
 
 
-class CodeForm(forms.Form):
+class CodeForm(PlainTextForm, forms.Form):
     name = forms.CharField(max_length=200)
     parent = forms.ModelChoiceField(
         queryset=Code.objects.none(),
@@ -65,6 +66,7 @@ class CodeForm(forms.Form):
     definition = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
+        max_length=MAX_DEFINITION_LENGTH,
         help_text="When to apply this code, and when not to: what a second coder needs to know.",
     )
     colour = forms.ChoiceField(
@@ -78,7 +80,9 @@ class CodeForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="The research questions this code helps to answer.",
     )
-    tags = forms.CharField(required=False, help_text="Separate with commas, e.g. “housing, finance”.")
+    tags = forms.CharField(
+        required=False, help_text=f"Separate with commas, e.g. “housing, finance”; at most {MAX_TAGS}."
+    )
     is_codable = forms.BooleanField(
         required=False,
         initial=True,
@@ -124,11 +128,14 @@ class CodeForm(forms.Form):
         self.fields["research_questions"].queryset = questions
         self.fields["research_questions"].label_from_instance = lambda q: f"{q.short_label} {q.text}".strip()
 
+    def clean_tags(self) -> list[str]:
+        return split_tags(self.cleaned_data["tags"])
+
     def tag_names(self) -> list[str]:
-        return [tag.strip() for tag in self.cleaned_data["tags"].split(",") if tag.strip()]
+        return self.cleaned_data["tags"]
 
 
-class MergeForm(forms.Form):
+class MergeForm(PlainTextForm, forms.Form):
     target = forms.ModelChoiceField(queryset=Code.objects.none(), label="Merge into")
 
     def __init__(self, *args, code: Code, **kwargs) -> None:
@@ -145,7 +152,7 @@ class MergeForm(forms.Form):
 SCOPING = "scoping"
 
 
-class RetrievalFilterForm(forms.Form):
+class RetrievalFilterForm(PlainTextForm, forms.Form):
     """The filters of a retrieval page; every choice is limited to what the user can see."""
 
     case_study = forms.ChoiceField(required=False, label="Case study")

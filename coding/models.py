@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from taggit.managers import TaggableManager
 
 from casestudies.models import CaseStudy, Interview, ResearchProject, ResearchQuestion
+from casestudies.validators import MAX_DEFINITION_LENGTH, MAX_MEMO_LENGTH, MAX_NARRATIVE_LENGTH, validate_plain_text
 
 colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as #rrggbb, for example #1f77b4.")
 
@@ -24,8 +25,12 @@ class CodeQuerySet(models.QuerySet["Code"]):
 class Code(models.Model):
     project = models.ForeignKey(ResearchProject, on_delete=models.CASCADE, related_name="codes")
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
-    name = models.CharField(max_length=200)
-    definition = models.TextField(blank=True)
+    name = models.CharField(max_length=200, validators=[validate_plain_text])
+    definition = models.TextField(
+        blank=True,
+        max_length=MAX_DEFINITION_LENGTH,
+        validators=[MaxLengthValidator(MAX_DEFINITION_LENGTH), validate_plain_text],
+    )
     colour = models.CharField(max_length=7, default="#1f77b4", validators=[colour_validator])
     research_questions = models.ManyToManyField(ResearchQuestion, blank=True, related_name="codes")
     tags = TaggableManager(blank=True)
@@ -80,8 +85,13 @@ class Excerpt(models.Model):
     text = models.TextField(help_text="The transcript text the excerpt covers, stored when it is made.")
     coded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="excerpts")
     codes = models.ManyToManyField(Code, through="ExcerptCode", related_name="excerpts")
-    memo = models.TextField(blank=True)
+    memo = models.TextField(
+        blank=True, max_length=MAX_MEMO_LENGTH, validators=[MaxLengthValidator(MAX_MEMO_LENGTH), validate_plain_text]
+    )
     is_key_quote = models.BooleanField(default=False)
+    version = models.PositiveIntegerField(
+        default=1, help_text="Counts writes, so that a change made on an older version is refused (If-Match)."
+    )
     guid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -126,8 +136,13 @@ class Memo(models.Model):
     code = models.ForeignKey(Code, null=True, blank=True, on_delete=models.CASCADE, related_name="memos")
     interview = models.ForeignKey(Interview, null=True, blank=True, on_delete=models.CASCADE, related_name="memos")
     case_study = models.ForeignKey(CaseStudy, null=True, blank=True, on_delete=models.CASCADE, related_name="memos")
-    title = models.CharField(max_length=200, blank=True)
-    text = models.TextField()
+    title = models.CharField(max_length=200, blank=True, validators=[validate_plain_text])
+    text = models.TextField(
+        max_length=MAX_NARRATIVE_LENGTH, validators=[MaxLengthValidator(MAX_NARRATIVE_LENGTH), validate_plain_text]
+    )
+    version = models.PositiveIntegerField(
+        default=1, help_text="Counts saves, so that an edit made on an older version is refused."
+    )
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="memos")
     guid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -2,6 +2,18 @@
 
 from __future__ import annotations
 
+from casestudies.validators import (
+    MAX_DEFINITION_LENGTH,
+    MAX_ID,
+    MAX_IDS,
+    MAX_MEMO_LENGTH,
+    MAX_OFFSET,
+    MAX_TAG_LENGTH,
+    MAX_TAGS,
+)
+
+MAX_NAME_LENGTH = 200
+
 OFFSET_NOTE = (
     "Offsets count Unicode code points of the interview's canonical transcript (what Python's str indexes), "
     "not UTF-16 code units: an emoji outside the Basic Multilingual Plane counts as one."
@@ -22,21 +34,65 @@ BAD_REQUEST = {
 NOT_LOGGED_IN = _error("Not logged in.")
 FORBIDDEN = _error("Visible to you, but you may not change it (or the CSRF token is missing).")
 NOT_FOUND = _error("Does not exist, or is outside your reach.")
+TOO_LARGE = _error("The body is larger than the API accepts.")
+STALE = {
+    "description": (
+        "If-Match named an older version: someone changed the excerpt since you read it. Nothing was saved; "
+        "the body holds the excerpt as it is now."
+    ),
+    "headers": {"ETag": {"$ref": "#/components/headers/ETag"}},
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Stale"}}},
+}
+IF_MATCH = {
+    "name": "If-Match",
+    "in": "header",
+    "required": False,
+    "description": (
+        'The ETag from the GET, for example "3": the change is refused with 412 if the excerpt has moved on. '
+        "Without it the change applies to whatever version is current."
+    ),
+    "schema": {"type": "string", "maxLength": 100},
+}
 
 
 def _json(ref: str) -> dict:
     return {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}
 
 
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+
+
 def _id_parameter(name: str, description: str) -> dict:
-    return {"name": name, "in": "path", "required": True, "description": description, "schema": {"type": "integer"}}
+    return {"name": name, "in": "path", "required": True, "description": description, "schema": ID}
+
+
+def _ids(description: str) -> dict:
+    return {"type": "array", "items": ID, "maxItems": MAX_IDS, "description": description}
+
+
+def _with_etag(description: str, ref: str) -> dict:
+    return {
+        "description": description,
+        "headers": {"ETag": {"$ref": "#/components/headers/ETag"}},
+        "content": _json(ref),
+    }
 
 
 EXCERPT_BODY_PROPERTIES = {
-    "start": {"type": "integer", "minimum": 0, "description": "First code point of the excerpt."},
-    "end": {"type": "integer", "minimum": 1, "description": "One past the last code point (exclusive)."},
-    "code_ids": {"type": "array", "items": {"type": "integer"}, "description": "The codes, replacing any before."},
-    "memo": {"type": "string"},
+    "start": {
+        "type": "integer",
+        "minimum": 0,
+        "maximum": MAX_OFFSET,
+        "description": "First code point of the excerpt.",
+    },
+    "end": {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": MAX_OFFSET,
+        "description": "One past the last code point (exclusive), at most the transcript's length.",
+    },
+    "code_ids": _ids("The codes, replacing exactly any before (the same list twice changes nothing)."),
+    "memo": {"type": "string", "maxLength": MAX_MEMO_LENGTH},
     "is_key_quote": {"type": "boolean"},
 }
 
@@ -85,14 +141,12 @@ def openapi_description(*, server_url: str = "/") -> dict:
                     "operationId": "createExcerpt",
                     "requestBody": {"required": True, "content": _json("ExcerptCreate")},
                     "responses": {
-                        "201": {
-                            "description": "The new excerpt, with the text it covers.",
-                            "content": _json("Excerpt"),
-                        },
+                        "201": _with_etag("The new excerpt, with the text it covers.", "Excerpt"),
                         "400": BAD_REQUEST,
                         "401": NOT_LOGGED_IN,
                         "403": FORBIDDEN,
                         "404": NOT_FOUND,
+                        "413": TOO_LARGE,
                     },
                 },
             },
@@ -102,7 +156,7 @@ def openapi_description(*, server_url: str = "/") -> dict:
                     "summary": "One excerpt",
                     "operationId": "getExcerpt",
                     "responses": {
-                        "200": {"description": "The excerpt.", "content": _json("Excerpt")},
+                        "200": _with_etag("The excerpt; its ETag is its version.", "Excerpt"),
                         "401": NOT_LOGGED_IN,
                         "404": NOT_FOUND,
                     },
@@ -114,23 +168,28 @@ def openapi_description(*, server_url: str = "/") -> dict:
                         "leads and admins any in their project."
                     ),
                     "operationId": "updateExcerpt",
+                    "parameters": [IF_MATCH],
                     "requestBody": {"required": True, "content": _json("ExcerptUpdate")},
                     "responses": {
-                        "200": {"description": "The changed excerpt.", "content": _json("Excerpt")},
+                        "200": _with_etag("The changed excerpt, at its new version.", "Excerpt"),
                         "400": BAD_REQUEST,
                         "401": NOT_LOGGED_IN,
                         "403": FORBIDDEN,
                         "404": NOT_FOUND,
+                        "412": STALE,
+                        "413": TOO_LARGE,
                     },
                 },
                 "delete": {
                     "summary": "Delete an excerpt",
                     "operationId": "deleteExcerpt",
+                    "parameters": [IF_MATCH],
                     "responses": {
                         "204": {"description": "Deleted."},
                         "401": NOT_LOGGED_IN,
                         "403": FORBIDDEN,
                         "404": NOT_FOUND,
+                        "412": STALE,
                     },
                 },
             },
@@ -155,6 +214,7 @@ def openapi_description(*, server_url: str = "/") -> dict:
                         "401": NOT_LOGGED_IN,
                         "403": FORBIDDEN,
                         "404": NOT_FOUND,
+                        "413": TOO_LARGE,
                     },
                 },
             },
@@ -169,6 +229,12 @@ def openapi_description(*, server_url: str = "/") -> dict:
             },
         },
         "components": {
+            "headers": {
+                "ETag": {
+                    "description": 'The excerpt\'s version, quoted ("3"): send it back in If-Match.',
+                    "schema": {"type": "string"},
+                }
+            },
             "securitySchemes": {
                 "session": {
                     "type": "apiKey",
@@ -214,6 +280,11 @@ def openapi_description(*, server_url: str = "/") -> dict:
                         },
                         "memo": {"type": "string"},
                         "is_key_quote": {"type": "boolean"},
+                        "version": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "description": "Goes up by one on every change; the ETag.",
+                        },
                         "coded_by": {"$ref": "#/components/schemas/Person"},
                         "can_edit": {"type": "boolean", "description": "Whether you may change or delete it."},
                         "created_at": {"type": "string", "format": "date-time"},
@@ -227,9 +298,18 @@ def openapi_description(*, server_url: str = "/") -> dict:
                         "code_ids",
                         "memo",
                         "is_key_quote",
+                        "version",
                         "coded_by",
                         "can_edit",
                     ],
+                },
+                "Stale": {
+                    "type": "object",
+                    "properties": {
+                        "detail": {"type": "string"},
+                        "current": {"$ref": "#/components/schemas/Excerpt"},
+                    },
+                    "required": ["detail", "current"],
                 },
                 "ExcerptList": {
                     "type": "object",
@@ -293,15 +373,20 @@ def openapi_description(*, server_url: str = "/") -> dict:
                 "CodeCreate": {
                     "type": "object",
                     "properties": {
-                        "name": {"type": "string"},
-                        "parent_id": {"type": ["integer", "null"]},
-                        "definition": {"type": "string"},
+                        "name": {"type": "string", "minLength": 1, "maxLength": MAX_NAME_LENGTH},
+                        "parent_id": {"oneOf": [ID, {"type": "null"}]},
+                        "definition": {"type": "string", "maxLength": MAX_DEFINITION_LENGTH},
                         "colour": {
                             "type": "string",
+                            "pattern": "^#[0-9a-fA-F]{6}$",
                             "description": "#rrggbb; by default the parent's, or the next of the palette.",
                         },
-                        "research_question_ids": {"type": "array", "items": {"type": "integer"}},
-                        "tags": {"type": "array", "items": {"type": "string"}},
+                        "research_question_ids": _ids("The research questions the code helps to answer."),
+                        "tags": {
+                            "type": "array",
+                            "items": {"type": "string", "minLength": 1, "maxLength": MAX_TAG_LENGTH},
+                            "maxItems": MAX_TAGS,
+                        },
                         "is_codable": {"type": "boolean"},
                     },
                     "required": ["name"],

@@ -169,6 +169,7 @@ def interview_excerpts(*, user, interview: Interview) -> list[dict]:
             "text",
             "memo",
             "is_key_quote",
+            "version",
             "created_at",
             "coded_by_id",
             "coded_by__username",
@@ -191,6 +192,7 @@ def interview_excerpts(*, user, interview: Interview) -> list[dict]:
             "code_ids": code_ids.get(row["id"], []),
             "memo": row["memo"],
             "is_key_quote": row["is_key_quote"],
+            "version": row["version"],
             "coded_by": {
                 "id": row["coded_by_id"],
                 "name": person_name(row["coded_by__first_name"], row["coded_by__last_name"], row["coded_by__username"]),

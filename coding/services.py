@@ -14,6 +14,7 @@ from django.db import connections, models, router, transaction
 from django.db.models.functions import Length, Substr
 
 from casestudies.models import Interview, ResearchProject, ResearchQuestion
+from casestudies.validators import MAX_OFFSET, check_tags
 
 from .models import Code, Excerpt, ExcerptCode, Memo
 
@@ -27,8 +28,12 @@ def check_range(*, interview: Interview, start: int, end: int) -> str:
     errors = {}
     if not isinstance(start, int) or isinstance(start, bool) or start < 0:
         errors["start"] = "Start must be a whole number of characters, 0 or more."
+    elif start > MAX_OFFSET:
+        errors["start"] = f"Start must be at most {MAX_OFFSET}."
     if not isinstance(end, int) or isinstance(end, bool) or end < 1:
         errors["end"] = "End must be a whole number of characters, 1 or more."
+    elif end > MAX_OFFSET:
+        errors["end"] = f"End must be at most {MAX_OFFSET}."
     if errors:
         raise ValidationError(errors)
     if "transcript" not in interview.get_deferred_fields():
@@ -201,6 +206,34 @@ def _set_moments(model: type[models.Model], fields: list[str], rows: list[tuple[
         cursor.executemany(sql, [[*(adapt(value) for value in values), pk] for pk, values in rows])
 
 
+class StaleVersion(Exception):
+    """The record changed since the caller read it: `current` is how it is now (locked, in this transaction)."""
+
+    def __init__(self, current: models.Model) -> None:
+        super().__init__(f"{type(current).__name__} {current.pk} is now at version {current.version}.")
+        self.current = current
+
+
+EXCERPT_STATE = ("start", "end", "text", "memo", "is_key_quote", "version", "updated_at")
+
+
+def _lock_excerpt(*, excerpt: Excerpt, expected_version: int | None) -> None:
+    """Lock the excerpt's row for the rest of the transaction and bring `excerpt` up to date with it.
+
+    Concurrent writes to one excerpt then run one after the other, each on what the one before left: no lost
+    code, no duplicate link, no write to a row that a concurrent delete removed. Only the excerpt's own row is
+    locked, so coding elsewhere in the interview goes on. Raises Excerpt.DoesNotExist if it has gone, and
+    StaleVersion if it is no longer at `expected_version` (None: any version, for clients that do not send one).
+    """
+    row = Excerpt.objects.select_for_update().filter(pk=excerpt.pk).values(*EXCERPT_STATE).first()
+    if row is None:
+        raise Excerpt.DoesNotExist(f"Excerpt {excerpt.pk} has been deleted.")
+    for name, value in row.items():
+        setattr(excerpt, name, value)
+    if expected_version is not None and excerpt.version != expected_version:
+        raise StaleVersion(excerpt)
+
+
 @transaction.atomic
 def update_excerpt(
     *,
@@ -211,8 +244,11 @@ def update_excerpt(
     codes: Sequence[Code] | None = None,
     memo: str | None = None,
     is_key_quote: bool | None = None,
+    expected_version: int | None = None,
 ) -> Excerpt:
-    """Change what was given; leave the rest. New boundaries re-read the covered text."""
+    """Change what was given; leave the rest. New boundaries re-read the covered text; `codes` replaces the
+    codes exactly. Every write bumps the version."""
+    _lock_excerpt(excerpt=excerpt, expected_version=expected_version)
     fields: list[str] = []
     if start is not None or end is not None:
         new_start = excerpt.start if start is None else start
@@ -228,14 +264,16 @@ def update_excerpt(
         fields.append("is_key_quote")
     if fields:
         excerpt.full_clean(**CLEAN_KNOWN_EXCERPT)
-        excerpt.save(update_fields=[*fields, "updated_at"])
     if codes is not None:
-        set_excerpt_codes(excerpt=excerpt, codes=codes, applied_by=changed_by)
+        _replace_codes(excerpt=excerpt, codes=codes, applied_by=changed_by)
+    if fields or codes is not None:
+        excerpt.version += 1
+        excerpt.save(update_fields=[*fields, "version", "updated_at"])
     return excerpt
 
 
-@transaction.atomic
-def set_excerpt_codes(*, excerpt: Excerpt, codes: Sequence[Code], applied_by: AbstractBaseUser) -> Excerpt:
+def _replace_codes(*, excerpt: Excerpt, codes: Sequence[Code], applied_by: AbstractBaseUser) -> None:
+    """Exactly `codes` afterwards (never a union with what another writer added); the caller holds the lock."""
     wanted = {code.pk: code for code in codes}
     current = set(excerpt.code_links.values_list("code_id", flat=True))
     _check_codes(interview=excerpt.interview, codes=[code for pk, code in wanted.items() if pk not in current])
@@ -247,11 +285,22 @@ def set_excerpt_codes(*, excerpt: Excerpt, codes: Sequence[Code], applied_by: Ab
             if pk not in current
         ]
     )
-    return excerpt
 
 
 @transaction.atomic
-def delete_excerpt(*, excerpt: Excerpt) -> None:
+def set_excerpt_codes(
+    *,
+    excerpt: Excerpt,
+    codes: Sequence[Code],
+    applied_by: AbstractBaseUser,
+    expected_version: int | None = None,
+) -> Excerpt:
+    return update_excerpt(excerpt=excerpt, changed_by=applied_by, codes=codes, expected_version=expected_version)
+
+
+@transaction.atomic
+def delete_excerpt(*, excerpt: Excerpt, expected_version: int | None = None) -> None:
+    _lock_excerpt(excerpt=excerpt, expected_version=expected_version)
     excerpt.delete()
 
 
@@ -283,6 +332,7 @@ def create_code(
     guid: uuid.UUID | None = None,
 ) -> Code:
     """`guid` keeps an imported code's identity; full_clean checks that no other code has it."""
+    tags = _checked_tags(tags)
     code = Code(
         project=project,
         parent=parent,
@@ -306,8 +356,15 @@ def create_code(
         raise ValidationError({"research_questions": "A linked research question belongs to another project."})
     code.research_questions.set(questions)
     if tags:
-        code.tags.set(list(tags))
+        code.tags.set(tags)
     return code
+
+
+def _checked_tags(tags: Iterable[str]) -> list[str]:
+    try:
+        return check_tags(tags)
+    except ValidationError as error:
+        raise ValidationError({"tags": error.messages}) from error
 
 
 # Distinct hues that stay readable as a light highlight behind black text.
@@ -352,6 +409,8 @@ def update_code(
     tags: Iterable[str] | None = None,
     is_codable: bool | None = None,
 ) -> Code:
+    if tags is not None:
+        tags = _checked_tags(tags)
     fields = []
     for field, value in (("name", name), ("definition", definition), ("colour", colour), ("is_codable", is_codable)):
         if value is not None:
@@ -370,7 +429,7 @@ def update_code(
             raise ValidationError({"research_questions": "A linked research question belongs to another project."})
         code.research_questions.set(questions)
     if tags is not None:
-        code.tags.set(list(tags))
+        code.tags.set(tags)
     return code
 
 
@@ -438,9 +497,23 @@ def save_memo(
     text: str,
     memo: Memo | None = None,
     title: str = "",
+    expected_version: int | None = None,
     **target,
 ) -> Memo:
-    """Create or update a memo on a code, interview or case study (`code=`, `interview=`, `case_study=`)."""
+    """Create or update a memo on a code, interview or case study (`code=`, `interview=`, `case_study=`).
+
+    An update locks the memo's row and bumps its version; with `expected_version`, an edit made on an older
+    version raises StaleVersion instead of silently replacing the newer text.
+    """
+    if memo is not None and memo.pk is not None:
+        current = Memo.objects.select_for_update().filter(pk=memo.pk).values_list("version", flat=True).first()
+        if current is None:
+            raise Memo.DoesNotExist(f"Memo {memo.pk} has been deleted.")
+        if expected_version is not None and current != expected_version:
+            memo.refresh_from_db()
+            raise StaleVersion(memo)
+        memo.version = current
+        memo.version += 1
     memo = memo or Memo(project=project, author=author, **target)
     memo.title, memo.text = title, text
     memo.full_clean()

@@ -33,6 +33,8 @@ DEBUG = env_bool("DEBUG", True)
 SECRET_KEY = env_str("SECRET_KEY", "insecure-development-key-set-SECRET_KEY-in-production" if DEBUG else "")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# A refused CSRF token answers JSON under /api/ and the usual page elsewhere.
+CSRF_FAILURE_VIEW = "coding.api.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -24,3 +24,9 @@ urlpatterns = [
     path("", include("exchange.urls")),
     path("", include("casestudies.urls")),
 ]
+
+# Errors answer JSON under /api/ and the usual pages elsewhere.
+handler400 = "coding.api.bad_request"
+handler403 = "coding.api.permission_denied"
+handler404 = "coding.api.page_not_found"
+handler500 = "coding.api.server_error"

@@ -3,11 +3,12 @@ from __future__ import annotations
 from django import forms
 
 from casestudies.models import CaseStudy, FieldworkPhase, QuestionGroup, ResearchProject, ResearchQuestion
+from casestudies.validators import PlainTextForm, plain_text_fields
 
 from .models import PaperFormat, WorkingPaper
 
 
-class WorkingPaperForm(forms.ModelForm):
+class WorkingPaperForm(PlainTextForm, forms.ModelForm):
     class Meta:
         model = WorkingPaper
         fields = [
@@ -82,6 +83,7 @@ class NarrativesForm(forms.Form):
                 )
                 names.append(name)
             self.sections.append((group, " ".join(names)))
+        plain_text_fields(self)
 
     def group_texts(self) -> dict:
         return {group: self.cleaned_data[f"group_{group.pk}"] for group in self.groups}

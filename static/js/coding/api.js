@@ -17,10 +17,12 @@ export class ApiError extends Error {
   }
 }
 
-export async function request(method, url, body) {
+/** `version`: the excerpt's version as last read, sent as If-Match so that a stale write answers 412. */
+export async function request(method, url, body, { version } = {}) {
   const headers = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (method !== "GET") headers["X-CSRFToken"] = csrfToken();
+  if (version !== undefined) headers["If-Match"] = `"${version}"`;
   let response;
   try {
     response = await fetch(url, { method, headers, credentials: "same-origin", body: body === undefined ? undefined : JSON.stringify(body) });

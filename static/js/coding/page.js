@@ -1,7 +1,7 @@
 // The coding page: select a passage, apply codes, review and change excerpts, undo. All data goes
 // through the JSON API (offsets in code points); the transcript itself is rendered by the server.
 
-import { request } from "./api.js";
+import { ApiError, request } from "./api.js";
 import { Highlighter } from "./highlights.js";
 import { CodePicker } from "./picker.js";
 import { sentenceBounds, wordStops } from "./text.js";
@@ -42,6 +42,8 @@ const state = {
   undo: [],
   aliases: new Map(),
   cursor: null,
+  // A write refused because someone else changed the excerpt first (412): what changed, and how to reapply.
+  conflict: null,
 };
 
 // ---------------------------------------------------------------- helpers
@@ -236,6 +238,7 @@ function renderPanel() {
   }
   const fragment = document.createDocumentFragment();
   fragment.append(el("h2", { text: excerpt.is_key_quote ? "Excerpt · key quote" : "Excerpt" }));
+  if (state.conflict && state.conflict.id === excerpt.id) fragment.append(conflictBox(state.conflict));
   const here = state.here.filter((id) => state.excerpts.has(id));
   if (here.length > 1 && here.includes(excerpt.id)) {
     const choices = el("div", { cls: "here", attrs: { role: "group", "aria-label": "Excerpts overlapping here" } }, el("span", { cls: "muted", text: `${here.length} excerpts here: ` }));
@@ -392,22 +395,86 @@ async function updateExcerpt(excerpt, changes, label) {
   const current = state.excerpts.get(resolve(excerpt.id));
   if (!current) throw new Error("That excerpt no longer exists.");
   excerpt = current;
+  // Reapplying after a conflict recomputes a change that depends on the excerpt (remove a code) on its new state.
+  const requested = changes;
   if (typeof changes === "function") changes = changes(current);
   const before = snapshot(excerpt, Object.keys(changes));
-  const updated = storeExcerpt(await request("PATCH", excerptUrl(excerpt.id), changes));
+  const updated = storeExcerpt(await guarded(excerpt, { changes: requested, label }, () => request("PATCH", excerptUrl(excerpt.id), changes, { version: excerpt.version })));
   const id = excerpt.id;
   pushUndo(label, async () => {
-    storeExcerpt(await request("PATCH", excerptUrl(resolve(id)), before));
+    const now = state.excerpts.get(resolve(id));
+    storeExcerpt(await guarded(now, { changes: before, label: `Undo ${label}` }, () => request("PATCH", excerptUrl(now.id), before, { version: now.version })));
   });
   return updated;
 }
 
-async function deleteExcerpt(excerpt) {
+const FIELDS = [
+  ["memo", ["memo"]],
+  ["codes", ["code_ids"]],
+  ["boundaries", ["start", "end"]],
+  ["key-quote mark", ["is_key_quote"]],
+];
+
+function describe(excerpt, key) {
+  if (key === "memo") return excerpt.memo ? quoted(excerpt.memo, 80) : "empty";
+  if (key === "code_ids") return excerpt.code_ids.length ? excerpt.code_ids.map(codeName).join(", ") : "none";
+  if (key === "start") return `characters ${excerpt.start}–${excerpt.end}`;
+  return excerpt.is_key_quote ? "a key quote" : "not a key quote";
+}
+
+/** Run a write; if the excerpt changed under it (412), keep the current state and remember what was meant. */
+async function guarded(excerpt, attempt, write) {
+  try {
+    return await write();
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status !== 412 || !error.data || !error.data.current) throw error;
+    const current = storeExcerpt(error.data.current);
+    const lines = FIELDS.filter(([, keys]) => keys.some((key) => JSON.stringify(excerpt[key]) !== JSON.stringify(current[key]))).map(
+      ([name, keys]) => `${name}: now ${describe(current, keys[0])}`,
+    );
+    state.conflict = { id: current.id, attempt, lines };
+    state.selectedId = current.id;
+    throw new Error(`${current.coded_by.id === config.user.id ? "This excerpt" : `${current.coded_by.name}’s excerpt`} was changed elsewhere; nothing was saved. See the panel to apply your change again.`);
+  }
+}
+
+function conflictBox(conflict) {
+  const box = el("div", { cls: "conflict", attrs: { role: "alert" } });
+  box.append(el("p", { text: "Someone else changed this excerpt while you were working. Your change (“" + conflict.attempt.label + "”) was not saved." }));
+  const list = el("ul");
+  for (const line of conflict.lines.length ? conflict.lines : ["nothing you can see (only its version)"]) list.append(el("li", { text: line }));
+  box.append(el("p", { text: "What changed:" }), list);
+  box.append(
+    el(
+      "p",
+      {},
+      el("button", { cls: "small", text: conflict.attempt.remove ? "Delete it anyway" : "Apply my change again", attrs: { type: "button", "data-action": "reapply" } }),
+      " ",
+      el("button", { cls: "button-secondary small", text: "Keep theirs", attrs: { type: "button", "data-action": "dismiss-conflict" } }),
+    ),
+  );
+  return box;
+}
+
+function reapply() {
+  const conflict = state.conflict;
+  state.conflict = null;
+  if (!conflict) return;
+  const excerpt = state.excerpts.get(conflict.id);
+  if (!excerpt) return;
+  if (conflict.attempt.remove) {
+    perform(() => deleteExcerpt(excerpt, { confirmed: true }));
+  } else {
+    perform(() => updateExcerpt(excerpt, conflict.attempt.changes, conflict.attempt.label).then(() => setStatus(`Applied again: ${conflict.attempt.label}.`)));
+  }
+}
+
+async function deleteExcerpt(excerpt, { confirmed = false } = {}) {
   excerpt = state.excerpts.get(resolve(excerpt.id));
   if (!excerpt) return;
   const mine = excerpt.coded_by.id === config.user.id;
-  if (!mine && !window.confirm(`Delete ${excerpt.coded_by.name}’s excerpt? This cannot be undone.`)) return;
-  await request("DELETE", excerptUrl(excerpt.id));
+  if (!mine && !confirmed && !window.confirm(`Delete ${excerpt.coded_by.name}’s excerpt? This cannot be undone.`)) return;
+  await guarded(excerpt, { remove: true, label: "Delete excerpt" }, () => request("DELETE", excerptUrl(excerpt.id), undefined, { version: excerpt.version }));
   state.excerpts.delete(excerpt.id);
   state.selectedId = null;
   if (mine) {
@@ -711,7 +778,13 @@ panel.addEventListener("click", (event) => {
   const excerpt = state.excerpts.get(state.selectedId);
   if (!button || !excerpt) return;
   const action = button.dataset.action;
-  if (action === "show") {
+  if (action === "reapply") {
+    reapply();
+  } else if (action === "dismiss-conflict") {
+    state.conflict = null;
+    renderPanel();
+    setStatus("Kept the excerpt as it is now.");
+  } else if (action === "show") {
     selectExcerpt(Number(button.dataset.id), { scroll: true });
   } else if (action === "add-code") {
     openPickerForExcerpt(excerpt, button);
@@ -762,6 +835,8 @@ function saveMemo(excerpt) {
   perform(async () => {
     const current = state.excerpts.get(resolve(excerpt.id));
     if (!current || current.memo === memo) return;
+    // A save queued behind one that met a newer version waits for the coder's choice in the panel.
+    if (state.conflict && state.conflict.id === current.id) return;
     await updateExcerpt(current, { memo }, "Edit memo");
     setStatus("Memo saved.");
   });
