@@ -131,8 +131,8 @@ def test_a_refused_file_is_explained_on_the_form_and_nothing_is_written(client, 
     page = response.content.decode()
     assert response.status_code == 400
     assert (
-        f"The source “Interview with Ruth” refers to “internal://{f.SOURCE_FILE}”, which is not in the archive. "
-        "Nothing was imported." in page
+        f"Source “Interview with Ruth” (GUID {f.SOURCE}): its text file “internal://{f.SOURCE_FILE}” "
+        "is not in the archive. Nothing was imported." in page
     )
     assert record_counts() == before
     assert not Interview.objects.exists()
