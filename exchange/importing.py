@@ -1,9 +1,10 @@
 """Importing REFI-QDA codebooks and projects into a research project.
 
-Each import is one transaction: a file that is refused, or anything that fails half-way, leaves the
-database as it was. Inside it, single items that cannot be kept (a selection past the end of its text,
-a variable the workbench has no field for) are dropped one by one and listed in the report with the
-reason, so that nothing is lost silently.
+A file is read whole before anything is written (reading touches no database), then written in one
+transaction: a file that is refused, or anything that fails half-way, leaves the database as it was.
+Inside it, single items that cannot be kept (a selection past the end of its text, a variable the
+workbench has no field for) are dropped one by one and listed in the report with the reason, so that
+nothing is lost silently.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import IO
 
@@ -345,20 +346,37 @@ def _read_all(upload: IO[bytes] | bytes, *, limit: int, label: str) -> bytes:
     return data
 
 
-@transaction.atomic
+# What an import is doing, for a page that shows its progress: "reading" the file, then "writing" the records.
+OnStage = Callable[[str], None]
+
+
+def _no_stage(stage: str) -> None:
+    return None
+
+
 def import_codebook(
     *,
     project: ResearchProject,
     upload: IO[bytes] | bytes,
     file_name: str,
     imported_by: AbstractBaseUser | None = None,
+    on_stage: OnStage = _no_stage,
 ) -> ImportReport:
     """Merge a `.qdc` codebook into the project's: codes are matched by GUID, then by name in the same parent."""
+    on_stage("reading")
     codebook: FileCodebook = read_codebook(
         _read_all(upload, limit=MAX_CODEBOOK_BYTES, label=file_name), label=file_name
     )
     if not codebook.codes:
         raise RefusedFile(f"“{file_name}” holds no codes.")
+    on_stage("writing")
+    return _write_codebook(project=project, codebook=codebook, file_name=file_name, imported_by=imported_by)
+
+
+@transaction.atomic
+def _write_codebook(
+    *, project: ResearchProject, codebook: FileCodebook, file_name: str, imported_by: AbstractBaseUser | None
+) -> ImportReport:
     report = ImportReport(file_name=file_name, kind="codebook", origin=codebook.origin)
     state = _Import(project=project, imported_by=imported_by, report=report)
     state.import_codes(codebook.codes)
@@ -845,15 +863,24 @@ class _ProjectImport(_Import):
         return found
 
 
-@transaction.atomic
 def import_project(
     *,
     project: ResearchProject,
     upload: IO[bytes] | bytes,
     file_name: str,
     imported_by: AbstractBaseUser | None = None,
+    on_stage: OnStage = _no_stage,
 ) -> ImportReport:
     """Import a `.qdpx` into the project: codes, cases, sources with their coding, coders and notes."""
+    on_stage("reading")
     file = read_project(upload, label=file_name)
+    on_stage("writing")
+    return _write_project(project=project, file=file, file_name=file_name, imported_by=imported_by)
+
+
+@transaction.atomic
+def _write_project(
+    *, project: ResearchProject, file: FileProject, file_name: str, imported_by: AbstractBaseUser | None
+) -> ImportReport:
     report = ImportReport(file_name=file_name, kind="project", origin=file.origin)
     return _ProjectImport(file=file, project=project, imported_by=imported_by, report=report).run()
