@@ -49,7 +49,6 @@ from .exporting import (
 )
 from .positions import CODE_POINTS, RawSelection, convert_selections
 from .reading import (
-    MAX_SOURCE_CHARS,
     FileCode,
     FileCodebook,
     FileProject,
@@ -600,9 +599,7 @@ class _ProjectImport(_Import):
         positions count; so the record is saved first and its text written as it is. On PostgreSQL the
         write builds the transcript's search vector, which has a limit of its own.
         """
-        if len(canonical) > MAX_SOURCE_CHARS:
-            raise RefusedFile(f"{label}: its text is longer than {MAX_SOURCE_CHARS:,} characters.")
-        interview.transcript = canonical
+        interview.transcript = canonical  # no longer than reading.MAX_SOURCE_CHARS: the reader refuses more
         try:
             with transaction.atomic():
                 interview.save(update_fields=["transcript"])

@@ -53,9 +53,9 @@ def request_import(
 
 def _enqueue(job_id: int) -> None:
     try:
-        from .tasks import import_file  # the task is bound to the configured backend when first imported
+        from . import tasks  # the task is bound to the configured backend when first imported
 
-        result = import_file.enqueue(job_id)
+        result = tasks.run_import.enqueue(job_id)
     except Exception as error:
         logger.exception("Could not queue import %s", job_id)
         _fail(job_id, f"Could not queue the import: {type(error).__name__}: {error}. Nothing was imported.")

@@ -481,6 +481,8 @@ def _decode_text(data: bytes, *, what: str, entry: str) -> str:
 
 
 def _too_long(what: str) -> str:
+    if what.startswith("Note"):
+        return f"{what}: its text is longer than {MAX_SOURCE_CHARS:,} characters, the most one memo can hold."
     return (
         f"{what}: its text is longer than {MAX_SOURCE_CHARS:,} characters, the most one transcript can hold "
         "(so that it can be saved and searched). Split it into shorter sources in the other tool."

@@ -9,7 +9,7 @@ from . import jobs
 
 
 @task()
-def import_file(job_id: int) -> dict:
+def run_import(job_id: int) -> dict:
     job = jobs.run_import(job_id=job_id)
     if job is None:
         return {"job": job_id, "ran": False}

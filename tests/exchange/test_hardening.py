@@ -188,6 +188,16 @@ def test_a_source_longer_than_a_transcript_may_be_is_refused_by_name(target):
     ]
 
 
+def test_a_note_longer_than_a_memo_may_be_is_refused_by_name(target):
+    note = (
+        f'<Note guid="{f.NOTES[0]}" name="Long"><PlainTextContent>'
+        f"{'x' * (reading.MAX_SOURCE_CHARS + 1)}</PlainTextContent></Note>"
+    )
+    assert _refused(*target, f.plain_qdpx("Ruth: We met.", notes=note)) == [
+        f"Note “Long” (GUID {f.NOTES[0]}): its text is longer than 1,000,000 characters, the most one memo can hold."
+    ]
+
+
 def test_a_huge_source_in_a_small_archive_is_stopped_while_it_expands(target):
     data = f.plain_qdpx(b"word " * (64 * 1024 * 1024 // 5))  # 64 MB of text in a zip of about 64 KB
     assert len(data) < 200_000

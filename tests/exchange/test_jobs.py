@@ -61,7 +61,7 @@ def test_under_the_database_backend_an_import_waits_for_a_worker_and_its_page_po
     assert "<html" not in partial
 
     queued = DBTaskResult.objects.get(pk=job.task_id)
-    assert (queued.task_path, queued.args_kwargs) == ("exchange.tasks.import_file", {"args": [job.pk], "kwargs": {}})
+    assert (queued.task_path, queued.args_kwargs) == ("exchange.tasks.run_import", {"args": [job.pk], "kwargs": {}})
     queued.task.call(*queued.args_kwargs["args"])  # what `manage.py db_worker` does with it
 
     job.refresh_from_db()

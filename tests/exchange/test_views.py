@@ -146,7 +146,7 @@ def test_a_refused_file_is_explained_on_its_import_page_and_nothing_is_written(c
     page = client.get(job.get_absolute_url()).content.decode()
     assert "“broken.qdpx” was not imported" in page
     assert (
-        f'<p class="error import-error">Source “Interview with Ruth” (GUID {f.SOURCE}): its text file '
+        f'<p class="error import-error" role="alert">Source “Interview with Ruth” (GUID {f.SOURCE}): its text file '
         f"“internal://{f.SOURCE_FILE}” is not in the archive. Nothing was imported.</p>" in page
     )
     assert record_counts() == before
