@@ -27,7 +27,7 @@ from .guids import file_key
 from .positions import BOM
 
 MAX_ENTRIES = 10_000
-# The XML of a project or codebook: at most this many elements (about 85 MB of parsed tree when they are
+# The XML of a project or codebook: at most this many elements (about 80 MB of parsed tree when they are
 # empty; a project with 300,000 coded selections has 900,000) and this deep (a code tree nests within it).
 MAX_XML_ELEMENTS = 1_000_000
 MAX_XML_DEPTH = 64
@@ -480,8 +480,8 @@ def _decode_text(data: bytes, *, what: str, entry: str) -> str:
     return text
 
 
-def _too_long(what: str) -> str:
-    if what.startswith("Note"):
+def _too_long(what: str, *, memo: bool) -> str:
+    if memo:
         return f"{what}: its text is longer than {MAX_SOURCE_CHARS:,} characters, the most one memo can hold."
     return (
         f"{what}: its text is longer than {MAX_SOURCE_CHARS:,} characters, the most one transcript can hold "
@@ -534,7 +534,7 @@ class _ProjectReader:
         self.origin = _attr(root, "origin")
         self.dropped: list[tuple[str, str]] = []
 
-    def text_of(self, element: Element, *, what: str) -> tuple[str, str]:
+    def text_of(self, element: Element, *, what: str, memo: bool = False) -> tuple[str, str]:
         """The plain text of a TextSource or Note, and where it came from; at most MAX_SOURCE_CHARS long."""
         content = _child(element, "PlainTextContent")
         path = _attr(element, "plainTextPath")
@@ -545,12 +545,12 @@ class _ProjectReader:
                 if content is None or not _raw_text(content):
                     raise RefusedFile(f"{what}: its text file “{path}” is not in the archive.")
             else:
-                data = self.archive.read(entry, limit=MAX_SOURCE_BYTES, too_big=_too_long(what))
+                data = self.archive.read(entry, limit=MAX_SOURCE_BYTES, too_big=_too_long(what, memo=memo))
                 text, location = _decode_text(data, what=what, entry=entry), entry
         if not location and content is not None:
             text, location = _raw_text(content), "the project file"
         if len(text.removeprefix(BOM)) > MAX_SOURCE_CHARS:
-            raise RefusedFile(_too_long(what))
+            raise RefusedFile(_too_long(what, memo=memo))
         return text, location
 
     def source(self, element: Element, *, name: str, kind: str = "text") -> FileSource:
@@ -648,7 +648,7 @@ class _ProjectReader:
         found = []
         for element in _children(notes_element, "Note"):
             name = _attr(element, "name")
-            text, _ = self.text_of(element, what=element_label("Note", name, _attr(element, "guid")))
+            text, _ = self.text_of(element, what=element_label("Note", name, _attr(element, "guid")), memo=True)
             found.append(
                 FileNote(
                     key=_key(_attr(element, "guid")),
