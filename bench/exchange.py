@@ -4,16 +4,22 @@
 
 Builds a project of N interviews (about 6,000 words each, with emoji) and M excerpts per interview coded by
 two coders, then times: the .qdpx export, the .qdc export, importing the export into an empty project, and
-(when ../shared/refi-qda/samples is beside the checkout) importing the real NVivo and qc samples.
+(when ../shared/refi-qda/samples is beside the checkout) importing the real NVivo and qc samples. Then it
+times the refusal of hostile files (a small archive holding a 400 MB source, headers that lie about a size,
+XML with too many elements or nested too deep) and prints the most memory each held while being read.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import random
+import struct
 import sys
 import time
+import tracemalloc
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,6 +39,80 @@ def timed(label: str, action):
     result = action()
     print(f"{label:<58} {time.perf_counter() - started:7.2f} s")
     return result
+
+
+def refused(label: str, data: bytes) -> None:
+    """Import a file that must be refused; print how long that took and the most memory it held."""
+    from django.core.exceptions import ValidationError
+
+    from exchange.importing import import_project
+    from tests.factories import make_project
+
+    project = make_project()
+
+    def attempt() -> str:
+        try:
+            import_project(project=project, upload=data, file_name="hostile.qdpx", imported_by=None)
+        except ValidationError as error:
+            return " ".join(error.messages)
+        return "NOT REFUSED"
+
+    started = time.perf_counter()
+    attempt()
+    elapsed = time.perf_counter() - started
+    tracemalloc.start()  # a second time, for the memory: tracing slows Python's allocations several times over
+    message = attempt()
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"{label:<58} {elapsed:7.2f} s {peak / 2**20:7.1f} MB peak")
+    print(f"    {message[:110]}")
+
+
+def _project_xml(body: str = "") -> bytes:
+    return (
+        '<Project xmlns="urn:QDA-XML:project:1.0" name="x"><Sources>'
+        '<TextSource guid="7C4D2E10-2222-4222-8222-000000000001" name="Interview 3" plainTextPath="internal://a.txt"/>'
+        f"</Sources>{body}</Project>"
+    ).encode()
+
+
+def hostile_files() -> dict[str, bytes]:
+    files = {}
+    for megabytes in (400, 90):
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("project.qde", _project_xml())
+            with archive.open("sources/a.txt", "w") as entry:
+                chunk = b"word " * (1024 * 1024 // 5)
+                for _ in range(megabytes):
+                    entry.write(chunk)
+        files[f"a {len(buffer.getvalue()) / 2**20:.1f} MB .qdpx holding a {megabytes} MB source"] = buffer.getvalue()
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("project.qde", _project_xml())
+        archive.writestr("sources/a.txt", b"We met. " * (8 * 1024 * 1024))
+    raw = bytearray(buffer.getvalue())
+    for signature, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        at = -1
+        while True:  # the source's headers say 1 KB for its 64 MB
+            at = raw.index(signature, at + 1)
+            name_at = at + (30 if offset == 22 else 46)
+            if raw[name_at : name_at + 13] == b"sources/a.txt":
+                struct.pack_into("<I", raw, at + offset, 1024)
+                break
+    files["headers saying 1 KB for a 64 MB source"] = bytes(raw)
+
+    for label, body in (
+        ("XML with 1,000,001 empty elements", "<Graphs>" + "<a/>" * 1_000_000 + "</Graphs>"),
+        ("XML nested 100,000 deep", "<Graphs>" + "<a>" * 100_000 + "</a>" * 100_000 + "</Graphs>"),
+    ):
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("project.qde", _project_xml(body))
+            archive.writestr("sources/a.txt", "Ruth: We met.")
+        files[label] = buffer.getvalue()
+    return files
 
 
 def build(interviews: int, excerpts: int):
@@ -128,6 +208,9 @@ def main() -> None:
                         project=target, upload=(samples / name).read_bytes(), file_name=name, imported_by=None
                     ),
                 )
+        print("Refused while reading:")
+        for label, hostile in hostile_files().items():
+            refused(f"  {label}", hostile)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 

@@ -1,9 +1,10 @@
 """Importing REFI-QDA codebooks and projects into a research project.
 
-Each import is one transaction: a file that is refused, or anything that fails half-way, leaves the
-database as it was. Inside it, single items that cannot be kept (a selection past the end of its text,
-a variable the workbench has no field for) are dropped one by one and listed in the report with the
-reason, so that nothing is lost silently.
+A file is read whole before anything is written (reading touches no database), then written in one
+transaction: a file that is refused, or anything that fails half-way, leaves the database as it was.
+Inside it, single items that cannot be kept (a selection past the end of its text, a variable the
+workbench has no field for) are dropped one by one and listed in the report with the reason, so that
+nothing is lost silently.
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import IO
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.utils.text import slugify
 
@@ -54,6 +56,7 @@ from .reading import (
     FileSource,
     FileValue,
     RefusedFile,
+    element_label,
     read_codebook,
     read_project,
 )
@@ -95,6 +98,27 @@ def _choice(value: object, choices) -> str | None:
 
 def _split_list(value: object) -> list[str]:
     return [part.strip()[:100] for part in re.split(r"[;\n]", str(value or "")) if part.strip()]
+
+
+def _messages(error: ValidationError) -> str:
+    if hasattr(error, "error_dict"):
+        return " ".join(f"{field}: {' '.join(messages)}" for field, messages in error.message_dict.items())
+    return " ".join(error.messages)
+
+
+@contextmanager
+def _refusing_for(label: str) -> Iterator[None]:
+    """A rule broken while `label` (an element of the file) is written refuses the file, naming the element."""
+    try:
+        yield
+    except RefusedFile:
+        raise
+    except ValidationError as error:
+        raise RefusedFile(f"{label}: {_messages(error)}") from error
+
+
+# PostgreSQL's code for "program limit exceeded", raised when a transcript's search vector passes 1 MB.
+_PROGRAM_LIMIT_EXCEEDED = "54000"
 
 
 def _date(value: object) -> dt.date | None:
@@ -230,11 +254,14 @@ class _Import:
             for code in new_members:
                 tags.setdefault(code.pk, []).append(tag)
         for pk, names in tags.items():
-            update_code(code=self.new_codes[pk], tags=list(dict.fromkeys(names)))
+            code = self.new_codes[pk]
+            with _refusing_for(f"The sets of {element_label('Code', code.name, str(code.guid))}"):
+                update_code(code=code, tags=list(dict.fromkeys(names)))
 
     def archive_codes(self) -> None:
         for code in self.to_archive:
-            set_code_archived(code=code, is_archived=True)
+            with _refusing_for(element_label("Code", code.name, str(code.guid))):
+                set_code_archived(code=code, is_archived=True)
 
     # --- Coders ----------------------------------------------------------------------------------
 
@@ -302,7 +329,8 @@ class _Import:
             username = f"{base}-{n}"
         user = User(username=username, first_name=name[:150], last_name=PLACEHOLDER_SUFFIX, is_active=False)
         user.set_unusable_password()
-        user.full_clean()
+        with _refusing_for(element_label("User", name)):
+            user.full_clean()
         user.save()
         return user
 
@@ -317,20 +345,37 @@ def _read_all(upload: IO[bytes] | bytes, *, limit: int, label: str) -> bytes:
     return data
 
 
-@transaction.atomic
+# What an import is doing, for a page that shows its progress: "reading" the file, then "writing" the records.
+OnStage = Callable[[str], None]
+
+
+def _no_stage(stage: str) -> None:
+    return None
+
+
 def import_codebook(
     *,
     project: ResearchProject,
     upload: IO[bytes] | bytes,
     file_name: str,
     imported_by: AbstractBaseUser | None = None,
+    on_stage: OnStage = _no_stage,
 ) -> ImportReport:
     """Merge a `.qdc` codebook into the project's: codes are matched by GUID, then by name in the same parent."""
+    on_stage("reading")
     codebook: FileCodebook = read_codebook(
         _read_all(upload, limit=MAX_CODEBOOK_BYTES, label=file_name), label=file_name
     )
     if not codebook.codes:
         raise RefusedFile(f"“{file_name}” holds no codes.")
+    on_stage("writing")
+    return _write_codebook(project=project, codebook=codebook, file_name=file_name, imported_by=imported_by)
+
+
+@transaction.atomic
+def _write_codebook(
+    *, project: ResearchProject, codebook: FileCodebook, file_name: str, imported_by: AbstractBaseUser | None
+) -> ImportReport:
     report = ImportReport(file_name=file_name, kind="codebook", origin=codebook.origin)
     state = _Import(project=project, imported_by=imported_by, report=report)
     state.import_codes(codebook.codes)
@@ -371,7 +416,8 @@ class _ProjectImport(_Import):
         self.archive_codes()
         if file.description and not self.project.summary:
             self.project.summary = file.description
-            self.project.full_clean()
+            with _refusing_for(f"The description of {element_label('Project', file.name)}"):
+                self.project.full_clean()
             self.project.save(update_fields=["summary"])
             self.report.notes.append("The project had no summary; the file's description became its summary.")
         elif file.description and file.description != self.project.summary:
@@ -447,9 +493,10 @@ class _ProjectImport(_Import):
                 slug = f"{base}-{n}"
             case_study.slug = slug
             slugs.add(slug)
-            save_case_study(case_study=case_study, forms_of_partnership=_split_list(values.get("forms")))
-            if values.get("topics"):
-                case_study.topics.set(_split_list(values["topics"]))
+            with _refusing_for(element_label("Case", title, case.guid)):
+                save_case_study(case_study=case_study, forms_of_partnership=_split_list(values.get("forms")))
+                if values.get("topics"):
+                    case_study.topics.set(_split_list(values["topics"]))
             self.case_studies[case.key] = case_study
             by_title[title.casefold()] = case_study
             self.report.count("Case studies", new=1)
@@ -517,20 +564,52 @@ class _ProjectImport(_Import):
             title=title,
             phase=phase,
             date=_date(values.get("date")) if "date" in values else None,
-            transcript=canonical,
+            transcript="",
             transcript_source=f"{self.report.file_name}: {source.location}"[:255],
         )
-        save_interview(interview=interview)
+        label = element_label("Source", title, source.guid)
+        with _refusing_for(label):
+            save_interview(interview=interview)
+            self._store_text(interview, canonical, label=label)
         self.report.count("Interviews", new=1)
         self.report.add_imported(
             "Interviews", f"{title}" + (f" (case study “{case_study.title}”)" if case_study else " (scoping)")
         )
         if source.description:
-            save_memo(
-                project=self.project, author=None, text=source.description, title="Description", interview=interview
-            )
+            # The description is about the source, not anyone's memo: it is credited to whoever imports it
+            # (or, from the command line without --user, to the source's creator).
+            author = self.imported_by or self.user(source.user_key)
+            with _refusing_for(f"The description of {label[0].lower()}{label[1:]}"):
+                save_memo(
+                    project=self.project,
+                    author=author,
+                    text=source.description,
+                    title="Description",
+                    interview=interview,
+                )
             self.report.count("Memos", new=1)
+            self.report.add_imported("Memos", f"Description ({title})")
         return interview, True
+
+    @staticmethod
+    def _store_text(interview: Interview, canonical: str, *, label: str) -> None:
+        """The source's text, exactly as the file has it apart from the BOM and line endings.
+
+        save_interview also trims blank lines at the ends of a new transcript, which a REFI-QDA source's
+        positions count; so the record is saved first and its text written as it is. On PostgreSQL the
+        write builds the transcript's search vector, which has a limit of its own.
+        """
+        interview.transcript = canonical  # no longer than reading.MAX_SOURCE_CHARS: the reader refuses more
+        try:
+            with transaction.atomic():
+                interview.save(update_fields=["transcript"])
+        except DatabaseError as error:
+            if getattr(error.__cause__, "pgcode", None) != _PROGRAM_LIMIT_EXCEEDED:
+                raise
+            raise RefusedFile(
+                f"{label}: its text has too many different words to be indexed for search (PostgreSQL keeps at "
+                "most 1 MB of search index per transcript). Split it into shorter sources in the other tool."
+            ) from error
 
     def import_source(self, source: FileSource, case_study: CaseStudy | None, by_guid: dict, by_title: dict) -> None:
         raw_selections = [RawSelection(s.start, s.end, s.name) for s in source.selections]
@@ -539,7 +618,8 @@ class _ProjectImport(_Import):
                 raw=source.text, selections=raw_selections, origin=self.file.origin
             )
         except ValueError as error:
-            raise RefusedFile(f"The source “{source.name}” cannot be read as a transcript: {error}") from error
+            label = element_label("Source", source.name, source.guid)
+            raise RefusedFile(f"{label}: it cannot be read as a transcript: {error}") from error
         interview, created = self._interview_for(source, canonical, case_study, by_guid, by_title)
         self.interviews[source.key] = interview
         for note_key in source.note_keys:
@@ -550,9 +630,6 @@ class _ProjectImport(_Import):
                 changes.append("the byte-order mark was removed")
             if "\r" in source.text:
                 changes.append("line endings were converted to LF")
-            body = source.text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-            if body != body.strip("\n"):
-                changes.append("blank lines at the start or end were removed")
             self.report.notes.append(f"“{interview.title}”: {'; '.join(changes)}. Positions were adjusted to match.")
         if created and not canonical:
             self.report.notes.append(f"“{interview.title}” has no text.")
@@ -602,7 +679,8 @@ class _ProjectImport(_Import):
             else:
                 self.report.drop(f"The coding of the whole of “{interview.title}”", "the source has no text")
         # Each excerpt has passed check_excerpt already, so the batch writes them all.
-        create_excerpts(interview=interview, excerpts=new_excerpts)
+        with _refusing_for(f"The coding of {element_label('Source', interview.title, source.guid)}"):
+            create_excerpts(interview=interview, excerpts=new_excerpts)
 
     def _selection_note_texts(self, selection_key: str) -> list[str]:
         """Notes tied to a selection (by NoteRef or Link) are kept in its excerpt's memo."""
@@ -743,7 +821,7 @@ class _ProjectImport(_Import):
                 self.report.notes.append(f"{label} was attached to several records; it was kept on the first.")
             if title == default_note_name(note.text):
                 title = ""
-            author = self.user(note.user_key) if note.user_key else None
+            author = self.user(note.user_key)  # with no recorded user: the importer, or a placeholder
             try:  # save_memo is atomic itself: a refusal rolls back to its own savepoint
                 memo = save_memo(
                     project=self.project,
@@ -782,15 +860,24 @@ class _ProjectImport(_Import):
         return found
 
 
-@transaction.atomic
 def import_project(
     *,
     project: ResearchProject,
     upload: IO[bytes] | bytes,
     file_name: str,
     imported_by: AbstractBaseUser | None = None,
+    on_stage: OnStage = _no_stage,
 ) -> ImportReport:
     """Import a `.qdpx` into the project: codes, cases, sources with their coding, coders and notes."""
+    on_stage("reading")
     file = read_project(upload, label=file_name)
+    on_stage("writing")
+    return _write_project(project=project, file=file, file_name=file_name, imported_by=imported_by)
+
+
+@transaction.atomic
+def _write_project(
+    *, project: ResearchProject, file: FileProject, file_name: str, imported_by: AbstractBaseUser | None
+) -> ImportReport:
     report = ImportReport(file_name=file_name, kind="project", origin=file.origin)
     return _ProjectImport(file=file, project=project, imported_by=imported_by, report=report).run()

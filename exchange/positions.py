@@ -14,8 +14,6 @@ from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from casestudies.transcripts import normalise_transcript
-
 BOM = "\ufeff"
 
 
@@ -52,9 +50,10 @@ class Converted:
 class _Text:
     """A source's raw text and its canonical form, with where each raw position lands in the canonical one.
 
-    The canonical text drops a leading byte-order mark and the CR of each CRLF, turns a lone CR into LF and
-    strips blank lines at both ends (what normalise_transcript does). Positions are mapped by counting the
-    dropped characters before them, so nothing proportional to the text's length is built per reading.
+    The canonical text is the file's text with a leading byte-order mark removed, the CR of each CRLF dropped
+    and a lone CR turned into LF: nothing else, so blank lines at either end stay (selections count them).
+    Positions are mapped by counting the dropped characters before them, so nothing proportional to the
+    text's length is built per reading.
     """
 
     def __init__(self, raw: str) -> None:
@@ -63,17 +62,22 @@ class _Text:
         self.body = raw[self.bom :]
         self.crlf = [match.start() for match in re.finditer("\r\n", self.body)]  # body offsets of the CRs
         self.dropped = ([0] if self.bom else []) + [offset + self.bom for offset in self.crlf]
-        lines = self.body.replace("\r\n", "\n").replace("\r", "\n")
-        self.lead = len(lines) - len(lines.lstrip("\n"))
-        self.canonical = lines.strip("\n")
+        self.canonical = line_endings_to_lf(self.body)
         self.astral = [match.start() for match in _ASTRAL.finditer(self.body)]
 
-    def canonical_at(self, raw_position: int) -> int:
-        kept = raw_position - bisect_left(self.dropped, raw_position)
-        return min(max(kept - self.lead, 0), len(self.canonical))
+    def canonical_at(self, raw_position: int) -> int | None:
+        """Where a raw position lands, or None between the CR and LF of a line ending (no such place remains)."""
+        before = bisect_left(self.dropped, raw_position)
+        if before and self.dropped[before - 1] == raw_position - 1 and raw_position - 1 >= self.bom:
+            return None
+        return raw_position - before
 
 
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+def line_endings_to_lf(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 @dataclass(frozen=True)
@@ -142,8 +146,10 @@ def _span(counting: _Counting, text: _Text, selection: RawSelection) -> tuple[in
     if raw_start is None or raw_end is None:
         return "it starts or ends inside a character"
     start, end = text.canonical_at(raw_start), text.canonical_at(raw_end)
+    if start is None or end is None:
+        return "it starts or ends between the two characters of a line ending (CR LF), which become one"
     if start >= end:
-        return "it covers only line breaks at the start or end of the text, which the workbench drops"
+        return "it covers only the byte-order mark, which is removed from the text"
     return start, end
 
 
@@ -189,7 +195,7 @@ def _score(counting: _Counting, text: _Text, selections: Sequence[RawSelection])
 def convert_selections(*, raw: str, selections: Sequence[RawSelection], origin: str = "") -> tuple[str, Converted]:
     """The canonical text of a source and its selections' ranges in it, under the best-fitting reading."""
     text = _Text(raw)
-    if normalise_transcript(text.canonical) != text.canonical or text.canonical != normalise_transcript(raw):
+    if text.canonical.startswith(BOM):
         raise ValueError("The text starts with more than one byte-order mark.")
     countings = _countings(text, origin) if selections else [_Counting(CODE_POINTS, 0, lambda p: p)]
     best, best_key = countings[0], None

@@ -12,20 +12,32 @@ import io
 import posixpath
 import textwrap
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
+from defusedxml.ElementTree import iterparse
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from .guids import file_key
+from .positions import BOM
 
 MAX_ENTRIES = 10_000
-DEFAULT_MAX_EXPANDED_BYTES = 512 * 1024 * 1024
+# The XML of a project or codebook: at most this many elements (about 80 MB of parsed tree when they are
+# empty; a project with 300,000 coded selections has 900,000) and this deep (a code tree nests within it).
+MAX_XML_ELEMENTS = 1_000_000
+MAX_XML_DEPTH = 64
+# A source's text, in characters: about 170,000 words, a fifteen-hour interview. PostgreSQL caps a
+# transcript's search vector at 1 MB: ordinary speech of this length needs about a third of that, and a
+# text that still does not fit (mostly distinct "words", such as numbers) is refused when it is saved.
+MAX_SOURCE_CHARS = 1_000_000
+# No encoding needs more than four bytes a character, so a longer file is refused before it is decoded.
+MAX_SOURCE_BYTES = 4 * MAX_SOURCE_CHARS + len(BOM.encode("utf-8"))
+CHUNK_BYTES = 64 * 1024
 
 
 class RefusedFile(ValidationError):
@@ -88,6 +100,7 @@ class FileSource:
     text: str
     location: str
     kind: str = "text"
+    guid: str = ""
     description: str = ""
     user_key: str = ""
     created_at: dt.datetime | None = None
@@ -109,6 +122,7 @@ class FileVariable:
 class FileCase:
     key: str
     name: str
+    guid: str = ""
     description: str = ""
     values: list[FileValue] = field(default_factory=list)
     source_keys: list[str] = field(default_factory=list)
@@ -235,10 +249,43 @@ def _key(value: str) -> str:
     return file_key(value) if value else ""
 
 
-def parse_xml(data: bytes, *, label: str) -> Element:
-    """Parse untrusted XML: no DTD, no entities, no external references, no network."""
+def element_label(kind: str, name: str = "", guid: str = "") -> str:
+    """How a refusal names the element at fault: `Source “Interview 3” (GUID 7c4d…)`."""
+    label = f"{kind} “{name}”" if name else kind
+    return f"{label} (GUID {guid})" if guid else label
+
+
+class _Chunks:
+    """A file-like view of an iterator of byte chunks, for the XML parser (which takes what `read` gives)."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self.chunks = chunks
+
+    def read(self, size: int = -1) -> bytes:
+        return next(self.chunks, b"")
+
+
+def parse_xml(data: bytes | Iterator[bytes], *, label: str) -> Element:
+    """Parse untrusted XML: no DTD, no entities, no external references, no network; bounded in elements and depth.
+
+    The XML is parsed as it arrives (chunks from an archive entry, counted as they expand), so a file that is
+    too large is stopped while it is read, not after.
+    """
+    source = io.BytesIO(data) if isinstance(data, bytes | bytearray) else _Chunks(data)
+    depth = elements = 0
     try:
-        return fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        events = iterparse(source, events=("start", "end"), forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        for event, _element in events:
+            if event == "end":
+                depth -= 1
+                continue
+            depth += 1
+            elements += 1
+            if depth > MAX_XML_DEPTH:
+                raise RefusedFile(f"“{label}” was refused: it nests elements more than {MAX_XML_DEPTH} deep.")
+            if elements > MAX_XML_ELEMENTS:
+                raise RefusedFile(f"“{label}” was refused: it holds more than {MAX_XML_ELEMENTS:,} elements.")
+        return events.root
     except DefusedXmlException as error:
         raise RefusedFile(
             f"“{label}” was refused: it declares a document type or entities (DOCTYPE/ENTITY), "
@@ -309,7 +356,9 @@ def read_codebook(data: bytes, *, label: str = "codebook") -> FileCodebook:
 
 
 def max_expanded_bytes() -> int:
-    return int(getattr(settings, "EXCHANGE_MAX_EXPANDED_BYTES", DEFAULT_MAX_EXPANDED_BYTES))
+    """What a whole archive may expand to: in proportion to the upload cap, as for Word and OpenDocument files."""
+    limit = settings.UPLOAD_MAX_EXPANDED_BYTES
+    return min(limit, getattr(settings, "EXCHANGE_MAX_EXPANDED_BYTES", limit))
 
 
 def _safe_name(name: str) -> str:
@@ -357,22 +406,30 @@ class Archive:
     def _too_big(self) -> RefusedFile:
         return RefusedFile(f"The archive was refused: it expands to more than {self.limit // (1024 * 1024):,} MB.")
 
-    def read(self, name: str) -> bytes:
-        """An entry's bytes, counted against the limit as they expand (a header may lie about sizes)."""
+    def chunks(self, name: str, *, limit: int | None = None, too_big: str = "") -> Iterator[bytes]:
+        """An entry's bytes as they expand, counted against the archive's limit and the entry's own `limit`.
+
+        The count is of what comes out of the decompressor, never of what a header says (a header may lie).
+        """
         info = self.entries[name]
-        chunks = []
+        read = 0
         try:
             with self.zip.open(info) as entry:
-                while chunk := entry.read(1024 * 1024):
+                while chunk := entry.read(CHUNK_BYTES):
+                    read += len(chunk)
                     self.expanded += len(chunk)
+                    if limit is not None and read > limit:
+                        raise RefusedFile(too_big)
                     if self.expanded > self.limit:
                         raise self._too_big()
-                    chunks.append(chunk)
+                    yield chunk
         except RuntimeError as error:  # encrypted entries
             raise RefusedFile(f"The archive was refused: “{name}” is encrypted.") from error
-        except (zipfile.BadZipFile, OSError, EOFError) as error:
+        except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as error:
             raise RefusedFile(f"“{self.label}” is a damaged zip archive: {error}.") from error
-        return b"".join(chunks)
+
+    def read(self, name: str, *, limit: int | None = None, too_big: str = "") -> bytes:
+        return b"".join(self.chunks(name, limit=limit, too_big=too_big))
 
     def project_entry(self) -> str:
         found = sorted(name for name in self.entries if name.lower().endswith(".qde"))
@@ -407,20 +464,29 @@ class Archive:
         return None
 
 
-def _decode_text(data: bytes, *, label: str) -> str:
+def _decode_text(data: bytes, *, what: str, entry: str) -> str:
     """A plain-text source: UTF-8 (with or without BOM; the BOM is kept for position counting) or UTF-16."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return "\ufeff" + data.decode("utf-16")
         except UnicodeDecodeError as error:
-            raise RefusedFile(f"The source file “{label}” is not readable UTF-16 text.") from error
+            raise RefusedFile(f"{what}: its file “{entry}” is not readable UTF-16 text.") from error
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise RefusedFile(f"The source file “{label}” is not UTF-8 text.") from error
+        raise RefusedFile(f"{what}: its file “{entry}” is not UTF-8 text.") from error
     if "\x00" in text:
-        raise RefusedFile(f"The source file “{label}” contains NUL characters, so it is not plain text.")
+        raise RefusedFile(f"{what}: its file “{entry}” contains NUL characters, so it is not plain text.")
     return text
+
+
+def _too_long(what: str, *, memo: bool) -> str:
+    if memo:
+        return f"{what}: its text is longer than {MAX_SOURCE_CHARS:,} characters, the most one memo can hold."
+    return (
+        f"{what}: its text is longer than {MAX_SOURCE_CHARS:,} characters, the most one transcript can hold "
+        "(so that it can be saved and searched). Split it into shorter sources in the other tool."
+    )
 
 
 def _values(element: Element) -> list[FileValue]:
@@ -468,34 +534,44 @@ class _ProjectReader:
         self.origin = _attr(root, "origin")
         self.dropped: list[tuple[str, str]] = []
 
-    def text_of(self, element: Element, *, what: str) -> tuple[str, str]:
-        """The plain text of a TextSource or Note, and where it came from."""
+    def text_of(self, element: Element, *, what: str, memo: bool = False) -> tuple[str, str]:
+        """The plain text of a TextSource or Note, and where it came from; at most MAX_SOURCE_CHARS long."""
         content = _child(element, "PlainTextContent")
         path = _attr(element, "plainTextPath")
+        text, location = "", ""
         if path:
             entry = self.archive.find_source(path)
             if entry is None:
-                if content is not None and _raw_text(content):
-                    return _raw_text(content), "the project file"
-                raise RefusedFile(f"{what} refers to “{path}”, which is not in the archive.")
-            return _decode_text(self.archive.read(entry), label=entry), entry
-        if content is not None:
-            return _raw_text(content), "the project file"
-        return "", ""
+                if content is None or not _raw_text(content):
+                    raise RefusedFile(f"{what}: its text file “{path}” is not in the archive.")
+            else:
+                data = self.archive.read(entry, limit=MAX_SOURCE_BYTES, too_big=_too_long(what, memo=memo))
+                text, location = _decode_text(data, what=what, entry=entry), entry
+        if not location and content is not None:
+            text, location = _raw_text(content), "the project file"
+        if len(text.removeprefix(BOM)) > MAX_SOURCE_CHARS:
+            raise RefusedFile(_too_long(what, memo=memo))
+        return text, location
 
     def source(self, element: Element, *, name: str, kind: str = "text") -> FileSource:
         label = name or _attr(element, "plainTextPath") or _attr(element, "guid")
-        text, location = self.text_of(element, what=f"The source “{label}”")
+        what = element_label("Source", label, _attr(element, "guid"))
+        text, location = self.text_of(element, what=what)
         if not location and _attr(element, "richTextPath"):
             raise RefusedFile(
-                f"The source “{label}” has only rich text ({_attr(element, 'richTextPath')}) and no plain text; "
+                f"{what}: it has only rich text ({_attr(element, 'richTextPath')}) and no plain text; "
                 "REFI-QDA text selections count positions in the plain text."
             )
         selections = []
         for selection in _children(element, "PlainTextSelection"):
             start, end = _int(_attr(selection, "startPosition")), _int(_attr(selection, "endPosition"))
             if start is None or end is None:
-                self.dropped.append((f"A selection in “{label}”", "its start or end position is not a number"))
+                self.dropped.append(
+                    (
+                        f"{element_label('Selection', guid=_attr(selection, 'guid'))} in “{label}”",
+                        "its start or end position is not a number",
+                    )
+                )
                 continue
             selections.append(
                 FileSelection(
@@ -519,6 +595,7 @@ class _ProjectReader:
             text=text,
             location=location,
             kind=kind,
+            guid=_attr(element, "guid"),
             description=_text(_child(element, "Description")),
             user_key=_key(_attr(element, "creatingUser")),
             created_at=_datetime(_attr(element, "creationDateTime")),
@@ -571,7 +648,7 @@ class _ProjectReader:
         found = []
         for element in _children(notes_element, "Note"):
             name = _attr(element, "name")
-            text, _ = self.text_of(element, what=f"The note “{name or _attr(element, 'guid')}”")
+            text, _ = self.text_of(element, what=element_label("Note", name, _attr(element, "guid")), memo=True)
             found.append(
                 FileNote(
                     key=_key(_attr(element, "guid")),
@@ -602,6 +679,7 @@ class _ProjectReader:
             FileCase(
                 key=_key(_attr(case, "guid")),
                 name=_attr(case, "name"),
+                guid=_attr(case, "guid"),
                 description=_text(_child(case, "Description")),
                 values=_values(case),
                 source_keys=[_key(_attr(ref, "targetGUID")) for ref in _children(case, "SourceRef")],
@@ -658,7 +736,7 @@ def read_project(upload: IO[bytes] | bytes, *, label: str = "project.qdpx") -> F
     archive = Archive(upload, label=label)
     entry = archive.project_entry()
     archive.qde_folder = posixpath.dirname(entry)
-    root = parse_xml(archive.read(entry), label=entry)
+    root = parse_xml(archive.chunks(entry), label=entry)
     if _local(root.tag) != "Project":
         raise RefusedFile(
             f"“{entry}” is not a REFI-QDA project: its root element is <{_local(root.tag)}>, not <Project>."

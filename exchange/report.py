@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-# A report is kept in the session between the import and its page: long lists are cut, with a count.
+# A report is kept with its import job (as JSON) for the job's page: long lists are cut, with a count.
 MAX_LINES = 300
 
 

@@ -9,5 +9,5 @@ urlpatterns = [
     path("projects/<slug:project_slug>/exchange/export.qdpx", views.export_qdpx, name="export_qdpx"),
     path("projects/<slug:project_slug>/exchange/export.qdc", views.export_qdc, name="export_qdc"),
     path("projects/<slug:project_slug>/exchange/import/", views.import_file, name="import"),
-    path("projects/<slug:project_slug>/exchange/report/", views.import_report, name="report"),
+    path("projects/<slug:project_slug>/exchange/imports/<int:pk>/", views.import_job, name="job"),
 ]

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from casestudies.models import ResearchProject
@@ -11,10 +11,11 @@ from disclosure import access
 
 from .exporting import build_codebook, build_project_archive
 from .forms import ImportForm
-from .importing import import_codebook, import_project
+from .jobs import request_import
+from .models import ImportJob
 from .report import ImportReport
 
-REPORT_SESSION_KEY = "exchange-import-report"
+RECENT_IMPORTS = 10
 
 
 def _page(request: HttpRequest, project: ResearchProject, *, failed: ImportForm | None = None) -> HttpResponse:
@@ -27,6 +28,11 @@ def _page(request: HttpRequest, project: ResearchProject, *, failed: ImportForm 
         "whole_project": access.can_manage_project(request.user, project),
         "project_form": forms["project"],
         "codebook_form": forms["codebook"],
+        "recent_imports": (
+            list(ImportJob.objects.filter(project=project).select_related("created_by")[:RECENT_IMPORTS])
+            if access.can_manage_project(request.user, project)
+            else []
+        ),
     }
     return render(request, "exchange/exchange.html", context, status=400 if failed is not None else 200)
 
@@ -68,23 +74,30 @@ def import_file(request: HttpRequest, project_slug: str) -> HttpResponse:
     form = ImportForm(request.POST, request.FILES, auto_id=f"id_{kind}_%s")
     if form.is_valid():
         upload = form.cleaned_data["file"]
-        service = import_project if form.cleaned_data["kind"] == "project" else import_codebook
         try:
-            report = service(project=project, upload=upload, file_name=upload.name, imported_by=request.user)
+            job = request_import(
+                project=project,
+                kind=form.cleaned_data["kind"],
+                upload=upload,
+                file_name=upload.name,
+                requested_by=request.user,
+            )
         except ValidationError as error:
             form.add_error("file", f"{' '.join(error.messages)} Nothing was imported.")
         else:
-            request.session[REPORT_SESSION_KEY] = {"project": project.pk, "report": report.to_dict()}
-            return redirect("exchange:report", project_slug=project.slug)
+            return redirect(job)
     return _page(request, project, failed=form)
 
 
 @require_GET
-def import_report(request: HttpRequest, project_slug: str) -> HttpResponse:
+def import_job(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
+    """An import's progress while it runs (htmx polls the partial), then its report or why it failed."""
     project = access.get_managed_project_for(request.user, project_slug)
-    stored = request.session.get(REPORT_SESSION_KEY)
-    if not stored or stored.get("project") != project.pk:
-        messages.info(request, "There is no import report to show: import a file first.")
-        return redirect("exchange:exchange", project_slug=project.slug)
-    report = ImportReport.from_dict(stored["report"])
-    return render(request, "exchange/report.html", {"project": project, "report": report})
+    job = get_object_or_404(ImportJob.objects.select_related("created_by"), pk=pk, project=project)
+    context = {
+        "project": project,
+        "job": job,
+        "report": ImportReport.from_dict(job.report) if job.status == ImportJob.Status.SUCCEEDED else None,
+    }
+    template = "exchange/job.html#job" if request.headers.get("HX-Request") else "exchange/job.html"
+    return render(request, template, context)

@@ -13,6 +13,13 @@ from tests.factories import make_case_study, make_lead, make_participant, make_p
 from .helpers import TRANSCRIPT
 
 
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Uploaded files wait for their import under MEDIA_ROOT: a folder of the test's own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
 @pytest.fixture
 def coded_project(db):
     """A project with nested codes, two case studies, two coders' overlapping excerpts and memos everywhere."""

@@ -156,3 +156,32 @@ def nvivo_like_project(
 
 def nvivo_like_qdpx(**kwargs) -> bytes:
     return make_qdpx(nvivo_like_project(**kwargs), {f"Sources/{SOURCE_FILE}": "\ufeff".encode() + TEXT.encode("utf-8")})
+
+
+def plain_project(
+    *,
+    name: str = "Interview 3",
+    source_extra: str = "",
+    selections: str = "",
+    notes: str = "",
+    codes: str = "",
+    source_path: str = f"internal://{SOURCE_FILE}",
+) -> str:
+    """A small project with one text source (its text in `sources/SOURCE_FILE`) and the code Trust."""
+    codes = codes or f'<Code guid="{TRUST}" name="Trust" isCodable="true" />'
+    return f"""<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="Plain" origin="Some tool 2.0" creatingUserGUID="{RUTH}">
+  <Users><User guid="{RUTH}" name="Ruth Ellis" /></Users>
+  <CodeBook><Codes>{codes}</Codes></CodeBook>
+  <Sources>
+    <TextSource guid="{SOURCE}" name="{name}" plainTextPath="{source_path}" creatingUser="{RUTH}">
+      {source_extra}{selections}
+    </TextSource>
+  </Sources>
+  {f"<Notes>{notes}</Notes>" if notes else ""}
+</Project>
+"""
+
+
+def plain_qdpx(text: str | bytes, **kwargs) -> bytes:
+    return make_qdpx(plain_project(**kwargs), {f"sources/{SOURCE_FILE}": text})

@@ -67,8 +67,8 @@ def test_import_qdpx_refuses_with_the_reason_and_a_non_zero_exit(db, tmp_path):
     with pytest.raises(CommandError) as error:
         _call("import_qdpx", str(path), "--project", project.slug)
     assert str(error.value) == (
-        f"The source “Interview with Ruth” refers to “internal://{f.SOURCE_FILE}”, which is not in the archive. "
-        "Nothing was imported."
+        f"Source “Interview with Ruth” (GUID {f.SOURCE}): its text file “internal://{f.SOURCE_FILE}” "
+        "is not in the archive. Nothing was imported."
     )
     assert record_counts() == before
     assert not Interview.objects.exists()

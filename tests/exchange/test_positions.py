@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import pytest
 
-from casestudies.transcripts import normalise_transcript
 from exchange.positions import (
     CODE_POINTS,
     CODE_POINTS_BOM,
@@ -74,7 +73,7 @@ def test_crlf_and_bom_are_removed_and_positions_follow():
     body = raw[1:]
     selections = [_utf16(body, "Second 🙂 line."), _utf16(body, "Third line.")]
     canonical, converted = convert_selections(raw=raw, selections=selections)
-    assert canonical == normalise_transcript(raw) == "First line.\nSecond 🙂 line.\n\nThird line."
+    assert canonical == "First line.\nSecond 🙂 line.\n\nThird line.\n"
     assert converted.reading is UTF16
     assert _texts(canonical, converted) == ["Second 🙂 line.", "Third line."]
 
@@ -96,14 +95,33 @@ def test_a_byte_order_mark_counted_as_a_character_is_detected():
     assert _texts(canonical, converted) == ["there", "general"]
 
 
-def test_blank_lines_at_the_ends_are_dropped_and_a_selection_of_only_them_too():
-    raw = "\n\nText in the middle.\n\n"
-    selections = [RawSelection(0, 2), RawSelection(2, 6), RawSelection(21, 23)]
+def test_blank_lines_at_the_ends_are_kept_and_so_are_selections_of_them():
+    raw = "\r\n\r\nText in the middle.\r\n\r\n"
+    body = raw.replace("\r\n", "\n")
+    selections = [RawSelection(0, 2), RawSelection(2, 6), RawSelection(2, 23), RawSelection(21, 23)]
+    canonical, converted = convert_selections(raw=body, selections=selections)
+    assert canonical == body
+    assert _texts(canonical, converted) == ["\n\n", "Text", "Text in the middle.\n\n", "\n\n"]
+    canonical, converted = convert_selections(raw=raw, selections=[RawSelection(4, 27), RawSelection(0, 4)])
+    assert canonical == body
+    assert _texts(canonical, converted) == ["Text in the middle.\n\n", "\n\n"]
+
+
+def test_a_selection_between_the_cr_and_lf_of_a_line_ending_is_dropped_with_why():
+    raw = "One line.\r\nAnother line.\r\nA third line.\r\nA fourth."
+    body = raw.replace("\r\n", "\n")
+    # Under code points over the CRLF text [0, 10) ends between CR and LF: no place in the LF text is that.
+    selections = [
+        _code_points(raw, "Another line.", name="Another line."),
+        _code_points(raw, "A third line.", name="A third line."),
+        RawSelection(0, 10),
+    ]
     canonical, converted = convert_selections(raw=raw, selections=selections)
-    assert canonical == "Text in the middle."
-    assert _texts(canonical, converted) == [None, "Text", None]
-    assert converted.reasons[0] == (
-        "it covers only line breaks at the start or end of the text, which the workbench drops"
+    assert canonical == body
+    assert converted.reading is CODE_POINTS
+    assert _texts(canonical, converted) == ["Another line.", "A third line.", None]
+    assert converted.reasons[2] == (
+        "it starts or ends between the two characters of a line ending (CR LF), which become one"
     )
 
 

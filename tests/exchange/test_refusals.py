@@ -77,7 +77,8 @@ def test_a_malformed_codebook_is_refused(target):
 def test_a_source_missing_from_the_archive_is_refused(target):
     data = make_qdpx(f.nvivo_like_project())
     assert _refused(*target, data) == [
-        f"The source “Interview with Ruth” refers to “internal://{f.SOURCE_FILE}”, which is not in the archive."
+        f"Source “Interview with Ruth” (GUID {f.SOURCE}): its text file “internal://{f.SOURCE_FILE}” "
+        "is not in the archive."
     ]
 
 
@@ -85,14 +86,16 @@ def test_a_source_outside_the_archive_is_refused(target):
     xml = f.nvivo_like_project().replace(f"internal://{f.SOURCE_FILE}", "relative:///Users/ruth/interview.txt")
     data = make_qdpx(xml, {f"sources/{f.SOURCE_FILE}": f.TEXT})
     assert _refused(*target, data) == [
-        "The source “Interview with Ruth” refers to “relative:///Users/ruth/interview.txt”, "
-        "which is not in the archive."
+        f"Source “Interview with Ruth” (GUID {f.SOURCE}): its text file “relative:///Users/ruth/interview.txt” "
+        "is not in the archive."
     ]
 
 
 def test_a_source_that_is_not_utf8_is_refused(target):
     data = make_qdpx(f.nvivo_like_project(), {f"sources/{f.SOURCE_FILE}": "Café".encode("latin-1")})
-    assert _refused(*target, data) == [f"The source file “sources/{f.SOURCE_FILE}” is not UTF-8 text."]
+    assert _refused(*target, data) == [
+        f"Source “Interview with Ruth” (GUID {f.SOURCE}): its file “sources/{f.SOURCE_FILE}” is not UTF-8 text."
+    ]
 
 
 @pytest.mark.parametrize("name", ["../../etc/cron.d/evil", "/etc/passwd", "C:/Windows/evil.txt", "sources\\..\\..\\x"])
@@ -188,5 +191,6 @@ def test_a_failure_half_way_leaves_nothing_behind(target, monkeypatch):
 def test_a_source_with_nul_characters_is_refused(target):
     data = make_qdpx(f.nvivo_like_project(), {f"sources/{f.SOURCE_FILE}": b"binary\x00data"})
     assert _refused(*target, data) == [
-        f"The source file “sources/{f.SOURCE_FILE}” contains NUL characters, so it is not plain text."
+        f"Source “Interview with Ruth” (GUID {f.SOURCE}): its file “sources/{f.SOURCE_FILE}” "
+        "contains NUL characters, so it is not plain text."
     ]

@@ -6,8 +6,9 @@ import uuid
 
 from lxml import etree
 
-from casestudies.models import Participant
+from casestudies.models import Interview, Participant, PhaseKind
 from coding.models import Code, Excerpt, Memo
+from coding.services import create_excerpt
 from exchange.exporting import build_codebook, build_project_archive
 from exchange.importing import import_codebook, import_project
 from tests.factories import make_lead, make_project
@@ -184,3 +185,26 @@ def test_the_demo_project_exports_a_valid_file_and_round_trips(demo_project):
     everything = b"".join(unzip(first).values())
     real_names = [p.real_name for p in Participant.objects.filter(project=demo_project) if p.real_name]
     assert real_names and not [name for name in real_names if name.encode() in everything]
+
+
+def test_a_transcript_with_blank_lines_at_its_ends_round_trips_with_a_selection_to_the_end(coded_project):
+    text = "\n\nInterviewer: Anything else?\n\nJo: Only the funding.\n\n"
+    interview = Interview.objects.create(
+        project=coded_project["project"], title="Follow-up", phase=PhaseKind.SCOPING, transcript=text
+    )
+    start = text.index("Jo:")
+    create_excerpt(
+        interview=interview, start=start, end=len(text), coded_by=coded_project["lead"], codes=[], memo="To the end."
+    )
+    first = build_project_archive(project=coded_project["project"], user=coded_project["lead"])
+    empty = make_project(title="Partnership working", slug="blank-lines")
+    report = import_project(project=empty, upload=first, file_name="copy.qdpx", imported_by=make_lead(empty))
+    second = build_project_archive(project=empty, user=None)
+
+    before, after = _equivalent_form(first), _equivalent_form(second)
+    assert report.dropped == []
+    for part in before:
+        assert after[part] == before[part], part
+    copy = Interview.objects.get(project=empty, title="Follow-up")
+    assert copy.transcript == text
+    assert Excerpt.objects.get(interview=copy).text == "Jo: Only the funding.\n\n"

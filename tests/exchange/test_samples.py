@@ -30,8 +30,8 @@ REFUSALS = {
         "“mastodonmoodboard_example_codebook_defect.qdc” is not well-formed XML: mismatched tag: line 132, column 14."
     ),
     "atlasti-8.4-mac_standard-project_rezipped-by-sky-loom.qdpx": (
-        "The source “1960s Coca Cola commercial - Audio.docx” refers to "
-        "“internal://01106019-2518-43DD-BBD1-8F0252BACB30.txt”, which is not in the archive."
+        "Source “1960s Coca Cola commercial - Audio.docx” (GUID 69A4332D-5B31-4915-B520-5275CFC21B40): "
+        "its text file “internal://01106019-2518-43DD-BBD1-8F0252BACB30.txt” is not in the archive."
     ),
     "atlasti-8.4-mac_standard-project.qde": (
         "“atlasti-8.4-mac_standard-project.qde” is not a .qdpx project: it is not a zip archive."
