@@ -439,3 +439,14 @@ def visible_saved_queries(user, project: ResearchProject):
         ~Q(pk__in=limited.values("savedquery_id"))
         | Q(pk__in=limited.filter(casestudy_id__in=visible).values("savedquery_id"))
     )
+
+
+# --- Exchange imports -------------------------------------------------------------------------------------------
+
+
+def get_import_job_for(user, project_slug: str, pk: int):
+    """An import into a project, for those who may import into it (its leads and admins)."""
+    from exchange.models import ImportJob
+
+    project = get_managed_project_for(user, project_slug)
+    return get_object_or_404(ImportJob.objects.select_related("created_by", "project"), pk=pk, project=project)

@@ -18,8 +18,8 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
-from casestudies import access
 from casestudies.models import ResearchProject
+from disclosure import access
 
 from .importing import import_codebook, import_project
 from .models import ImportJob

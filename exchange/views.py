@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from casestudies.models import ResearchProject
@@ -92,8 +92,8 @@ def import_file(request: HttpRequest, project_slug: str) -> HttpResponse:
 @require_GET
 def import_job(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
     """An import's progress while it runs (htmx polls the partial), then its report or why it failed."""
-    project = access.get_managed_project_for(request.user, project_slug)
-    job = get_object_or_404(ImportJob.objects.select_related("created_by"), pk=pk, project=project)
+    job = access.get_import_job_for(request.user, project_slug, pk)
+    project = job.project
     context = {
         "project": project,
         "job": job,

@@ -131,6 +131,18 @@ def trap(db) -> Trap:
     saved_query = SavedQuery.objects.create(project=project, owner=lead, name=SAVED_QUERY, code_a=code, code_b=code)
     saved_query.case_studies.set([case_b])
 
+    from exchange.models import ImportJob
+
+    # An import whose report names a case-B record: its page is for those who may import (leads, admins).
+    ImportJob.objects.create(
+        project=project,
+        kind=ImportJob.Kind.PROJECT,
+        file_name="consortium.qdpx",
+        status=ImportJob.Status.FAILED,
+        error=f"Source “{CASE_B_TITLE} interview”: refused.",
+        created_by=lead,
+    )
+
     spanning_all = f.make_working_paper(project, title="Trap paper, all case studies")
     housing_only = f.make_working_paper(project, title="Trap paper, housing")
     housing_only.case_studies.set([case_a])

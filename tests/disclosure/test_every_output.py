@@ -23,6 +23,7 @@ from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from disclosure.access import withdrawn_builds
+from exchange.models import ImportJob
 from reports import services as paper_services
 from reports.models import PaperBuild
 
@@ -70,6 +71,7 @@ def recipes(trap) -> dict[str, list[tuple[str, str]]]:
     page = lambda *pairs: [(PAGE, address) for address in pairs]  # noqa: E731
     out = lambda *pairs: [(OUTPUT, address) for address in pairs]  # noqa: E731
     builds = list(PaperBuild.objects.filter(paper__project=trap.project))
+    jobs = list(ImportJob.objects.filter(project=trap.project))
     return {
         "login": page(url("login")),
         "logout": page(url("logout")),
@@ -146,7 +148,7 @@ def recipes(trap) -> dict[str, list[tuple[str, str]]]:
         "exchange:export_qdpx": [(TRANSFER, url("exchange:export_qdpx", slug))],
         "exchange:export_qdc": [(TRANSFER, url("exchange:export_qdc", slug))],
         "exchange:import": page(url("exchange:import", slug)),
-        "exchange:report": page(url("exchange:report", slug)),
+        "exchange:job": page(*each(jobs, lambda job: url("exchange:job", slug, job.pk))),
     }
 
 
