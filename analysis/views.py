@@ -139,6 +139,37 @@ def _query(pairs: list[tuple[str, str]], **changes: str) -> str:
     return urlencode(kept + [(key, value) for key, value in changes.items() if value])
 
 
+def _excerpt_report(request: HttpRequest, project, export, *, description: str) -> HttpResponse:
+    """Every excerpt of a list as a report to print or save: the same rows, withholding and redaction as the
+    spreadsheets, grouped by interview."""
+    redactor = redactor_for(project)
+    interviews: dict[tuple, list[dict]] = {}
+    for row in export.rows:
+        values = dict(zip(export.header, [redactor.redact_value(value) for value in row], strict=True))
+        record = {
+            "text": values["Text"],
+            "speakers": "; ".join(filter(None, [values["Participant"], values["Participant role"]])),
+            "codes": values["Codes"],
+            "coder": values["Coder"],
+            "start": values["Start"],
+            "end": values["End"],
+            "memo": values["Memo"],
+            "is_key_quote": values["Key quote"],
+        }
+        key = (values["Case study"], values["Interview"], values["Interview date"])
+        interviews.setdefault(key, []).append(record)
+    context = {
+        "project": project,
+        "interviews": [(key, rows) for key, rows in interviews.items()],
+        "summary": export.summary,
+        "description": redactor.redact(description),
+        "generated_at": timezone.now(),
+    }
+    response = render(request, "analysis/excerpt_report.html", context)
+    response["Content-Disposition"] = f'inline; filename="{project.slug}-excerpts.html"'
+    return response
+
+
 def _matrix_links(pairs: list[tuple[str, str]]) -> dict[str, str]:
     """Query strings for the measure, sort and download links, keeping the filters."""
     return {
@@ -168,8 +199,10 @@ def excerpt_list(request: HttpRequest, project_slug: str) -> HttpResponse:
     )
     ids = excerpt_ids(request.user, project, scope, cell)
     file_format = request.GET.get("format")
-    if file_format in {"csv", "xlsx"}:
+    if file_format in {"csv", "xlsx", "html"}:
         export = export_excerpts(project, visible_excerpts(request.user, project, scope), keep=set(ids))
+        if file_format == "html":
+            return _excerpt_report(request, project, export, description=describe_filters(form))
         if file_format == "csv":
             return csv_download(f"{project.slug}-excerpts", export.header, export.rows, redactor=redactor_for(project))
         return xlsx_download(

@@ -14,6 +14,7 @@ urlpatterns = [
     path("codes/<int:pk>/archive/", views.code_archive, name="code_archive"),
     path("codes/<int:pk>/delete/", views.code_delete, name="code_delete"),
     path("interviews/<int:pk>/code/", views.interview_coding, name="interview"),
+    path("interviews/<int:pk>/document/", views.interview_document, name="interview_document"),
     path("api/interviews/<int:pk>/excerpts", api.interview_excerpt_list, name="api_interview_excerpts"),
     path("api/excerpts/<int:pk>", api.excerpt_detail, name="api_excerpt"),
     path("api/projects/<slug:slug>/codes", api.project_code_list, name="api_codes"),

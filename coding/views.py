@@ -24,6 +24,7 @@ from disclosure.access import (
 )
 
 from . import services
+from .documents import annotated_docx, annotated_interview
 from .forms import CodeForm, MergeForm, RetrievalFilterForm
 from .models import Code
 from .selectors import (
@@ -236,6 +237,25 @@ def key_quotes(request: HttpRequest, project_slug: str) -> HttpResponse:
     page, retrieved, query = _paginated_excerpts(request, excerpts)
     context = {"project": project, "form": form, "page": page, "retrieved": retrieved, "query": query}
     return render(request, "coding/key_quotes.html", context)
+
+
+WORD_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def interview_document(request: HttpRequest, pk: int) -> HttpResponse:
+    """The interview as an annotated document to share (HTML to print or save, or Word), through the policy."""
+    interview = get_interview_for(request.user, pk)
+    document = annotated_interview(user=request.user, interview=interview)
+    file_format = request.GET.get("format", "html")
+    filename = f"interview-{interview.pk}-annotated"
+    if file_format == "docx":
+        response = HttpResponse(annotated_docx(document), content_type=WORD_TYPE)
+        response["Content-Disposition"] = f'attachment; filename="{filename}.docx"'
+        return response
+    if file_format != "html":
+        return HttpResponse("Choose html or docx.", status=400, content_type="text/plain; charset=utf-8")
+    context = {"project": interview.project, "interview": interview, "document": document}
+    return render(request, "coding/interview_document.html", context)
 
 
 def transcript_html(turns: list[Turn]) -> SafeString:

@@ -181,3 +181,17 @@ def test_the_excerpt_list_page_counts_its_queries(client, casebook, django_asser
         response = client.get(url)
     assert response.context["total"] == Excerpt.objects.count()
     assert len(response.context["rows"]) == 37
+
+
+def test_every_excerpt_as_a_report_to_print_withholds_and_redacts_as_the_spreadsheets_do(client, casebook):
+    project = casebook.project
+    client.force_login(casebook.lead)
+
+    response = client.get(reverse("analysis:excerpts", args=[project.slug]), {"format": "html"})
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "7 excerpts; the text of 3 was withheld: 2 no consent to quote, 1 speaker not on record." in page
+    assert "[Withheld: a participant has not consented to be quoted]" in page
+    assert "We never really trusted the charity" not in page  # Graham did not consent
+    assert "Ellingham" not in page and "Pettifer" not in page

@@ -98,6 +98,9 @@ def recipes(trap) -> dict[str, list[tuple[str, str]]]:
         "coding:code_archive": page(url("coding:code_archive", code)),
         "coding:code_delete": page(url("coding:code_delete", code)),
         "coding:interview": page(*each(interviews, lambda i: url("coding:interview", i.pk))),
+        "coding:interview_document": out(
+            *(url("coding:interview_document", i.pk, format=f) for i in interviews for f in ("html", "docx"))
+        ),
         "coding:api_interview_excerpts": page(*each(interviews, lambda i: url("coding:api_interview_excerpts", i.pk))),
         "coding:api_excerpt": page(*each(excerpts, lambda e: url("coding:api_excerpt", e.pk))),
         "coding:api_codes": page(url("coding:api_codes", slug)),
@@ -109,7 +112,7 @@ def recipes(trap) -> dict[str, list[tuple[str, str]]]:
             *(url("analysis:codebook_export", slug, format=f) for f in ("html", "csv", "xlsx"))
         ),
         "analysis:excerpts": page(url("analysis:excerpts", slug))
-        + out(*(url("analysis:excerpts", slug, format=f) for f in ("csv", "xlsx"))),
+        + out(*(url("analysis:excerpts", slug, format=f) for f in ("csv", "xlsx", "html"))),
         "analysis:framework": page(url("analysis:framework", slug, group=group))
         + out(url("analysis:framework", slug, group=group, format="xlsx")),
         "analysis:framework_cell": page(*(url("analysis:framework_cell", slug, cs.pk, question) for cs in (a, b))),
