@@ -6,12 +6,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from disclosure import access
 
-from . import services
+from . import jobs, services
 from .forms import CaseStudyForm, InterviewForm, NewInterviewForm, ParticipantForm, TranscriptImportForm
 from .importers import SUPPORTED_EXTENSIONS, describe_transcript
 from .models import CaseStudy, CaseStudyMembership, Interview, Participant, ResearchProject
@@ -189,6 +189,15 @@ def interview_import(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
+        if upload.size > settings.TRANSCRIPT_BACKGROUND_BYTES:
+            job = jobs.request_transcript_import(
+                interview=interview,
+                upload=upload,
+                file_name=upload.name,
+                requested_by=request.user,
+                replace=form.cleaned_data.get("replace", False),
+            )
+            return _redirect_after_upload(request, job.get_absolute_url())
         try:
             services.import_transcript(
                 interview=interview,
@@ -211,6 +220,15 @@ def interview_import(request: HttpRequest, pk: int) -> HttpResponse:
         "max_upload_bytes": settings.UPLOAD_MAX_BYTES,
     }
     return render(request, "casestudies/interview_import.html", context, status=400 if form.errors else 200)
+
+
+def transcript_import(request: HttpRequest, pk: int, job: int) -> HttpResponse:
+    """A large transcript's import while the worker reads it (htmx polls the partial), then what it found."""
+    interview = access.get_editable_interview_for(request.user, pk)
+    record = get_object_or_404(interview.transcript_imports.select_related("created_by"), pk=job)
+    context = {"project": interview.project, "interview": interview, "job": record}
+    template = "casestudies/transcript_import.html"
+    return render(request, f"{template}#job" if request.headers.get("HX-Request") else template, context)
 
 
 def _redirect_after_upload(request: HttpRequest, url: str) -> HttpResponse:

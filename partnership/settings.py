@@ -148,6 +148,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 # A .docx or .odt is a ZIP archive: refused when it would unpack to more than this (a "zip bomb").
 UPLOAD_MAX_EXPANDED_BYTES = env_int("UPLOAD_MAX_EXPANDED_BYTES", 5 * UPLOAD_MAX_BYTES)
+# A transcript file larger than this is read by the task worker rather than inside the request.
+TRANSCRIPT_BACKGROUND_BYTES = env_int("TRANSCRIPT_BACKGROUND_BYTES", 1024 * 1024)
 # A REFI-QDA archive (.qdpx) is refused if its contents would expand beyond this (zip bombs).
 EXCHANGE_MAX_EXPANDED_BYTES = env_int("EXCHANGE_MAX_EXPANDED_BYTES", 512 * 1024 * 1024)
 

@@ -143,6 +143,16 @@ def trap(db) -> Trap:
         created_by=lead,
     )
 
+    from casestudies.models import TranscriptImport
+
+    TranscriptImport.objects.create(
+        interview=interviews["consortium"],
+        file_name=f"{CASE_B_WORDS}.txt",
+        status=TranscriptImport.Status.SUCCEEDED,
+        summary="12 words in 1 turn",
+        created_by=lead,
+    )
+
     spanning_all = f.make_working_paper(project, title="Trap paper, all case studies")
     housing_only = f.make_working_paper(project, title="Trap paper, housing")
     housing_only.case_studies.set([case_a])

@@ -22,6 +22,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from casestudies.models import TranscriptImport
 from disclosure.access import withdrawn_builds
 from exchange.models import ImportJob
 from reports import services as paper_services
@@ -72,6 +73,7 @@ def recipes(trap) -> dict[str, list[tuple[str, str]]]:
     out = lambda *pairs: [(OUTPUT, address) for address in pairs]  # noqa: E731
     builds = list(PaperBuild.objects.filter(paper__project=trap.project))
     jobs = list(ImportJob.objects.filter(project=trap.project))
+    transcript_jobs = list(TranscriptImport.objects.filter(interview__project=trap.project))
     return {
         "login": page(url("login")),
         "logout": page(url("logout")),
@@ -87,6 +89,7 @@ def recipes(trap) -> dict[str, list[tuple[str, str]]]:
         "casestudies:interview": page(*each(interviews, lambda i: url("casestudies:interview", i.pk))),
         "casestudies:interview_edit": page(*each(interviews, lambda i: url("casestudies:interview_edit", i.pk))),
         "casestudies:interview_import": page(*each(interviews, lambda i: url("casestudies:interview_import", i.pk))),
+        "casestudies:transcript_import": page(*each(transcript_jobs, lambda job: job.get_absolute_url())),
         "casestudies:participant": page(*each(participants, lambda p: url("casestudies:participant", p.pk))),
         "casestudies:participant_edit": page(*each(participants, lambda p: url("casestudies:participant_edit", p.pk))),
         "coding:codebook": page(url("coding:codebook", slug)),
