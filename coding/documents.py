@@ -75,13 +75,12 @@ def annotated_interview(*, user, interview: Interview) -> AnnotatedInterview:
         if not passage.parts:
             continue
         voice = turn.voice
-        speaker = (
-            INTERVIEWER
-            if voice.kind == VoiceKind.INTERVIEWER
-            else voice.person.label
-            if voice.person is not None
-            else UNKNOWN_SPEAKER
-        )
+        if voice.kind == VoiceKind.NOTE:
+            speaker = voice.label
+        elif voice.kind == VoiceKind.INTERVIEWER:
+            speaker = INTERVIEWER
+        else:
+            speaker = voice.person.label if voice.person is not None else UNKNOWN_SPEAKER
         codes = Counter(
             name for pk, start, end in excerpts if start < turn.end and turn.start < end for name in names.get(pk, [])
         )

@@ -30,7 +30,32 @@ INTERVIEWER = "Interviewer"
 class VoiceKind(StrEnum):
     PARTICIPANT = "participant"
     INTERVIEWER = "interviewer"
+    NOTE = "note"  # a transcript's header line ("Date: 14 October 2010"): the team's words, not a speaker's
     UNKNOWN = "unknown"
+
+
+# Labels that open a transcript's header lines rather than a speaker's turn. "Interviewee" is not one of them:
+# some transcripts label the participant so.
+HEADER_LABELS = {
+    "interview",
+    "date",
+    "time",
+    "location",
+    "place",
+    "venue",
+    "duration",
+    "length",
+    "transcript",
+    "transcriber",
+    "transcribed by",
+    "recording",
+    "project",
+    "case study",
+    "title",
+    "note",
+    "notes",
+    "fictional demo material",
+}
 
 
 class Withheld(StrEnum):
@@ -95,7 +120,7 @@ class Voice:
 
     @property
     def may_quote(self) -> bool:
-        if self.kind == VoiceKind.INTERVIEWER:
+        if self.kind in {VoiceKind.INTERVIEWER, VoiceKind.NOTE}:
             return True
         return self.person is not None and self.person.consent_to_quote
 
@@ -207,6 +232,15 @@ class TranscriptVoices:
         for turn in split_turns(transcript):
             label = TURN_PATTERN.match(turn.text)
             body_start = turn.start + (label.end() if label else 0)
+            if turn.speaker and turn.speaker.casefold() in HEADER_LABELS:
+                # A header line is no one's turn, and the words after it do not carry it on.
+                voices.turns.append(
+                    _VoicedTurn(
+                        turn.start, min(body_start, turn.end), turn.end, Voice(VoiceKind.NOTE, None, turn.speaker)
+                    )
+                )
+                voices._starts.append(turn.start)
+                continue
             if turn.speaker:
                 current = _voice_of(turn.speaker, people)
             elif current is None:

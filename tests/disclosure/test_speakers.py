@@ -95,6 +95,17 @@ def test_an_unlabelled_paragraph_carries_on_the_speaker_before_it():
     assert passage.withheld == Withheld.NO_CONSENT
 
 
+def test_header_lines_are_no_ones_turn_and_do_not_carry_on():
+    text = "Interview: Housing one\nDate: 17 May 2011\n\nRuth: We merged.\n\nAnd then we grew."
+
+    header = passage_of(text, "Housing one\nDate: 17 May 2011", people=[RUTH, JO])
+    after = passage_of(text, "And then we grew.", people=[RUTH, JO])
+
+    assert header.may_quote and not header.people
+    assert [part.voice.kind for part in header.parts] == [VoiceKind.NOTE, VoiceKind.NOTE]
+    assert after.people == [RUTH]
+
+
 def test_labels_name_a_pseudonym_in_full_or_by_its_first_word():
     assert label_matches("Ruth", "Ruth")
     assert label_matches("ruth ellis", "Ruth")
