@@ -137,7 +137,7 @@ def test_a_failure_half_way_is_recorded_raised_for_the_backend_and_leaves_nothin
         "",
     )
     assert record_counts() == before
-    assert f"Import {job.pk} of 'riverside.qdpx' failed" in caplog.text
+    assert f"ImportJob {job.pk} of 'riverside.qdpx' failed" in caplog.text
 
 
 def test_a_job_runs_once(target, settings, django_capture_on_commit_callbacks):
