@@ -42,12 +42,16 @@ CONTROL_CHARACTER_SHARE = 0.01
 # Bounds on what a file may make a reader do, whatever the file claims about itself. Each is far beyond any real
 # transcript and well inside what a web worker can afford; the child process (parsing_limits) catches the rest.
 #
-# The text and markup a Word or OpenDocument file's XML parts may unpack to, each: a 73,000-word transcript saved
-# by Word is about 4 MB of document.xml, and python-docx needs about a second per 10 MB of it.
-ARCHIVE_XML_PART_MAX_BYTES = 32 * 1024 * 1024
+# The text and markup a Word or OpenDocument file's XML parts may unpack to, each: a 73,000-word transcript is
+# 0.5 MB of document.xml as python-docx writes it and a few MB as Word does (revision ids on every run); odfpy
+# reads about 7 MB of content.xml a second, so this keeps the slowest reader near 2 s.
+ARCHIVE_XML_PART_MAX_BYTES = 16 * 1024 * 1024
 # The bytes a PDF's streams may decode to, all streams together: a 73,000-word transcript decodes to about 2 MB,
 # a PDF with embedded fonts to a few MB more. pdfminer holds every decoded stream in memory.
 PDF_MAX_DECODED_BYTES = 64 * 1024 * 1024
+# What one PDF page may draw (characters and shapes): a dense page of transcript is about 4,000 characters, and
+# pdfminer's layout analysis of a page takes time that grows faster than the number of things on it.
+PDF_MAX_OBJECTS_PER_PAGE = 20_000
 # How deeply elements may nest in an HTML page. Real pages, Word's HTML included, nest a few dozen deep; the HTML
 # reader walks the tree recursively and needs to stay well inside Python's limit of 1,000 frames.
 HTML_MAX_NESTING = 200
@@ -55,8 +59,11 @@ HTML_MAX_NESTING = 200
 # paragraph. The Markdown library scans ahead from every open bracket for its match, and recurses once per list
 # level, so its time grows with the square of the first and its memory with the second.
 MARKDOWN_MAX_NESTING = 32
-# How deeply elements may nest in an OpenDocument's content.xml, for the same reason as HTML_MAX_NESTING.
+# How deeply elements may nest in a Word or OpenDocument file's main XML part, for the same reason as
+# HTML_MAX_NESTING, and how many elements it may have: Word writes about 90,000 for a 73,000-word transcript, and
+# odfpy needs about 5 s per million.
 XML_MAX_NESTING = 200
+XML_MAX_ELEMENTS = 500_000
 # Cues in a subtitle file: one a second for eight hours is 28,800.
 SUBTITLE_MAX_CUES = 30_000
 # Turns (paragraphs) in a transcript: the longest interviews have a few thousand; the coding page shows them all.
@@ -146,6 +153,24 @@ def _too_deep(name: str, limit: int, what: str) -> ValidationError:
         "as a precaution.",
         "too_deep",
     )
+
+
+def _too_long(name: str) -> ValidationError:
+    return _refuse(
+        f"“{name}” holds more than the {TRANSCRIPT_MAX_CHARACTERS:,} characters of text a transcript can have. "
+        "Split it into several interviews and import each.",
+        "too_long",
+    )
+
+
+def _bounded(name: str, paragraphs: Iterable[str]) -> Iterable[str]:
+    """The paragraphs, stopped with a refusal as soon as they hold more text than a transcript can."""
+    total = 0
+    for paragraph in paragraphs:
+        total += len(paragraph)
+        if total > TRANSCRIPT_MAX_CHARACTERS:
+            raise _too_long(name)
+        yield paragraph
 
 
 def _too_many(name: str, count: int, limit: int, what: str) -> ValidationError:
@@ -658,6 +683,7 @@ def read_docx(name: str, data: bytes, fmt: TranscriptFormat) -> str:
     with _check_archive(name, data, fmt) as archive:
         if "word/document.xml" not in archive.namelist():
             raise _not_this_format(name, fmt, data)
+        _check_xml_part(name, archive.read("word/document.xml"))
     document = docx.Document(io.BytesIO(data))
     # python-docx reads the text outside revision marks only, so text inserted with tracked changes on would be lost.
     if document.element.body.xpath(".//w:ins | .//w:del | .//w:moveFrom | .//w:moveTo"):
@@ -666,13 +692,15 @@ def read_docx(name: str, data: bytes, fmt: TranscriptFormat) -> str:
             "save it, and import it again.",
             "tracked_changes",
         )
-    paragraphs = []
-    for block in document.iter_inner_content():
-        if isinstance(block, Table):
-            paragraphs.extend(_table_row_text([cell.text for cell in row.cells]) for row in block.rows)
-        else:
-            paragraphs.append(block.text)
-    return _paragraphs_to_text(paragraphs)
+
+    def blocks() -> Iterable[str]:
+        for block in document.iter_inner_content():
+            if isinstance(block, Table):
+                yield from (_table_row_text([cell.text for cell in row.cells]) for row in block.rows)
+            else:
+                yield block.text
+
+    return _paragraphs_to_text(_bounded(name, blocks()))
 
 
 _MANIFEST_NS = "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"
@@ -698,25 +726,33 @@ def read_odt(name: str, data: bytes, fmt: TranscriptFormat) -> str:
         # that it nests no deeper than the recursive walk below can follow.
         for part in ("content.xml", "styles.xml"):
             if part in names:
-                _check_xml_nesting(name, archive.read(part))
+                _check_xml_part(name, archive.read(part))
     document = opendocument.load(io.BytesIO(data))
 
     paragraphs: list[str] = []
+    length = 0
     skipped = {(TEXTNS, "tracked-changes"), (TEXTNS, "sequence-decls"), (TEXTNS, "variable-decls")}
+
+    def add(paragraph: str) -> None:
+        nonlocal length
+        length += len(paragraph)
+        if length > TRANSCRIPT_MAX_CHARACTERS:
+            raise _too_long(name)
+        paragraphs.append(paragraph)
 
     def walk(node) -> None:
         for child in node.childNodes:
             if child.nodeType != child.ELEMENT_NODE or child.qname in skipped:
                 continue
             if child.qname in {(TEXTNS, "p"), (TEXTNS, "h")}:
-                paragraphs.append(teletype.extractText(child))
+                add(teletype.extractText(child))
             elif child.qname == (TABLENS, "table-row"):
                 cells = [
                     "\n".join(teletype.extractText(p) for p in cell.childNodes if p.nodeType == p.ELEMENT_NODE)
                     for cell in child.childNodes
                     if cell.nodeType == cell.ELEMENT_NODE and cell.qname == (TABLENS, "table-cell")
                 ]
-                paragraphs.append(_table_row_text(cells))
+                add(_table_row_text(cells))
             else:
                 walk(child)
 
@@ -724,14 +760,34 @@ def read_odt(name: str, data: bytes, fmt: TranscriptFormat) -> str:
     return _paragraphs_to_text(paragraphs)
 
 
-def _check_xml_nesting(name: str, xml: bytes) -> None:
-    from defusedxml import ElementTree
+def _check_xml_part(name: str, xml: bytes) -> None:
+    """Refuse an XML part that defines entities, nests too deeply or has too many elements, before a reader builds
+    its tree (python-docx and odfpy hold a Python object for every element, about 150 bytes and 2 µs each)."""
+    from defusedxml import DTDForbidden, ElementTree, EntitiesForbidden
 
-    depth = 0
-    for event, _ in ElementTree.iterparse(io.BytesIO(xml), events=("start", "end")):
-        depth += 1 if event == "start" else -1
-        if depth > XML_MAX_NESTING:
-            raise _too_deep(name, XML_MAX_NESTING, "elements")
+    depth = elements = 0
+    try:
+        for event, _ in ElementTree.iterparse(io.BytesIO(xml), events=("start", "end")):
+            if event == "end":
+                depth -= 1
+                continue
+            depth += 1
+            elements += 1
+            if depth > XML_MAX_NESTING:
+                raise _too_deep(name, XML_MAX_NESTING, "elements")
+            if elements > XML_MAX_ELEMENTS:
+                raise _refuse(
+                    f"“{name}” is made of more than {XML_MAX_ELEMENTS:,} elements, far more than a transcript "
+                    "needs; it was refused as a precaution.",
+                    "too_many_elements",
+                )
+    except (EntitiesForbidden, DTDForbidden):
+        # Entities that expand into one another are how a few bytes of XML become gigabytes ("billion laughs").
+        raise _refuse(
+            f"“{name}” defines its own XML entities, which documents saved by LibreOffice or Word never do; it was "
+            "refused as a precaution.",
+            "xml_entities",
+        ) from None
 
 
 def read_rtf(name: str, data: bytes, fmt: TranscriptFormat) -> str:
@@ -844,9 +900,55 @@ def _bound_pdfminer_decoders() -> None:
     pdftypes.lzwdecode = _lzwdecode_within_budget
 
 
+class _PDFPageTooFull(Exception):
+    """A page holds more than PDF_MAX_OBJECTS_PER_PAGE characters and shapes."""
+
+
+class _PDFTooLong(Exception):
+    """The pages hold more than TRANSCRIPT_MAX_CHARACTERS characters."""
+
+
+def _pdf_layouts(data: bytes):
+    """pdfminer's extract_pages, counting what each page draws so that layout analysis never sees too much."""
+    from pdfminer.converter import PDFPageAggregator
+    from pdfminer.layout import LAParams
+    from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+    from pdfminer.pdfpage import PDFPage
+
+    class BoundedAggregator(PDFPageAggregator):
+        characters = 0
+        on_page = 0
+
+        def begin_page(self, page, ctm) -> None:
+            self.on_page = 0
+            super().begin_page(page, ctm)
+
+        def _count(self) -> None:
+            self.on_page += 1
+            if self.on_page > PDF_MAX_OBJECTS_PER_PAGE:
+                raise _PDFPageTooFull
+
+        def render_char(self, *args, **kwargs) -> float:
+            self._count()
+            self.characters += 1
+            if self.characters > TRANSCRIPT_MAX_CHARACTERS:
+                raise _PDFTooLong
+            return super().render_char(*args, **kwargs)
+
+        def paint_path(self, *args, **kwargs) -> None:
+            self._count()
+            super().paint_path(*args, **kwargs)
+
+    resources = PDFResourceManager(caching=True)
+    device = BoundedAggregator(resources, laparams=LAParams())
+    interpreter = PDFPageInterpreter(resources, device)
+    for page in PDFPage.get_pages(io.BytesIO(data), caching=True):
+        interpreter.process_page(page)
+        yield device.get_result()
+
+
 def read_pdf(name: str, data: bytes, fmt: TranscriptFormat) -> str:
-    from pdfminer.high_level import extract_pages
-    from pdfminer.layout import LAParams, LTTextContainer
+    from pdfminer.layout import LTTextContainer
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 
     if b"%PDF-" not in data[:1024]:
@@ -856,10 +958,18 @@ def read_pdf(name: str, data: bytes, fmt: TranscriptFormat) -> str:
     try:
         pages = [
             [_pdf_lines(element.get_text()) for element in page if isinstance(element, LTTextContainer)]
-            for page in extract_pages(io.BytesIO(data), laparams=LAParams())
+            for page in _pdf_layouts(data)
         ]
     except (PDFPasswordIncorrect, PDFEncryptionError):
         raise _password_protected(name) from None
+    except _PDFPageTooFull:
+        raise _refuse(
+            f"“{name}” has a page that draws more than {PDF_MAX_OBJECTS_PER_PAGE:,} characters and shapes, far more "
+            "than a page of a transcript holds; it was refused as a precaution.",
+            "pdf_page_too_full",
+        ) from None
+    except _PDFTooLong:
+        raise _too_long(name) from None
     except _PDFOverBudget:
         raise _refuse(
             f"“{name}” holds compressed contents that unpack to more than {filesizeformat(PDF_MAX_DECODED_BYTES)}, "
@@ -1020,11 +1130,7 @@ def _read_text(name: str, data: bytes, fmt: TranscriptFormat) -> str:
     if not text.strip():
         raise _refuse(f"“{name}” contains no text.", "no_text")
     if len(text) > TRANSCRIPT_MAX_CHARACTERS:
-        raise _refuse(
-            f"“{name}” holds {len(text):,} characters of text, more than the {TRANSCRIPT_MAX_CHARACTERS:,} a "
-            "transcript can have. Split it into several interviews and import each.",
-            "too_long",
-        )
+        raise _too_long(name)
     return text
 
 
