@@ -75,7 +75,7 @@ TRANSCRIPT_MAX_CHARACTERS = 1_500_000
 # A text can need at most 4 bytes of vector per character (measured: distinct single CJK characters), so a
 # transcript shorter than this cannot reach the cap; a longer one is checked by PostgreSQL itself before it is saved.
 SEARCH_VECTOR_SAFE_CHARACTERS = 250_000
-SEARCH_VECTOR_MAX_BYTES = 1_048_575
+SEARCH_VECTOR_MAX_BYTES = 1024 * 1024  # to be exact, one byte less
 
 
 @dataclass(frozen=True)

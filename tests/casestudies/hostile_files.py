@@ -180,7 +180,9 @@ def pdf_truncated_flate_bomb(size: int) -> bytes:
     """A Flate bomb cut short, so that pdfminer falls back to its byte-at-a-time decoder for damaged streams."""
     packer = zlib.compressobj(9)
     block = b" " * _PIECE
-    stream = b"".join(packer.compress(block) for _ in range(max(1, size // _PIECE)))  # no flush: incomplete
+    pieces = [packer.compress(block) for _ in range(max(1, size // _PIECE))]
+    pieces.append(packer.flush(zlib.Z_SYNC_FLUSH))  # everything so far, but no final block and no checksum
+    stream = b"".join(pieces)
     return pdf_with_stream(stream, filters="/FlateDecode")
 
 
