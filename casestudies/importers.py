@@ -52,6 +52,11 @@ PDF_MAX_DECODED_BYTES = 64 * 1024 * 1024
 # What one PDF page may draw (characters and shapes): a dense page of transcript is about 4,000 characters, and
 # pdfminer's layout analysis of a page takes time that grows faster than the number of things on it.
 PDF_MAX_OBJECTS_PER_PAGE = 20_000
+# Characters a PDF may draw in all. pdfminer lays out 70,000 to 170,000 a second, depending on the page (a
+# 73,000-word transcript, 430,000 characters, takes 2.5 s), so this keeps the slowest reader to a few seconds; it is
+# 100,000 words, past the longest real transcript. A longer one imports from another format, up to
+# TRANSCRIPT_MAX_CHARACTERS.
+PDF_MAX_CHARACTERS = 600_000
 # How deeply elements may nest in an HTML page. Real pages, Word's HTML included, nest a few dozen deep; the HTML
 # reader walks the tree recursively and needs to stay well inside Python's limit of 1,000 frames.
 HTML_MAX_NESTING = 200
@@ -905,7 +910,7 @@ class _PDFPageTooFull(Exception):
 
 
 class _PDFTooLong(Exception):
-    """The pages hold more than TRANSCRIPT_MAX_CHARACTERS characters."""
+    """The pages draw more than PDF_MAX_CHARACTERS characters."""
 
 
 def _pdf_layouts(data: bytes):
@@ -931,7 +936,7 @@ def _pdf_layouts(data: bytes):
         def render_char(self, *args, **kwargs) -> float:
             self._count()
             self.characters += 1
-            if self.characters > TRANSCRIPT_MAX_CHARACTERS:
+            if self.characters > PDF_MAX_CHARACTERS:
                 raise _PDFTooLong
             return super().render_char(*args, **kwargs)
 
@@ -969,7 +974,11 @@ def read_pdf(name: str, data: bytes, fmt: TranscriptFormat) -> str:
             "pdf_page_too_full",
         ) from None
     except _PDFTooLong:
-        raise _too_long(name) from None
+        raise _refuse(
+            f"“{name}” draws more than the {PDF_MAX_CHARACTERS:,} characters of text a PDF transcript can have. "
+            "Split it into several interviews, or import it as a Word document or plain text.",
+            "too_long",
+        ) from None
     except _PDFOverBudget:
         raise _refuse(
             f"“{name}” holds compressed contents that unpack to more than {filesizeformat(PDF_MAX_DECODED_BYTES)}, "

@@ -139,16 +139,11 @@ def html_billion_laughs(levels: int = 9) -> bytes:
     return f"<!DOCTYPE html [{entities}]><html><body><p>Q: &l{levels};</p></body></html>".encode()
 
 
-def pdf_with_stream(stream: bytes, *, filters: str) -> bytes:
-    """A one-page PDF whose content stream is `stream` as given, decoded with `filters` (e.g. "/FlateDecode")."""
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d /Filter [%s] >>\nstream\n" % (len(stream), filters.encode()) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
+_FONT = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
+
+
+def _pdf_from_objects(objects: list[bytes]) -> bytes:
+    """A PDF file of these objects, numbered from 1 in order, object 1 being the catalog."""
     out = io.BytesIO()
     out.write(b"%PDF-1.4\n")
     offsets = []
@@ -161,6 +156,37 @@ def pdf_with_stream(stream: bytes, *, filters: str) -> bytes:
         out.write(b"%010d 00000 n \n" % offset)
     out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
     return out.getvalue()
+
+
+def _stream(data: bytes, filters: str) -> bytes:
+    return b"<< /Length %d /Filter [%s] >>\nstream\n" % (len(data), filters.encode()) + data + b"\nendstream"
+
+
+def pdf_with_stream(stream: bytes, *, filters: str) -> bytes:
+    """A one-page PDF whose content stream is `stream` as given, decoded with `filters` (e.g. "/FlateDecode")."""
+    return pdf_of_streams([_stream(stream, filters)])
+
+
+def pdf_of_streams(streams: list[bytes]) -> bytes:
+    """A PDF with one page per content-stream object: 1 catalog, 2 page tree, 3 font, then page and stream pairs."""
+    pages = [
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
+        b"/Resources << /Font << /F1 3 0 R >> >> >>" % (5 + 2 * index)
+        for index in range(len(streams))
+    ]
+    kids = b" ".join(b"%d 0 R" % (4 + 2 * index) for index in range(len(streams)))
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, len(pages))]
+    objects.append(_FONT)
+    for page, stream in zip(pages, streams, strict=True):
+        objects += [page, stream]
+    return _pdf_from_objects(objects)
+
+
+def pdf_of_pages(pages: int, *, lines: int = 50) -> bytes:
+    """A PDF of `pages` ordinary pages of text: nothing hostile but its length."""
+    line = b"(Interviewer: and then we went back to the council with the figures again.) Tj 0 -14 Td "
+    content = zlib.compress(b"BT /F1 10 Tf 40 760 Td " + line * lines + b"ET", 9)
+    return pdf_of_streams([_stream(content, "/FlateDecode")] * pages)
 
 
 def pdf_flate_bomb(size: int, *, twice: bool = False) -> bytes:

@@ -163,6 +163,16 @@ def test_a_pdf_page_that_draws_too_much_is_refused(db, monkeypatch):
     )
 
 
+def test_a_pdf_that_draws_more_text_than_a_transcript_can_is_refused_while_it_is_read(db, monkeypatch):
+    monkeypatch.setattr(importers, "PDF_MAX_CHARACTERS", 150)
+    assert_refused(
+        "long.pdf",
+        hostile.pdf_many_text_operators(10),
+        "“long.pdf” draws more than the 150 characters of text a PDF transcript can have. Split it into several "
+        "interviews, or import it as a Word document or plain text.",
+    )
+
+
 def test_a_pdf_stream_with_a_bad_checksum_is_still_read(db):
     stream = zlib.compress(b"BT /F1 12 Tf 72 700 Td (Interviewer: Hello there) Tj ET")
     damaged = stream[:-4] + bytes(4)  # the Adler-32 checksum at the end no longer matches
