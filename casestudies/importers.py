@@ -16,7 +16,7 @@ import struct
 import zipfile
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -168,7 +168,7 @@ def _too_long(name: str) -> ValidationError:
     )
 
 
-def _bounded(name: str, paragraphs: Iterable[str]) -> Iterable[str]:
+def _bounded(name: str, paragraphs: Iterable[str]) -> Iterator[str]:
     """The paragraphs, stopped with a refusal as soon as they hold more text than a transcript can."""
     total = 0
     for paragraph in paragraphs:
@@ -493,7 +493,8 @@ def _check_html_nesting(name: str, markup: str) -> None:
     """Refuse markup nested deeper than HTML_MAX_NESTING, measured on lxml's tree (C, no recursion in Python)."""
     from lxml import etree
 
-    root = etree.fromstring(markup, etree.HTMLParser(no_network=True, huge_tree=True))
+    # As bytes, since lxml refuses a str that opens with an XML declaration naming an encoding (as XHTML may).
+    root = etree.fromstring(markup.encode("utf-8"), etree.HTMLParser(encoding="utf-8", no_network=True, huge_tree=True))
     if root is None:
         return
     depth = 0
@@ -525,7 +526,7 @@ def read_markdown(name: str, data: bytes, fmt: TranscriptFormat) -> str:
 
 _MARKDOWN_BLOCK_BREAK = re.compile(r"\n[ \t]*\n")
 _MARKDOWN_BRACKET = re.compile(r"\\.|[\[(]|<(?=[A-Za-z/!?])|[\])>]")
-_MARKDOWN_LINE_NESTING = re.compile(r"^([ \t]*)((?:(?:[-*+>]|\d{1,9}[.)])[ \t]+)*)", re.MULTILINE)
+_MARKDOWN_LINE_NESTING = re.compile(r"^([ \t]*)((?:(?:[-*+]|\d{1,9}[.)])[ \t]+|>[ \t]*)*)", re.MULTILINE)
 
 
 def _check_markdown_nesting(name: str, source: str) -> None:
@@ -698,7 +699,7 @@ def read_docx(name: str, data: bytes, fmt: TranscriptFormat) -> str:
             "tracked_changes",
         )
 
-    def blocks() -> Iterable[str]:
+    def blocks() -> Iterator[str]:
         for block in document.iter_inner_content():
             if isinstance(block, Table):
                 yield from (_table_row_text([cell.text for cell in row.cells]) for row in block.rows)
@@ -734,35 +735,25 @@ def read_odt(name: str, data: bytes, fmt: TranscriptFormat) -> str:
                 _check_xml_part(name, archive.read(part))
     document = opendocument.load(io.BytesIO(data))
 
-    paragraphs: list[str] = []
-    length = 0
     skipped = {(TEXTNS, "tracked-changes"), (TEXTNS, "sequence-decls"), (TEXTNS, "variable-decls")}
 
-    def add(paragraph: str) -> None:
-        nonlocal length
-        length += len(paragraph)
-        if length > TRANSCRIPT_MAX_CHARACTERS:
-            raise _too_long(name)
-        paragraphs.append(paragraph)
-
-    def walk(node) -> None:
+    def walk(node) -> Iterator[str]:
         for child in node.childNodes:
             if child.nodeType != child.ELEMENT_NODE or child.qname in skipped:
                 continue
             if child.qname in {(TEXTNS, "p"), (TEXTNS, "h")}:
-                add(teletype.extractText(child))
+                yield teletype.extractText(child)
             elif child.qname == (TABLENS, "table-row"):
                 cells = [
                     "\n".join(teletype.extractText(p) for p in cell.childNodes if p.nodeType == p.ELEMENT_NODE)
                     for cell in child.childNodes
                     if cell.nodeType == cell.ELEMENT_NODE and cell.qname == (TABLENS, "table-cell")
                 ]
-                add(_table_row_text(cells))
+                yield _table_row_text(cells)
             else:
-                walk(child)
+                yield from walk(child)
 
-    walk(document.text)
-    return _paragraphs_to_text(paragraphs)
+    return _paragraphs_to_text(_bounded(name, walk(document.text)))
 
 
 def _check_xml_part(name: str, xml: bytes) -> None:

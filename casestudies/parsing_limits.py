@@ -113,8 +113,9 @@ def run_bounded(
 def _run_child(task: Callable[[], str], write_end: int, *, memory_bytes: int, cpu_seconds: int) -> None:
     code = 0
     try:
-        signal.signal(signal.SIGXCPU, signal.SIG_DFL)  # a web server may have set its own handlers
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        with contextlib.suppress(ValueError):  # a web server may have set its own handlers
+            signal.signal(signal.SIGXCPU, signal.SIG_DFL)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
         _set_limits(memory_bytes=memory_bytes, cpu_seconds=cpu_seconds)
         try:
             payload = {"text": task()}
