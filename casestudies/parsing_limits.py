@@ -93,16 +93,21 @@ def run_bounded(
         os.close(read_end)
         _run_child(task, write_end, memory_bytes=memory_bytes, cpu_seconds=cpu_seconds)
     os.close(write_end)
-    status, usage, answer, timed_out, too_long = 0, None, b"", False, False
+    status, answered, answer, timed_out, too_long = 0, False, b"", False, False
     try:
         answer, timed_out, too_long = _read_answer(read_end, deadline=started + timeout_seconds)
+        answered = not (timed_out or too_long)
     finally:
         os.close(read_end)
-        if timed_out or too_long:
+        if not answered:  # over a limit, or this process was interrupted while waiting: the child must not linger
             _kill(pid)
-        _, status, usage = os.wait4(pid, 0)
-        last_child_usage = ChildUsage(peak_rss_bytes=usage.ru_maxrss * 1024, seconds=time.monotonic() - started)
-        logger.debug("Parsed in a child: %.2f s, peak %d kB", last_child_usage.seconds, usage.ru_maxrss)
+        try:
+            _, status, usage = os.wait4(pid, 0)
+        except ChildProcessError:  # children are reaped automatically where SIGCHLD is ignored
+            pass
+        else:
+            last_child_usage = ChildUsage(peak_rss_bytes=usage.ru_maxrss * 1024, seconds=time.monotonic() - started)
+            logger.debug("Parsed in a child: %.2f s, peak %d kB", last_child_usage.seconds, usage.ru_maxrss)
     if timed_out:
         raise LimitExceeded(f"reading it took longer than {_seconds(timeout_seconds)}")
     if too_long:
@@ -164,12 +169,11 @@ def _read_answer(fd: int, *, deadline: float) -> tuple[bytes, bool, bool]:
     """The child's answer, whether the deadline passed first, and whether the answer ran past RESULT_MAX_BYTES."""
     chunks: list[bytes] = []
     received = 0
+    poller = select.poll()  # not select(), which fails on a descriptor numbered past 1,023 in a busy server
+    poller.register(fd, select.POLLIN)
     while True:
         remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return b"", True, False
-        ready, _, _ = select.select([fd], [], [], remaining)
-        if not ready:
+        if remaining <= 0 or not poller.poll(remaining * 1000):
             return b"", True, False
         chunk = os.read(fd, _READ_CHUNK)
         if not chunk:

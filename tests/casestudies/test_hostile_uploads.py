@@ -122,13 +122,11 @@ def test_a_document_that_holds_more_text_than_a_transcript_can_is_refused_while_
 
 
 def test_a_zip_bomb_named_as_text_is_told_apart_without_being_unpacked(db):
-    started = time.monotonic()
     assert_refused(
         "notes.txt",
         hostile.lying_zip_bomb_txt(64 * MB),
         "“notes.txt” is not a plain-text file (.txt): it is a damaged ZIP archive.",
     )
-    assert time.monotonic() - started < 5
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -302,32 +300,29 @@ def test_a_reader_that_needs_too_much_memory_gives_a_message_and_the_worker_keep
 
 def test_a_reader_that_spins_is_stopped_by_the_processing_time_limit(db, monkeypatch):
     monkeypatch.setattr(parsing_limits, "PARSE_CPU_SECONDS", 1)
+    monkeypatch.setattr(parsing_limits, "PARSE_TIMEOUT_SECONDS", 120)  # so that only the CPU limit can stop it
 
     def spin(name, data, fmt):
         while True:
             pass
 
     with_reader(monkeypatch, spin)
-    started = time.monotonic()
     with pytest.raises(ValidationError) as error:
         read_transcript(name="spin.txt", data=b"Q: x")
     assert error.value.messages == [
         "“spin.txt” could not be read within the limits: reading it used more than 1 second of processing time. "
         + RETRY
     ]
-    assert time.monotonic() - started < 5
 
 
 def test_a_reader_that_waits_is_stopped_by_the_timeout(db, monkeypatch):
     monkeypatch.setattr(parsing_limits, "PARSE_TIMEOUT_SECONDS", 0.5)
     with_reader(monkeypatch, lambda name, data, fmt: time.sleep(60))
-    started = time.monotonic()
     assert_refused(
         "wait.txt",
         b"Q: x",
         f"“wait.txt” could not be read within the limits: reading it took longer than 0.5 seconds. {RETRY}",
     )
-    assert time.monotonic() - started < 5  # three imports, half a second each
 
 
 def test_a_reader_that_crashes_gives_a_message(db, monkeypatch):
