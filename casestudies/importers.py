@@ -3,6 +3,11 @@
 Every reader uses a library made for its format; what this module adds is the checks around them (size,
 archive expansion, whether the contents match the name, encryption) and the layout of the result: paragraphs
 separated by a blank line, so that `split_turns` finds the speaker turns. Nothing here writes to the database.
+
+Every reader runs bounded, whatever the file claims: the bounds below (bytes inflated, counted while inflating;
+bytes a PDF's streams decode to; nesting; cues, turns, elements and characters) refuse a hostile file early with
+a message of its own, and the whole read runs in a child process with memory and time limits (parsing_limits)
+for whatever a library might still do. bench/hostile_uploads.py measures both.
 """
 
 from __future__ import annotations
