@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import codecs
 import html
+import importlib
 import io
 import logging
 import re
@@ -94,6 +95,9 @@ class TranscriptFormat:
     label: str  # as a sentence says it: "a Word document (.docx)"
     extensions: tuple[str, ...]
     read: Callable[[str, bytes, TranscriptFormat], str] = field(repr=False)
+    # The modules its reader imports: loaded in the worker before a child is forked, so that each child starts with
+    # them rather than importing them again (up to half a second for pdfminer).
+    libraries: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -519,13 +523,16 @@ def read_html(name: str, data: bytes, fmt: TranscriptFormat) -> str:
     return _html_reading_text(name, markup)
 
 
+_MARKDOWN_EXTENSIONS = ("tables", "fenced_code", "sane_lists", "nl2br")
+
+
 def read_markdown(name: str, data: bytes, fmt: TranscriptFormat) -> str:
     import markdown
 
     source = _decode_text(name, data, fmt)
     _check_markdown_nesting(name, source)
     # nl2br: a transcript typed one turn to a line keeps its lines, as the writer saw them.
-    rendered = markdown.markdown(source, extensions=["tables", "fenced_code", "sane_lists", "nl2br"])
+    rendered = markdown.markdown(source, extensions=[f"markdown.extensions.{name}" for name in _MARKDOWN_EXTENSIONS])
     return _html_reading_text(name, rendered)
 
 
@@ -1054,16 +1061,33 @@ def _reflow_pdf_block(lines: list[str]) -> list[str]:
 # ---------------------------------------------------------------------------------------------------------------
 # The entry point
 
+_HTML_LIBRARIES = ("bs4", "lxml.etree")
 FORMATS: tuple[TranscriptFormat, ...] = (
     TranscriptFormat("txt", "a plain-text file (.txt)", (".txt", ".text"), read_plain_text),
-    TranscriptFormat("docx", "a Word document (.docx)", (".docx",), read_docx),
-    TranscriptFormat("odt", "an OpenDocument text (.odt)", (".odt",), read_odt),
-    TranscriptFormat("pdf", "a PDF document", (".pdf",), read_pdf),
-    TranscriptFormat("rtf", "an RTF document", (".rtf",), read_rtf),
-    TranscriptFormat("html", "an HTML page", (".html", ".htm"), read_html),
-    TranscriptFormat("md", "a Markdown file", (".md", ".markdown"), read_markdown),
-    TranscriptFormat("vtt", "a WebVTT subtitle file", (".vtt",), read_webvtt),
-    TranscriptFormat("srt", "a SubRip subtitle file", (".srt",), read_subrip),
+    TranscriptFormat(
+        "docx", "a Word document (.docx)", (".docx",), read_docx, ("docx", "msoffcrypto", "defusedxml.ElementTree")
+    ),
+    TranscriptFormat(
+        "odt", "an OpenDocument text (.odt)", (".odt",), read_odt, ("odf.opendocument", "defusedxml.ElementTree")
+    ),
+    TranscriptFormat(
+        "pdf",
+        "a PDF document",
+        (".pdf",),
+        read_pdf,
+        ("pdfminer.converter", "pdfminer.layout", "pdfminer.pdfinterp", "pdfminer.pdfpage", "pdfminer.lzw"),
+    ),
+    TranscriptFormat("rtf", "an RTF document", (".rtf",), read_rtf, ("striprtf.striprtf",)),
+    TranscriptFormat("html", "an HTML page", (".html", ".htm"), read_html, _HTML_LIBRARIES),
+    TranscriptFormat(
+        "md",
+        "a Markdown file",
+        (".md", ".markdown"),
+        read_markdown,
+        ("markdown", *(f"markdown.extensions.{name}" for name in _MARKDOWN_EXTENSIONS), *_HTML_LIBRARIES),
+    ),
+    TranscriptFormat("vtt", "a WebVTT subtitle file", (".vtt",), read_webvtt, ("webvtt",)),
+    TranscriptFormat("srt", "a SubRip subtitle file", (".srt",), read_subrip, ("srt", "bs4")),
 )
 _BY_EXTENSION = {extension: fmt for fmt in FORMATS for extension in fmt.extensions}
 SUPPORTED_EXTENSIONS = tuple(fmt.extensions[0] for fmt in FORMATS)
@@ -1107,6 +1131,8 @@ def read_transcript(*, name: str, data: bytes) -> ImportedTranscript:
     name = PurePosixPath(name.replace("\\", "/")).name or name
     fmt = format_for(name)
     check_size(name=name, size=len(data))
+    for library in fmt.libraries:
+        importlib.import_module(library)
     try:
         text = parsing_limits.run_bounded(lambda: _read_text(name, data, fmt))
     except parsing_limits.LimitExceeded as exceeded:
