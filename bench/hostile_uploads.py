@@ -8,9 +8,9 @@ Writes each hostile file into a temporary directory (zip bombs whose headers lie
 Flate bombs, deeply nested Markdown and HTML, entity expansion, huge cue counts, files that claim one type and are
 another, ...), then posts it to the interview import page through Django's test client, in a test database made
 for the run and dropped after it. For each it prints whether it was refused or imported, the message the page
-shows, the seconds the request took, how much the peak memory of this process (the web worker) grew, and the peak
-memory the child process that parsed the file added (its peak as wait4 reports it, less the peak of a child forked
-just before that does nothing), so that the child's memory is never counted as the worker's.
+shows, the seconds the request took, how much the peak memory of this process (the web worker) grew, and the
+memory of the child process that parsed the file, counted apart from the worker's: its peak resident size as wait4
+reports it, and that peak less the peak of a child forked just before that does nothing.
 
 Target: each answered in under 5 s, the worker's peak growing by under 200 MB, with a clear message.
 """
@@ -155,7 +155,7 @@ def main() -> None:
             f"CPU {parsing_limits.PARSE_CPU_SECONDS} s, wall clock {parsing_limits.PARSE_TIMEOUT_SECONDS:g} s."
             + ("" if resettable else " (VmHWM cannot be reset here: worker peaks are cumulative.)")
         )
-        print(f"{'file':19} {'size':>9} {'result':>8} {'seconds':>8} {'worker +MB':>10} {'child +MB':>9}  message")
+        print(f"{'file':19} {'size':>9} {'result':>8} {'seconds':>8} {'worker +MB':>10} {'child MB/+MB':>12}  message")
         worst_seconds = worst_growth = 0.0
         with tempfile.TemporaryDirectory(prefix="hostile-uploads-") as folder:
             for name, what, make in CASES:
@@ -179,12 +179,17 @@ def main() -> None:
                 stored = Interview.objects.get(pk=interview.pk).transcript
                 result = "imported" if response.status_code == 302 and stored else "refused"
                 child = parsing_limits.last_child_usage
-                # The child starts as a copy of the worker, so its own use is its peak less an idle child's.
-                child_mb = f"{(child.peak_rss_bytes - child_at_rest) / MB:,.0f}" if child else "-"
+                # The child starts as a copy of the worker, so its own use is about its peak less an idle child's
+                # (about, since a child's resident size counts only the shared pages it touches).
+                child_mb = (
+                    f"{child.peak_rss_bytes / MB:,.0f}/{max(0, child.peak_rss_bytes - child_at_rest) / MB:,.0f}"
+                    if child
+                    else "-"
+                )
                 size = f"{path.stat().st_size / 1024:,.0f} KB"
                 message = _message(response) if result == "refused" else f"{len(stored):,} characters stored"
                 print(
-                    f"{name:19} {size:>9} {result:>8} {seconds:>8.2f} {growth:>10.0f} {child_mb:>9}  {what}: {message}"
+                    f"{name:19} {size:>9} {result:>8} {seconds:>8.2f} {growth:>10.0f} {child_mb:>12}  {what}: {message}"
                 )
                 worst_seconds, worst_growth = max(worst_seconds, seconds), max(worst_growth, growth)
                 path.unlink()
