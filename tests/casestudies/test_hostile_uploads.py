@@ -21,7 +21,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import reverse
 
-from casestudies import importers, parsing_limits
+from casestudies import importers, parsing_limits, services
 from casestudies.importers import read_transcript
 from tests.casestudies import hostile_files as hostile
 from tests.casestudies import transcript_files as files
@@ -259,8 +259,6 @@ def test_a_transcript_too_varied_to_index_for_search_is_refused_before_it_is_sav
 
 def test_a_long_transcript_of_ordinary_words_is_imported(db):
     interview = make_interview(make_case_study(), transcript="")
-    from casestudies import services
-
     services.import_transcript(
         interview=interview, name="long.txt", data=hostile.text_of_length(400_000), imported_by=None
     )
