@@ -3,26 +3,37 @@
 Every reader uses a library made for its format; what this module adds is the checks around them (size,
 archive expansion, whether the contents match the name, encryption) and the layout of the result: paragraphs
 separated by a blank line, so that `split_turns` finds the speaker turns. Nothing here writes to the database.
+
+Every reader runs bounded, whatever the file claims: the bounds below (bytes inflated, counted while inflating;
+bytes a PDF's streams decode to; nesting; cues, turns, elements and characters) refuse a hostile file early with
+a message of its own, and the whole read runs in a child process with memory and time limits (parsing_limits)
+for whatever a library might still do. bench/hostile_uploads.py measures both.
 """
 
 from __future__ import annotations
 
 import codecs
 import html
+import importlib
 import io
 import logging
 import re
+import struct
 import zipfile
+import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import DatabaseError, connection, transaction
 from django.template.defaultfilters import filesizeformat
 
+from . import parsing_limits
 from .transcripts import TURN_PATTERN, Turn, normalise_transcript, split_turns
 
 logger = logging.getLogger(__name__)
@@ -34,6 +45,49 @@ CUE_PAUSE_SECONDS = 2.0
 # More control characters than this share of the text means the file is binary, whatever its name says.
 CONTROL_CHARACTER_SHARE = 0.01
 
+# Bounds on what a file may make a reader do, whatever the file claims about itself. Each is far beyond any real
+# transcript and well inside what a web worker can afford; the child process (parsing_limits) catches the rest.
+#
+# The text and markup a Word or OpenDocument file's XML parts may unpack to, each: a 73,000-word transcript is
+# 0.5 MB of document.xml as python-docx writes it and a few MB as Word does (revision ids on every run); odfpy
+# reads about 7 MB of content.xml a second, so this keeps the slowest reader near 2 s.
+ARCHIVE_XML_PART_MAX_BYTES = 16 * 1024 * 1024
+# The bytes a PDF's streams may decode to, all streams together: a 73,000-word transcript decodes to about 2 MB,
+# a PDF with embedded fonts to a few MB more. pdfminer holds every decoded stream in memory.
+PDF_MAX_DECODED_BYTES = 64 * 1024 * 1024
+# What one PDF page may draw (characters and shapes): a dense page of transcript is about 4,000 characters, and
+# pdfminer's layout analysis of a page takes time that grows faster than the number of things on it.
+PDF_MAX_OBJECTS_PER_PAGE = 20_000
+# Characters a PDF may draw in all. pdfminer lays out 70,000 to 170,000 a second, depending on the page (a
+# 73,000-word transcript, 430,000 characters, takes 2.5 s), so this keeps the slowest reader to a few seconds; it is
+# 100,000 words, past the longest real transcript. A longer one imports from another format, up to
+# TRANSCRIPT_MAX_CHARACTERS.
+PDF_MAX_CHARACTERS = 600_000
+# How deeply elements may nest in an HTML page. Real pages, Word's HTML included, nest a few dozen deep; the HTML
+# reader walks the tree recursively and needs to stay well inside Python's limit of 1,000 frames.
+HTML_MAX_NESTING = 200
+# How deeply lists and quotations may nest in Markdown, and how many brackets ([, ( and <) may be open at once in a
+# paragraph. The Markdown library scans ahead from every open bracket for its match, and recurses once per list
+# level, so its time grows with the square of the first and its memory with the second.
+MARKDOWN_MAX_NESTING = 32
+# How deeply elements may nest in a Word or OpenDocument file's main XML part, for the same reason as
+# HTML_MAX_NESTING, and how many elements it may have: Word writes about 90,000 for a 73,000-word transcript, and
+# odfpy needs about 5 s per million.
+XML_MAX_NESTING = 200
+XML_MAX_ELEMENTS = 500_000
+# Cues in a subtitle file: one a second for eight hours is 28,800.
+SUBTITLE_MAX_CUES = 30_000
+# Turns (paragraphs) in a transcript: the longest interviews have a few thousand; the coding page shows them all.
+TRANSCRIPT_MAX_TURNS = 20_000
+# Characters in a transcript: about 250,000 words, several times the longest day-long workshop.
+TRANSCRIPT_MAX_CHARACTERS = 1_500_000
+# On PostgreSQL each transcript is indexed for search in a generated tsvector column (analysis migration 0002),
+# and PostgreSQL refuses to store a vector of more than 1 MB of lexemes and positions, failing the whole save.
+# A text can need at most 4 bytes of vector per character (measured: distinct single CJK characters), so a
+# transcript shorter than this cannot reach the cap; a longer one is checked by PostgreSQL itself before it is saved.
+SEARCH_VECTOR_SAFE_CHARACTERS = 250_000
+SEARCH_VECTOR_MAX_BYTES = 1024 * 1024  # to be exact, one byte less
+
 
 @dataclass(frozen=True)
 class TranscriptFormat:
@@ -41,6 +95,9 @@ class TranscriptFormat:
     label: str  # as a sentence says it: "a Word document (.docx)"
     extensions: tuple[str, ...]
     read: Callable[[str, bytes, TranscriptFormat], str] = field(repr=False)
+    # The modules its reader imports: loaded in the worker before a child is forked, so that each child starts with
+    # them rather than importing them again (up to half a second for pdfminer).
+    libraries: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -104,6 +161,40 @@ def _not_this_format(name: str, fmt: TranscriptFormat, data: bytes) -> Validatio
     return _refuse(f"“{name}” is not {fmt.label}: it is {description}.{advice}", "mismatch")
 
 
+def _too_deep(name: str, limit: int, what: str) -> ValidationError:
+    return _refuse(
+        f"“{name}” nests {what} more than {limit} levels deep, far more than a transcript needs; it was refused "
+        "as a precaution.",
+        "too_deep",
+    )
+
+
+def _too_long(name: str) -> ValidationError:
+    return _refuse(
+        f"“{name}” holds more than the {TRANSCRIPT_MAX_CHARACTERS:,} characters of text a transcript can have. "
+        "Split it into several interviews and import each.",
+        "too_long",
+    )
+
+
+def _bounded(name: str, paragraphs: Iterable[str]) -> Iterator[str]:
+    """The paragraphs, stopped with a refusal as soon as they hold more text than a transcript can."""
+    total = 0
+    for paragraph in paragraphs:
+        total += len(paragraph)
+        if total > TRANSCRIPT_MAX_CHARACTERS:
+            raise _too_long(name)
+        yield paragraph
+
+
+def _too_many(name: str, count: int, limit: int, what: str) -> ValidationError:
+    return _refuse(
+        f"“{name}” has {count:,} {what}, more than the {limit:,} a transcript can have; it was refused as a "
+        "precaution.",
+        "too_many",
+    )
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # What a file really is, from its first bytes (and, for ZIP files, the names inside)
 
@@ -147,7 +238,7 @@ def _describe_zip(data: bytes) -> tuple[str, str]:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
             if "mimetype" in names and archive.getinfo("mimetype").file_size < 200:
-                mimetype = archive.read("mimetype").decode("ascii", "replace").strip()
+                mimetype = _read_mimetype(archive)
                 if mimetype in _ODF_MIMETYPES:
                     return _ODF_MIMETYPES[mimetype]
                 if mimetype.startswith("application/vnd.oasis.opendocument."):
@@ -194,11 +285,19 @@ def _table_row_text(cells: Sequence[str]) -> str:
     return timestamp + "\t".join(values)
 
 
-def _check_archive(name: str, data: bytes, fmt: TranscriptFormat) -> zipfile.ZipFile:
-    """Open a ZIP-based document after checking what unpacking it would cost.
+def _read_mimetype(archive: zipfile.ZipFile) -> str:
+    # Read in a small piece: zipfile's read() of a whole entry inflates up to 1 GB at once, whatever size the
+    # archive declares for it; reading 200 bytes inflates no more than a few kilobytes.
+    with archive.open("mimetype") as part:
+        return part.read(200).decode("ascii", "replace").strip()
 
-    The sizes checked are those the archive declares; Python's zipfile never inflates an entry past its declared
-    size (it stops there and the CRC check fails), so a file that lies about them cannot get round the limit.
+
+def _check_archive(name: str, data: bytes, fmt: TranscriptFormat) -> zipfile.ZipFile:
+    """Open a ZIP-based document after checking what unpacking it costs.
+
+    First the sizes the archive declares, then the bytes each entry really inflates to, counted while inflating
+    in small pieces, since the declared sizes can lie: zipfile trusts them only at the end of an entry, after it
+    has inflated up to 1 GB in one go. Once this passes, the readers' own unpacking is bounded by what was counted.
     """
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -221,7 +320,64 @@ def _check_archive(name: str, data: bytes, fmt: TranscriptFormat) -> zipfile.Zip
         )
     if any(entry.flag_bits & 0x1 for entry in entries):
         raise _password_protected(name)
+    remaining = limit
+    for entry in entries:
+        is_markup = entry.filename.endswith((".xml", ".rels"))
+        budget = min(remaining, ARCHIVE_XML_PART_MAX_BYTES) if is_markup else remaining
+        inflated = _inflated_size(name, data, entry, fmt, budget=budget)
+        if inflated > budget and is_markup and budget < remaining:
+            raise _refuse(
+                f"“{name}” holds a part ({entry.filename}) that unpacks to more than "
+                f"{filesizeformat(ARCHIVE_XML_PART_MAX_BYTES)} of text and markup, far more than a transcript "
+                "needs; it was refused as a precaution.",
+                "archive_part_too_large",
+            )
+        if inflated > budget:
+            raise _refuse(
+                f"“{name}” unpacks to more than the limit of {filesizeformat(limit)}, although it declares less; "
+                "it was refused as a precaution.",
+                "archive_too_large",
+            )
+        remaining -= inflated
     return archive
+
+
+_LOCAL_HEADER = struct.Struct("<4s22xHH")
+_INFLATE_PIECE = 64 * 1024
+
+
+def _inflated_size(name: str, data: bytes, entry: zipfile.ZipInfo, fmt: TranscriptFormat, *, budget: int) -> int:
+    """How many bytes the entry's compressed data inflates to, counted up to budget + 1 and no further."""
+    offset = entry.header_offset
+    header = data[offset : offset + _LOCAL_HEADER.size]
+    if len(header) < _LOCAL_HEADER.size or not header.startswith(b"PK\x03\x04"):
+        raise _damaged(name, fmt)
+    _, name_length, extra_length = _LOCAL_HEADER.unpack(header)
+    start = offset + _LOCAL_HEADER.size + name_length + extra_length
+    compressed = memoryview(data)[start : start + entry.compress_size]
+    if entry.compress_type == zipfile.ZIP_STORED:
+        return len(compressed)
+    if entry.compress_type != zipfile.ZIP_DEFLATED:
+        # Word and LibreOffice only store or deflate; other methods (bzip2, LZMA) cannot be inflated in bounded
+        # pieces by zipfile, so they are not read at all.
+        raise _refuse(
+            f"“{name}” could not be read as {fmt.label}: it is compressed in a way that Word and LibreOffice "
+            "documents never are; it was refused as a precaution.",
+            "archive_compression",
+        )
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    total = 0
+    try:
+        for position in range(0, len(compressed), _INFLATE_PIECE):
+            pending = compressed[position : position + _INFLATE_PIECE]
+            while pending and total <= budget:
+                total += len(inflater.decompress(pending, _INFLATE_PIECE))
+                pending = inflater.unconsumed_tail
+            if total > budget or inflater.eof:
+                break
+    except zlib.error:
+        raise _damaged(name, fmt) from None
+    return total
 
 
 def _ole_is_encrypted(data: bytes) -> bool:
@@ -334,11 +490,27 @@ class _HTMLText:
                 self._walk(child)
 
 
-def _html_reading_text(markup: str) -> str:
+def _html_reading_text(name: str, markup: str) -> str:
     from bs4 import BeautifulSoup
 
+    _check_html_nesting(name, markup)
     soup = BeautifulSoup(markup, "lxml")
     return _HTMLText().read(soup.body or soup)
+
+
+def _check_html_nesting(name: str, markup: str) -> None:
+    """Refuse markup nested deeper than HTML_MAX_NESTING, measured on lxml's tree (C, no recursion in Python)."""
+    from lxml import etree
+
+    # As bytes, since lxml refuses a str that opens with an XML declaration naming an encoding (as XHTML may).
+    root = etree.fromstring(markup.encode("utf-8"), etree.HTMLParser(encoding="utf-8", no_network=True, huge_tree=True))
+    if root is None:
+        return
+    depth = 0
+    for event, _ in etree.iterwalk(root, events=("start", "end")):
+        depth += 1 if event == "start" else -1
+        if depth > HTML_MAX_NESTING:
+            raise _too_deep(name, HTML_MAX_NESTING, "elements")
 
 
 def read_html(name: str, data: bytes, fmt: TranscriptFormat) -> str:
@@ -348,16 +520,48 @@ def read_html(name: str, data: bytes, fmt: TranscriptFormat) -> str:
             f"“{name}” is not {fmt.label}: it has no HTML markup. Rename it to end in .txt and import it again.",
             "mismatch",
         )
-    return _html_reading_text(markup)
+    return _html_reading_text(name, markup)
+
+
+_MARKDOWN_EXTENSIONS = ("tables", "fenced_code", "sane_lists", "nl2br")
 
 
 def read_markdown(name: str, data: bytes, fmt: TranscriptFormat) -> str:
     import markdown
 
     source = _decode_text(name, data, fmt)
+    _check_markdown_nesting(name, source)
     # nl2br: a transcript typed one turn to a line keeps its lines, as the writer saw them.
-    rendered = markdown.markdown(source, extensions=["tables", "fenced_code", "sane_lists", "nl2br"])
-    return _html_reading_text(rendered)
+    rendered = markdown.markdown(source, extensions=[f"markdown.extensions.{name}" for name in _MARKDOWN_EXTENSIONS])
+    return _html_reading_text(name, rendered)
+
+
+_MARKDOWN_BLOCK_BREAK = re.compile(r"\n[ \t]*\n")
+_MARKDOWN_BRACKET = re.compile(r"\\.|[\[(]|<(?=[A-Za-z/!?])|[\])>]")
+_MARKDOWN_LINE_NESTING = re.compile(r"^([ \t]*)((?:(?:[-*+]|\d{1,9}[.)])[ \t]+|>[ \t]*)*)", re.MULTILINE)
+
+
+def _check_markdown_nesting(name: str, source: str) -> None:
+    """Refuse Markdown whose lists, quotations or open brackets nest deeper than MARKDOWN_MAX_NESTING."""
+    for match in _MARKDOWN_LINE_NESTING.finditer(source):
+        indent, markers = match.groups()
+        if not markers and len(indent) < 4 * MARKDOWN_MAX_NESTING:
+            continue
+        level = len(indent.expandtabs(4)) // 4 + len(re.findall(r"[-*+>]|\d+[.)]", markers))
+        if level > MARKDOWN_MAX_NESTING:
+            raise _too_deep(name, MARKDOWN_MAX_NESTING, "lists or quotations")
+    for block in _MARKDOWN_BLOCK_BREAK.split(source):
+        if block.count("[") + block.count("(") + block.count("<") <= MARKDOWN_MAX_NESTING:
+            continue
+        depth = 0
+        for bracket in _MARKDOWN_BRACKET.finditer(block):
+            token = bracket.group()
+            if token in "])>":
+                depth = max(0, depth - 1)
+            elif len(token) == 1:
+                depth += 1
+                if depth > MARKDOWN_MAX_NESTING:
+                    raise _too_deep(name, MARKDOWN_MAX_NESTING, "brackets")
 
 
 @dataclass
@@ -414,12 +618,19 @@ def _cues_to_text(cues: Iterable[_Cue]) -> str:
     )
 
 
+def _check_cue_count(name: str, source: str) -> None:
+    cues = source.count("-->")  # every cue has one time line, and nothing else in a subtitle file has an arrow
+    if cues > SUBTITLE_MAX_CUES:
+        raise _too_many(name, cues, SUBTITLE_MAX_CUES, "subtitle cues")
+
+
 def read_webvtt(name: str, data: bytes, fmt: TranscriptFormat) -> str:
     import webvtt
     from webvtt.errors import MalformedCaptionError, MalformedFileError
     from webvtt.models import Caption
 
     source = normalise_transcript(_decode_text(name, data, fmt))
+    _check_cue_count(name, source)
     try:
         # Strict: a cue the library cannot read is refused rather than left out of the transcript.
         captions = webvtt.from_string(source, strict=True).captions
@@ -449,6 +660,7 @@ def read_subrip(name: str, data: bytes, fmt: TranscriptFormat) -> str:
     from bs4 import BeautifulSoup
 
     source = normalise_transcript(_decode_text(name, data, fmt))
+    _check_cue_count(name, source)
     try:
         subtitles = list(srt.parse(source))
     except (srt.SRTParseError, srt.TimestampParseError) as error:
@@ -489,6 +701,7 @@ def read_docx(name: str, data: bytes, fmt: TranscriptFormat) -> str:
     with _check_archive(name, data, fmt) as archive:
         if "word/document.xml" not in archive.namelist():
             raise _not_this_format(name, fmt, data)
+        _check_xml_part(name, archive.read("word/document.xml"))
     document = docx.Document(io.BytesIO(data))
     # python-docx reads the text outside revision marks only, so text inserted with tracked changes on would be lost.
     if document.element.body.xpath(".//w:ins | .//w:del | .//w:moveFrom | .//w:moveTo"):
@@ -497,13 +710,15 @@ def read_docx(name: str, data: bytes, fmt: TranscriptFormat) -> str:
             "save it, and import it again.",
             "tracked_changes",
         )
-    paragraphs = []
-    for block in document.iter_inner_content():
-        if isinstance(block, Table):
-            paragraphs.extend(_table_row_text([cell.text for cell in row.cells]) for row in block.rows)
-        else:
-            paragraphs.append(block.text)
-    return _paragraphs_to_text(paragraphs)
+
+    def blocks() -> Iterator[str]:
+        for block in document.iter_inner_content():
+            if isinstance(block, Table):
+                yield from (_table_row_text([cell.text for cell in row.cells]) for row in block.rows)
+            else:
+                yield block.text
+
+    return _paragraphs_to_text(_bounded(name, blocks()))
 
 
 _MANIFEST_NS = "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"
@@ -518,38 +733,69 @@ def read_odt(name: str, data: bytes, fmt: TranscriptFormat) -> str:
         raise _not_this_format(name, fmt, data)
     with _check_archive(name, data, fmt) as archive:
         names = set(archive.namelist())
-        mimetype = archive.read("mimetype").decode("ascii", "replace").strip() if "mimetype" in names else ""
+        mimetype = _read_mimetype(archive) if "mimetype" in names else ""
         if mimetype != "application/vnd.oasis.opendocument.text" or "content.xml" not in names:
             raise _not_this_format(name, fmt, data)
         if "META-INF/manifest.xml" in names:
             manifest = ElementTree.fromstring(archive.read("META-INF/manifest.xml"))
             if next(manifest.iter(f"{{{_MANIFEST_NS}}}encryption-data"), None) is not None:
                 raise _password_protected(name)
-        # odfpy prints a part it cannot parse and carries on without it; check the text is well-formed first.
-        ElementTree.fromstring(archive.read("content.xml"))
+        # odfpy prints a part it cannot parse and carries on without it; check the text is well-formed first, and
+        # that it nests no deeper than the recursive walk below can follow.
+        for part in ("content.xml", "styles.xml"):
+            if part in names:
+                _check_xml_part(name, archive.read(part))
     document = opendocument.load(io.BytesIO(data))
 
-    paragraphs: list[str] = []
     skipped = {(TEXTNS, "tracked-changes"), (TEXTNS, "sequence-decls"), (TEXTNS, "variable-decls")}
 
-    def walk(node) -> None:
+    def walk(node) -> Iterator[str]:
         for child in node.childNodes:
             if child.nodeType != child.ELEMENT_NODE or child.qname in skipped:
                 continue
             if child.qname in {(TEXTNS, "p"), (TEXTNS, "h")}:
-                paragraphs.append(teletype.extractText(child))
+                yield teletype.extractText(child)
             elif child.qname == (TABLENS, "table-row"):
                 cells = [
                     "\n".join(teletype.extractText(p) for p in cell.childNodes if p.nodeType == p.ELEMENT_NODE)
                     for cell in child.childNodes
                     if cell.nodeType == cell.ELEMENT_NODE and cell.qname == (TABLENS, "table-cell")
                 ]
-                paragraphs.append(_table_row_text(cells))
+                yield _table_row_text(cells)
             else:
-                walk(child)
+                yield from walk(child)
 
-    walk(document.text)
-    return _paragraphs_to_text(paragraphs)
+    return _paragraphs_to_text(_bounded(name, walk(document.text)))
+
+
+def _check_xml_part(name: str, xml: bytes) -> None:
+    """Refuse an XML part that defines entities, nests too deeply or has too many elements, before a reader builds
+    its tree (python-docx and odfpy hold a Python object for every element, about 150 bytes and 2 µs each)."""
+    from defusedxml import DTDForbidden, ElementTree, EntitiesForbidden
+
+    depth = elements = 0
+    try:
+        for event, _ in ElementTree.iterparse(io.BytesIO(xml), events=("start", "end")):
+            if event == "end":
+                depth -= 1
+                continue
+            depth += 1
+            elements += 1
+            if depth > XML_MAX_NESTING:
+                raise _too_deep(name, XML_MAX_NESTING, "elements")
+            if elements > XML_MAX_ELEMENTS:
+                raise _refuse(
+                    f"“{name}” is made of more than {XML_MAX_ELEMENTS:,} elements, far more than a transcript "
+                    "needs; it was refused as a precaution.",
+                    "too_many_elements",
+                )
+    except (EntitiesForbidden, DTDForbidden):
+        # Entities that expand into one another are how a few bytes of XML become gigabytes ("billion laughs").
+        raise _refuse(
+            f"“{name}” defines its own XML entities, which documents saved by LibreOffice or Word never do; it was "
+            "refused as a precaution.",
+            "xml_entities",
+        ) from None
 
 
 def read_rtf(name: str, data: bytes, fmt: TranscriptFormat) -> str:
@@ -572,20 +818,178 @@ _PAGE_NUMBER = re.compile(r"(?:page\s*)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?", re.I
 _ENDS_A_SENTENCE = re.compile(r"[.?!…:;\"”’)\]]$")
 
 
+class _PDFOverBudget(Exception):
+    """A PDF's streams decode to more than PDF_MAX_DECODED_BYTES."""
+
+
+# What is left of the PDF_MAX_DECODED_BYTES of the PDF being read, in a one-item list the decoders count down.
+_pdf_budget: ContextVar[list[int] | None] = ContextVar("pdf_budget", default=None)
+
+
+def _inflate_within_budget(inflater, data: bytes) -> bytes:
+    """What `data` inflates to through `inflater`, in pieces, charged to the PDF's budget as it grows."""
+    budget = _pdf_budget.get() or [PDF_MAX_DECODED_BYTES]
+    pieces = []
+    pending = data
+    while True:
+        room = min(budget[0] + 1, _INFLATE_PIECE)
+        piece = inflater.decompress(pending, room)
+        budget[0] -= len(piece)
+        if budget[0] < 0:
+            raise _PDFOverBudget
+        pieces.append(piece)
+        pending = inflater.unconsumed_tail
+        if not pending and len(piece) < room:
+            return b"".join(pieces)
+
+
+class _BoundedInflater:
+    def __init__(self, inflater) -> None:
+        self._inflater = inflater
+
+    def decompress(self, data: bytes) -> bytes:
+        return _inflate_within_budget(self._inflater, data)
+
+
+class _BoundedZlib:
+    """Stands in for the zlib module inside pdfminer.pdftypes, which inflates FlateDecode streams in one call."""
+
+    error = zlib.error
+    MAX_WBITS = zlib.MAX_WBITS
+
+    @staticmethod
+    def decompress(data: bytes, wbits: int = zlib.MAX_WBITS, bufsize: int = 0) -> bytes:
+        inflater = zlib.decompressobj(wbits)
+        inflated = _inflate_within_budget(inflater, data)
+        if not inflater.eof:
+            raise zlib.error("Error -5 while decompressing data: incomplete or truncated stream")
+        return inflated
+
+    @staticmethod
+    def decompressobj(*args, **kwargs) -> _BoundedInflater:
+        return _BoundedInflater(zlib.decompressobj(*args, **kwargs))
+
+
+def _decompress_corrupted_within_budget(data: bytes) -> bytes:
+    """pdfminer's decompress_corrupted (inflate, ignoring a bad checksum at the end), in linear time and budgeted.
+
+    pdfminer's own feeds the stream one byte at a time and appends to a bytes object, which is quadratic.
+    """
+    inflater = zlib.decompressobj()
+    inflated = _inflate_within_budget(inflater, data[:-3])
+    pieces = [inflated]
+    try:
+        for index in range(max(0, len(data) - 3), len(data)):
+            pieces.append(_inflate_within_budget(inflater, data[index : index + 1]))
+    except zlib.error:
+        logger.info("Data lost while inflating a corrupted PDF stream")
+    return b"".join(pieces)
+
+
+def _lzwdecode_within_budget(data: bytes) -> bytes:
+    from pdfminer.lzw import LZWDecoder
+
+    budget = _pdf_budget.get() or [PDF_MAX_DECODED_BYTES]
+    pieces = []
+    for piece in LZWDecoder(io.BytesIO(data)).run():
+        budget[0] -= len(piece)
+        if budget[0] < 0:
+            raise _PDFOverBudget
+        pieces.append(piece)
+    return b"".join(pieces)
+
+
+def _bound_pdfminer_decoders() -> None:
+    """pdfminer has no limit on what a stream may decode to: give its decoders PDF_MAX_DECODED_BYTES per file."""
+    from pdfminer import pdftypes
+
+    pdftypes.zlib = _BoundedZlib
+    pdftypes.decompress_corrupted = _decompress_corrupted_within_budget
+    pdftypes.lzwdecode = _lzwdecode_within_budget
+
+
+class _PDFPageTooFull(Exception):
+    """A page holds more than PDF_MAX_OBJECTS_PER_PAGE characters and shapes."""
+
+
+class _PDFTooLong(Exception):
+    """The pages draw more than PDF_MAX_CHARACTERS characters."""
+
+
+def _pdf_layouts(data: bytes):
+    """pdfminer's extract_pages, counting what each page draws so that layout analysis never sees too much."""
+    from pdfminer.converter import PDFPageAggregator
+    from pdfminer.layout import LAParams
+    from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+    from pdfminer.pdfpage import PDFPage
+
+    class BoundedAggregator(PDFPageAggregator):
+        characters = 0
+        on_page = 0
+
+        def begin_page(self, page, ctm) -> None:
+            self.on_page = 0
+            super().begin_page(page, ctm)
+
+        def _count(self) -> None:
+            self.on_page += 1
+            if self.on_page > PDF_MAX_OBJECTS_PER_PAGE:
+                raise _PDFPageTooFull
+
+        def render_char(self, *args, **kwargs) -> float:
+            self._count()
+            self.characters += 1
+            if self.characters > PDF_MAX_CHARACTERS:
+                raise _PDFTooLong
+            return super().render_char(*args, **kwargs)
+
+        def paint_path(self, *args, **kwargs) -> None:
+            self._count()
+            super().paint_path(*args, **kwargs)
+
+    resources = PDFResourceManager(caching=True)
+    device = BoundedAggregator(resources, laparams=LAParams())
+    interpreter = PDFPageInterpreter(resources, device)
+    for page in PDFPage.get_pages(io.BytesIO(data), caching=True):
+        interpreter.process_page(page)
+        yield device.get_result()
+
+
 def read_pdf(name: str, data: bytes, fmt: TranscriptFormat) -> str:
-    from pdfminer.high_level import extract_pages
-    from pdfminer.layout import LAParams, LTTextContainer
+    from pdfminer.layout import LTTextContainer
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 
     if b"%PDF-" not in data[:1024]:
         raise _not_this_format(name, fmt, data)
+    _bound_pdfminer_decoders()
+    token = _pdf_budget.set([PDF_MAX_DECODED_BYTES])
     try:
         pages = [
             [_pdf_lines(element.get_text()) for element in page if isinstance(element, LTTextContainer)]
-            for page in extract_pages(io.BytesIO(data), laparams=LAParams())
+            for page in _pdf_layouts(data)
         ]
     except (PDFPasswordIncorrect, PDFEncryptionError):
         raise _password_protected(name) from None
+    except _PDFPageTooFull:
+        raise _refuse(
+            f"“{name}” has a page that draws more than {PDF_MAX_OBJECTS_PER_PAGE:,} characters and shapes, far more "
+            "than a page of a transcript holds; it was refused as a precaution.",
+            "pdf_page_too_full",
+        ) from None
+    except _PDFTooLong:
+        raise _refuse(
+            f"“{name}” draws more than the {PDF_MAX_CHARACTERS:,} characters of text a PDF transcript can have. "
+            "Split it into several interviews, or import it as a Word document or plain text.",
+            "too_long",
+        ) from None
+    except _PDFOverBudget:
+        raise _refuse(
+            f"“{name}” holds compressed contents that unpack to more than {filesizeformat(PDF_MAX_DECODED_BYTES)}, "
+            "far more than a transcript needs; it was refused as a precaution.",
+            "pdf_too_large",
+        ) from None
+    finally:
+        _pdf_budget.reset(token)
     text = _paragraphs_to_text(_pdf_paragraphs(pages))
     if not text.strip():
         raise _refuse(
@@ -657,16 +1061,33 @@ def _reflow_pdf_block(lines: list[str]) -> list[str]:
 # ---------------------------------------------------------------------------------------------------------------
 # The entry point
 
+_HTML_LIBRARIES = ("bs4", "lxml.etree")
 FORMATS: tuple[TranscriptFormat, ...] = (
     TranscriptFormat("txt", "a plain-text file (.txt)", (".txt", ".text"), read_plain_text),
-    TranscriptFormat("docx", "a Word document (.docx)", (".docx",), read_docx),
-    TranscriptFormat("odt", "an OpenDocument text (.odt)", (".odt",), read_odt),
-    TranscriptFormat("pdf", "a PDF document", (".pdf",), read_pdf),
-    TranscriptFormat("rtf", "an RTF document", (".rtf",), read_rtf),
-    TranscriptFormat("html", "an HTML page", (".html", ".htm"), read_html),
-    TranscriptFormat("md", "a Markdown file", (".md", ".markdown"), read_markdown),
-    TranscriptFormat("vtt", "a WebVTT subtitle file", (".vtt",), read_webvtt),
-    TranscriptFormat("srt", "a SubRip subtitle file", (".srt",), read_subrip),
+    TranscriptFormat(
+        "docx", "a Word document (.docx)", (".docx",), read_docx, ("docx", "msoffcrypto", "defusedxml.ElementTree")
+    ),
+    TranscriptFormat(
+        "odt", "an OpenDocument text (.odt)", (".odt",), read_odt, ("odf.opendocument", "defusedxml.ElementTree")
+    ),
+    TranscriptFormat(
+        "pdf",
+        "a PDF document",
+        (".pdf",),
+        read_pdf,
+        ("pdfminer.converter", "pdfminer.layout", "pdfminer.pdfinterp", "pdfminer.pdfpage", "pdfminer.lzw"),
+    ),
+    TranscriptFormat("rtf", "an RTF document", (".rtf",), read_rtf, ("striprtf.striprtf",)),
+    TranscriptFormat("html", "an HTML page", (".html", ".htm"), read_html, _HTML_LIBRARIES),
+    TranscriptFormat(
+        "md",
+        "a Markdown file",
+        (".md", ".markdown"),
+        read_markdown,
+        ("markdown", *(f"markdown.extensions.{name}" for name in _MARKDOWN_EXTENSIONS), *_HTML_LIBRARIES),
+    ),
+    TranscriptFormat("vtt", "a WebVTT subtitle file", (".vtt",), read_webvtt, ("webvtt",)),
+    TranscriptFormat("srt", "a SubRip subtitle file", (".srt",), read_subrip, ("srt", "bs4")),
 )
 _BY_EXTENSION = {extension: fmt for fmt in FORMATS for extension in fmt.extensions}
 SUPPORTED_EXTENSIONS = tuple(fmt.extensions[0] for fmt in FORMATS)
@@ -702,13 +1123,36 @@ def check_size(*, name: str, size: int) -> None:
 
 
 def read_transcript(*, name: str, data: bytes) -> ImportedTranscript:
-    """The canonical text of a transcript file, or a ValidationError that says what is wrong with it."""
+    """The canonical text of a transcript file, or a ValidationError that says what is wrong with it.
+
+    The file is parsed in a child process with limits on memory and time (see parsing_limits), so that no file,
+    whatever it makes a parser do, can take the web worker with it.
+    """
     name = PurePosixPath(name.replace("\\", "/")).name or name
     fmt = format_for(name)
     check_size(name=name, size=len(data))
+    for library in fmt.libraries:
+        importlib.import_module(library)
+    try:
+        text = parsing_limits.run_bounded(lambda: _read_text(name, data, fmt))
+    except parsing_limits.LimitExceeded as exceeded:
+        raise _refuse(
+            f"“{name}” could not be read within the limits: {exceeded.reason}. If it opens normally, save it again "
+            "as a new file, or as plain text (.txt), and import that.",
+            "limits",
+        ) from None
+    imported = ImportedTranscript(name=name, format=fmt, text=text)
+    if len(imported.turns) > TRANSCRIPT_MAX_TURNS:
+        raise _too_many(name, len(imported.turns), TRANSCRIPT_MAX_TURNS, "turns (paragraphs)")
+    _check_search_vector(name, text)
+    return imported
+
+
+def _read_text(name: str, data: bytes, fmt: TranscriptFormat) -> str:
+    """The canonical text, as read in the child process: the whole of the format's reader and the length check."""
     try:
         text = fmt.read(name, data, fmt)
-    except ValidationError:
+    except (ValidationError, MemoryError):
         raise
     except Exception:  # noqa: BLE001 — a parser failing on a malformed file is the file's fault, told as such
         logger.info("Could not read %r as %s", name, fmt.key, exc_info=True)
@@ -716,4 +1160,28 @@ def read_transcript(*, name: str, data: bytes) -> ImportedTranscript:
     text = normalise_transcript(text)
     if not text.strip():
         raise _refuse(f"“{name}” contains no text.", "no_text")
-    return ImportedTranscript(name=name, format=fmt, text=text)
+    if len(text) > TRANSCRIPT_MAX_CHARACTERS:
+        raise _too_long(name)
+    return text
+
+
+def _check_search_vector(name: str, text: str) -> None:
+    """On PostgreSQL, refuse a text whose search vector would be over the cap, before anything is written.
+
+    Only texts longer than SEARCH_VECTOR_SAFE_CHARACTERS can reach it, and PostgreSQL is asked about those: its
+    own to_tsvector, with the configuration analysis migration 0002 indexes with, is the only exact measure.
+    """
+    if connection.vendor != "postgresql" or len(text) <= SEARCH_VECTOR_SAFE_CHARACTERS:
+        return
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT length(to_tsvector('english'::regconfig, %s))", [text])
+    except DatabaseError as error:
+        if getattr(error.__cause__, "pgcode", None) != "54000":  # program_limit_exceeded
+            raise
+        raise _refuse(
+            f"“{name}” has too many different words to be indexed for search: its index would be over "
+            f"{filesizeformat(SEARCH_VECTOR_MAX_BYTES)}, the most PostgreSQL can store. Split it into several "
+            "interviews and import each.",
+            "too_many_words",
+        ) from None
