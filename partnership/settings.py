@@ -136,6 +136,8 @@ STORAGES = {
     },
 }
 
+# /healthz reports the task worker missing when no task has finished for this long.
+HEALTH_WORKER_SECONDS = env_int("HEALTH_WORKER_SECONDS", 300)
 TASKS = {
     "default": {
         "BACKEND": env_str("TASKS_BACKEND", "django.tasks.backends.immediate.ImmediateBackend"),

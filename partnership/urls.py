@@ -6,6 +6,8 @@ from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import include, path
 
+from .health import healthz
+
 
 @login_not_required
 def favicon(request: HttpRequest) -> HttpResponse:
@@ -18,6 +20,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("favicon.ico", favicon),
+    path("healthz", healthz, name="healthz"),
     path("", include("coding.urls")),
     path("", include("analysis.urls")),
     path("", include("reports.urls")),

@@ -77,6 +77,7 @@ def recipes(trap) -> dict[str, list[tuple[str, str]]]:
     return {
         "login": page(url("login")),
         "logout": page(url("logout")),
+        "healthz": page(url("healthz")),
         "casestudies:dashboard": page(url("casestudies:dashboard")),
         "casestudies:project": page(url("casestudies:project", slug)),
         "casestudies:case_study_list": page(url("casestudies:case_study_list", slug)),
