@@ -170,13 +170,17 @@ def with_speakers(frame: pd.DataFrame) -> pd.DataFrame:
     and de-duplicating them then costs no more than integers do.
     """
     excerpts = frame.drop_duplicates("excerpt_id")
-    passages = attribute_excerpts(
-        zip(excerpts["excerpt_id"], excerpts["interview_id"], excerpts["start"], excerpts["end"], strict=True)
-    )
+    reader = PassageReader(excerpts["interview_id"].unique().tolist())
     people = {}
     first: dict[int, int] = {}
-    for excerpt_id, passage in passages.items():
-        person = passage.first_person
+    for excerpt_id, interview_id, start, end in zip(
+        excerpts["excerpt_id"].tolist(),
+        excerpts["interview_id"].tolist(),
+        excerpts["start"].tolist(),
+        excerpts["end"].tolist(),
+        strict=True,
+    ):
+        person = reader.first_person(interview_id, start, end)
         first[excerpt_id] = person.pk if person is not None else NO_PARTICIPANT
         if person is not None:
             people[person.pk] = person

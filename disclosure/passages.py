@@ -67,5 +67,9 @@ class PassageReader:
             return Passage(start=start, end=end, parts=(), withheld=Withheld.NO_WORDS)
         return voices.passage(start, end)
 
+    def first_person(self, interview_id: int, start: int, end: int) -> Person | None:
+        voices = self._voices.get(interview_id)
+        return voices.first_person(start, end) if voices is not None else None
+
     def people_by_pk(self) -> dict[int, Person]:
         return {person.pk: person for people in self.people.values() for person in people}

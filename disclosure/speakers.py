@@ -19,6 +19,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 
 from casestudies.transcripts import INTERVIEWER_LABELS, TURN_PATTERN, split_turns
 
@@ -125,9 +126,10 @@ class Voice:
         return self.person is not None and self.person.consent_to_quote
 
 
-@dataclass(frozen=True)
-class SpanPart:
-    """The words of one speaker turn inside a span: [start, end) in code points of the transcript."""
+class SpanPart(NamedTuple):
+    """The words of one speaker turn inside a span: [start, end) in code points of the transcript.
+
+    A named tuple rather than a dataclass: exports and matrices make one for every excerpt."""
 
     start: int
     end: int
@@ -254,18 +256,27 @@ class TranscriptVoices:
         parts = self.parts(start, end)
         return Passage(start=start, end=end, parts=tuple(parts), withheld=_withheld(parts))
 
+    def first_person(self, start: int, end: int) -> Person | None:
+        """The participant who speaks first in `[start, end)`: `passage(start, end).first_person`, without building
+        the passage (a matrix by sector asks it of every excerpt)."""
+        for part in self.parts(start, end):
+            if part.voice.person is not None:
+                return part.voice.person
+        return None
+
     def parts(self, start: int, end: int) -> list[SpanPart]:
         """The words of each turn that `[start, end)` touches, in order; labels and blank lines are no one's."""
         parts: list[SpanPart] = []
+        text, turns = self.text, self.turns
         index = max(bisect.bisect_right(self._starts, start) - 1, 0)
-        while index < len(self.turns) and self.turns[index].start < end:
-            turn = self.turns[index]
-            low, high = max(start, turn.body_start), min(end, turn.end)
+        while index < len(turns) and turns[index].start < end:
+            turn = turns[index]
+            low = turn.body_start if turn.body_start > start else start
+            high = turn.end if turn.end < end else end
             # Words count: white space at either edge of the overlap (a line break, a space) is no one's.
-            while low < high and self.text[low].isspace():
-                low += 1
-            while high > low and self.text[high - 1].isspace():
-                high -= 1
+            if low < high and (text[low].isspace() or text[high - 1].isspace()):
+                piece = text[low:high]
+                low, high = low + len(piece) - len(piece.lstrip()), low + len(piece.rstrip())
             if low < high:
                 parts.append(SpanPart(low, high, turn.voice))
             index += 1
@@ -285,13 +296,17 @@ def _voice_of(label: str, people: list[Person]) -> Voice:
 
 
 def _withheld(parts: list[SpanPart]) -> Withheld | None:
+    """Why the words of these parts may not be quoted, or None: one pass, since every excerpt asks."""
     if not parts:
         return Withheld.NO_WORDS
-    if any(part.voice.kind == VoiceKind.UNKNOWN for part in parts):
-        return Withheld.NOT_ON_RECORD
-    if any(not part.voice.may_quote for part in parts):
-        return Withheld.NO_CONSENT
-    return None
+    refused = None
+    for part in parts:
+        voice = part.voice
+        if voice.kind is VoiceKind.UNKNOWN:
+            return Withheld.NOT_ON_RECORD
+        if voice.kind is VoiceKind.PARTICIPANT and not voice.person.consent_to_quote:
+            refused = Withheld.NO_CONSENT
+    return refused
 
 
 def withheld_summary(counts: dict[Withheld, int]) -> str:
