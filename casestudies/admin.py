@@ -1,5 +1,9 @@
+from django import forms
 from django.contrib import admin
 from django.db.models import Count
+from django.forms.models import BaseInlineFormSet
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters
 
 from .models import (
     CaseStudy,
@@ -91,8 +95,33 @@ class CaseStudyAdmin(admin.ModelAdmin):
         return obj._interviews
 
 
+# Real names are typed on these pages: no error report (not even the DEBUG page) shows them.
+sensitive_real_names = method_decorator(sensitive_post_parameters("real_name"))
+
+
+class ParticipantInlineForm(forms.ModelForm):
+    def _get_validation_exclusions(self) -> set[str]:
+        # The project is not on the form (the formset sets it), but a pseudonym is unique within its project:
+        # checking that constraint here makes a duplicate a form error rather than an IntegrityError.
+        exclusions = super()._get_validation_exclusions()
+        exclusions.discard("project")
+        return exclusions
+
+
+class ParticipantInlineFormSet(BaseInlineFormSet):
+    """A participant added under an organisation belongs to the organisation's project."""
+
+    def _construct_form(self, i: int, **kwargs) -> forms.ModelForm:
+        form = super()._construct_form(i, **kwargs)
+        if form.instance.project_id is None:
+            form.instance.project_id = self.instance.project_id
+        return form
+
+
 class ParticipantInline(admin.TabularInline):
     model = Participant
+    form = ParticipantInlineForm
+    formset = ParticipantInlineFormSet
     extra = 0
     fields = ["pseudonym", "real_name", "role_title", "consent_to_quote", "anonymity"]
     show_change_link = True
@@ -105,6 +134,10 @@ class OrganisationAdmin(admin.ModelAdmin):
     search_fields = ["name", "kind"]
     inlines = [ParticipantInline]
 
+    @sensitive_real_names
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
 
 @admin.register(Participant)
 class ParticipantAdmin(admin.ModelAdmin):
@@ -113,6 +146,10 @@ class ParticipantAdmin(admin.ModelAdmin):
     search_fields = ["pseudonym", "real_name", "role_title", "organisation__name"]
     list_select_related = ["organisation"]
     autocomplete_fields = ["organisation"]
+
+    @sensitive_real_names
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(Interview)
