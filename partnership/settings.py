@@ -127,7 +127,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
     # First, as django-axes asks: refuses a locked-out user and address before the password is checked.
-    "axes.backends.AxesStandaloneBackend",
+    "partnership.throttling.LoginThrottlingBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username from one address, that

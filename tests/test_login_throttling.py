@@ -78,3 +78,10 @@ def test_an_admin_unlocks_a_locked_out_user_from_the_access_attempts_page(client
 
     assert _log_in(client, "/accounts/login/", "ruth", PASSWORD).status_code == 302
     assert client.get("/").status_code == 200
+
+
+def test_a_login_from_code_without_a_request_still_checks_the_password(client):
+    make_user(username="ruth")
+    assert client.login(username="ruth", password="wrong") is False
+    assert client.login(username="ruth", password=PASSWORD) is True
+    assert client.get("/").status_code == 200
