@@ -161,6 +161,7 @@ def main() -> None:
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir}/bench.sqlite3")
     os.environ.setdefault("VAR_DIR", workdir)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "partnership.settings")
+    os.environ.setdefault("DEBUG", "true")  # development settings (the fallback SECRET_KEY, plain HTTP), as before
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     import django
 

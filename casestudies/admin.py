@@ -1,6 +1,10 @@
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters
 
 from disclosure.redaction import pseudonym_discloses
 
@@ -104,8 +108,33 @@ def warn_if_pseudonym_discloses(request: HttpRequest, participant: Participant) 
         )
 
 
+# Real names are typed on these pages: no error report (not even the DEBUG page) shows them.
+sensitive_real_names = method_decorator(sensitive_post_parameters("real_name"))
+
+
+class ParticipantInlineForm(forms.ModelForm):
+    def _get_validation_exclusions(self) -> set[str]:
+        # The project is not on the form (the formset sets it), but a pseudonym is unique within its project:
+        # checking that constraint here makes a duplicate a form error rather than an IntegrityError.
+        exclusions = super()._get_validation_exclusions()
+        exclusions.discard("project")
+        return exclusions
+
+
+class ParticipantInlineFormSet(BaseInlineFormSet):
+    """A participant added under an organisation belongs to the organisation's project."""
+
+    def _construct_form(self, i: int, **kwargs) -> forms.ModelForm:
+        form = super()._construct_form(i, **kwargs)
+        if form.instance.project_id is None:
+            form.instance.project_id = self.instance.project_id
+        return form
+
+
 class ParticipantInline(admin.TabularInline):
     model = Participant
+    form = ParticipantInlineForm
+    formset = ParticipantInlineFormSet
     extra = 0
     fields = ["pseudonym", "real_name", "role_title", "consent_to_quote", "anonymity"]
     show_change_link = True
@@ -125,6 +154,10 @@ class OrganisationAdmin(admin.ModelAdmin):
                 if inline_form.instance.pk and inline_form.instance not in formset.deleted_objects:
                     warn_if_pseudonym_discloses(request, inline_form.instance)
 
+    @sensitive_real_names
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
 
 @admin.register(Participant)
 class ParticipantAdmin(admin.ModelAdmin):
@@ -137,6 +170,10 @@ class ParticipantAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
         warn_if_pseudonym_discloses(request, obj)
+
+    @sensitive_real_names
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(Interview)

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from disclosure import access
@@ -270,12 +271,14 @@ def participant_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@sensitive_post_parameters("real_name")
 def participant_create(request: HttpRequest, project_slug: str) -> HttpResponse:
     project = access.get_managed_project_for(request.user, project_slug)
     return _participant_form(request, project=project, participant=Participant(project=project))
 
 
 @require_http_methods(["GET", "POST"])
+@sensitive_post_parameters("real_name")
 def participant_edit(request: HttpRequest, pk: int) -> HttpResponse:
     participant = access.get_editable_participant_for(request.user, pk)
     return _participant_form(request, project=participant.project, participant=participant)

@@ -1,9 +1,11 @@
 """The only settings module: everything that differs between machines comes from the environment."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -28,10 +30,21 @@ def env_int(name: str, default: int) -> int:
     return int(env_str(name, str(default)))
 
 
-DEBUG = env_bool("DEBUG", True)
-# A fixed key is only acceptable for local development; production must set SECRET_KEY.
+# Off unless asked for: DEBUG error pages show settings, local variables and the POST data just typed.
+DEBUG = env_bool("DEBUG", False)
+# A fixed key is only acceptable for local development (`make dev`); `make run` generates one into var/.
 SECRET_KEY = env_str("SECRET_KEY", "insecure-development-key-set-SECRET_KEY-in-production" if DEBUG else "")
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
+if not SECRET_KEY:
+    raise ImproperlyConfigured(
+        "SECRET_KEY is not set. Set it in the environment (`make run` generates one into var/secret_key), "
+        "or set DEBUG=true for development."
+    )
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
+# Production serves over HTTPS: secure cookies, redirects to https and HSTS follow from this. `make run` serves
+# plain HTTP on the loopback and sets HTTPS=false.
+HTTPS = env_bool("HTTPS", not DEBUG)
+# Behind a proxy that sets X-Forwarded-Proto and X-Forwarded-For (the production set-up).
+BEHIND_PROXY = env_bool("BEHIND_PROXY", HTTPS)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # A refused CSRF token answers JSON under /api/ and the usual page elsewhere.
 CSRF_FAILURE_VIEW = "coding.api.csrf_failure"
@@ -47,6 +60,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "taggit",
     "django_tasks_db",
+    "axes",
     "casestudies",
     "coding",
     "analysis",
@@ -62,9 +76,12 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "partnership.middleware.PrivateCacheControlMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login attempt into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "partnership.urls"
@@ -90,19 +107,42 @@ VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'partnership.sqlite3'}"),
-        conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
+        # A connection kept for a minute saves opening one per request (about 8 ms on PostgreSQL); the health
+        # check replaces one the server has closed before it is used.
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The zero-setup default keeps its file under var/, which a fresh clone does not have yet.
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-    # Several writers (web request and background build) share the file; wait rather than fail.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Several writers (gunicorn workers and the task worker) share the file. A deferred transaction that reads and
+    # then writes fails at once with "database is locked" when another writer got there first; an immediate one
+    # takes the write lock at BEGIN, where SQLite waits for it up to the timeout (seconds).
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = env_int("SQLITE_TIMEOUT", 20)
+    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
     # Write-ahead logging: a commit appends to the log rather than flushing the whole file to disk, so saving an
     # excerpt on the coding page takes a millisecond or two, and readers no longer block the writer.
     DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = [
+    # First, as django-axes asks: refuses a locked-out user and address before the password is checked.
+    "partnership.throttling.LoginThrottlingBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username from one address, that
+# pair is locked out for AXES_COOLOFF_HOURS (or until an admin deletes the lockout under "Access attempts").
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(hours=env_int("AXES_COOLOFF_HOURS", 1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "partnership.throttling.locked_out"
+AXES_VERBOSE = False
+# Behind the proxy the client's address is the one the proxy adds; otherwise the socket's.
+AXES_IPWARE_PROXY_COUNT = 1 if BEHIND_PROXY else None
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if BEHIND_PROXY else ["REMOTE_ADDR"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -166,16 +206,19 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
 }
 
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY", not DEBUG) else None
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", HTTPS)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Error reports hide the POST parameters views mark sensitive (real names), with DEBUG on too.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "partnership.reporting.ExceptionReporterFilter"
 
 LOGGING = {
     "version": 1,

@@ -3,6 +3,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from django.views.defaults import server_error
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -31,3 +33,47 @@ def test_the_favicon_address_answers_without_a_login(client):
     response = client.get("/favicon.ico")
     assert response.status_code == 301
     assert response["Location"].endswith("favicon.svg")
+
+
+def _settings_process(code: str, **env: str) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    return subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); from django.conf import settings; {code}"],
+        cwd=ROOT,
+        env={**base, "DJANGO_SETTINGS_MODULE": "partnership.settings", **env},
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_without_debug_a_missing_secret_key_stops_start_up_with_a_clear_message():
+    result = _settings_process("print(settings.DEBUG)")
+    assert result.returncode == 1
+    assert (
+        "django.core.exceptions.ImproperlyConfigured: SECRET_KEY is not set. Set it in the environment "
+        "(`make run` generates one into var/secret_key), or set DEBUG=true for development."
+    ) in result.stderr
+
+
+def test_debug_is_off_unless_set():
+    result = _settings_process("print(settings.DEBUG, settings.SESSION_COOKIE_SECURE)", SECRET_KEY="k" * 50)
+    assert result.stdout.split() == ["False", "True"]
+    result = _settings_process(
+        "print(settings.DEBUG, settings.SESSION_COOKIE_SECURE)", SECRET_KEY="k" * 50, HTTPS="false"
+    )
+    assert result.stdout.split() == ["False", "False"]
+
+
+def test_a_missing_page_is_the_apps_own_not_found_page(client, django_user_model):
+    client.force_login(django_user_model.objects.create_user("reader"))
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "There is nothing here, or it is not shared with you." in response.content.decode()
+    assert "Partnership workbench" in response.content.decode()
+
+
+def test_a_server_error_is_the_apps_own_page(rf):
+    response = server_error(rf.get("/"))
+    assert response.status_code == 500
+    assert "<h1>Something went wrong</h1>" in response.content.decode()
+    assert "Traceback" not in response.content.decode()

@@ -1,6 +1,6 @@
 """Real exchange files from other tools (../shared/refi-qda/samples, described in its MANIFEST.md).
 
-Skipped when the shared folder is not beside the checkout (a user's fresh clone).
+Skipped when the shared folder is not beside the checkout (a user's fresh clone); failed instead under CI=true.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from coding.models import Code, Excerpt, ExcerptCode
 from exchange.importing import import_codebook, import_project
 from tests.factories import make_lead, make_project
 
-from .helpers import SAMPLES, record_counts
+from .helpers import SAMPLES, record_counts, shared_file
 
 # file → (codes, interviews, excerpts, code applications, placeholder coders)
 IMPORTS = {
@@ -40,10 +40,7 @@ REFUSALS = {
 
 
 def _sample(name: str):
-    path = SAMPLES / name
-    if not path.is_file():
-        pytest.skip(f"{path} is not here (the shared REFI-QDA samples sit beside the checkout in CI)")
-    return path
+    return shared_file(SAMPLES / name)
 
 
 def _import(name: str):
