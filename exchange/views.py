@@ -29,7 +29,7 @@ def _page(request: HttpRequest, project: ResearchProject, *, failed: ImportForm 
         "project_form": forms["project"],
         "codebook_form": forms["codebook"],
         "recent_imports": (
-            list(ImportJob.objects.filter(project=project).select_related("created_by")[:RECENT_IMPORTS])
+            list(ImportJob.objects.filter(project=project).select_related("created_by", "project")[:RECENT_IMPORTS])
             if access.can_manage_project(request.user, project)
             else []
         ),

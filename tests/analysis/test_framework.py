@@ -10,6 +10,7 @@ from analysis import services
 from analysis.models import FrameworkSummary
 from analysis.selectors import framework_matrix
 from tests.factories import make_project, make_question
+from tests.querycounts import assert_flat, grow_coded_material
 
 pytestmark = pytest.mark.django_db
 
@@ -139,10 +140,27 @@ def test_the_side_panel_lists_the_linked_excerpts(client, casebook):
     )
 
 
-def test_the_chart_page_counts_its_queries(client, casebook, django_assert_max_num_queries):
+@pytest.mark.xfail(
+    strict=True,
+    reason="N+1: the chart links each case study through CaseStudy.get_absolute_url, which loads its project "
+    "(SELECT ... FROM casestudies_researchproject WHERE id = %s) once per case study: 14 queries with the "
+    "three case studies, 11 once framework_matrix selects the project with them",
+)
+def test_the_chart_page_counts_its_queries(client, casebook):
     client.force_login(casebook.lead)
-    with django_assert_max_num_queries(14):
-        response = client.get(reverse("analysis:framework", args=[casebook.project.slug]))
+    url = reverse("analysis:framework", args=[casebook.project.slug])
+
+    def grow() -> None:
+        grow_coded_material(
+            casebook.project,
+            codes=[casebook.trust, casebook.funding],
+            coded_by=casebook.alice,
+            interviews=[casebook.interviews.i1, casebook.interviews.i3],
+            case_studies=3,
+        )
+
+    assert_flat(lambda: client.get(url), grow, expected=11)
+    response = client.get(url)
     assert response.status_code == 200
 
 

@@ -10,7 +10,7 @@ from django.utils.html import escape
 from casestudies.models import PhaseKind
 from casestudies.transcripts import split_turns
 from coding import services
-from coding.models import Code
+from coding.models import Code, Excerpt
 from tests.factories import (
     make_case_study,
     make_code,
@@ -22,6 +22,7 @@ from tests.factories import (
     make_researcher,
     make_user,
 )
+from tests.querycounts import assert_flat, grow_coded_material
 
 pytestmark = pytest.mark.django_db
 
@@ -120,21 +121,32 @@ def test_codebook_counts_follow_what_the_researcher_may_see(setting, project):
     assert "Project leads rename, move, merge and archive codes; you can add new ones." in html
 
 
-def test_the_codebook_takes_a_fixed_number_of_queries_however_many_codes(setting, project, django_assert_num_queries):
+def test_the_codebook_takes_a_fixed_number_of_queries_however_many_codes(setting, project):
     question = make_question(project)
-    parents = [make_code(project, name=f"Group {n}") for n in range(30)]
-    for n in range(300):
-        child = make_code(project, name=f"Code {n}", parent=parents[n % 30])
-        child.research_questions.add(question)
-        child.tags.add("tagged")
-        if n % 10 == 0:
-            code(setting["first"], "With a phone call.", codes=[child], coded_by=setting["lead"])
+    parents = []
+
+    def add_codes(groups: int, children: int) -> None:
+        parents.extend(make_code(project, name=f"Group {len(parents)}") for _ in range(groups))
+        for n in range(children):
+            child = make_code(project, name=f"Code {n} of {len(parents)}", parent=parents[n % len(parents)])
+            child.research_questions.add(question)
+            child.tags.add(f"tagged {n % 3}")
+            if n % 10 == 0:
+                code(setting["first"], "With a phone call.", codes=[child], coded_by=setting["lead"])
+                code(setting["second"], "With a phone call.", codes=[child], coded_by=setting["lead"])
+        make_code(project, name=f"Old {len(parents)}", is_archived=True)
+
+    add_codes(3, 20)
+
+    def grow() -> None:
+        add_codes(7, 60)
+        grow_coded_material(project, codes=parents[-3:], coded_by=setting["lead"], interviews=[setting["scoping"]])
+
     client = logged_in(setting["lead"])
     # Session, user, project, lead check, interviews, counts, questions, question links, tags, codes,
     # archived count.
-    with django_assert_num_queries(11):
-        response = client.get("/projects/partnership/codebook/")
-    assert response.content.decode().count('data-search="') == 331
+    assert_flat(lambda: client.get("/projects/partnership/codebook/"), grow, expected=11)
+    assert client.get("/projects/partnership/codebook/").content.decode().count('data-search="') == 91
 
 
 def test_archived_codes_are_hidden_until_asked_for(setting, project):
@@ -344,6 +356,43 @@ def test_retrieval_is_paginated_and_keeps_the_filters(setting, django_assert_num
     second = client.get(url + "&page=2").content.decode()
     assert second.count('class="retrieved"') == 5
     assert '<ol class="retrieved-list" start="26">' in second
+
+
+def test_a_codes_page_takes_a_fixed_number_of_queries_however_many_excerpts(setting, project):
+    lead, trust = setting["lead"], setting["trust"]
+    child = make_code(project, name="Distrust", parent=trust)
+    trust.research_questions.add(make_question(project))
+    trust.tags.add("relationships")
+    code(setting["first"], "With a phone call.", codes=[trust], coded_by=lead)
+    code(setting["second"], "They wanted a say", codes=[trust, child], coded_by=lead)
+    client = logged_in(lead)
+    url = f"/codes/{trust.pk}/"
+
+    def grow() -> None:
+        grow_coded_material(
+            project, codes=[trust, child], coded_by=setting["coder"], interviews=[setting["first"], setting["scoping"]]
+        )
+
+    assert_flat(lambda: client.get(url), grow, expected=14)
+    assert client.get(url).content.decode().count('class="retrieved"') == 20
+
+
+def test_key_quotes_take_a_fixed_number_of_queries_however_many_quotes(setting, project):
+    lead, trust = setting["lead"], setting["trust"]
+    money = make_code(project, name="Money")
+    code(setting["first"], "With a phone call.", codes=[trust], coded_by=lead, is_key_quote=True)
+    code(setting["second"], "They wanted a say", codes=[money, trust], coded_by=lead, is_key_quote=True)
+    client = logged_in(lead)
+    url = "/projects/partnership/key-quotes/"
+
+    def grow() -> None:
+        grow_coded_material(
+            project, codes=[trust, money], coded_by=setting["coder"], interviews=[setting["first"], setting["scoping"]]
+        )
+        Excerpt.objects.update(is_key_quote=True)
+
+    assert_flat(lambda: client.get(url), grow, expected=11)
+    assert "20 excerpts." in client.get(url).content.decode()
 
 
 def test_key_quotes_lists_only_key_quotes_across_codes(setting, project):

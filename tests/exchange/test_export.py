@@ -2,13 +2,12 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from coding.services import create_excerpt, save_memo
 from exchange import guids
 from exchange.exporting import build_codebook, build_project_archive
-from tests.factories import make_project
+from tests.factories import make_interview, make_participant, make_project
+from tests.querycounts import assert_flat
 
 from .helpers import NS, TRANSCRIPT, assert_valid, unzip
 
@@ -196,21 +195,24 @@ def test_an_empty_project_exports_a_valid_file(db):
 
 
 def test_the_export_reads_a_fixed_number_of_queries_however_much_is_coded(coded_project):
-    def queries() -> int:
-        with CaptureQueriesContext(connection) as context:
-            build_project_archive(project=coded_project["project"], user=coded_project["researcher"])
-        return len(context.captured_queries)
+    project, lead, researcher = coded_project["project"], coded_project["lead"], coded_project["researcher"]
+    codes = coded_project["codes"]
+    riverside = coded_project["case_studies"]["riverside"]
 
-    before = queries()
-    interview, codes = coded_project["interviews"]["scoping"], coded_project["codes"]
-    for start in range(0, 30, 3):
-        create_excerpt(
-            interview=interview, start=start, end=start + 2, coded_by=coded_project["lead"], codes=[codes["Trust"]]
-        )
-        save_memo(
-            project=coded_project["project"],
-            author=coded_project["researcher"],
-            text=f"Memo {start}",
-            interview=interview,
-        )
-    assert queries() == before
+    def code_and_memo(interview) -> None:
+        for start in range(0, 30, 3):
+            create_excerpt(interview=interview, start=start, end=start + 2, coded_by=lead, codes=[codes["Trust"]])
+            save_memo(project=project, author=researcher, text=f"Memo {start}", interview=interview)
+
+    def grow() -> None:
+        code_and_memo(coded_project["interviews"]["scoping"])
+        code_and_memo(coded_project["interviews"]["interview"])
+        for n in range(2):
+            interview = make_interview(riverside, title=f"More {n}", transcript=TRANSCRIPT)
+            interview.participants.add(make_participant(project), make_participant(project))
+            code_and_memo(interview)
+        save_memo(project=project, author=lead, text="Another.", case_study=riverside)
+
+    assert_flat(lambda: build_project_archive(project=project, user=researcher), grow, expected=11)
+    root = _project_xml(build_project_archive(project=project, user=researcher))
+    assert len(root.findall("q:Sources/q:TextSource", NS)) == 4

@@ -8,6 +8,7 @@ from casestudies.models import Interview, ProjectMembership, ProjectRole
 from coding.models import Code, Excerpt
 from exchange.models import ImportJob
 from tests.factories import PASSWORD, make_lead, make_project, make_researcher, make_user
+from tests.querycounts import assert_flat
 
 from . import fixtures as f
 from .helpers import NS, assert_valid, make_qdpx, record_counts, unzip
@@ -192,3 +193,24 @@ def test_the_exchange_page_lists_recent_imports_to_a_lead(client, project, uploa
     assert f'<td><a href="{second.get_absolute_url()}">notes.qdpx</a></td>' in page
     assert page.count("<td>Ruth Ellis</td>") == 2
     assert "<td>Imported</td>" in page and "<td>Failed</td>" in page
+
+
+def test_the_exchange_page_takes_a_fixed_number_of_queries_however_many_imports(client, project):
+    lead = make_lead(project)
+
+    def add_imports(count: int) -> None:
+        for n in range(count):
+            ImportJob.objects.create(
+                project=project,
+                kind="project" if n % 2 else "codebook",
+                file_name=f"import-{n}.qdpx",
+                status="succeeded",
+                created_by=make_lead(project),
+            )
+
+    add_imports(2)
+    _login(client, lead)
+    url = reverse("exchange:exchange", args=[project.slug])
+
+    assert_flat(lambda: client.get(url), lambda: add_imports(8), expected=7)
+    assert client.get(url).content.decode().count('<tr class="import ') == 10
