@@ -424,7 +424,7 @@ def run(options) -> None:
         client.get(other)
 
     print(f"{total} excerpts under the busiest group and its sub-codes ({pages} pages).")
-    print(f"{'step':40} {'median':>9} {'p95':>9} {'CPU':>9} {'target':>9}  met?")
+    print(f"{'step':40} {'median':>9} {'p95':>9} {'CPU mean':>9} {'target':>9}  met?")
     for label, (median, p95) in figures.items():
         target = TARGETS.get(label)
         if label.startswith("create an excerpt") and target is None:
