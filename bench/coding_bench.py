@@ -6,8 +6,8 @@
 
 It builds its own throw-away database (Django's test database for the configured one), so it never touches
 real data. Requests go through the full Django stack in process (middleware, session, CSRF, access checks,
-JSON), without a network. Targets: creating an excerpt, median under 10 ms whatever the transcript's length;
-the coding page's excerpt data for 2,000 excerpts under 150 ms.
+JSON), without a network. It ends with one table: each step's median and p95 (wall clock), this process's CPU
+time (the steadier figure on a shared machine), the target and whether the median meets it.
 """
 
 from __future__ import annotations
@@ -246,6 +246,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--words", type=int, default=50_000)
     parser.add_argument("--excerpts", type=int, default=2_000)
+    parser.add_argument("--huge-words", type=int, default=200_000, help="the transcript for the flatness check")
     parser.add_argument("--browser", action="store_true", help="also time the page in Chromium (Playwright)")
     options = parser.parse_args()
 
@@ -254,6 +255,8 @@ def main() -> None:
     if database["ENGINE"].endswith("sqlite3"):
         # A file, as in production use, rather than the in-memory test database.
         database.setdefault("TEST", {})["NAME"] = str(Path(tempfile.mkdtemp()) / "coding-bench.sqlite3")
+    # Persistent connections, as in production: a connection per request would time the connecting.
+    database["CONN_MAX_AGE"] = None
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     try:
         run(options)
@@ -261,8 +264,50 @@ def main() -> None:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
+TARGETS = {
+    "create an excerpt, 50,000 words": 8.0,
+    "create an excerpt, 1,000 words": 8.0,
+    "create a code": 5.0,
+    "code + sub-codes, first page": 20.0,
+    "code + sub-codes, every page": 150.0,
+    "codebook .qdc": 5.0,
+    "all excerpts .xlsx": 250.0,
+    "coding page HTML + data": 60.0,
+}
+MEMORY_TARGET_MIB = 200.0
+
+
+def summary(times: list[float]) -> tuple[float, float]:
+    return statistics.median(times), percentile(times, 0.95)
+
+
+def repeat(runs: int, call) -> list[float]:
+    return [timed(call)[0] for _ in range(runs)]
+
+
+def get_ok(client: Client, url: str) -> bytes:
+    response = client.get(url)
+    if response.status_code != 200:
+        raise SystemExit(f"GET {url} failed: {response.status_code} {response.content[:300]!r}")
+    return b"".join(response) if response.streaming else response.content
+
+
+def peak_mib() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def run(options) -> None:
-    from casestudies.models import CaseStudy, Interview, ProjectMembership, ProjectRole, ResearchProject
+    from casestudies.models import (
+        CaseStudy,
+        Interview,
+        Organisation,
+        Participant,
+        ProjectMembership,
+        ProjectRole,
+        ResearchProject,
+    )
     from coding import services
     from coding.models import Code, Excerpt
 
@@ -271,16 +316,29 @@ def run(options) -> None:
     project = ResearchProject.objects.create(title="Bench", slug="bench")
     ProjectMembership.objects.create(project=project, user=user, role=ProjectRole.LEAD)
     case_study = CaseStudy.objects.create(project=project, title="Bench case", slug="bench-case")
+    organisation = Organisation.objects.create(project=project, name="Bench trust", sector="third", kind="Trust")
+    ruth = Participant.objects.create(
+        project=project, pseudonym="Ruth", real_name="Ruth Ellis", organisation=organisation, consent_to_quote=True
+    )
     long_text = transcript(options.words, rng)
     long = Interview.objects.create(project=project, case_study=case_study, title="Long", transcript=long_text)
     short = Interview.objects.create(
         project=project, case_study=case_study, title="Short", transcript=transcript(1_000, rng)
     )
+    huge = Interview.objects.create(
+        project=project, case_study=case_study, title="Huge", transcript=transcript(options.huge_words, rng)
+    )
+    for interview in (long, short, huge):
+        interview.participants.add(ruth)
+    # 24 codes as in the comparison with Taguette: four codable groups of five sub-codes each.
     codes = []
-    for group in range(20):
-        parent = services.create_code(project=project, name=f"Group {group}", created_by=user, is_codable=False)
-        for n in range(10):
-            code = services.create_code(project=project, name=f"Code {group * 10 + n}", parent=parent, created_by=None)
+    groups = []
+    for group in range(4):
+        parent = services.create_code(project=project, name=f"Group {group}", created_by=user)
+        groups.append(parent.pk)
+        codes.append(parent.pk)
+        for n in range(5):
+            code = services.create_code(project=project, name=f"Code {group * 5 + n}", parent=parent, created_by=None)
             codes.append(code.pk)
 
     client = Client()
@@ -291,37 +349,101 @@ def run(options) -> None:
     print(f"Machine: {calibration()}")
     print(f"Transcript: {len(long_text.split()):,} words, {len(long_text):,} code points; {len(codes)} codes.")
     print()
+    figures: dict[str, tuple[float, float]] = {}
+    cpu: dict[str, float] = {}
     short_times, short_cpu = post_excerpts(client, short, codes, 200, rng)
+    huge_times, huge_cpu = post_excerpts(client, huge, codes, 200, rng)
     long_times, long_cpu = post_excerpts(client, long, codes, options.excerpts, rng)
-    print(f"Create an excerpt (POST /api/interviews/{{id}}/excerpts), {options.excerpts:,} on the long transcript:")
-    print(
-        f"  median {statistics.median(long_times):6.1f} ms   p95 {percentile(long_times, 0.95):6.1f} ms"
-        f"   (this process's CPU: median {statistics.median(long_cpu):.1f} ms)"
-    )
-    print("  the same on a 1,000-word transcript (200 excerpts):")
-    print(
-        f"  median {statistics.median(short_times):6.1f} ms   p95 {percentile(short_times, 0.95):6.1f} ms"
-        f"   (this process's CPU: median {statistics.median(short_cpu):.1f} ms)"
-    )
-    print()
+    figures["create an excerpt, 50,000 words"] = summary(long_times)
+    cpu["create an excerpt, 50,000 words"] = statistics.median(long_cpu)
+    figures["create an excerpt, 1,000 words"] = summary(short_times)
+    cpu["create an excerpt, 1,000 words"] = statistics.median(short_cpu)
+    figures[f"create an excerpt, {options.huge_words:,} words"] = summary(huge_times)
+    cpu[f"create an excerpt, {options.huge_words:,} words"] = statistics.median(huge_cpu)
     assert Excerpt.objects.filter(interview=long).count() == options.excerpts
+    # Only the long transcript's excerpts count in the exports and retrieval pages below.
+    Excerpt.objects.filter(interview__in=[short, huge]).delete()
 
-    busiest = max(codes, key=lambda pk: Code.objects.get(pk=pk).excerpt_links.count())
-    rows = [
-        ("Coding page HTML (GET /interviews/{id}/code/)", f"/interviews/{long.pk}/code/"),
+    url = f"/api/projects/{project.slug}/codes"
+    made = []
+    made_cpu = []
+    for n in range(100):
+        body = json.dumps({"name": f"New code {n}", "parent_id": rng.choice(groups)})
+        began = time.process_time()
+        took, response = timed(lambda body=body: client.post(url, body, content_type="application/json"))
+        made_cpu.append((time.process_time() - began) * 1000)
+        if response.status_code != 201:
+            raise SystemExit(f"POST failed: {response.status_code} {response.content[:300]!r}")
+        made.append(took)
+    figures["create a code"] = summary(made)
+    cpu["create a code"] = statistics.median(made_cpu)
+    Code.objects.filter(name__startswith="New code").delete()
+
+    busiest = max(
+        groups,
+        key=lambda pk: Excerpt.objects.filter(codes__in=[pk, *Code.objects.filter(parent=pk)]).distinct().count(),
+    )
+    total = Excerpt.objects.filter(codes__in=[busiest, *Code.objects.filter(parent=busiest)]).distinct().count()
+    first_page = f"/codes/{busiest}/?subcodes=include"
+    pages = -(-total // 25)
+
+    def every_page() -> None:
+        for page in range(1, pages + 1):
+            get_ok(client, f"{first_page}&page={page}")
+
+    def coding_page() -> None:
+        get_ok(client, f"/interviews/{long.pk}/code/")
+        get_ok(client, f"/api/interviews/{long.pk}/excerpts")
+
+    reads = [
+        ("code + sub-codes, first page", lambda: get_ok(client, first_page), 15),
+        ("code + sub-codes, every page", every_page, 5),
+        ("codebook .qdc", lambda: get_ok(client, f"/projects/{project.slug}/exchange/export.qdc"), 15),
         (
-            f"Excerpt data, {options.excerpts:,} excerpts (GET /api/interviews/{{id}}/excerpts)",
-            f"/api/interviews/{long.pk}/excerpts",
+            "all excerpts .xlsx",
+            lambda: get_ok(client, f"/projects/{project.slug}/analysis/excerpts/?format=xlsx"),
+            7,
         ),
-        ("Codebook data (GET /api/projects/{slug}/codes)", f"/api/projects/{project.slug}/codes"),
-        ("One code's retrieval page (GET /codes/{id}/)", f"/codes/{busiest}/"),
-        ("Codebook page with counts (GET /projects/{slug}/codebook/)", f"/projects/{project.slug}/codebook/"),
+        ("coding page HTML + data", coding_page, 11),
     ]
-    print("Reads (median of 7):")
-    for label, url in rows:
-        response = client.get(url)
-        assert response.status_code == 200, (url, response.status_code)
-        print(f"  {median_of(7, lambda url=url: client.get(url)):7.1f} ms  {label}  [{len(response.content):,} bytes]")
+    for label, call, runs in reads:
+        call()
+        began = time.process_time()
+        times = repeat(runs, call)
+        cpu[label] = (time.process_time() - began) * 1000 / runs
+        figures[label] = summary(times)
+    # Every other page once, for the peak memory of a process that has served them all.
+    for other in (
+        f"/projects/{project.slug}/codebook/",
+        f"/api/projects/{project.slug}/codes",
+        f"/projects/{project.slug}/analysis/",
+        f"/projects/{project.slug}/analysis/excerpts/",
+        f"/projects/{project.slug}/analysis/excerpts/?format=csv",
+        f"/projects/{project.slug}/analysis/co-occurrence/",
+        f"/projects/{project.slug}/exchange/export.qdpx",
+    ):
+        client.get(other)
+
+    print(f"{total} excerpts under the busiest group and its sub-codes ({pages} pages).")
+    print(f"{'step':40} {'median':>9} {'p95':>9} {'CPU mean':>9} {'target':>9}  met?")
+    for label, (median, p95) in figures.items():
+        target = TARGETS.get(label)
+        if label.startswith("create an excerpt") and target is None:
+            base = figures["create an excerpt, 1,000 words"][0]
+            ratio = median / base
+            met = f"{'yes' if ratio <= 1.10 else 'no'} ({ratio:.2f}× the 1,000-word figure; ≤ 1.10)"
+            shown = "±10 %"
+        else:
+            met = "yes" if median <= target else "no"
+            shown = f"{target:.0f} ms"
+        spent = f"{cpu[label]:.1f}" if label in cpu else "-"
+        print(f"{label:40} {median:6.1f} ms {p95:6.1f} ms {spent:>6} ms {shown:>9}  {met}")
+    memory = peak_mib()
+    print(
+        f"{'peak memory of this process (ru_maxrss)':40} {memory:6.0f} MiB {'':>9} {'':>9} "
+        f"{MEMORY_TARGET_MIB:5.0f} MiB  {'yes' if memory <= MEMORY_TARGET_MIB else 'no'}"
+    )
+    print(f"load after the run: {', '.join(f'{value:.1f}' for value in os.getloadavg())}")
 
     if options.browser:
         print()

@@ -462,7 +462,7 @@ def project_code_list(request: HttpRequest, slug: str) -> HttpResponse:
     code = services.create_code(project=project, created_by=request.user, **fields)
     ancestors = code_ancestors(code)
     path = " › ".join([*(ancestor.name for ancestor in ancestors), code.name])
-    links = code_links(project).get(code.pk, NO_LINKS)
+    links = code_links(project, code_ids=[code.pk]).get(code.pk, NO_LINKS)
     response = JsonResponse(
         code_json(code, depth=len(ancestors), path=path, links=links, url=_code_url(code.pk)), status=201
     )

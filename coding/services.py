@@ -349,12 +349,19 @@ def create_code(
         raise ValidationError({"name": "A code needs a name."})
     _check_parent(code=code, parent=parent)
     _check_unique_name(code=code)
-    code.full_clean()
+    # The project, parent and coder are rows in hand, the name was checked against its siblings just above
+    # (both unique constraints, case-insensitively), a new code cannot be its own parent, and a GUID made here
+    # is new: what full_clean would look up again is only a GUID given by an import.
+    code.full_clean(
+        exclude=["project", "parent", "created_by", *(() if guid is not None else ("guid",))],
+        validate_constraints=False,
+    )
     code.save()
     questions = list(research_questions)
     if any(q.group.project_id != project.pk for q in questions):
         raise ValidationError({"research_questions": "A linked research question belongs to another project."})
-    code.research_questions.set(questions)
+    if questions:
+        code.research_questions.add(*questions)
     if tags:
         code.tags.set(tags)
     return code

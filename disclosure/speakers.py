@@ -17,6 +17,9 @@ the database, so that every output can call it and its tests can throw random la
 from __future__ import annotations
 
 import bisect
+import hashlib
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
@@ -231,25 +234,22 @@ class TranscriptVoices:
     def of(cls, transcript: str, people: list[Person]) -> TranscriptVoices:
         voices = cls(text=transcript)
         current: Voice | None = None
-        for turn in split_turns(transcript):
-            label = TURN_PATTERN.match(turn.text)
-            body_start = turn.start + (label.end() if label else 0)
-            if turn.speaker and turn.speaker.casefold() in HEADER_LABELS:
+        by_label: dict[str, Voice] = {}
+        for start, body_start, end, speaker in _turn_layout(transcript):
+            if speaker and speaker.casefold() in HEADER_LABELS:
                 # A header line is no one's turn, and the words after it do not carry it on.
-                voices.turns.append(
-                    _VoicedTurn(
-                        turn.start, min(body_start, turn.end), turn.end, Voice(VoiceKind.NOTE, None, turn.speaker)
-                    )
-                )
-                voices._starts.append(turn.start)
+                voices.turns.append(_VoicedTurn(start, body_start, end, Voice(VoiceKind.NOTE, None, speaker)))
+                voices._starts.append(start)
                 continue
-            if turn.speaker:
-                current = _voice_of(turn.speaker, people)
+            if speaker:
+                current = by_label.get(speaker)
+                if current is None:
+                    current = by_label[speaker] = _voice_of(speaker, people)
             elif current is None:
                 # Words before any label: with one participant on record they are theirs; else nobody's known.
                 current = Voice(VoiceKind.PARTICIPANT, people[0], "") if len(people) == 1 else Voice(VoiceKind.UNKNOWN)
-            voices.turns.append(_VoicedTurn(turn.start, min(body_start, turn.end), turn.end, current))
-            voices._starts.append(turn.start)
+            voices.turns.append(_VoicedTurn(start, body_start, end, current))
+            voices._starts.append(start)
         return voices
 
     def passage(self, start: int, end: int) -> Passage:
@@ -281,6 +281,37 @@ class TranscriptVoices:
                 parts.append(SpanPart(low, high, turn.voice))
             index += 1
         return parts
+
+
+Layout = tuple[tuple[int, int, int, str], ...]
+LAYOUT_CACHE_SIZE = 32  # layouts of the transcripts seen lately; a few hundred KB at most
+_layouts: OrderedDict[bytes, Layout] = OrderedDict()
+_layouts_lock = threading.Lock()
+
+
+def _turn_layout(transcript: str) -> Layout:
+    """Each turn's start, where its words start (after the label), end and speaker label.
+
+    Splitting a long transcript into turns costs tens of milliseconds, and every page that names the speakers
+    of a few excerpts would pay it again. The layout depends on the text alone, so the layouts of the texts
+    seen lately are kept, keyed by a digest of the whole text (the cache holds no transcript): a changed text
+    is a new key.
+    """
+    digest = hashlib.blake2b(transcript.encode("utf-8", "surrogatepass"), digest_size=32).digest()
+    with _layouts_lock:
+        layout = _layouts.get(digest)
+        if layout is not None:
+            _layouts.move_to_end(digest)
+            return layout
+    layout = tuple(
+        (turn.start, min(turn.start + (label.end() if label else 0), turn.end), turn.end, turn.speaker)
+        for turn, label in ((turn, TURN_PATTERN.match(turn.text)) for turn in split_turns(transcript))
+    )
+    with _layouts_lock:
+        _layouts[digest] = layout
+        while len(_layouts) > LAYOUT_CACHE_SIZE:
+            _layouts.popitem(last=False)
+    return layout
 
 
 def _voice_of(label: str, people: list[Person]) -> Voice:
