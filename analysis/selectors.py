@@ -358,7 +358,9 @@ def case_study_attributes(case_study: CaseStudy) -> list[tuple[str, str]]:
 def framework_matrix(user, project: ResearchProject, group: QuestionGroup) -> FrameworkMatrix:
     """Summaries and evidence counts for every visible case study and every question of the group."""
     questions = list(group.questions.order_by("order", "id"))
-    case_studies = list(visible_case_studies(user, project).prefetch_related("forms_of_partnership"))
+    case_studies = list(
+        visible_case_studies(user, project).select_related("project").prefetch_related("forms_of_partnership")
+    )
     summaries = {
         (summary.case_study_id, summary.research_question_id): summary
         for summary in FrameworkSummary.objects.filter(

@@ -12,13 +12,11 @@ from __future__ import annotations
 import csv
 import datetime
 import io
-import itertools
 import re
-import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from xml.sax.saxutils import escape, quoteattr
 
+import xlsxwriter
 from django.http import HttpResponse
 from django.utils import timezone
 
@@ -28,9 +26,6 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_CELL_LIMIT = 32_767
 TRUNCATED = " … [truncated: Excel holds at most 32,767 characters in a cell]"
 CSV_TYPE = "text/csv; charset=utf-8"
-MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-RELATIONSHIPS_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-PACKAGE_RELATIONSHIPS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 Value = str | int | float | bool | datetime.date | datetime.datetime | None
@@ -79,196 +74,78 @@ class Sheet:
     wrap: bool = False
 
 
-# Characters XML 1.0 cannot carry (openpyxl's ILLEGAL_CHARACTERS_RE).
+# Characters XML 1.0 cannot carry: dropped from text cells.
 ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 DATETIME_FORMAT = "d mmm yyyy hh:mm"
 DATE_FORMAT = "d mmm yyyy"
-EXCEL_EPOCH = datetime.datetime(1899, 12, 30)
-ROWS_PER_WRITE = 200
-
-
-class _Styles:
-    """The cell formats a workbook uses (bold, wrapped, quote prefix, date format), numbered as met."""
-
-    def __init__(self) -> None:
-        self.formats: dict[tuple[bool, bool, bool, str], int] = {(False, False, False, ""): 0}
-
-    def index(self, *, bold: bool = False, wrap: bool = False, quote: bool = False, number_format: str = "") -> int:
-        key = (bold, wrap, quote, number_format)
-        found = self.formats.get(key)
-        if found is None:
-            found = self.formats[key] = len(self.formats)
-        return found
-
-    def xml(self) -> str:
-        number_formats = {DATETIME_FORMAT: 164, DATE_FORMAT: 165}
-        xfs = []
-        for bold, wrap, quote, number_format in self.formats:
-            attributes = f'numFmtId="{number_formats.get(number_format, 0)}" fontId="{1 if bold else 0}"'
-            attributes += ' fillId="0" borderId="0" xfId="0"'
-            if number_format:
-                attributes += ' applyNumberFormat="1"'
-            if bold:
-                attributes += ' applyFont="1"'
-            if quote:
-                attributes += ' quotePrefix="1"'
-            if wrap:
-                xfs.append(f'<xf {attributes} applyAlignment="1"><alignment vertical="top" wrapText="1"/></xf>')
-            else:
-                xfs.append(f"<xf {attributes}/>")
-        formats = "".join(f'<numFmt numFmtId="{pk}" formatCode="{code}"/>' for code, pk in number_formats.items())
-        return (
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            f'<styleSheet xmlns="{MAIN_NS}"><numFmts count="2">{formats}</numFmts>'
-            '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
-            '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
-            '<fills count="2"><fill><patternFill patternType="none"/></fill>'
-            '<fill><patternFill patternType="gray125"/></fill></fills>'
-            '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
-            '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-            f'<cellXfs count="{len(xfs)}">{"".join(xfs)}</cellXfs>'
-            '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
-            "</styleSheet>"
-        )
-
-
-def _column(index: int) -> str:
-    letters = ""
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
-def _xlsx_cell(reference: str, value: Value, *, styles: _Styles, wrap: bool, bold: bool = False) -> str:
-    if value is None or value == "":
-        # An empty cell, as openpyxl writes an empty string: nothing but its format.
-        style = styles.index(bold=bold, wrap=wrap)
-        return f'<c r="{reference}" s="{style}"/>' if style else ""
-    if isinstance(value, bool):
-        value = "Yes" if value else "No"
-    if isinstance(value, datetime.datetime | datetime.date):
-        if isinstance(value, datetime.datetime):
-            serial = (_local(value) - EXCEL_EPOCH).total_seconds() / 86400
-            number_format = DATETIME_FORMAT
-        else:
-            serial = (value - EXCEL_EPOCH.date()).days
-            number_format = DATE_FORMAT
-        style = styles.index(bold=bold, number_format=number_format)
-        return f'<c r="{reference}" s="{style}"><v>{serial!r}</v></c>'
-    if isinstance(value, int | float):
-        style = styles.index(bold=bold)
-        return f'<c r="{reference}"{f" s={chr(34)}{style}{chr(34)}" if style else ""}><v>{value!r}</v></c>'
-    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
-    if len(text) > XLSX_CELL_LIMIT:
-        text = text[: XLSX_CELL_LIMIT - len(TRUNCATED)] + TRUNCATED
-    # Typed as text, a leading "=" is never a formula; the quote prefix keeps it so when edited in Excel.
-    style = styles.index(bold=bold, wrap=wrap, quote=text.startswith(FORMULA_TRIGGERS))
-    escaped = escape(text).replace("\r", "&#13;")
-    return (
-        f'<c r="{reference}" t="inlineStr"{f" s={chr(34)}{style}{chr(34)}" if style else ""}>'
-        f'<is><t xml:space="preserve">{escaped}</t></is></c>'
-    )
-
-
-def _sheet_xml(spec: Sheet, *, styles: _Styles, redactor: Redactor) -> Iterator[str]:
-    """The worksheet's XML in pieces of a few hundred rows, so that a large sheet is never one string."""
-    columns = "".join(
-        f'<col min="{index}" max="{index}" width="{width}" customWidth="1"/>'
-        for index, width in enumerate(spec.widths, start=1)
-    )
-    yield (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{RELATIONSHIPS_NS}">'
-        '<sheetViews><sheetView workbookViewId="0"><pane xSplit="1" ySplit="1" topLeftCell="B2"'
-        ' activePane="bottomRight" state="frozen"/><selection pane="bottomRight"/></sheetView></sheetViews>'
-        '<sheetFormatPr defaultRowHeight="15"/>' + (f"<cols>{columns}</cols>" if columns else "") + "<sheetData>"
-    )
-    letters: list[str] = []
-    wrap = spec.wrap
-    redact = redactor.redact_value
-    chunk: list[str] = []
-    for number, row in enumerate(itertools.chain([spec.header], spec.rows), start=1):
-        while len(letters) < len(row):
-            letters.append(_column(len(letters) + 1))
-        bold = number == 1
-        cells = "".join(
-            _xlsx_cell(f"{letter}{number}", redact(value), styles=styles, wrap=wrap, bold=bold)
-            for letter, value in zip(letters, row, strict=False)
-        )
-        chunk.append(f'<row r="{number}">{cells}</row>')
-        if len(chunk) >= ROWS_PER_WRITE:
-            yield "".join(chunk)
-            chunk = []
-    yield "".join(chunk) + "</sheetData></worksheet>"
 
 
 def xlsx_bytes(sheets: Sequence[Sheet], *, redactor: Redactor) -> bytes:
-    """Every text cell passes through the project's redaction: a file that leaves the app names no one.
+    """The sheets as an Excel workbook, written by XlsxWriter row by row (its constant-memory mode keeps one row
+    in memory). Every text cell passes through the project's redaction: a file that leaves the app names no one.
 
-    The workbook is written directly as SpreadsheetML (inline strings, a handful of cell formats), a row at a
-    time: a cell costs a string format rather than a spreadsheet library's cell object.
+    Text is always written as text, so a leading "=" is never a formula; a formula-like cell also carries
+    Excel's quote prefix, so it stays text when edited in Excel.
     """
     buffer = io.BytesIO()
-    styles = _Styles()
-    titles: list[str] = []
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for number, spec in enumerate(sheets, start=1):
-            title = _sheet_title(spec.title)
-            while title.casefold() in {taken.casefold() for taken in titles}:
-                title = f"{title[:28]} {number}"
-            titles.append(title)
-            with archive.open(f"xl/worksheets/sheet{number}.xml", "w") as sheet:
-                for piece in _sheet_xml(spec, styles=styles, redactor=redactor):
-                    sheet.write(piece.encode("utf-8"))
-        count = len(titles)
-        archive.writestr(
-            "[Content_Types].xml",
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-            '<Default Extension="xml" ContentType="application/xml"/>'
-            '<Override PartName="/xl/workbook.xml" ContentType="'
-            'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-            '<Override PartName="/xl/styles.xml" ContentType="'
-            'application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
-            + "".join(
-                f'<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="'
-                'application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-                for n in range(1, count + 1)
-            )
-            + "</Types>",
-        )
-        archive.writestr(
-            "_rels/.rels",
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            f'<Relationships xmlns="{PACKAGE_RELATIONSHIPS_NS}">'
-            f'<Relationship Id="rId1" Type="{RELATIONSHIPS_NS}/officeDocument" Target="xl/workbook.xml"/>'
-            "</Relationships>",
-        )
-        archive.writestr(
-            "xl/workbook.xml",
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            f'<workbook xmlns="{MAIN_NS}" xmlns:r="{RELATIONSHIPS_NS}"><sheets>'
-            + "".join(
-                f'<sheet name={quoteattr(title)} sheetId="{n}" r:id="rId{n}"/>'
-                for n, title in enumerate(titles, start=1)
-            )
-            + "</sheets></workbook>",
-        )
-        archive.writestr(
-            "xl/_rels/workbook.xml.rels",
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            f'<Relationships xmlns="{PACKAGE_RELATIONSHIPS_NS}">'
-            + "".join(
-                f'<Relationship Id="rId{n}" Type="{RELATIONSHIPS_NS}/worksheet" Target="worksheets/sheet{n}.xml"/>'
-                for n in range(1, count + 1)
-            )
-            + f'<Relationship Id="rId{count + 1}" Type="{RELATIONSHIPS_NS}/styles" Target="styles.xml"/>'
-            "</Relationships>",
-        )
-        archive.writestr("xl/styles.xml", styles.xml())
+    workbook = xlsxwriter.Workbook(
+        buffer,
+        {"constant_memory": True, "in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False},
+    )
+    formats = _Formats(workbook)
+    for spec in sheets:
+        sheet = workbook.add_worksheet(_sheet_title(spec.title))
+        sheet.freeze_panes(1, 1)
+        for index, width in enumerate(spec.widths):
+            sheet.set_column(index, index, width)
+        for column, value in enumerate(spec.header):
+            _write(sheet, 0, column, redactor.redact_value(value), formats, wrap=spec.wrap, bold=True)
+        for row, values in enumerate(spec.rows, start=1):
+            for column, value in enumerate(values):
+                _write(sheet, row, column, redactor.redact_value(value), formats, wrap=spec.wrap)
+    workbook.close()
     return buffer.getvalue()
+
+
+class _Formats:
+    """The few cell formats a sheet uses, made once per workbook."""
+
+    def __init__(self, workbook) -> None:
+        self._workbook, self._made = workbook, {}
+
+    def get(self, *, wrap: bool = False, bold: bool = False, quote: bool = False, number: str = ""):
+        key = (wrap, bold, quote, number)
+        if key not in self._made:
+            properties = {}
+            if wrap:
+                properties.update(text_wrap=True, valign="top")
+            if bold:
+                properties["bold"] = True
+            if quote:
+                properties["quote_prefix"] = True
+            if number:
+                properties["num_format"] = number
+            self._made[key] = self._workbook.add_format(properties) if properties else None
+        return self._made[key]
+
+
+def _write(sheet, row: int, column: int, value: Value, formats: _Formats, *, wrap: bool, bold: bool = False) -> None:
+    if value is None or value == "":
+        return
+    if isinstance(value, bool):
+        sheet.write_string(row, column, "Yes" if value else "No", formats.get(wrap=wrap, bold=bold))
+    elif isinstance(value, datetime.datetime):
+        sheet.write_datetime(row, column, _local(value), formats.get(bold=bold, number=DATETIME_FORMAT))
+    elif isinstance(value, datetime.date):
+        sheet.write_datetime(row, column, value, formats.get(bold=bold, number=DATE_FORMAT))
+    elif isinstance(value, int | float):
+        sheet.write_number(row, column, value, formats.get(bold=bold))
+    else:
+        text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+        if len(text) > XLSX_CELL_LIMIT:
+            text = text[: XLSX_CELL_LIMIT - len(TRUNCATED)] + TRUNCATED
+        quote = text.startswith(FORMULA_TRIGGERS)
+        sheet.write_string(row, column, text, formats.get(wrap=wrap, bold=bold, quote=quote))
 
 
 def _sheet_title(title: str) -> str:

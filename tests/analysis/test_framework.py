@@ -140,12 +140,6 @@ def test_the_side_panel_lists_the_linked_excerpts(client, casebook):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="N+1: the chart links each case study through CaseStudy.get_absolute_url, which loads its project "
-    "(SELECT ... FROM casestudies_researchproject WHERE id = %s) once per case study: 14 queries with the "
-    "three case studies, 11 once framework_matrix selects the project with them",
-)
 def test_the_chart_page_counts_its_queries(client, casebook):
     client.force_login(casebook.lead)
     url = reverse("analysis:framework", args=[casebook.project.slug])
