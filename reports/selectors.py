@@ -398,6 +398,7 @@ def assemble_paper(
         sections.append((section, question_passages, picks))
 
     chosen_ids = {excerpt_id for _, _, picks in sections for _, excerpt_id in picks}
+    # Coding goes on while a paper builds: an excerpt chosen above may have been deleted since, and is left out.
     texts = dict(Excerpt.objects.filter(pk__in=chosen_ids).values_list("id", "text"))
     quotation_counts: dict[int, int] = defaultdict(int)
     quoted_people: set[int] = set()
@@ -410,6 +411,8 @@ def assemble_paper(
             group = by_source.get_group(source_key)
             quotations = []
             for excerpt_id in picks_by_source.get(source_key, []):
+                if excerpt_id not in texts:
+                    continue
                 passage = passages.loc[excerpt_id]
                 reading = readings[excerpt_id]
                 quotations.append(_quotation(excerpt_id, passage, reading, texts[excerpt_id], redactor, passage_reader))
@@ -479,7 +482,7 @@ def assemble_paper(
         numbers={},
         contents=[],
         withheld_reasons=_withheld_reasons(passages, readings),
-        quoted_excerpt_ids=sorted(chosen_ids),
+        quoted_excerpt_ids=sorted(chosen_ids & set(texts)),
         quoted_participant_ids=sorted(quoted_people),
     )
     _number_sections(assembled)

@@ -372,3 +372,25 @@ def test_a_passage_coded_by_two_coders_is_quoted_once():
     assembled = assemble_paper(paper, reader=None)
     quotations = [q for section in assembled.questions for case in section.case_studies for q in case.quotations]
     assert len(quotations) == 1
+
+
+def test_an_excerpt_deleted_while_the_paper_is_assembled_is_left_out(study, monkeypatch):
+    from coding.models import Excerpt
+    from reports import selectors
+
+    choose = selectors._choose
+    gone: list[int] = []
+
+    def choose_then_someone_deletes(passages, options):
+        picks = choose(passages, options)
+        if picks and not gone:
+            gone.append(picks[0][1])
+            Excerpt.objects.filter(pk=gone[0]).delete()  # a coder deletes it between the two reads
+        return picks
+
+    monkeypatch.setattr(selectors, "_choose", choose_then_someone_deletes)
+    paper = assemble_paper(study.paper, reader=None)
+
+    quoted = [q.excerpt_id for q in paper.questions[0].case_studies[0].quotations] if paper.questions else []
+    assert gone and gone[0] not in quoted
+    assert gone[0] not in paper.quoted_excerpt_ids
