@@ -167,8 +167,40 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Uploaded and built files (paper builds, import jobs' files) go through the default storage: the file system under
+# MEDIA_ROOT, or with STORAGE_BACKEND=s3 an S3-compatible bucket through django-storages (not installed by default:
+# `pip install django-storages[s3]`). Every app server and worker must see the same storage.
+STORAGE_BACKEND = env_str("STORAGE_BACKEND", "filesystem").strip().lower()
+if STORAGE_BACKEND == "filesystem":
+    DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+elif STORAGE_BACKEND == "s3":
+    try:
+        import storages.backends.s3  # noqa: F401
+    except ImportError as error:
+        raise ImproperlyConfigured(
+            "STORAGE_BACKEND=s3 needs django-storages with boto3: `pip install django-storages[s3]` "
+            "(see deploy/README.md)."
+        ) from error
+    DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("S3_BUCKET"),
+            "endpoint_url": env_str("S3_ENDPOINT_URL") or None,
+            "region_name": env_str("S3_REGION") or None,
+            "access_key": env_str("S3_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("S3_SECRET_ACCESS_KEY") or None,
+            # Files are served only through the app, to users who may see them: never public, never signed links.
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+    if not DEFAULT_STORAGE["OPTIONS"]["bucket_name"]:
+        raise ImproperlyConfigured("STORAGE_BACKEND=s3 needs S3_BUCKET.")
+else:
+    raise ImproperlyConfigured(f"STORAGE_BACKEND must be filesystem or s3, not {STORAGE_BACKEND!r}.")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
