@@ -62,6 +62,8 @@ from .selectors import (
 from .tabular import Sheet, csv_download, xlsx_download
 
 EXCERPTS_PER_PAGE = 50
+# A report to print beyond this many excerpts would be a page no browser renders well; the spreadsheets hold all.
+MAX_REPORT_EXCERPTS = 5_000
 
 
 def index(request: HttpRequest, project_slug: str) -> HttpResponse:
@@ -144,7 +146,7 @@ def _excerpt_report(request: HttpRequest, project, export, *, description: str) 
     spreadsheets, grouped by interview."""
     redactor = redactor_for(project)
     interviews: dict[tuple, list[dict]] = {}
-    for row in export.rows:
+    for row in export.rows[:MAX_REPORT_EXCERPTS]:
         values = dict(zip(export.header, [redactor.redact_value(value) for value in row], strict=True))
         record = {
             "text": values["Text"],
@@ -162,6 +164,7 @@ def _excerpt_report(request: HttpRequest, project, export, *, description: str) 
         "project": project,
         "interviews": [(key, rows) for key, rows in interviews.items()],
         "summary": export.summary,
+        "cut_to": MAX_REPORT_EXCERPTS if len(export.rows) > MAX_REPORT_EXCERPTS else None,
         "description": redactor.redact(description),
         "generated_at": timezone.now(),
     }

@@ -19,7 +19,7 @@ from casestudies.models import Interview
 from disclosure.access import visible_excerpts
 from disclosure.passages import people_of_interviews
 from disclosure.redaction import redactor_for
-from disclosure.speakers import INTERVIEWER, UNKNOWN_SPEAKER, TranscriptVoices, VoiceKind
+from disclosure.speakers import TranscriptVoices
 
 from .models import ExcerptCode
 
@@ -74,13 +74,7 @@ def annotated_interview(*, user, interview: Interview) -> AnnotatedInterview:
         passage = voices.passage(turn.body_start, turn.end)
         if not passage.parts:
             continue
-        voice = turn.voice
-        if voice.kind == VoiceKind.NOTE:
-            speaker = voice.label
-        elif voice.kind == VoiceKind.INTERVIEWER:
-            speaker = INTERVIEWER
-        else:
-            speaker = voice.person.label if voice.person is not None else UNKNOWN_SPEAKER
+        speaker = turn.voice.shown
         codes = Counter(
             name for pk, start, end in excerpts if start < turn.end and turn.start < end for name in names.get(pk, [])
         )

@@ -249,10 +249,6 @@ def blind_coding_hides_others(user, interview: Interview) -> bool:
 # --- Participants -----------------------------------------------------------------------------------------------
 
 
-def visible_participants(user) -> QuerySet[Participant]:
-    return Participant.objects.visible_to(user)
-
-
 def get_participant_for(user, pk: int) -> Participant:
     return get_object_or_404(Participant.objects.visible_to(user).select_related("project", "organisation"), pk=pk)
 
@@ -310,12 +306,6 @@ def get_editable_excerpt_for(user, pk: int):
     if not can_change_excerpt(user, excerpt):
         raise PermissionDenied("Only the excerpt's coder, the project's leads and admins can change it.")
     return excerpt
-
-
-def visible_memos(user):
-    from coding.models import Memo
-
-    return Memo.objects.filter(project__in=visible_projects(user))
 
 
 # --- Working papers and their builds ----------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from casestudies.models import CaseStudy, Organisation, Participant, ResearchProject
 
-from .speakers import ROLE_ONLY, UNKNOWN_SPEAKER
+from .speakers import shown_name
 
 # A single name shorter than this is too likely to be an ordinary word or an initial to replace on its own.
 MIN_SINGLE_NAME = 3
@@ -92,10 +92,6 @@ class Redactor:
 def _flexible(name: str) -> str:
     """A name matched across any run of white space, as it may be wrapped in a transcript."""
     return r"\s+".join(re.escape(part) for part in name.split())
-
-
-def shown_name(*, pseudonym: str, role_title: str, anonymity: str) -> str:
-    return (role_title or UNKNOWN_SPEAKER) if anonymity == ROLE_ONLY else pseudonym
 
 
 def descriptor(organisation: Organisation) -> str:

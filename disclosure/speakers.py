@@ -86,9 +86,7 @@ class Person:
     @property
     def label(self) -> str:
         """How an output names them in running text: the pseudonym, or the role where they are role-only."""
-        if self.anonymity == ROLE_ONLY:
-            return self.role_title or UNKNOWN_SPEAKER
-        return self.pseudonym
+        return shown_name(pseudonym=self.pseudonym, role_title=self.role_title, anonymity=self.anonymity)
 
     @property
     def attribution(self) -> str:
@@ -106,6 +104,10 @@ class Person:
         return "" if self.anonymity == ROLE_ONLY else self.pseudonym
 
 
+def shown_name(*, pseudonym: str, role_title: str, anonymity: str) -> str:
+    return (role_title or UNKNOWN_SPEAKER) if anonymity == ROLE_ONLY else pseudonym
+
+
 def attribution(*, pseudonym: str, role_title: str, organisation_kind: str, anonymity: str) -> str:
     parts = [role_title or UNKNOWN_SPEAKER]
     if organisation_kind:
@@ -121,6 +123,16 @@ class Voice:
     kind: VoiceKind
     person: Person | None = None
     label: str = ""
+
+    @property
+    def shown(self) -> str:
+        """How an output labels this voice's turn: the header's own label, "Interviewer", the participant's
+        name as outputs give it, or "Participant" for a speaker not on record."""
+        if self.kind == VoiceKind.NOTE:
+            return self.label
+        if self.kind == VoiceKind.INTERVIEWER:
+            return INTERVIEWER
+        return self.person.label if self.person is not None else UNKNOWN_SPEAKER
 
     @property
     def may_quote(self) -> bool:
@@ -244,7 +256,7 @@ class TranscriptVoices:
             if speaker:
                 current = by_label.get(speaker)
                 if current is None:
-                    current = by_label[speaker] = _voice_of(speaker, people)
+                    current = by_label[speaker] = voice_of_label(speaker, people)
             elif current is None:
                 # Words before any label: with one participant on record they are theirs; else nobody's known.
                 current = Voice(VoiceKind.PARTICIPANT, people[0], "") if len(people) == 1 else Voice(VoiceKind.UNKNOWN)
@@ -314,7 +326,8 @@ def _turn_layout(transcript: str) -> Layout:
     return layout
 
 
-def _voice_of(label: str, people: list[Person]) -> Voice:
+def voice_of_label(label: str, people: list[Person]) -> Voice:
+    """Whose turn a speaker label opens, among the participants on record."""
     if label.casefold() in INTERVIEWER_LABELS:
         return Voice(VoiceKind.INTERVIEWER, None, label)
     matching = [person for person in people if label_matches(label, person.pseudonym)]

@@ -24,12 +24,12 @@ from casestudies.models import (
     QuestionGroup,
     ResearchQuestion,
 )
-from casestudies.transcripts import INTERVIEWER_LABELS, TURN_PATTERN
+from casestudies.transcripts import TURN_PATTERN
 from coding.models import Code, Excerpt, ExcerptCode
 from disclosure.access import visible_excerpts, visible_interviews
 from disclosure.passages import PassageReader
 from disclosure.redaction import Redactor, redactor_for
-from disclosure.speakers import UNKNOWN_SPEAKER, Passage, Person, Withheld, label_matches
+from disclosure.speakers import Passage, Person, Withheld, voice_of_label
 
 from .markup import render_markdown
 from .models import WorkingPaper
@@ -705,14 +705,7 @@ def _quote_paragraphs(text: str, reading: Passage, people: list[Person]) -> list
         match = TURN_PATTERN.match(paragraph)
         if match:
             said = paragraph[match.end() :]
-            label = match.group("speaker").strip()
-            if label.casefold() in INTERVIEWER_LABELS:
-                shown = "Interviewer"
-            else:
-                speaking = [person for person in people if label_matches(label, person.pseudonym)]
-                if not speaking and len(people) == 1:
-                    speaking = people
-                shown = speaking[0].label if len(speaking) == 1 else UNKNOWN_SPEAKER
+            shown = voice_of_label(match.group("speaker").strip(), people).shown
             is_sole_speaker = sole is not None and shown == sole.label
             paragraph = said if not paragraphs and is_sole_speaker else f"{shown}: {said}"
         paragraphs.append(paragraph)
