@@ -89,6 +89,9 @@ class Excerpt(models.Model):
         blank=True, max_length=MAX_MEMO_LENGTH, validators=[MaxLengthValidator(MAX_MEMO_LENGTH), validate_plain_text]
     )
     is_key_quote = models.BooleanField(default=False)
+    needs_review = models.BooleanField(
+        default=False, help_text="Set when a transcript correction changed the excerpt's text; a coder confirms it."
+    )
     version = models.PositiveIntegerField(
         default=1, help_text="Counts writes, so that a change made on an older version is refused (If-Match)."
     )
@@ -163,3 +166,30 @@ class Memo(models.Model):
 
     def __str__(self) -> str:
         return self.title or self.text[:60]
+
+
+class TranscriptCorrection(models.Model):
+    """A record of one correction (or redaction) of a coded transcript: who, when, and what it did."""
+
+    class Kind(models.TextChoices):
+        CORRECTION = "correction", "Correction"
+        REDACTION = "redaction", "Redaction"
+
+    interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="transcript_corrections")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CORRECTION)
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="transcript_corrections"
+    )
+    made_at = models.DateTimeField(auto_now_add=True)
+    kept = models.PositiveIntegerField(default=0)
+    needing_review = models.PositiveIntegerField(default=0)
+    removed = models.PositiveIntegerField(default=0)
+    removed_excerpts = models.JSONField(
+        default=list, blank=True, help_text="Each removed excerpt: its text, offsets, codes and coder."
+    )
+
+    class Meta:
+        ordering = ["-made_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.interview} by {self.made_by}"

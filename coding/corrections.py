@@ -1,0 +1,122 @@
+"""Correcting (or redacting) a coded transcript: preview what happens to each excerpt, then apply it.
+
+Callers check who may do it first (``disclosure.access.get_editable_interview_for``). Every write goes
+through ``.save()`` and ``.delete()`` so that change history, where it is kept, records it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from casestudies.models import Interview
+from casestudies.parsing_limits import RESULT_MAX_BYTES
+from casestudies.transcripts import normalise_transcript
+from casestudies.validators import validate_plain_text
+from coding.models import Excerpt, TranscriptCorrection
+from coding.reanchor import CHANGED, DELETED, KEPT, Anchors, Outcome
+
+# A corrected transcript is bounded like an imported one.
+MAX_TRANSCRIPT_CHARS = RESULT_MAX_BYTES // 4
+
+
+@dataclass
+class Preview:
+    old: str
+    new: str
+    kept: list[tuple[Excerpt, Outcome]] = field(default_factory=list)
+    changed: list[tuple[Excerpt, Outcome]] = field(default_factory=list)
+    removed: list[tuple[Excerpt, Outcome]] = field(default_factory=list)
+
+    def passage(self, outcome: Outcome) -> str:
+        return "" if outcome.start is None else self.new[outcome.start : outcome.end]
+
+
+def checked_text(text: str) -> str:
+    """The corrected text normalised as at import; ValidationError with a clear message when it cannot be."""
+    if len(text) > MAX_TRANSCRIPT_CHARS:
+        raise ValidationError(f"The transcript is longer than {MAX_TRANSCRIPT_CHARS:,} characters.")
+    validate_plain_text(text)
+    text = normalise_transcript(text)
+    if not text.strip():
+        raise ValidationError("The corrected transcript is empty.")
+    return text
+
+
+def preview(interview: Interview, new_text: str) -> Preview:
+    new_text = checked_text(new_text)
+    result = Preview(old=interview.transcript, new=new_text)
+    anchors = Anchors(interview.transcript, new_text)
+    excerpts = list(Excerpt.objects.filter(interview=interview).prefetch_related("codes").select_related("coded_by"))
+    for excerpt in excerpts:
+        outcome = anchors.fate(excerpt.pk, excerpt.start, excerpt.end)
+        {KEPT: result.kept, CHANGED: result.changed, DELETED: result.removed}[outcome.fate].append((excerpt, outcome))
+    return result
+
+
+class TranscriptChanged(Exception):
+    """The transcript changed since the preview was made."""
+
+
+def apply(
+    *, interview: Interview, new_text: str, user, expected_old: str, kind: str = TranscriptCorrection.Kind.CORRECTION
+) -> TranscriptCorrection:
+    """Applies the correction atomically (interview and excerpt rows locked); returns its record."""
+    with transaction.atomic():
+        locked = Interview.objects.select_for_update().get(pk=interview.pk)
+        if locked.transcript != expected_old:
+            raise TranscriptChanged("The transcript was changed by someone else since this preview; preview again.")
+        list(Excerpt.objects.select_for_update().filter(interview=locked).values_list("pk", flat=True))
+        result = preview(locked, new_text)
+        removed = []
+        for excerpt, _outcome in result.removed:
+            removed.append(
+                {
+                    "start": excerpt.start,
+                    "end": excerpt.end,
+                    "text": excerpt.text,
+                    "codes": sorted(code.name for code in excerpt.codes.all()),
+                    "coder": excerpt.coded_by.get_username(),
+                    "memo": excerpt.memo,
+                }
+            )
+            excerpt.delete()
+        for excerpt, outcome in result.kept + result.changed:
+            if outcome.fate == KEPT and not outcome.moved:
+                continue
+            excerpt.start, excerpt.end = outcome.start, outcome.end
+            excerpt.text = result.new[outcome.start : outcome.end]
+            excerpt.version += 1
+            fields = ["start", "end", "text", "version", "updated_at"]
+            if outcome.fate == CHANGED:
+                excerpt.needs_review = True
+                fields.append("needs_review")
+            excerpt.save(update_fields=fields)
+        locked.transcript = result.new
+        locked.save()
+        return TranscriptCorrection.objects.create(
+            interview=locked,
+            kind=kind,
+            made_by=user,
+            kept=len(result.kept),
+            needing_review=len(result.changed),
+            removed=len(result.removed),
+            removed_excerpts=removed,
+        )
+
+
+def redacted_text(text: str, *, phrase: str, replacement: str, start: int | None = None) -> str:
+    """``text`` with ``phrase`` replaced by ``[replacement]``: at ``start`` only, or everywhere when None."""
+    replacement = replacement.strip().strip("[]").strip()
+    if not phrase or not replacement:
+        raise ValidationError("Give the text to redact and what to put in its place.")
+    bracketed = f"[{replacement}]"
+    if start is None:
+        if phrase not in text:
+            raise ValidationError("The text to redact does not occur in the transcript.")
+        return text.replace(phrase, bracketed)
+    if text[start : start + len(phrase)] != phrase:
+        raise ValidationError("The selected text is no longer at that place in the transcript; reload the page.")
+    return text[:start] + bracketed + text[start + len(phrase) :]

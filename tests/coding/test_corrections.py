@@ -1,0 +1,110 @@
+"""Correcting and redacting a coded transcript: what happens to each excerpt, and the record kept."""
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from coding import corrections
+from coding.models import Excerpt, TranscriptCorrection
+from disclosure.access import get_editable_interview_for
+from tests.factories import make_case_study, make_code, make_excerpt, make_interview, make_lead, make_researcher
+
+TEXT = (
+    "Interviewer: Who chaired it?\n\nRuth: John Smith 😀 chaired it, and the council agreed.\n\nRuth: Later it folded."
+)
+
+
+def span(text, phrase):
+    start = text.index(phrase)
+    return start, start + len(phrase)
+
+
+@pytest.fixture
+def setting(db):
+    case_study = make_case_study()
+    interview = make_interview(case_study, transcript=TEXT)
+    lead = make_lead(case_study.project)
+    code = make_code(case_study.project, name="Governance")
+    untouched = make_excerpt(
+        interview, start=span(TEXT, "the council agreed")[0], end=span(TEXT, "the council agreed")[1]
+    )
+    named = make_excerpt(
+        interview,
+        start=span(TEXT, "John Smith 😀 chaired")[0],
+        end=span(TEXT, "John Smith 😀 chaired")[1],
+        codes=[code],
+    )
+    folded = make_excerpt(
+        interview, start=span(TEXT, "Later it folded.")[0], end=span(TEXT, "Later it folded.")[1], codes=[code]
+    )
+    return interview, lead, untouched, named, folded
+
+
+def test_a_correction_keeps_reanchors_and_removes_and_records_it(setting):
+    interview, lead, untouched, named, folded = setting
+    new = TEXT.replace("John Smith", "Jon Smyth").replace("\n\nRuth: Later it folded.", "")
+    new = "Recorded in March.\n" + new
+    preview = corrections.preview(interview, new)
+    assert [e.pk for e, _ in preview.kept] == [untouched.pk]
+    assert [e.pk for e, _ in preview.changed] == [named.pk]
+    assert [e.pk for e, _ in preview.removed] == [folded.pk]
+    record = corrections.apply(interview=interview, new_text=new, user=lead, expected_old=TEXT)
+    interview.refresh_from_db()
+    assert interview.transcript == new
+    untouched.refresh_from_db()
+    assert untouched.text == "the council agreed" == new[untouched.start : untouched.end]
+    assert (untouched.needs_review, untouched.version) == (False, 2)
+    named.refresh_from_db()
+    assert named.needs_review and named.version == 2
+    assert named.text == new[named.start : named.end] == "Jon Smyth 😀 chaired"
+    assert not Excerpt.objects.filter(pk=folded.pk).exists()
+    assert (record.kept, record.needing_review, record.removed, record.made_by) == (1, 1, 1, lead)
+    assert record.removed_excerpts[0]["text"] == "Later it folded."
+    assert record.removed_excerpts[0]["codes"] == ["Governance"]
+    assert record.removed_excerpts[0]["coder"] == folded.coded_by.username
+
+
+def test_a_redaction_of_every_occurrence(setting):
+    interview, lead, untouched, named, _folded = setting
+    new = corrections.redacted_text(interview.transcript, phrase="John Smith", replacement="chief executive")
+    corrections.apply(interview=interview, new_text=new, user=lead, expected_old=TEXT, kind="redaction")
+    interview.refresh_from_db()
+    assert "John Smith" not in interview.transcript and "[chief executive] 😀 chaired" in interview.transcript
+    named.refresh_from_db()
+    assert named.text == "[chief executive] 😀 chaired" and named.needs_review
+    untouched.refresh_from_db()
+    assert not untouched.needs_review
+    assert TranscriptCorrection.objects.get().kind == "redaction"
+
+
+def test_a_redaction_of_one_occurrence_checks_the_selection(setting):
+    interview, *_ = setting
+    start = interview.transcript.index("council")
+    assert "[body]" in corrections.redacted_text(
+        interview.transcript, phrase="council", replacement="[body]", start=start
+    )
+    with pytest.raises(ValidationError, match="no longer at that place"):
+        corrections.redacted_text(interview.transcript, phrase="council", replacement="body", start=start + 1)
+    with pytest.raises(ValidationError, match="what to put in its place"):
+        corrections.redacted_text(interview.transcript, phrase="council", replacement=" [] ")
+
+
+def test_a_stale_preview_or_bad_text_writes_nothing(setting):
+    interview, lead, untouched, named, folded = setting
+    with pytest.raises(corrections.TranscriptChanged, match="preview again"):
+        corrections.apply(interview=interview, new_text=TEXT + " more", user=lead, expected_old=TEXT + "x")
+    with pytest.raises(ValidationError, match="NUL"):
+        corrections.apply(interview=interview, new_text="a\x00b", user=lead, expected_old=TEXT)
+    with pytest.raises(ValidationError, match="empty"):
+        corrections.apply(interview=interview, new_text="\n\n", user=lead, expected_old=TEXT)
+    interview.refresh_from_db()
+    assert interview.transcript == TEXT
+    assert not TranscriptCorrection.objects.exists()
+    assert Excerpt.objects.filter(interview=interview, version=1, needs_review=False).count() == 3
+
+
+def test_only_leads_may_correct(setting):
+    interview, lead, *_ = setting
+    researcher = make_researcher(interview.project, interview.case_study)
+    assert get_editable_interview_for(lead, interview.pk) == interview
+    with pytest.raises(PermissionDenied):
+        get_editable_interview_for(researcher, interview.pk)
