@@ -6,34 +6,63 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('casestudies', '0004_add_transcript_import'),
-        ('coding', '0002_bound_text_and_count_versions'),
+        ("casestudies", "0004_add_transcript_import"),
+        ("coding", "0002_bound_text_and_count_versions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='excerpt',
-            name='needs_review',
-            field=models.BooleanField(default=False, help_text="Set when a transcript correction changed the excerpt's text; a coder confirms it."),
+            model_name="excerpt",
+            name="needs_review",
+            field=models.BooleanField(
+                default=False,
+                help_text="Set when a transcript correction changed the excerpt's text; a coder confirms it.",
+            ),
         ),
         migrations.CreateModel(
-            name='TranscriptCorrection',
+            name="TranscriptCorrection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('correction', 'Correction'), ('redaction', 'Redaction')], default='correction', max_length=20)),
-                ('made_at', models.DateTimeField(auto_now_add=True)),
-                ('kept', models.PositiveIntegerField(default=0)),
-                ('needing_review', models.PositiveIntegerField(default=0)),
-                ('removed', models.PositiveIntegerField(default=0)),
-                ('removed_excerpts', models.JSONField(blank=True, default=list, help_text='Each removed excerpt: its text, offsets, codes and coder.')),
-                ('interview', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='transcript_corrections', to='casestudies.interview')),
-                ('made_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='transcript_corrections', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("correction", "Correction"), ("redaction", "Redaction")],
+                        default="correction",
+                        max_length=20,
+                    ),
+                ),
+                ("made_at", models.DateTimeField(auto_now_add=True)),
+                ("kept", models.PositiveIntegerField(default=0)),
+                ("needing_review", models.PositiveIntegerField(default=0)),
+                ("removed", models.PositiveIntegerField(default=0)),
+                (
+                    "removed_excerpts",
+                    models.JSONField(
+                        blank=True, default=list, help_text="Each removed excerpt: its text, offsets, codes and coder."
+                    ),
+                ),
+                (
+                    "interview",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="transcript_corrections",
+                        to="casestudies.interview",
+                    ),
+                ),
+                (
+                    "made_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="transcript_corrections",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-made_at', '-pk'],
+                "ordering": ["-made_at", "-pk"],
             },
         ),
     ]
