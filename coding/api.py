@@ -290,6 +290,7 @@ def excerpt_json(excerpt: Excerpt, *, user, code_ids: list[int] | None = None) -
         "code_ids": code_ids,
         "memo": excerpt.memo,
         "is_key_quote": excerpt.is_key_quote,
+        "needs_review": excerpt.needs_review,
         "version": excerpt.version,
         "coded_by": {"id": coder.pk, "name": person_name(coder.first_name, coder.last_name, coder.username)},
         "can_edit": can_change_excerpt(user, excerpt),

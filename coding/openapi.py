@@ -280,6 +280,10 @@ def openapi_description(*, server_url: str = "/") -> dict:
                         },
                         "memo": {"type": "string"},
                         "is_key_quote": {"type": "boolean"},
+                        "needs_review": {
+                            "type": "boolean",
+                            "description": "A transcript correction changed its text; a coder has not confirmed it.",
+                        },
                         "version": {
                             "type": "integer",
                             "minimum": 1,

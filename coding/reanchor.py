@@ -210,6 +210,16 @@ class Anchors:
             return Outcome(key, KEPT, start, end, found, found + (end - start))
         if new_start >= new_end:
             return Outcome(key, DELETED, start, end, None, None)
+        # An edit that reaches into the excerpt from its edge is taken in whole (a name replaced by
+        # "<b>Jon</b>" stays one passage rather than losing the part inserted before its first letter).
+        for index in range(bisect.bisect_left(self._all_starts, start), len(self.blocks)):
+            block = self.blocks[index]
+            if block.i1 > end:
+                break
+            if not block.equal and block.i1 == block.i2 == start:
+                new_start = min(new_start, block.j1)
+            if not block.equal and block.i1 == block.i2 == end:
+                new_end = max(new_end, block.j2)
         return Outcome(key, CHANGED, start, end, new_start, new_end)
 
     def _edit_size(self, start: int, end: int) -> int:

@@ -175,6 +175,7 @@ def interview_excerpts(*, user, interview: Interview) -> list[dict]:
             "text",
             "memo",
             "is_key_quote",
+            "needs_review",
             "version",
             "created_at",
             "coded_by_id",
@@ -198,6 +199,7 @@ def interview_excerpts(*, user, interview: Interview) -> list[dict]:
             "code_ids": code_ids.get(row["id"], []),
             "memo": row["memo"],
             "is_key_quote": row["is_key_quote"],
+            "needs_review": row["needs_review"],
             "version": row["version"],
             "coded_by": {
                 "id": row["coded_by_id"],

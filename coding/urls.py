@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, views
+from . import api, correction_views, views
 
 app_name = "coding"
 
@@ -15,6 +15,9 @@ urlpatterns = [
     path("codes/<int:pk>/delete/", views.code_delete, name="code_delete"),
     path("interviews/<int:pk>/code/", views.interview_coding, name="interview"),
     path("interviews/<int:pk>/document/", views.interview_document, name="interview_document"),
+    path("interviews/<int:pk>/correct/", correction_views.transcript_correct, name="transcript_correct"),
+    path("interviews/<int:pk>/review/", correction_views.transcript_review, name="transcript_review"),
+    path("excerpts/<int:pk>/reviewed/", correction_views.excerpt_reviewed, name="excerpt_reviewed"),
     path("api/interviews/<int:pk>/excerpts", api.interview_excerpt_list, name="api_interview_excerpts"),
     path("api/excerpts/<int:pk>", api.excerpt_detail, name="api_excerpt"),
     path("api/projects/<slug:slug>/codes", api.project_code_list, name="api_codes"),

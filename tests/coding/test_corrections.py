@@ -108,3 +108,71 @@ def test_only_leads_may_correct(setting):
     assert get_editable_interview_for(lead, interview.pk) == interview
     with pytest.raises(PermissionDenied):
         get_editable_interview_for(researcher, interview.pk)
+
+
+def client_for(user):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_correction_page_previews_then_applies(setting):
+    interview, lead, untouched, named, folded = setting
+    client = client_for(lead)
+    page = client.get(f"/interviews/{interview.pk}/correct/")
+    assert page.status_code == 200 and "John Smith 😀 chaired it" in page.content.decode()
+    new = TEXT.replace("John Smith", "<b>Jon</b>").replace("\n\nRuth: Later it folded.", "")
+    preview = client.post(f"/interviews/{interview.pk}/correct/", {"transcript": new, "action": "preview"})
+    body = preview.content.decode()
+    assert "<strong>1</strong> kept, <strong>1</strong> needing review, <strong>1</strong> removed." in body
+    assert "&lt;b&gt;Jon&lt;/b&gt; 😀 chaired" in body and "<b>Jon</b>" not in body
+    assert "Later it folded." in body
+    interview.refresh_from_db()
+    assert interview.transcript == TEXT  # a preview writes nothing
+    fingerprint = preview.context["fingerprint"]
+    done = client.post(
+        f"/interviews/{interview.pk}/correct/", {"transcript": new, "action": "apply", "fingerprint": fingerprint}
+    )
+    assert done.status_code == 302 and done["Location"] == f"/interviews/{interview.pk}/review/"
+    interview.refresh_from_db()
+    assert interview.transcript == new
+    review = client.get(f"/interviews/{interview.pk}/review/").content.decode()
+    assert "&lt;b&gt;Jon&lt;/b&gt; 😀 chaired" in review
+    assert "Removed: “Later it folded.” (Governance; coded by" in review
+    api = client.get(f"/api/interviews/{interview.pk}/excerpts").json()
+    rows = api["excerpts"] if isinstance(api, dict) else api
+    assert {row["id"]: row["needs_review"] for row in rows} == {untouched.pk: False, named.pk: True}
+    confirmed = client.post(f"/excerpts/{named.pk}/reviewed/")
+    assert confirmed.status_code == 302
+    named.refresh_from_db()
+    assert not named.needs_review and named.version == 3
+
+
+def test_the_correction_page_refuses_a_stale_preview_and_bad_text(setting):
+    interview, lead, *_ = setting
+    client = client_for(lead)
+    stale = client.post(
+        f"/interviews/{interview.pk}/correct/", {"transcript": TEXT + " x", "action": "apply", "fingerprint": "old"}
+    )
+    assert "changed by someone else since this preview" in stale.content.decode()
+    bad = client.post(f"/interviews/{interview.pk}/correct/", {"transcript": "a\x00b", "action": "preview"})
+    assert "NUL" in bad.content.decode()
+    interview.refresh_from_db()
+    assert interview.transcript == TEXT and not TranscriptCorrection.objects.exists()
+
+
+def test_a_researcher_can_neither_correct_nor_confirm_others(setting):
+    interview, _lead, _untouched, named, _folded = setting
+    researcher = make_researcher(interview.project, interview.case_study)
+    client = client_for(researcher)
+    assert client.get(f"/interviews/{interview.pk}/correct/").status_code == 403
+    assert (
+        client.post(f"/interviews/{interview.pk}/correct/", {"transcript": "x", "action": "apply"}).status_code == 403
+    )
+    Excerpt.objects.filter(pk=named.pk).update(needs_review=True)
+    assert client.post(f"/excerpts/{named.pk}/reviewed/").status_code == 403
+    assert Excerpt.objects.get(pk=named.pk).needs_review
+    interview.refresh_from_db()
+    assert interview.transcript == TEXT

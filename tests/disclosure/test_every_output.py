@@ -105,6 +105,9 @@ def recipes(trap) -> dict[str, list[tuple[str, str]]]:
         "coding:interview_document": out(
             *(url("coding:interview_document", i.pk, format=f) for i in interviews for f in ("html", "docx"))
         ),
+        "coding:transcript_correct": page(*each(interviews, lambda i: url("coding:transcript_correct", i.pk))),
+        "coding:transcript_review": page(*each(interviews, lambda i: url("coding:transcript_review", i.pk))),
+        "coding:excerpt_reviewed": page(*each(excerpts, lambda e: url("coding:excerpt_reviewed", e.pk))),
         "coding:api_interview_excerpts": page(*each(interviews, lambda i: url("coding:api_interview_excerpts", i.pk))),
         "coding:api_excerpt": page(*each(excerpts, lambda e: url("coding:api_excerpt", e.pk))),
         "coding:api_codes": page(url("coding:api_codes", slug)),
