@@ -375,6 +375,13 @@ def test_a_researcher_adds_a_sub_code_which_takes_its_parents_colour(world):
         ),
         ({"name": "New", "tags": "finance"}, {"tags": 'Give the tags as a list of words, for example ["housing"].'}),
         ({"name": "New", "is_archived": True}, {"is_archived": "Unknown field."}),
+        (
+            {"name": "Barriers / Time pressure"},
+            {
+                "name": "A code name cannot contain “/” or “›”: they separate a parent from its sub-code. "
+                "To make “Time pressure” a sub-code, choose its parent."
+            },
+        ),
     ],
 )
 def test_bad_code_input_gets_a_message_per_field_and_writes_nothing(world, body, errors):
