@@ -191,7 +191,9 @@ def test_a_new_code_takes_a_palette_colour_that_no_sibling_or_parent_uses(interv
     assert sorted(code.colour for code in codes) == sorted(services.CODE_PALETTE)
     assert codes[0].colour == services.CODE_PALETTE[0]
     parent = codes[1]
-    children = [services.create_code(project=project, name=f"Sub {n}", parent=parent, created_by=None) for n in range(3)]
+    children = [
+        services.create_code(project=project, name=f"Sub {n}", parent=parent, created_by=None) for n in range(3)
+    ]
     colours = [child.colour for child in children]
     assert parent.colour not in colours
     assert len(set(colours)) == 3

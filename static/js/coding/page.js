@@ -64,6 +64,9 @@ function swatch(colour) {
 }
 
 function setStatus(message, { error = false } = {}) {
+  // An error is announced at once (role=alert); progress politely (role=status).
+  statusLine.setAttribute("role", error ? "alert" : "status");
+  statusLine.setAttribute("aria-live", error ? "assertive" : "polite");
   statusLine.textContent = message;
   statusLine.classList.toggle("status-error", error);
 }
@@ -365,6 +368,9 @@ async function undo() {
   try {
     await entry.run();
   } catch (error) {
+    // Kept on the stack, so that the coder can try again once the cause is fixed.
+    state.undo.push(entry);
+    renderUndo();
     throw new Error(`Could not undo “${entry.label}”: ${error.message}`);
   }
   setStatus(`Undone: ${entry.label}.`);
@@ -901,6 +907,21 @@ keyQuoteFilter.addEventListener("change", () => {
 
 undoButton.addEventListener("click", () => perform(undo));
 
+const SINGLE_KEYS = "coding:single-key-shortcuts";
+const singleKeysToggle = document.getElementById("single-key-toggle");
+
+function singleKeysOn() {
+  return window.localStorage.getItem(SINGLE_KEYS) !== "off";
+}
+
+if (singleKeysToggle) {
+  singleKeysToggle.checked = singleKeysOn();
+  singleKeysToggle.addEventListener("change", () => {
+    window.localStorage.setItem(SINGLE_KEYS, singleKeysToggle.checked ? "on" : "off");
+    setStatus(singleKeysToggle.checked ? "Single-key shortcuts are on." : "Single-key shortcuts are off: use the arrow keys, Enter and the buttons.");
+  });
+}
+
 document.addEventListener("keydown", (event) => {
   if (picker.isOpen() || event.defaultPrevented) return;
   const target = event.target;
@@ -913,6 +934,8 @@ document.addEventListener("keydown", (event) => {
     return;
   }
   if (typing || event.altKey || event.metaKey) return;
+  // WCAG 2.1.4: single-character shortcuts can be turned off; arrows, Enter, Esc and Delete still work.
+  if (!singleKeysOn() && key.length === 1 && !event.ctrlKey) return;
   const inTranscript = target === document.body || transcript.contains(target);
   const onButton = target instanceof Element && target.closest("button, a, summary");
   if (key === "?") {
