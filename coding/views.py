@@ -22,6 +22,7 @@ from disclosure.access import (
     get_managed_code_for,
     get_project_for,
 )
+from disclosure.speakers import is_header_label
 
 from . import services
 from .documents import annotated_docx, annotated_interview
@@ -270,7 +271,9 @@ def transcript_html(turns: list[Turn]) -> SafeString:
         label = TURN_PATTERN.match(turn.text)
         label_end = label.end() if label else 0
         classes = "turn"
-        if turn.speaker:
+        if turn.speaker and is_header_label(turn.speaker):
+            classes += " note"
+        elif turn.speaker:
             classes += " has-speaker"
         if turn.is_interviewer:
             classes += " interviewer"

@@ -505,3 +505,16 @@ def test_a_codes_page_can_include_its_sub_codes_excerpts_once_each(client):
     assert [item.excerpt for item in included.context["retrieved"]] == [own, both, sub]
     assert "Include the sub-codes’ excerpts" in alone.content.decode()
     assert "Only this code’s own excerpts" in included.content.decode()
+
+
+def test_the_coding_page_draws_header_lines_as_notes_not_speaker_turns():
+    from casestudies.transcripts import split_turns
+    from coding.views import transcript_html
+
+    text = "Interview: Chief executive\n\nDate: 14 October 2010\n\nRuth: We met at the café."
+    html = str(transcript_html(split_turns(text)))
+    paragraphs = html.split("\n")
+    assert paragraphs[0].startswith('<p class="turn note"')
+    assert paragraphs[1].startswith('<p class="turn note"')
+    assert paragraphs[2].startswith('<p class="turn has-speaker"')
+    assert "Ruth: " in paragraphs[2]

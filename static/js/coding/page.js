@@ -626,6 +626,8 @@ function openPickerForExcerpt(excerpt, anchorElement) {
 // ---------------------------------------------------------------- keyboard selection
 
 function sentencesOf(turn) {
+  // A header line ("Date: …") is no one's speech: the keyboard passes over it.
+  if (turn.el.classList.contains("note")) turn.sentences = [];
   if (!turn.sentences) turn.sentences = sentenceBounds(turn.cp, turn.labelEnd).map(([s, e]) => [turn.start + s, turn.start + e]);
   return turn.sentences;
 }
@@ -703,6 +705,7 @@ function moveByTurn(direction) {
   else index = index - 1;
   for (; index >= 0 && index < turns.length; index += direction) {
     const turn = turns[index];
+    if (turn.el.classList.contains("note")) continue;
     const range = highlighter.trim(turn.start + turn.labelEnd, turn.end);
     if (range) {
       selectRange(range.start, range.end);
