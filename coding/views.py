@@ -38,6 +38,7 @@ from .selectors import (
     codes_in_tree_order,
     recent_code_ids,
     retrieval_excerpts,
+    rolled_up_excerpt_counts,
     with_context,
 )
 
@@ -55,6 +56,7 @@ class CodebookRow:
     links: CodeLinks
     url: str
     search: str
+    rolled_up: int = 0
 
 
 def codebook(request: HttpRequest, project_slug: str) -> HttpResponse:
@@ -62,6 +64,7 @@ def codebook(request: HttpRequest, project_slug: str) -> HttpResponse:
     show_archived = request.GET.get("archived") == "show"
     can_manage = can_manage_project(request.user, project)
     counts = code_counts(user=request.user, project=project, manages=can_manage)
+    rolled = rolled_up_excerpt_counts(user=request.user, project=project, manages=can_manage)
     links = code_links(project)
     # One reverse() per kind of link rather than one per code: the codebook can have hundreds.
     code_url = reverse("coding:code", kwargs={"pk": 0}).removesuffix("0/")
@@ -77,6 +80,7 @@ def codebook(request: HttpRequest, project_slug: str) -> HttpResponse:
                 links=linked,
                 url=f"{code_url}{code.pk}/",
                 search=" ".join([path, code.definition, *linked.tags]).lower(),
+                rolled_up=rolled.get(code.pk, 0),
             )
         )
     context = {
