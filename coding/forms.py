@@ -30,8 +30,19 @@ def _descendant_ids(rows: list[tuple[Code, int, str]], code: Code) -> set[int]:
     return ids
 
 
-# The colours offered for a code: distinct hues, each readable as a light highlight behind black text.
+# The colours offered for a code: first the colour-blind-safe palette that new codes take their colour
+# from, then further distinct hues, each readable as a light highlight behind black text.
 CODE_COLOURS = [
+    ("#332288", "Indigo"),
+    ("#ddcc77", "Sand"),
+    ("#117733", "Forest green"),
+    ("#cc6677", "Rose"),
+    ("#88ccee", "Sky blue"),
+    ("#882255", "Wine"),
+    ("#44aa99", "Sea green"),
+    ("#999933", "Moss"),
+    ("#aa4499", "Mauve"),
+    ("#dddddd", "Pale grey"),
     ("#1f77b4", "Blue"),
     ("#aec7e8", "Light blue"),
     ("#ff7f0e", "Orange"),
@@ -72,7 +83,7 @@ class CodeForm(PlainTextForm, forms.Form):
     colour = forms.ChoiceField(
         required=False,
         widget=forms.RadioSelect,
-        help_text="“Automatic” takes the parent’s colour, or the next colour of the palette at the top of the tree.",
+        help_text="“Automatic” takes the colour-blind-safe colour most distinct from the other codes beside it.",
     )
     research_questions = forms.ModelMultipleChoiceField(
         queryset=ResearchQuestion.objects.none(),

@@ -135,6 +135,31 @@ def code_counts(*, user, project: ResearchProject, manages: bool | None = None) 
     return {code_id: CodeCounts(n, len(seen), len(cases)) for code_id, (n, seen, cases) in totals.items()}
 
 
+def rolled_up_excerpt_counts(*, user, project: ResearchProject, manages: bool | None = None) -> dict[int, int]:
+    """Per code: the distinct excerpts the user can see under it or any of its sub-codes. Two queries.
+
+    An excerpt coded with two sub-codes of one heading counts once for the heading, so a heading's figure
+    is never the sum of its children's.
+    """
+    if manages is None:
+        manages = can_manage_project(user, project)
+    if manages:
+        excerpts = Excerpt.objects.filter(interview__project=project)
+    else:
+        excerpts = Excerpt.objects.visible_to(user).filter(interview__project=project)
+    parents = dict(Code.objects.filter(project=project).values_list("pk", "parent_id"))
+    seen: dict[int, set[int]] = {}
+    rows = ExcerptCode.objects.filter(code__project=project, excerpt__in=excerpts.values("pk")).values_list(
+        "code_id", "excerpt_id"
+    )
+    for code_id, excerpt_id in rows.iterator():
+        ancestor: int | None = code_id
+        while ancestor is not None:
+            seen.setdefault(ancestor, set()).add(excerpt_id)
+            ancestor = parents.get(ancestor)
+    return {code_id: len(ids) for code_id, ids in seen.items()}
+
+
 def recent_code_ids(*, user, project: ResearchProject, limit: int = 8) -> list[int]:
     """The codes this user applied most recently in the project, newest first."""
     seen: dict[int, None] = {}

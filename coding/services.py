@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -330,8 +331,13 @@ def create_code(
     is_codable: bool = True,
     order: int = 0,
     guid: uuid.UUID | None = None,
+    allow_separator: bool = False,
 ) -> Code:
-    """`guid` keeps an imported code's identity; full_clean checks that no other code has it."""
+    """`guid` keeps an imported code's identity; full_clean checks that no other code has it.
+
+    `allow_separator` is for imports only: a codebook made elsewhere may name a code "Time/cost", but
+    typed here a slash means "Parent / name", so a name with one is refused rather than made by accident.
+    """
     tags = _checked_tags(tags)
     code = Code(
         project=project,
@@ -347,6 +353,8 @@ def create_code(
     code.colour = colour or _default_colour(project=project, parent=parent)
     if not code.name:
         raise ValidationError({"name": "A code needs a name."})
+    if not allow_separator:
+        _check_no_separator(code.name)
     _check_parent(code=code, parent=parent)
     _check_unique_name(code=code)
     # The project, parent and coder are rows in hand, the name was checked against its siblings just above
@@ -367,6 +375,25 @@ def create_code(
     return code
 
 
+PATH_SEPARATORS = ("/", "›")
+
+
+def _check_no_separator(name: str) -> None:
+    if any(separator in name for separator in PATH_SEPARATORS):
+        raise ValidationError(
+            {
+                "name": f"A code name cannot contain “/” or “›”: they separate a parent from its sub-code. "
+                f"To make “{name.rsplit('/', 1)[-1].rsplit('›', 1)[-1].strip()}” a sub-code, choose its parent."
+            }
+        )
+
+
+def _name_changed(code: Code) -> bool:
+    """A code imported with a slash in its name keeps it through edits of its other fields."""
+    stored = Code.objects.filter(pk=code.pk).values_list("name", flat=True).first()
+    return stored != code.name
+
+
 def _checked_tags(tags: Iterable[str]) -> list[str]:
     try:
         return check_tags(tags)
@@ -374,26 +401,57 @@ def _checked_tags(tags: Iterable[str]) -> list[str]:
         raise ValidationError({"tags": error.messages}) from error
 
 
-# Distinct hues that stay readable as a light highlight behind black text.
+# Paul Tol's "muted" scheme: distinguishable with the common colour-vision deficiencies, and light enough
+# as a highlight behind black text. Ordered so that neighbours in the list differ most.
 CODE_PALETTE = (
-    "#1f77b4",
-    "#ff7f0e",
-    "#2ca02c",
-    "#d62728",
-    "#9467bd",
-    "#8c564b",
-    "#e377c2",
-    "#17becf",
-    "#bcbd22",
-    "#7f7f7f",
+    "#332288",
+    "#ddcc77",
+    "#117733",
+    "#cc6677",
+    "#88ccee",
+    "#882255",
+    "#44aa99",
+    "#999933",
+    "#aa4499",
+    "#dddddd",
 )
 
 
+HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def _rgb(colour: str) -> tuple[int, int, int]:
+    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
+
+
+def _colour_distance(a: str, b: str) -> float:
+    """The "redmean" approximation of perceived difference between two sRGB colours."""
+    (r1, g1, b1), (r2, g2, b2) = _rgb(a), _rgb(b)
+    mean = (r1 + r2) / 2
+    dr, dg, db = r1 - r2, g1 - g2, b1 - b2
+    return ((2 + mean / 256) * dr * dr + 4 * dg * dg + (2 + (255 - mean) / 256) * db * db) ** 0.5
+
+
 def _default_colour(*, project: ResearchProject, parent: Code | None) -> str:
-    """A sub-code takes its parent's colour; a new top-level code the next colour of the palette."""
-    if parent is not None:
-        return parent.colour
-    return CODE_PALETTE[Code.objects.filter(project=project, parent=None).count() % len(CODE_PALETTE)]
+    """The palette colour farthest from every colour the new code's siblings already use.
+
+    Siblings are what a coder sees side by side (the top-level codes, or the other sub-codes of one
+    parent); a colour no sibling uses comes first, and among those the palette's own order breaks ties.
+    """
+    used = {
+        colour.lower()
+        for colour in Code.objects.filter(project=project, parent=parent).values_list("colour", flat=True)
+        if HEX_COLOUR.match(colour)
+    }
+    if parent is not None and parent.colour:
+        used.add(parent.colour.lower())
+    if not used:
+        return CODE_PALETTE[0]
+
+    def nearest(candidate: str) -> float:
+        return min(_colour_distance(candidate, colour) for colour in used)
+
+    return max(CODE_PALETTE, key=lambda candidate: (nearest(candidate), -CODE_PALETTE.index(candidate)))
 
 
 def _check_unique_name(*, code: Code) -> None:
@@ -426,6 +484,8 @@ def update_code(
     if "name" in fields:
         if not code.name:
             raise ValidationError({"name": "A code needs a name."})
+        if _name_changed(code):
+            _check_no_separator(code.name)
         _check_unique_name(code=code)
     if fields:
         code.full_clean()

@@ -22,6 +22,7 @@ from disclosure.access import (
     get_managed_code_for,
     get_project_for,
 )
+from disclosure.speakers import is_header_label
 
 from . import services
 from .documents import annotated_docx, annotated_interview
@@ -37,6 +38,7 @@ from .selectors import (
     codes_in_tree_order,
     recent_code_ids,
     retrieval_excerpts,
+    rolled_up_excerpt_counts,
     with_context,
 )
 
@@ -54,6 +56,7 @@ class CodebookRow:
     links: CodeLinks
     url: str
     search: str
+    rolled_up: int = 0
 
 
 def codebook(request: HttpRequest, project_slug: str) -> HttpResponse:
@@ -61,6 +64,7 @@ def codebook(request: HttpRequest, project_slug: str) -> HttpResponse:
     show_archived = request.GET.get("archived") == "show"
     can_manage = can_manage_project(request.user, project)
     counts = code_counts(user=request.user, project=project, manages=can_manage)
+    rolled = rolled_up_excerpt_counts(user=request.user, project=project, manages=can_manage)
     links = code_links(project)
     # One reverse() per kind of link rather than one per code: the codebook can have hundreds.
     code_url = reverse("coding:code", kwargs={"pk": 0}).removesuffix("0/")
@@ -76,6 +80,7 @@ def codebook(request: HttpRequest, project_slug: str) -> HttpResponse:
                 links=linked,
                 url=f"{code_url}{code.pk}/",
                 search=" ".join([path, code.definition, *linked.tags]).lower(),
+                rolled_up=rolled.get(code.pk, 0),
             )
         )
     context = {
@@ -270,7 +275,9 @@ def transcript_html(turns: list[Turn]) -> SafeString:
         label = TURN_PATTERN.match(turn.text)
         label_end = label.end() if label else 0
         classes = "turn"
-        if turn.speaker:
+        if turn.speaker and is_header_label(turn.speaker):
+            classes += " note"
+        elif turn.speaker:
             classes += " has-speaker"
         if turn.is_interviewer:
             classes += " interviewer"

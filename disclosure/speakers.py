@@ -226,6 +226,11 @@ def label_matches(label: str, pseudonym: str) -> bool:
     return label == pseudonym or label.startswith(pseudonym + " ") or pseudonym.startswith(label + " ")
 
 
+def is_header_label(label: str) -> bool:
+    """Whether a turn's label ("Date", "Interview") opens a header line rather than a speaker's turn."""
+    return label.strip().casefold() in HEADER_LABELS
+
+
 @dataclass
 class _VoicedTurn:
     start: int
@@ -248,7 +253,7 @@ class TranscriptVoices:
         current: Voice | None = None
         by_label: dict[str, Voice] = {}
         for start, body_start, end, speaker in _turn_layout(transcript):
-            if speaker and speaker.casefold() in HEADER_LABELS:
+            if speaker and is_header_label(speaker):
                 # A header line is no one's turn, and the words after it do not carry it on.
                 voices.turns.append(_VoicedTurn(start, body_start, end, Voice(VoiceKind.NOTE, None, speaker)))
                 voices._starts.append(start)

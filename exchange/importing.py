@@ -221,6 +221,7 @@ class _Import:
                 is_codable=is_codable,
                 order=order,
                 guid=guid,
+                allow_separator=True,
             )
         except ValidationError as error:
             self.report.drop(f"The code “{path}” and its sub-codes", " ".join(error.messages))

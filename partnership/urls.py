@@ -15,6 +15,10 @@ def favicon(request: HttpRequest) -> HttpResponse:
     return redirect(static("favicon.svg"), permanent=True)
 
 
+admin.site.site_header = "Partnership workbench administration"
+admin.site.site_title = "Partnership workbench"
+admin.site.index_title = "Records and accounts"
+
 urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

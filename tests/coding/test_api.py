@@ -5,6 +5,7 @@ from django.test import Client
 from django.utils import timezone
 from openapi_spec_validator import validate
 
+from coding import services
 from coding.models import Code, Excerpt
 from tests.factories import (
     make_admin,
@@ -339,7 +340,7 @@ def test_the_codes_list_is_the_tree_in_order_with_paths(world):
     assert cuts_json["url"] == f"/codes/{cuts.pk}/"
 
 
-def test_a_researcher_adds_a_sub_code_which_takes_its_parents_colour(world):
+def test_a_researcher_adds_a_sub_code_in_a_palette_colour_distinct_from_its_parents(world):
     project = world["project"]
     drivers = make_code(project, name="Drivers", colour="#d62728")
     response = api(
@@ -350,12 +351,9 @@ def test_a_researcher_adds_a_sub_code_which_takes_its_parents_colour(world):
     )
     assert response.status_code == 201
     data = response.json()
-    assert (data["name"], data["path"], data["depth"], data["colour"]) == (
-        "Lender pressure",
-        "Drivers › Lender pressure",
-        1,
-        "#d62728",
-    )
+    assert (data["name"], data["path"], data["depth"]) == ("Lender pressure", "Drivers › Lender pressure", 1)
+    assert data["colour"] in services.CODE_PALETTE
+    assert data["colour"] != "#d62728"
     code = Code.objects.get(pk=data["id"])
     assert code.created_by == world["coder"]
     assert list(code.tags.names()) == ["finance"]
@@ -375,6 +373,13 @@ def test_a_researcher_adds_a_sub_code_which_takes_its_parents_colour(world):
         ),
         ({"name": "New", "tags": "finance"}, {"tags": 'Give the tags as a list of words, for example ["housing"].'}),
         ({"name": "New", "is_archived": True}, {"is_archived": "Unknown field."}),
+        (
+            {"name": "Barriers / Time pressure"},
+            {
+                "name": "A code name cannot contain “/” or “›”: they separate a parent from its sub-code. "
+                "To make “Time pressure” a sub-code, choose its parent."
+            },
+        ),
     ],
 )
 def test_bad_code_input_gets_a_message_per_field_and_writes_nothing(world, body, errors):

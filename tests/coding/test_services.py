@@ -185,16 +185,49 @@ def test_an_imported_code_keeps_its_guid_unless_another_code_has_it(interview):
     assert Code.objects.count() == 1
 
 
-def test_a_new_top_level_code_takes_the_next_palette_colour_and_a_sub_code_its_parents(interview):
+def test_a_new_code_takes_a_palette_colour_that_no_sibling_or_parent_uses(interview):
     project = interview.project
-    first = services.create_code(project=project, name="Drivers", created_by=None)
-    second = services.create_code(project=project, name="Barriers", created_by=None)
-    child = services.create_code(project=project, name="Cuts", parent=second, created_by=None)
-    assert (first.colour, second.colour, child.colour) == (
-        services.CODE_PALETTE[0],
-        services.CODE_PALETTE[1],
-        services.CODE_PALETTE[1],
-    )
+    codes = [services.create_code(project=project, name=f"Theme {n}", created_by=None) for n in range(10)]
+    assert sorted(code.colour for code in codes) == sorted(services.CODE_PALETTE)
+    assert codes[0].colour == services.CODE_PALETTE[0]
+    parent = codes[1]
+    children = [
+        services.create_code(project=project, name=f"Sub {n}", parent=parent, created_by=None) for n in range(3)
+    ]
+    colours = [child.colour for child in children]
+    assert parent.colour not in colours
+    assert len(set(colours)) == 3
+
+
+def test_a_new_code_avoids_a_colour_close_to_one_already_in_use(interview):
+    project = interview.project
+    # Five oranges chosen by hand: the next code must not be a sixth.
+    for n, colour in enumerate(["#ff7f0e", "#ff8c1a", "#f97306", "#ffa040", "#e8740c"]):
+        services.create_code(project=project, name=f"Orange {n}", colour=colour, created_by=None)
+    new = services.create_code(project=project, name="Fresh", created_by=None)
+    assert new.colour in services.CODE_PALETTE
+    assert min(services._colour_distance(new.colour, c) for c in ["#ff7f0e", "#ff8c1a", "#f97306"]) > 300
+
+
+@pytest.mark.parametrize("name", ["Barriers / Time pressure", "Barriers/Time", "Drivers › Lenders"])
+def test_a_code_name_with_a_path_separator_is_refused_and_nothing_is_saved(interview, name):
+    with pytest.raises(ValidationError) as error:
+        services.create_code(project=interview.project, name=name, created_by=None)
+    assert "cannot contain “/” or “›”" in error.value.messages[0]
+    assert "choose its parent" in error.value.messages[0]
+    assert Code.objects.count() == 0
+
+
+def test_renaming_a_code_to_a_path_is_refused_but_an_imported_slash_name_survives_other_edits(interview):
+    code = services.create_code(project=interview.project, name="Trust", created_by=None)
+    with pytest.raises(ValidationError):
+        services.update_code(code=code, name="Trust / Low")
+    code.refresh_from_db()
+    assert code.name == "Trust"
+    imported = services.create_code(project=interview.project, name="Time/cost", created_by=None, allow_separator=True)
+    services.update_code(code=imported, name="Time/cost", definition="Both at once")
+    imported.refresh_from_db()
+    assert (imported.name, imported.definition) == ("Time/cost", "Both at once")
 
 
 def test_an_excerpt_of_a_deferred_transcript_is_measured_and_sliced_by_the_database(interview):

@@ -143,9 +143,10 @@ def test_the_codebook_takes_a_fixed_number_of_queries_however_many_codes(setting
         grow_coded_material(project, codes=parents[-3:], coded_by=setting["lead"], interviews=[setting["scoping"]])
 
     client = logged_in(setting["lead"])
-    # Session, user, project, lead check, interviews, counts, questions, question links, tags, codes,
-    # archived count.
-    assert_flat(lambda: client.get("/projects/partnership/codebook/"), grow, expected=11)
+    # Session, user, project, lead check, interviews, counts, code parents, roll-up rows, questions,
+    # question links, tags, codes, archived count.
+    assert_flat(lambda: client.get("/projects/partnership/codebook/"), grow, expected=13)
+
     assert client.get("/projects/partnership/codebook/").content.decode().count('data-search="') == 91
 
 
@@ -175,7 +176,8 @@ def test_a_researcher_adds_a_code_from_the_codebook(setting, project):
     assert response.status_code == 302
     created = Code.objects.get(name="Lender consent")
     assert created.parent == setting["trust"]
-    assert created.colour == setting["trust"].colour
+    assert created.colour in services.CODE_PALETTE
+    assert created.colour != setting["trust"].colour
     assert list(created.research_questions.all()) == [question]
     assert sorted(created.tags.names()) == ["finance", "housing"]
     assert created.created_by == setting["coder"]
@@ -504,3 +506,33 @@ def test_a_codes_page_can_include_its_sub_codes_excerpts_once_each(client):
     assert [item.excerpt for item in included.context["retrieved"]] == [own, both, sub]
     assert "Include the sub-codes’ excerpts" in alone.content.decode()
     assert "Only this code’s own excerpts" in included.content.decode()
+
+
+def test_the_coding_page_draws_header_lines_as_notes_not_speaker_turns():
+    from casestudies.transcripts import split_turns
+    from coding.views import transcript_html
+
+    text = "Interview: Chief executive\n\nDate: 14 October 2010\n\nRuth: We met at the café."
+    html = str(transcript_html(split_turns(text)))
+    paragraphs = html.split("\n")
+    assert paragraphs[0].startswith('<p class="turn note"')
+    assert paragraphs[1].startswith('<p class="turn note"')
+    assert paragraphs[2].startswith('<p class="turn has-speaker"')
+    assert "Ruth: " in paragraphs[2]
+
+
+def test_a_codebook_heading_counts_the_distinct_excerpts_of_its_sub_codes_with_its_own_beside(setting, project):
+    heading = make_code(project, name="Barriers and downsides")
+    time = make_code(project, name="Time pressure", parent=heading)
+    cost = make_code(project, name="Cost", parent=heading)
+    code(setting["first"], "With a phone call.", codes=[time, cost], coded_by=setting["lead"])
+    code(setting["second"], "With a phone call.", codes=[time], coded_by=setting["lead"])
+    response = logged_in(setting["lead"]).get("/projects/partnership/codebook/")
+    html = response.content.decode()
+    row = html[html.index("Barriers and downsides") :]
+    row = row[: row.index("</tr>")]
+    # Two excerpts under the heading (one carries both sub-codes, counted once); none coded with it directly.
+    assert re.search(r'<td class="num">2 <span class="muted small"[^>]*>\(0 own\)</span></td>', row)
+    time_row = html[html.index("Time pressure") :]
+    time_row = time_row[: time_row.index("</tr>")]
+    assert '<td class="num">2</td>' in time_row

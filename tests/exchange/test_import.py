@@ -7,7 +7,7 @@ import pytest
 
 from casestudies.models import CaseStudy, Interview, PhaseKind
 from coding.models import Code, Excerpt, Memo
-from coding.services import create_code
+from coding.services import CODE_PALETTE, create_code
 from exchange.importing import import_codebook, import_project
 from tests.factories import make_lead, make_project, make_user
 
@@ -115,7 +115,9 @@ def test_the_code_tree_is_imported_with_guids_colours_definitions_and_headings(t
     assert trust.parent == relationships and trust.colour == "#00aa00" and trust.definition == ""
     negotiation = Code.objects.get(name="Negotiation")
     # A code the file gives no colour takes its parent's, as a code made in the codebook does.
-    assert negotiation.parent.name == "Conflict" and negotiation.colour == negotiation.parent.colour
+    # With no usable colour in the file it takes the palette colour most distinct from its parent's.
+    assert negotiation.parent.name == "Conflict" and negotiation.colour != negotiation.parent.colour
+    assert negotiation.colour in CODE_PALETTE
     assert (
         "The colour “not a colour” of the code “Relationships › Conflict › Negotiation”",
         "it is not an #RRGGBB colour",

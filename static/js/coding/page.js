@@ -64,6 +64,9 @@ function swatch(colour) {
 }
 
 function setStatus(message, { error = false } = {}) {
+  // An error is announced at once (role=alert); progress politely (role=status).
+  statusLine.setAttribute("role", error ? "alert" : "status");
+  statusLine.setAttribute("aria-live", error ? "assertive" : "polite");
   statusLine.textContent = message;
   statusLine.classList.toggle("status-error", error);
 }
@@ -365,6 +368,9 @@ async function undo() {
   try {
     await entry.run();
   } catch (error) {
+    // Kept on the stack, so that the coder can try again once the cause is fixed.
+    state.undo.push(entry);
+    renderUndo();
     throw new Error(`Could not undo “${entry.label}”: ${error.message}`);
   }
   setStatus(`Undone: ${entry.label}.`);
@@ -620,6 +626,8 @@ function openPickerForExcerpt(excerpt, anchorElement) {
 // ---------------------------------------------------------------- keyboard selection
 
 function sentencesOf(turn) {
+  // A header line ("Date: …") is no one's speech: the keyboard passes over it.
+  if (turn.el.classList.contains("note")) turn.sentences = [];
   if (!turn.sentences) turn.sentences = sentenceBounds(turn.cp, turn.labelEnd).map(([s, e]) => [turn.start + s, turn.start + e]);
   return turn.sentences;
 }
@@ -697,6 +705,7 @@ function moveByTurn(direction) {
   else index = index - 1;
   for (; index >= 0 && index < turns.length; index += direction) {
     const turn = turns[index];
+    if (turn.el.classList.contains("note")) continue;
     const range = highlighter.trim(turn.start + turn.labelEnd, turn.end);
     if (range) {
       selectRange(range.start, range.end);
@@ -901,6 +910,21 @@ keyQuoteFilter.addEventListener("change", () => {
 
 undoButton.addEventListener("click", () => perform(undo));
 
+const SINGLE_KEYS = "coding:single-key-shortcuts";
+const singleKeysToggle = document.getElementById("single-key-toggle");
+
+function singleKeysOn() {
+  return window.localStorage.getItem(SINGLE_KEYS) !== "off";
+}
+
+if (singleKeysToggle) {
+  singleKeysToggle.checked = singleKeysOn();
+  singleKeysToggle.addEventListener("change", () => {
+    window.localStorage.setItem(SINGLE_KEYS, singleKeysToggle.checked ? "on" : "off");
+    setStatus(singleKeysToggle.checked ? "Single-key shortcuts are on." : "Single-key shortcuts are off: use the arrow keys, Enter and the buttons.");
+  });
+}
+
 document.addEventListener("keydown", (event) => {
   if (picker.isOpen() || event.defaultPrevented) return;
   const target = event.target;
@@ -913,6 +937,8 @@ document.addEventListener("keydown", (event) => {
     return;
   }
   if (typing || event.altKey || event.metaKey) return;
+  // WCAG 2.1.4: single-character shortcuts can be turned off; arrows, Enter, Esc and Delete still work.
+  if (!singleKeysOn() && key.length === 1 && !event.ctrlKey) return;
   const inTranscript = target === document.body || transcript.contains(target);
   const onButton = target instanceof Element && target.closest("button, a, summary");
   if (key === "?") {

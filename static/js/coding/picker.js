@@ -5,7 +5,8 @@ const MAX_SHOWN = 120;
 const IN_VIVO_MAX = 80;
 
 export function inVivoName(text) {
-  let name = text.replace(/\s+/gu, " ").trim();
+  // A slash in the words quoted would read as "Parent / name": "and/or" becomes "and-or".
+  let name = text.replace(/\s+/gu, " ").replace(/\s*[/›]\s*/gu, "-").trim();
   name = name.replace(/^[\s"'“‘«(\[…-]+/u, "").replace(/[\s"'”’»)\].,;:!?…-]+$/u, "");
   if (name.length > IN_VIVO_MAX) {
     const cut = name.lastIndexOf(" ", IN_VIVO_MAX);
@@ -102,18 +103,36 @@ export class CodePicker {
   }
 
   parseNewCode(query) {
-    // "Drivers / Lender pressure" (or "Drivers › Lender pressure") creates under an existing code.
+    // "Barriers / Time pressure" (or "Barriers › Time pressure") creates under an existing code, found by
+    // its path or name, case-insensitively, in full or by its beginning ("Barriers" finds "Barriers and
+    // downsides" when no other code starts so). A slash never ends up in a code's name: with no parent
+    // found, or several, there is nothing to create and the picker says why.
     const separator = Math.max(query.lastIndexOf("/"), query.lastIndexOf("›"));
-    if (separator > 0) {
-      const parentText = query.slice(0, separator).trim().toLowerCase();
-      const name = query.slice(separator + 1).trim();
-      const codes = this.codes();
-      const parent =
-        codes.find((c) => c.path.toLowerCase() === parentText) ||
-        (codes.filter((c) => c.name.toLowerCase() === parentText).length === 1 ? codes.find((c) => c.name.toLowerCase() === parentText) : null);
-      if (parent && name) return { name, parent };
+    if (separator < 0) return { name: query, parent: null };
+    const parentText = query
+      .slice(0, separator)
+      .replace(/\s*[/›]\s*/gu, " › ")
+      .trim()
+      .toLowerCase();
+    const name = query.slice(separator + 1).trim();
+    if (!parentText) return { name, parent: null, problem: "Type the parent’s name before the “/”." };
+    const codes = this.codes().filter((c) => !c.is_archived);
+    const lowered = (c) => ({ path: c.path.toLowerCase(), name: c.name.toLowerCase() });
+    const tiers = [
+      (c) => lowered(c).path === parentText,
+      (c) => lowered(c).name === parentText,
+      (c) => lowered(c).path.startsWith(parentText),
+      (c) => lowered(c).name.startsWith(parentText),
+    ];
+    for (const test of tiers) {
+      const found = codes.filter(test);
+      if (found.length === 1) return name ? { name, parent: found[0] } : { name, parent: found[0], problem: "Type the new code’s name after the “/”." };
+      if (found.length > 1) {
+        const paths = found.slice(0, 3).map((c) => `“${c.path}”`).join(", ");
+        return { name, parent: null, problem: `Several codes match “${query.slice(0, separator).trim()}” (${paths}): type more of the parent’s name.` };
+      }
     }
-    return { name: query, parent: null };
+    return { name, parent: null, problem: `No code matches “${query.slice(0, separator).trim()}” to put a sub-code under.` };
   }
 
   render() {
@@ -189,12 +208,28 @@ export class CodePicker {
     const hidden = sections.reduce((n, [, list]) => n + list.length, 0) - MAX_SHOWN;
     if (hidden > 0) addHeading(`…and ${hidden} more: keep typing to narrow down`);
     if (query) {
-      const { name, parent } = this.parseNewCode(query);
+      const { name, parent, problem } = this.parseNewCode(query);
       const siblings = codes.filter((c) => (c.parent_id || null) === (parent ? parent.id : null));
-      if (!siblings.some((c) => c.name.toLowerCase() === name.toLowerCase())) {
+      if (problem) {
+        addHeading("New code");
+        const li = document.createElement("li");
+        li.className = "picker-problem";
+        li.setAttribute("role", "presentation");
+        li.textContent = problem;
+        fragment.append(li);
+      } else if (!siblings.some((c) => c.name.toLowerCase() === name.toLowerCase())) {
         addHeading("New code");
         addOption({ kind: "create", name, parent }, (li) => {
-          li.textContent = parent ? `Create “${name}” under “${parent.path}”` : `Create code “${name}”`;
+          if (!parent) {
+            li.textContent = `Create code “${name}”`;
+            return;
+          }
+          // The preview: which code is made, and where.
+          const made = document.createElement("em");
+          made.textContent = name;
+          const under = document.createElement("em");
+          under.textContent = parent.path;
+          li.append("Create ", made, " under ", under);
         });
       }
     }
