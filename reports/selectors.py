@@ -280,6 +280,9 @@ class AssembledPaper:
     numbers: dict[str, str]
     contents: list[ContentsEntry]
     withheld_reasons: dict[Withheld, int] = field(default_factory=dict)
+    key_findings_html: str = ""
+    keywords: list[str] = field(default_factory=list)
+    acknowledgements_html: str = ""
     quoted_excerpt_ids: list[int] = field(default_factory=list)
     quoted_participant_ids: list[int] = field(default_factory=list)
 
@@ -474,6 +477,9 @@ def assemble_paper(
         centre=project.centre,
         project_title=project.title,
         abstract_html=render_markdown(paper.abstract, redactor=redactor),
+        key_findings_html=render_markdown(paper.key_findings, redactor=redactor),
+        keywords=_keywords(redactor.redact(paper.keywords)),
+        acknowledgements_html=render_markdown(paper.acknowledgements, redactor=redactor),
         introduction_html=render_markdown(paper.introduction, redactor=redactor),
         methods_note_html=render_markdown(paper.methods_note, redactor=redactor),
         conclusions_html=render_markdown(paper.conclusions, redactor=redactor),
@@ -520,6 +526,11 @@ def assemble_paper(
     )
     _number_sections(assembled)
     return assembled
+
+
+def _keywords(text: str) -> list[str]:
+    """'Partnership; mergers, consortia' -> ['Partnership', 'mergers', 'consortia'], each once."""
+    return list(dict.fromkeys(word.strip() for word in re.split(r"[;,\n]", text) if word.strip()))
 
 
 def _questions_in_scope(project, options: PaperOptions) -> list[ResearchQuestion]:

@@ -119,6 +119,7 @@ def _front_matter(document: WordDocument, paper: AssembledPaper) -> None:
     if paper.abstract_html:
         _para(document, "Abstract", style="TOC Heading" if _has_style(document, "TOC Heading") else "Heading 1")
         add_narrative(document, paper.abstract_html)
+    _front_apparatus(document, paper)
     _para(document, "Contents", style="TOC Heading" if _has_style(document, "TOC Heading") else "Heading 1")
     paragraph = _para(document)
     _field(paragraph, 'TOC \\o "1-2" \\h \\z \\u', "Right-click and choose Update Field to show the page numbers.")
@@ -270,6 +271,21 @@ def _appendices(document: WordDocument, paper: AssembledPaper) -> None:
         if row.focus:
             _para(document, row.focus)
     _interviews_appendix(document, paper)
+
+
+def _front_apparatus(document: WordDocument, paper: AssembledPaper) -> None:
+    """Key findings, keywords and acknowledgements, as the PDF has them before the contents."""
+    heading = "TOC Heading" if _has_style(document, "TOC Heading") else "Heading 1"
+    if paper.key_findings_html:
+        _para(document, "Key findings", style=heading)
+        add_narrative(document, paper.key_findings_html)
+    if paper.keywords:
+        line = _para(document)
+        line.add_run("Keywords: ").bold = True
+        line.add_run("; ".join(paper.keywords))
+    if paper.acknowledgements_html:
+        _para(document, "Acknowledgements", style=heading)
+        add_narrative(document, paper.acknowledgements_html)
 
 
 def _phase_interviews(count: int) -> str:

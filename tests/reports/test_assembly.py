@@ -494,3 +494,15 @@ def test_a_quotation_cut_mid_sentence_is_marked_with_an_ellipsis(study):
 
     text = " ".join(rq3.case_studies[0].quotations[0].paragraphs)
     assert text.startswith("[…] joining a larger group") and text.endswith(" […]")
+
+
+def test_narratives_may_carry_footnotes_and_tables_and_stay_safe():
+    html = render_markdown(
+        "Savings were small.[^1]\n\n| Case | Savings |\n|---|---|\n| A | £2k |\n\n"
+        '<script>alert(1)</script><a href="javascript:alert(1)" onclick="x()">link</a>\n\n[^1]: As reported.'
+    )
+
+    assert '<sup id="fnref:1"><a class="footnote-ref" href="#fn:1"' in html
+    assert '<li id="fn:1">' in html and "As reported." in html
+    assert "<table>" in html and "<td>£2k</td>" in html
+    assert "<script" not in html and "javascript:" not in html and "onclick" not in html
