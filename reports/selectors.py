@@ -903,12 +903,26 @@ def _codebook(
     for code_id, question_id in links:
         if question_id in labels:
             linked[code_id].append(labels[question_id])
+    # A sub-code feeds the questions its parent is linked to: the appendix says so, and through which code.
+    by_id = {code.pk: code for code in codes}
+    inherited: dict[int, list[str]] = defaultdict(list)
+    for code, _ in _code_tree(codes):
+        parent = by_id.get(code.parent_id) if code.parent_id else None
+        if parent is None or code.is_archived:
+            continue
+        for label in linked.get(parent.pk, []):
+            inherited[code.pk].append(f"{label} (through {parent.name})")
+        for label in inherited.get(parent.pk, []):
+            inherited[code.pk].append(label)
     return [
         CodebookEntry(
             depth=depth,
             name=code.name,
             definition=code.definition,
-            questions=", ".join(sorted(linked.get(code.pk, []), key=_label_sort_key)),
+            questions=", ".join(
+                sorted(linked.get(code.pk, []), key=_label_sort_key)
+                + [label for label in inherited.get(code.pk, []) if label.split(" ")[0] not in linked.get(code.pk, [])]
+            ),
             passage_count=used.get(code.pk, 0),
             is_archived=code.is_archived,
         )

@@ -306,7 +306,7 @@ def test_methods_and_appendices_come_from_the_records(study):
     ]
     assert [(e.depth, e.name, e.questions, e.passage_count) for e in paper.codebook] == [
         (0, "Forms of partnership", "RQ1", 4),
-        (1, "Consortia", "", 2),
+        (1, "Consortia", "RQ1 (through Forms of partnership)", 2),
         (0, "Drivers", "RQ2", 3),
         (0, "Barriers", "RQ3", 2),
         (0, "Unlinked", "", 1),

@@ -74,6 +74,7 @@ def test_the_demo_paper_reads_as_a_draft_in_the_series(demo_project):
         assert "characters" not in text
     # Each quoted passage once in the whole paper.
     quotations = [q for s in assembled.questions for e in s.case_studies for q in e.quotations]
+    assert len(quotations) > 20
     assert len({q.excerpt_id for q in quotations}) == len(quotations)
     for quotation in quotations:
         opening = " ".join(quotation.paragraphs[0].split())[:50]
