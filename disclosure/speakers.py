@@ -99,6 +99,17 @@ class Person:
         )
 
     @property
+    def credit(self) -> str:
+        """The house style's credit of one participant: 'Chief executive, housing association', preceded by the
+        pseudonym unless they are named by role only; never a real name."""
+        parts = [self.role_title or UNKNOWN_SPEAKER]
+        if self.organisation_kind:
+            parts.append(plain_kind(self.organisation_kind))
+        if self.anonymity != ROLE_ONLY and self.pseudonym:
+            parts.insert(0, self.pseudonym)
+        return ", ".join(parts)
+
+    @property
     def output_name(self) -> str:
         """The pseudonym, unless the participant may be referred to by role only."""
         return "" if self.anonymity == ROLE_ONLY else self.pseudonym
@@ -210,6 +221,25 @@ class Passage:
         """The participant who speaks first in it, for tables with one speaker column (sector, kind)."""
         people = self.people
         return people[0] if people else None
+
+    def credit(self, source: str) -> str:
+        """The house style's attribution of a quotation, without brackets around it:
+        'Chief executive, housing association, Case study A'; 'Ruth, Chief executive, housing association, Case
+        study A' where the participant is named by pseudonym; several speakers joined by semicolons."""
+        names = [person.credit for person in self.people]
+        if self.has_unknown:
+            names.append("an unidentified speaker")
+        if not names:
+            names.append(INTERVIEWER if self.has_interviewer else UNKNOWN_SPEAKER)
+        return "; ".join([*names, source]) if len(names) > 1 else f"{names[0]}, {source}" if source else names[0]
+
+
+def plain_kind(organisation_kind: str) -> str:
+    """An organisation kind for running text: lower case, its own brackets turned into a comma, so that an
+    attribution in brackets never nests them ('national charity (group parent)' -> 'national charity, group
+    parent')."""
+    kind = " ".join(organisation_kind.replace("(", ", ").replace(")", " ").split())
+    return kind.replace(" ,", ",").strip(", ").lower()
 
 
 def _join(names: list[str]) -> str:

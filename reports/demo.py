@@ -58,6 +58,23 @@ Three messages stand out for discussion at the workshops:
 **Next steps.** Complete the second round of case-study interviews; test the emerging typology of partnership forms
 with the case-study organisations; and prepare a briefing for practitioners on preparing for partnership closure."""
 
+KEY_FINDINGS = """\
+*Demo material: the findings below are invented to show what a draft in the series looks like.*
+
+- Partnership is most often entered into under pressure, from commissioners aggregating contracts or from a
+  regulator, and participants distinguish sharply between a rescue and an alliance they chose.
+- Shared back offices and group structures bring capacity more reliably than savings; the savings promised at
+  the outset were rarely realised in full.
+- Consortia let small organisations bid for contracts they could not win alone, but the cost of managing a
+  consortium is seldom covered by the top slice.
+- Few partnerships planned their evaluation at the outset, and the learning they generate is rarely written down."""
+
+KEYWORDS = "third sector; partnership working; mergers; consortia; commissioning; evaluation"
+
+ACKNOWLEDGEMENTS = """\
+We thank the (fictional) organisations and participants of the case studies for their time, and the members of
+the project's reference group for their comments on an earlier draft. Any errors are the authors' own."""
+
 GROUP_NARRATIVES = {
     "Context": "The first questions ask what partnership looks like in practice and why organisations enter into it.",
     "Partnership processes and relationships": (
@@ -85,6 +102,38 @@ QUESTION_NARRATIVES = {
     "RQ3": (
         "Barriers included the cost of managing consortia, questions of neutrality, and uneven power between partners."
     ),
+    "RQ4": (
+        "Participants weighed arrangements against one another in practical terms: a merger settles governance "
+        "but costs identity, a consortium keeps independence but needs a lead body willing to carry the risk."
+    ),
+    "RQ5": (
+        "Learning travelled mostly through people rather than documents: staff seconded between partners, and "
+        "steering groups where practice was compared, were the channels participants named."
+    ),
+    "RQ6": (
+        "Few partnerships had planned how they would be judged. Where evaluation happened it was driven by a "
+        "funder's reporting, which counted outputs rather than the quality of the relationship."
+    ),
+    "E1": (
+        "Partnerships imposed by a regulator or commissioner were described as compliant rather than committed; "
+        "motivation grew only where partners found a purpose of their own."
+    ),
+    "E2": (
+        "Lenders' covenants and local authority partners' priorities shaped the terms of several mergers, "
+        "sometimes more than the partners' own plans."
+    ),
+    "E3": (
+        "Participants could name the moments at which a partnership turned, for better or worse: a change of "
+        "chief executive, a lost contract, a new commissioner."
+    ),
+    "E4": (
+        "In the new supply chains small organisations reported taking the hardest cases on the thinnest margins; "
+        "who wins depends on who holds the prime contract."
+    ),
+    "E5": (
+        "Consortia were an effective response where members shared a back office and a bid team; where they did "
+        "not, the consortium added cost without adding capacity."
+    ),
 }
 
 
@@ -104,6 +153,9 @@ def load_demo(*, project: ResearchProject) -> str:
                 authors="The Partnership project team (demo)",
                 date=datetime.date(2011, 12, 1),
                 abstract=ABSTRACT,
+                key_findings=KEY_FINDINGS,
+                keywords=KEYWORDS,
+                acknowledgements=ACKNOWLEDGEMENTS,
                 introduction=INTRODUCTION,
                 methods_note=METHODS_NOTE,
                 conclusions=CONCLUSIONS,

@@ -19,6 +19,9 @@ class WorkingPaperForm(PlainTextForm, forms.ModelForm):
             "authors",
             "date",
             "abstract",
+            "key_findings",
+            "keywords",
+            "acknowledgements",
             "introduction",
             "methods_note",
             "conclusions",
@@ -35,6 +38,8 @@ class WorkingPaperForm(PlainTextForm, forms.ModelForm):
         widgets = {
             "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "abstract": forms.Textarea(attrs={"rows": 4}),
+            "key_findings": forms.Textarea(attrs={"rows": 6}),
+            "acknowledgements": forms.Textarea(attrs={"rows": 3}),
             "introduction": forms.Textarea(attrs={"rows": 8}),
             "methods_note": forms.Textarea(attrs={"rows": 5}),
             "conclusions": forms.Textarea(attrs={"rows": 6}),

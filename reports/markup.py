@@ -9,8 +9,9 @@ import nh3
 
 from disclosure.redaction import Redactor
 
-# What a narrative may contain: prose, lists, quotations, emphasis and links. No images (an output never fetches
-# anything a user named), no raw HTML beyond this, no headings that would compete with the paper's own numbering.
+# What a narrative may contain: prose, lists, quotations, emphasis, links, tables and footnotes. No images (an
+# output never fetches anything a user named), no raw HTML beyond this, no headings that would compete with the
+# paper's own numbering.
 ALLOWED_TAGS = {
     "p",
     "br",
@@ -32,8 +33,26 @@ ALLOWED_TAGS = {
     "hr",
     "sup",
     "sub",
+    # Markdown tables and footnotes.
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "div",
 }
-ALLOWED_ATTRIBUTES = {"a": {"href"}, "ol": {"start"}}
+# Footnotes link a reference to its note by id; nh3 keeps only these attributes, and only links within the page
+# or to the web.
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "class"},
+    "ol": {"start"},
+    "sup": {"id"},
+    "li": {"id"},
+    "div": {"class"},
+    "th": {"align"},
+    "td": {"align"},
+}
 URL_SCHEMES = {"http", "https", "mailto"}
 _HEADING = re.compile(r"<(/?)h([1-6])>")
 
@@ -44,7 +63,7 @@ def render_markdown(text: str, *, redactor: Redactor | None = None) -> str:
         return ""
     if redactor is not None:
         text = redactor.redact(text)
-    html = markdown.markdown(text, extensions=["sane_lists", "smarty"], output_format="html")
+    html = markdown.markdown(text, extensions=["sane_lists", "smarty", "tables", "footnotes"], output_format="html")
     html = _HEADING.sub(lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + 3)}>", html)
     return nh3.clean(
         html,

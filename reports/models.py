@@ -37,6 +37,13 @@ class WorkingPaper(models.Model):
     )
     date = models.DateField(default=datetime.date.today)
     abstract = models.TextField(blank=True, help_text="Markdown.")
+    key_findings = models.TextField(
+        blank=True,
+        verbose_name="executive summary and key findings",
+        help_text="Markdown, read before the contents; a list of findings reads best.",
+    )
+    keywords = models.CharField(max_length=300, blank=True, help_text="Separated by commas or semicolons.")
+    acknowledgements = models.TextField(blank=True, help_text="Markdown.")
     introduction = models.TextField(blank=True, help_text="Markdown.")
     methods_note = models.TextField(
         blank=True,

@@ -29,7 +29,7 @@ from coding.models import Code, Excerpt, ExcerptCode
 from disclosure.access import visible_excerpts, visible_interviews
 from disclosure.passages import PassageReader
 from disclosure.redaction import Redactor, redactor_for
-from disclosure.speakers import Passage, Person, Withheld, voice_of_label
+from disclosure.speakers import Passage, Person, Withheld, plain_kind, voice_of_label
 
 from .markup import render_markdown
 from .models import WorkingPaper
@@ -143,6 +143,11 @@ class Quotation:
     attribution: str
     reference: str
     is_key_quote: bool
+    interview_id: int = 0
+    start: int = 0
+    end: int = 0
+    # "3.4": the fourth quotation of chapter 3, set when the paper is numbered; later questions cite it by this.
+    number: str = ""
 
 
 @dataclass
@@ -153,6 +158,8 @@ class CaseStudyEvidence:
     quotations: list[Quotation]
     passage_count: int
     withheld_count: int
+    # Passages chosen for this question that an earlier question quotes already: cited, not quoted again.
+    cross_references: list[Quotation] = field(default_factory=list)
 
 
 @dataclass
@@ -227,12 +234,16 @@ class CodebookEntry:
 
 @dataclass
 class SourceRow:
+    """One interview quoted, as the appendix of interviews lists it: "A3", the case study, who, and when."""
+
     reference: str
     source: str
     phase: str
     date: str
     speakers: str
     quotation_count: int
+    roles: str = ""
+    organisation_kinds: str = ""
 
 
 @dataclass
@@ -269,6 +280,9 @@ class AssembledPaper:
     numbers: dict[str, str]
     contents: list[ContentsEntry]
     withheld_reasons: dict[Withheld, int] = field(default_factory=dict)
+    key_findings_html: str = ""
+    keywords: list[str] = field(default_factory=list)
+    acknowledgements_html: str = ""
     quoted_excerpt_ids: list[int] = field(default_factory=list)
     quoted_participant_ids: list[int] = field(default_factory=list)
 
@@ -373,7 +387,8 @@ def assemble_paper(
     case_study_order = {case_study.pk: index for index, case_study in enumerate(case_studies)}
     code_by_id = {code.pk: code for code in codes}
     narratives = dict(paper.question_narratives.values_list("question_id", "text"))
-    sections: list[tuple[QuestionSection, pd.DataFrame, list[tuple[str, int]]]] = []
+    sections: list[tuple[QuestionSection, pd.DataFrame, list[Pick]]] = []
+    quoted_stretches: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
     for question in questions:
         code_ids = codes_by_question.get(question.pk, [])
         section = QuestionSection(
@@ -387,35 +402,52 @@ def assemble_paper(
         )
         rows = coded[coded["code_id"].isin(code_ids)]
         question_passages = passages.loc[rows["excerpt_id"].unique()]
-        picks: list[tuple[str, int]] = []
+        picks: list[Pick] = []
         if len(rows):
             section.table = _frequency_table(rows, passages, code_ids, code_by_id, source_titles, case_study_order)
             if charts and options.include_charts:
                 section.chart_svg = frequency_chart_svg(section.table, title=section.label)
             section.passage_count = len(question_passages)
             section.withheld_count = int((~question_passages["may_quote"]).sum())
-            picks = _choose(question_passages, options)
+            picks = _choose(question_passages, options, readings=readings, quoted=quoted_stretches)
         sections.append((section, question_passages, picks))
 
-    chosen_ids = {excerpt_id for _, _, picks in sections for _, excerpt_id in picks}
+    chosen_ids = {pick.excerpt_id for _, _, picks in sections for pick in picks if pick.earlier_id is None}
     # Coding goes on while a paper builds: an excerpt chosen above may have been deleted since, and is left out.
     texts = dict(Excerpt.objects.filter(pk__in=chosen_ids).values_list("id", "text"))
+    letters = _source_letters(case_studies)
     quotation_counts: dict[int, int] = defaultdict(int)
     quoted_people: set[int] = set()
+    quotation_of: dict[int, Quotation] = {}
     for section, question_passages, picks in sections:
-        picks_by_source: dict[str, list[int]] = defaultdict(list)
-        for source_key, excerpt_id in picks:
-            picks_by_source[source_key].append(excerpt_id)
+        picks_by_source: dict[str, list[Pick]] = defaultdict(list)
+        for pick in picks:
+            picks_by_source[pick.source_key].append(pick)
         by_source = question_passages.groupby("source_key", sort=False)
         for source_key in sorted(by_source.groups, key=lambda key: _source_sort_key(key, case_study_order)):
             group = by_source.get_group(source_key)
-            quotations = []
-            for excerpt_id in picks_by_source.get(source_key, []):
-                if excerpt_id not in texts:
+            quotations, cross_references = [], []
+            for pick in picks_by_source.get(source_key, []):
+                if pick.earlier_id is not None:
+                    earlier = quotation_of.get(pick.earlier_id)
+                    if earlier is not None and earlier not in cross_references:
+                        cross_references.append(earlier)
                     continue
-                passage = passages.loc[excerpt_id]
-                reading = readings[excerpt_id]
-                quotations.append(_quotation(excerpt_id, passage, reading, texts[excerpt_id], redactor, passage_reader))
+                if pick.excerpt_id not in texts:
+                    continue
+                passage = passages.loc[pick.excerpt_id]
+                reading = readings[pick.excerpt_id]
+                quotation = _quotation(
+                    pick.excerpt_id,
+                    passage,
+                    reading,
+                    texts[pick.excerpt_id],
+                    redactor,
+                    passage_reader,
+                    source=_source_credit(source_key, letters),
+                )
+                quotations.append(quotation)
+                quotation_of[pick.excerpt_id] = quotation
                 quotation_counts[int(passage["interview_id"])] += 1
                 quoted_people.update(reading.person_ids)
             section.case_studies.append(
@@ -426,9 +458,13 @@ def assemble_paper(
                     quotations=quotations,
                     passage_count=len(group),
                     withheld_count=int((~group["may_quote"]).sum()),
+                    cross_references=cross_references,
                 )
             )
         section.quotation_count = sum(len(evidence.quotations) for evidence in section.case_studies)
+    references = _interview_references(interviews, quotation_counts, letters)
+    for quotation in quotation_of.values():
+        quotation.reference = references[quotation.interview_id]
 
     groups = _group_sections(paper, questions, [section for section, _, _ in sections], redactor)
     interview_counts = _interview_counts(interviews)
@@ -441,6 +477,9 @@ def assemble_paper(
         centre=project.centre,
         project_title=project.title,
         abstract_html=render_markdown(paper.abstract, redactor=redactor),
+        key_findings_html=render_markdown(paper.key_findings, redactor=redactor),
+        keywords=_keywords(redactor.redact(paper.keywords)),
+        acknowledgements_html=render_markdown(paper.acknowledgements, redactor=redactor),
         introduction_html=render_markdown(paper.introduction, redactor=redactor),
         methods_note_html=render_markdown(paper.methods_note, redactor=redactor),
         conclusions_html=render_markdown(paper.conclusions, redactor=redactor),
@@ -471,7 +510,7 @@ def assemble_paper(
         codebook=_codebook(codes, links, _passages_per_code(project, interviews), questions)
         if options.include_appendices
         else [],
-        sources=_sources(interviews, passage_reader.people, quotation_counts, source_titles, phases)
+        sources=_sources(interviews, passage_reader.people, quotation_counts, source_titles, phases, references)
         if options.include_appendices
         else [],
         options=options,
@@ -482,11 +521,16 @@ def assemble_paper(
         numbers={},
         contents=[],
         withheld_reasons=_withheld_reasons(passages, readings),
-        quoted_excerpt_ids=sorted(chosen_ids & set(texts)),
+        quoted_excerpt_ids=sorted(quotation_of),
         quoted_participant_ids=sorted(quoted_people),
     )
     _number_sections(assembled)
     return assembled
+
+
+def _keywords(text: str) -> list[str]:
+    """'Partnership; mergers, consortia' -> ['Partnership', 'mergers', 'consortia'], each once."""
+    return list(dict.fromkeys(word.strip() for word in re.split(r"[;,\n]", text) if word.strip()))
 
 
 def _questions_in_scope(project, options: PaperOptions) -> list[ResearchQuestion]:
@@ -588,8 +632,29 @@ def _source_sort_key(source_key: str, case_study_order: dict[int, int]) -> tuple
     return (0, kinds.index(source_key.removeprefix("phase-")))
 
 
-def _choose(passages: pd.DataFrame, options: PaperOptions) -> list[tuple[str, int]]:
-    """The passages to quote for one question: per source, key quotes first, then the longest of sensible length."""
+@dataclass(frozen=True)
+class Pick:
+    """A passage chosen for a question: quoted there, or, when an earlier question quotes the same stretch of
+    transcript already (`earlier_id`), cited as "see quotation 3.4" instead of quoted twice."""
+
+    source_key: str
+    excerpt_id: int
+    earlier_id: int | None = None
+
+
+def _choose(
+    passages: pd.DataFrame,
+    options: PaperOptions,
+    *,
+    readings: dict[int, Passage],
+    quoted: dict[int, list[tuple[int, int, int]]],
+) -> list[Pick]:
+    """The passages to quote for one question, per source: key quotes first, then variety (a speaker, and an
+    organisation kind, not heard yet under this question), then the fullest of a sensible length.
+
+    `quoted` holds the stretches of transcript the paper quotes already, per interview, and grows with the new
+    picks: a passage overlapping one of them is quoted once in the paper, and cited where it comes again.
+    """
     quotable = passages[passages["may_quote"]].copy()
     if not len(quotable):
         return []
@@ -601,27 +666,93 @@ def _choose(passages: pd.DataFrame, options: PaperOptions) -> list[tuple[str, in
         ascending=[True, True, False, True, True, True],
         kind="stable",
     )
-    # Two coders often mark the same passage: quote a stretch of transcript once, in its best-ranked reading.
-    chosen: list[tuple[str, int]] = []
-    taken: dict[int, list[tuple[int, int]]] = {}
-    per_source: dict[str, int] = {}
-    for source_key, excerpt_id, interview_id, start, end in zip(
+    by_source: dict[str, list[tuple]] = defaultdict(list)
+    for row in zip(
         quotable["source_key"],
         quotable["excerpt_id"],
         quotable["interview_id"],
         quotable["start"],
         quotable["end"],
+        quotable["key_rank"],
+        quotable["too_short"],
         strict=True,
     ):
-        if per_source.get(source_key, 0) >= options.quotes_per_case_study:
-            continue
-        ranges = taken.setdefault(int(interview_id), [])
-        if any(start < other_end and other_start < end for other_start, other_end in ranges):
-            continue
-        ranges.append((int(start), int(end)))
-        per_source[source_key] = per_source.get(source_key, 0) + 1
-        chosen.append((source_key, int(excerpt_id)))
+        by_source[row[0]].append(row)
+    earlier = {interview_id: list(stretches) for interview_id, stretches in quoted.items()}
+    chosen: list[Pick] = []
+    for source_key, candidates in by_source.items():
+        cited: list[int] = []
+        fresh = []
+        for candidate in candidates:
+            _, excerpt_id, interview_id, start, end, _, _ = candidate
+            overlapping = [pk for low, high, pk in earlier.get(int(interview_id), []) if start < high and low < end]
+            if overlapping:
+                if overlapping[0] not in cited and len(cited) < options.quotes_per_case_study:
+                    cited.append(overlapping[0])
+            else:
+                fresh.append(candidate)
+        speakers: dict[int, int] = defaultdict(int)
+        kinds: dict[str, int] = defaultdict(int)
+        picked = 0
+        while fresh and picked < options.quotes_per_case_study:
+            # The candidates are in rank order already; the first best on variety wins among equals.
+            best = min(
+                range(len(fresh)),
+                key=lambda index: _variety_rank(fresh[index], readings, speakers, kinds),
+            )
+            _, excerpt_id, interview_id, start, end, _, _ = fresh.pop(best)
+            # Two coders often mark the same passage: quote a stretch of transcript once, in its best reading.
+            fresh = [c for c in fresh if not (c[2] == interview_id and c[3] < end and start < c[4])]
+            person = readings[int(excerpt_id)].first_person
+            if person is not None:
+                speakers[person.pk] += 1
+                kinds[person.organisation_kind] += 1
+            quoted[int(interview_id)].append((int(start), int(end), int(excerpt_id)))
+            chosen.append(Pick(source_key, int(excerpt_id)))
+            picked += 1
+        chosen.extend(Pick(source_key, 0, earlier_id) for earlier_id in cited)
     return chosen
+
+
+def _variety_rank(
+    candidate: tuple, readings: dict[int, Passage], speakers: dict[int, int], kinds: dict[str, int]
+) -> tuple[bool, bool, int, int]:
+    _, excerpt_id, _, _, _, key_rank, too_short = candidate
+    person = readings[int(excerpt_id)].first_person
+    heard = speakers.get(person.pk, 0) if person is not None else 0
+    kind_heard = kinds.get(person.organisation_kind, 0) if person is not None else 0
+    return (bool(key_rank), bool(too_short), heard, kind_heard)
+
+
+def _source_letters(case_studies: list[CaseStudy]) -> dict[str, str]:
+    """The letter each source goes by in attributions and interview references: case studies A, B, C… in the
+    paper's order (I and O skipped, S and W kept for scoping and workshop interviews)."""
+    alphabet = [letter for letter in "ABCDEFGHJKLMNPQRTUVYZ"]
+    letters = {"phase-scoping": "S", "phase-workshop": "W", "phase-case_study": "X"}
+    for index, case_study in enumerate(case_studies):
+        letter = alphabet[index % len(alphabet)]
+        letters[f"cs{case_study.pk}"] = letter * (index // len(alphabet) + 1)
+    return letters
+
+
+def _source_credit(source_key: str, letters: dict[str, str]) -> str:
+    if source_key.startswith("cs"):
+        return f"Case study {letters[source_key]}"
+    kind = source_key.removeprefix("phase-")
+    return {"scoping": "scoping interview", "workshop": "workshop"}.get(kind, "interview")
+
+
+def _interview_references(
+    interviews: dict[int, dict], quotation_counts: dict[int, int], letters: dict[str, str]
+) -> dict[int, str]:
+    """ "A3": the third interview quoted from case study A, counted in date order, so the numbering has no gaps."""
+    references: dict[int, str] = {}
+    counters: dict[str, int] = defaultdict(int)
+    for interview_id in sorted(quotation_counts, key=lambda pk: (interviews[pk]["date"] or datetime.date.max, pk)):
+        letter = letters[_source_key(interviews[interview_id])]
+        counters[letter] += 1
+        references[interview_id] = f"{letter}{counters[letter]}"
+    return references
 
 
 def _frequency_table(
@@ -665,17 +796,38 @@ def _quotation(
     text: str,
     redactor: Redactor,
     reader: PassageReader,
+    *,
+    source: str,
 ) -> Quotation:
     interview_id, start, end = int(passage["interview_id"]), int(passage["start"]), int(passage["end"])
     people = reader.people.get(interview_id, [])
-    paragraphs = _quote_paragraphs(_shorten(text), reading, people)
+    paragraphs = _quote_paragraphs(_whole_sentences(_shorten(text)), reading, people)
     return Quotation(
         excerpt_id=excerpt_id,
         paragraphs=[redactor.redact(paragraph) for paragraph in paragraphs],
-        attribution=reading.attribution,
-        reference=f"Interview {interview_id}, characters {start}–{end}",
+        attribution=reading.credit(source),
+        reference="",
         is_key_quote=bool(passage["is_key_quote"]),
+        interview_id=interview_id,
+        start=start,
+        end=end,
     )
+
+
+ELLIPSIS = "[…]"
+_SENTENCE_END = (".", "?", "!", "…", ELLIPSIS, '"', "”", "’", "'", ")")
+
+
+def _whole_sentences(text: str) -> str:
+    """A passage that starts or ends mid-sentence says so with an ellipsis, so that it reads as it was said."""
+    text = text.strip()
+    if not text:
+        return text
+    if text[0].islower():
+        text = f"{ELLIPSIS} {text}"
+    if not text.endswith(_SENTENCE_END):
+        text = f"{text} {ELLIPSIS}"
+    return text
 
 
 def _shorten(text: str) -> str:
@@ -686,7 +838,7 @@ def _shorten(text: str) -> str:
     cut = text[:MAX_QUOTE_CHARS]
     sentence_end = max(cut.rfind(". "), cut.rfind("? "), cut.rfind("! "), cut.rfind(".\n"))
     cut = cut[: sentence_end + 1] if sentence_end > MAX_QUOTE_CHARS // 2 else cut.rsplit(" ", 1)[0]
-    return f"{cut} […]"
+    return f"{cut} {ELLIPSIS}"
 
 
 def _quote_paragraphs(text: str, reading: Passage, people: list[Person]) -> list[str]:
@@ -751,12 +903,26 @@ def _codebook(
     for code_id, question_id in links:
         if question_id in labels:
             linked[code_id].append(labels[question_id])
+    # A sub-code feeds the questions its parent is linked to: the appendix says so, and through which code.
+    by_id = {code.pk: code for code in codes}
+    inherited: dict[int, list[str]] = defaultdict(list)
+    for code, _ in _code_tree(codes):
+        parent = by_id.get(code.parent_id) if code.parent_id else None
+        if parent is None or code.is_archived:
+            continue
+        for label in linked.get(parent.pk, []):
+            inherited[code.pk].append(f"{label} (through {parent.name})")
+        for label in inherited.get(parent.pk, []):
+            inherited[code.pk].append(label)
     return [
         CodebookEntry(
             depth=depth,
             name=code.name,
             definition=code.definition,
-            questions=", ".join(sorted(linked.get(code.pk, []), key=_label_sort_key)),
+            questions=", ".join(
+                sorted(linked.get(code.pk, []), key=_label_sort_key)
+                + [label for label in inherited.get(code.pk, []) if label.split(" ")[0] not in linked.get(code.pk, [])]
+            ),
             passage_count=used.get(code.pk, 0),
             is_archived=code.is_archived,
         )
@@ -786,21 +952,27 @@ def _sources(
     quotation_counts: dict[int, int],
     source_titles: dict[str, str],
     phases: list[FieldworkPhase],
+    references: dict[int, str],
 ) -> list[SourceRow]:
-    """The interviews quoted, so that each quotation's reference can be traced."""
+    """The interviews quoted, in date order, so that each quotation's reference ("A3") can be traced."""
     phase_titles = {choice.value: choice.label for choice in PhaseKind}
     phase_titles.update({phase.kind: phase.title for phase in phases})
     rows = []
-    for interview_id in sorted(quotation_counts):
+    for interview_id in sorted(quotation_counts, key=lambda pk: (interviews[pk]["date"] or datetime.date.max, pk)):
         interview = interviews[interview_id]
+        people = participants_by_interview.get(interview_id, [])
         rows.append(
             SourceRow(
-                reference=f"Interview {interview_id}",
+                reference=references[interview_id],
                 source=source_titles[_source_key(interview)],
                 phase=phase_titles[interview["phase"]],
                 date=_format_date(interview["date"]) if interview["date"] else "",
-                speakers="; ".join(p.attribution for p in participants_by_interview.get(interview_id, [])),
+                speakers="; ".join(person.credit for person in people),
                 quotation_count=quotation_counts[interview_id],
+                roles="; ".join(person.role_title or "Participant" for person in people),
+                organisation_kinds="; ".join(
+                    dict.fromkeys(plain_kind(p.organisation_kind) for p in people if p.organisation_kind)
+                ),
             )
         )
     return rows
@@ -813,6 +985,8 @@ def _format_date(value: datetime.date) -> str:
 def _date_range(starts_on: datetime.date, ends_on: datetime.date | None) -> str:
     if ends_on is None:
         return f"from {_format_date(starts_on)}"
+    if starts_on.year == ends_on.year:
+        return f"{starts_on.day} {starts_on:%B} to {_format_date(ends_on)}"
     return f"{_format_date(starts_on)} to {_format_date(ends_on)}"
 
 
@@ -834,8 +1008,13 @@ def _number_sections(paper: AssembledPaper) -> None:
         number += 1
         group.number = str(number)
         contents.append(ContentsEntry(group.number, group.title, group.anchor, 1))
+        quotation_index = 0
         for q_index, question in enumerate(group.questions, start=1):
             question.number = f"{group.number}.{q_index}"
+            for evidence in question.case_studies:
+                for quotation in evidence.quotations:
+                    quotation_index += 1
+                    quotation.number = f"{group.number}.{quotation_index}"
             contents.append(ContentsEntry(question.number, question.heading, question.anchor, 2))
             for c_index, evidence in enumerate(question.case_studies, start=1):
                 evidence.number = f"{question.number}.{c_index}"

@@ -151,5 +151,6 @@ def paper_preview(request: HttpRequest, pk: int) -> HttpResponse:
         "working_paper": paper,
         "paper": assemble_paper(paper, reader=request.user),
         "generated_at": timezone.now(),
+        "preview": True,
     }
     return render(request, "reports/paper_preview.html", context)

@@ -119,6 +119,7 @@ def _front_matter(document: WordDocument, paper: AssembledPaper) -> None:
     if paper.abstract_html:
         _para(document, "Abstract", style="TOC Heading" if _has_style(document, "TOC Heading") else "Heading 1")
         add_narrative(document, paper.abstract_html)
+    _front_apparatus(document, paper)
     _para(document, "Contents", style="TOC Heading" if _has_style(document, "TOC Heading") else "Heading 1")
     paragraph = _para(document)
     _field(paragraph, 'TOC \\o "1-2" \\h \\z \\u', "Right-click and choose Update Field to show the page numbers.")
@@ -137,10 +138,8 @@ def _methods(document: WordDocument, paper: AssembledPaper) -> None:
     for phase in paper.phases:
         item = _para(document, style="List Bullet")
         item.add_run(phase.title).bold = True
-        period = f"{phase.period}; " if phase.period else ""
         description = f": {phase.description}" if phase.description else ""
-        plural = "" if phase.interview_count == 1 else "s"
-        item.add_run(f" ({period}{phase.dates}){description} {phase.interview_count} interview{plural} in this paper.")
+        item.add_run(f", {phase.dates}{description} {_phase_interviews(phase.interview_count)}")
     _para(document, f"Table {number}.1: The case studies", style="Caption")
     _table(
         document,
@@ -165,8 +164,10 @@ def _methods(document: WordDocument, paper: AssembledPaper) -> None:
         f"This draft draws on {paper.passage_count} coded passages from {paper.interview_count} interviews, gathered "
         "under each research question through the codes linked to it. Under each question and case study up to "
         f"{options.quotes_per_case_study} passages are quoted{key_first} then the fullest of a readable length; "
-        f"{paper.quotation_count} quotations in all. Participants are named by pseudonym or by role, never by name, "
-        "and each quotation carries a reference to its interview and its position in the transcript.",
+        f"{paper.quotation_count} quotations in all. Participants are named by pseudonym or by role, never by name"
+        "; each quotation gives the speaker's role, the kind of organisation and the case study, and a reference to "
+        "the interview (listed in the appendix of interviews quoted). A passage that supports more than one question "
+        "is quoted once and cited where it comes again.",
     )
     _para(document, _withheld_total(paper)).runs[0].bold = True
 
@@ -212,9 +213,8 @@ def _question(document: WordDocument, paper: AssembledPaper, question: QuestionS
         for quotation in evidence.quotations:
             for paragraph in quotation.paragraphs:
                 _para(document, paragraph, style="Quote")
-            _para(
-                document, f"{quotation.attribution}, {evidence.title} [{quotation.reference}]", style=ATTRIBUTION_STYLE
-            )
+            _para(document, _quotation_footer(quotation), style=ATTRIBUTION_STYLE)
+        _cross_references(document, evidence)
         if not evidence.quotations:
             _para(
                 document,
@@ -270,16 +270,68 @@ def _appendices(document: WordDocument, paper: AssembledPaper) -> None:
             paragraph.add_run(f"{value or '—'}. ")
         if row.focus:
             _para(document, row.focus)
-    if paper.sources:
-        _heading(document, f"Appendix {paper.numbers['appendix_sources']} Interviews quoted", 1)
-        _table(
-            document,
-            ["Reference", "Case study", "Phase", "Date", "Participants", "Quotations"],
+    _interviews_appendix(document, paper)
+
+
+def _front_apparatus(document: WordDocument, paper: AssembledPaper) -> None:
+    """Key findings, keywords and acknowledgements, as the PDF has them before the contents."""
+    heading = "TOC Heading" if _has_style(document, "TOC Heading") else "Heading 1"
+    if paper.key_findings_html:
+        _para(document, "Key findings", style=heading)
+        add_narrative(document, paper.key_findings_html)
+    if paper.keywords:
+        line = _para(document)
+        line.add_run("Keywords: ").bold = True
+        line.add_run("; ".join(paper.keywords))
+    if paper.acknowledgements_html:
+        _para(document, "Acknowledgements", style=heading)
+        add_narrative(document, paper.acknowledgements_html)
+
+
+def _phase_interviews(count: int) -> str:
+    if not count:
+        return "None of its interviews is in this paper."
+    return f"{count} of its interviews {'is' if count == 1 else 'are'} in this paper."
+
+
+def _quotation_footer(quotation) -> str:
+    """As the PDF gives it: '(Chief executive, housing association, Case study A) [A3] Quotation 3.4'."""
+    text = f"({quotation.attribution})"
+    if quotation.reference:
+        text += f" [{quotation.reference}]"
+    if quotation.number:
+        text += f" Quotation {quotation.number}"
+    return text
+
+
+def _cross_references(document: WordDocument, evidence) -> None:
+    cited = evidence.cross_references
+    if not cited:
+        return
+    items = [f"{quotation.number} ({quotation.attribution})" for quotation in cited]
+    joined = items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    _para(document, f"See also quotation{'s' if len(items) != 1 else ''} {joined}.", style=NOTE_STYLE)
+
+
+def _interviews_appendix(document: WordDocument, paper: AssembledPaper) -> None:
+    if not paper.sources:
+        return
+    _heading(document, f"Appendix {paper.numbers['appendix_sources']} Interviews quoted", 1)
+    _table(
+        document,
+        ["Reference", "Case study", "Role", "Organisation", "Date", "Quotations"],
+        [
             [
-                [row.reference, row.source, row.phase, row.date or "—", row.speakers or "—", str(row.quotation_count)]
-                for row in paper.sources
-            ],
-        )
+                row.reference,
+                row.source,
+                row.roles or "—",
+                row.organisation_kinds or "—",
+                row.date or "—",
+                str(row.quotation_count),
+            ]
+            for row in paper.sources
+        ],
+    )
 
 
 def _heading(document: WordDocument, text: str, level: int) -> None:

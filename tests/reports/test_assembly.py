@@ -1,5 +1,7 @@
 """Assembly: which passages a paper quotes, in what order, attributed how, and what it withholds."""
 
+import re
+
 import pytest
 
 from casestudies.models import PhaseKind
@@ -96,32 +98,36 @@ def test_archived_codes_are_left_out(study):
     assert "Wellbeing consortium" not in quoted(rq1)
 
 
-def test_quotations_are_attributed_by_pseudonym_or_role_with_a_traceable_reference(study):
-    rq1 = assemble_paper(study.paper, reader=None).questions[0]
-    housing, consortium = rq1.case_studies
+def test_quotations_are_attributed_in_the_house_style_with_an_interview_reference(study):
+    paper = assemble_paper(study.paper, reader=None)
+    housing, consortium = paper.questions[0].case_studies
 
-    ruth = study.interviews["ruth"]
-    key = study.excerpts["ruth_key"]
-    assert housing.quotations[0].attribution == "Ruth (Chief executive, housing association)"
-    assert housing.quotations[0].reference == f"Interview {ruth.pk}, characters {key.start}–{key.end}"
+    assert housing.quotations[0].attribution == "Ruth, Chief executive, housing association, Case study A"
+    assert housing.quotations[0].reference == "A1"
     # Fiona agreed to be named by role only; Priya by pseudonym. The pair is told apart by the turn's speaker label.
     assert [q.attribution for q in consortium.quotations] == [
-        "Joint commissioner, local authority",
-        "Priya (Commissioning manager, local authority)",
+        "Joint commissioner, local authority, Case study B",
+        "Priya, Commissioning manager, local authority, Case study B",
     ]
+    assert {q.reference for q in consortium.quotations} == {"B1"}
+    # No database id or character offset reaches the body.
+    for quotation in (q for section in paper.questions for e in section.case_studies for q in e.quotations):
+        assert re.fullmatch(r"[A-Z]+[0-9]+", quotation.reference), quotation.reference
 
 
 def test_a_passage_starting_with_the_speakers_label_is_quoted_without_it(study):
     pair = study.interviews["pair"]
+    study.excerpts["priya"].delete()
     start = pair.transcript.index("Priya: From ours")
     make_excerpt(pair, start=start, end=start + 120, codes=[study.codes["barriers"]])
+    make_excerpt(pair, start=start + 7, end=start + 130, codes=[study.codes["barriers"]])
 
     rq3 = assemble_paper(study.paper, reader=None).questions[2]
 
     quotations = rq3.case_studies[1].quotations
-    # The new passage overlaps one already coded there, so the stretch is quoted once.
+    # The two passages overlap, so the stretch is quoted once.
     assert [" ".join(q.paragraphs)[:24] for q in quotations] == [PRIYA[:24]]
-    assert {q.attribution for q in quotations} == {"Priya (Commissioning manager, local authority)"}
+    assert {q.attribution for q in quotations} == {"Priya, Commissioning manager, local authority, Case study B"}
 
 
 def test_passages_of_participants_who_did_not_consent_are_withheld_and_counted(study):
@@ -164,7 +170,8 @@ def test_words_whose_speaker_is_not_on_record_are_withheld_even_when_everyone_co
     consortium = paper.questions[2].case_studies[1]
 
     assert unknown.pk not in [q.excerpt_id for q in consortium.quotations]
-    assert [q.excerpt_id for q in consortium.quotations] == [study.excerpts["priya"].pk]
+    # Priya's passage is quoted under RQ1 already, and cited here.
+    assert [q.excerpt_id for q in consortium.cross_references] == [study.excerpts["priya"].pk]
     assert consortium.withheld_count == 1
     assert "1 with words whose speaker is not on record" in paper.withheld_statement
 
@@ -176,7 +183,8 @@ def test_an_interview_without_participants_on_record_is_never_quoted(study):
     rq2 = assemble_paper(study.paper, reader=None).questions[1]
 
     housing = next(e for e in rq2.case_studies if e.title == "Housing mergers")
-    assert (housing.passage_count, housing.withheld_count, len(housing.quotations)) == (2, 1, 1)
+    assert (housing.passage_count, housing.withheld_count) == (2, 1)
+    assert len(housing.quotations) + len(housing.cross_references) == 1
 
 
 def test_real_names_never_reach_the_paper(study):
@@ -289,8 +297,8 @@ def test_methods_and_appendices_come_from_the_records(study):
     paper = assemble_paper(study.paper, reader=None)
 
     assert [(p.title, p.dates, p.interview_count) for p in paper.phases] == [
-        ("Scoping interviews", "1 September 2010 to 30 November 2010", 1),
-        ("Case studies", "1 May 2011 to 31 August 2011", 3),
+        ("Scoping interviews", "1 September to 30 November 2010", 1),
+        ("Case studies", "1 May to 31 August 2011", 3),
     ]
     assert [(r.title, r.region, r.interview_count) for r in paper.case_study_rows] == [
         ("Housing mergers", "England", 2),
@@ -298,15 +306,25 @@ def test_methods_and_appendices_come_from_the_records(study):
     ]
     assert [(e.depth, e.name, e.questions, e.passage_count) for e in paper.codebook] == [
         (0, "Forms of partnership", "RQ1", 4),
-        (1, "Consortia", "", 2),
+        (1, "Consortia", "RQ1 (through Forms of partnership)", 2),
         (0, "Drivers", "RQ2", 3),
         (0, "Barriers", "RQ3", 2),
         (0, "Unlinked", "", 1),
     ]
-    assert [(s.source, s.date, s.quotation_count) for s in paper.sources] == [
-        ("Housing mergers", "17 May 2011", 4),
-        ("Wellbeing consortium", "12 July 2011", 4),
-        ("Scoping interviews", "22 November 2010", 1),
+    # In date order, each with the reference its quotations carry; each passage is quoted once in the paper.
+    assert [
+        (s.reference, s.source, s.roles, s.organisation_kinds, s.date, s.quotation_count) for s in paper.sources
+    ] == [
+        ("S1", "Scoping interviews", "CVS chief executive", "", "22 November 2010", 1),
+        ("A1", "Housing mergers", "Chief executive", "housing association", "17 May 2011", 3),
+        (
+            "B1",
+            "Wellbeing consortium",
+            "Joint commissioner; Commissioning manager",
+            "local authority",
+            "12 July 2011",
+            2,
+        ),
     ]
 
 
@@ -381,10 +399,10 @@ def test_an_excerpt_deleted_while_the_paper_is_assembled_is_left_out(study, monk
     choose = selectors._choose
     gone: list[int] = []
 
-    def choose_then_someone_deletes(passages, options):
-        picks = choose(passages, options)
+    def choose_then_someone_deletes(passages, options, **kwargs):
+        picks = choose(passages, options, **kwargs)
         if picks and not gone:
-            gone.append(picks[0][1])
+            gone.append(picks[0].excerpt_id)
             Excerpt.objects.filter(pk=gone[0]).delete()  # a coder deletes it between the two reads
         return picks
 
@@ -394,3 +412,97 @@ def test_an_excerpt_deleted_while_the_paper_is_assembled_is_left_out(study, monk
     quoted = [q.excerpt_id for q in paper.questions[0].case_studies[0].quotations] if paper.questions else []
     assert gone and gone[0] not in quoted
     assert gone[0] not in paper.quoted_excerpt_ids
+
+
+# --- Quotation choice across the paper ---------------------------------------------------------------------------
+
+
+def all_quotations(paper):
+    return [q for section in paper.questions for e in section.case_studies for q in e.quotations]
+
+
+def test_each_passage_is_quoted_once_and_a_later_question_cites_it(study):
+    paper = assemble_paper(study.paper, reader=None)
+
+    quoted_ids = [q.excerpt_id for q in all_quotations(paper)]
+    assert len(quoted_ids) == len(set(quoted_ids)) == paper.quotation_count == 6
+    # Ruth's regulator passage and Fiona's are coded for RQ1 and RQ2: quoted under RQ1, cited under RQ2.
+    rq1, rq2, rq3 = paper.questions
+    regulator = next(q for q in rq1.case_studies[0].quotations if q.excerpt_id == study.excerpts["ruth_regulator"].pk)
+    housing_rq2 = next(e for e in rq2.case_studies if e.title == "Housing mergers")
+    assert housing_rq2.quotations == [] and housing_rq2.cross_references == [regulator]
+    assert regulator.number == "3.2"
+    # Quotations are numbered through each chapter.
+    assert [q.number for q in all_quotations(paper)] == ["3.1", "3.2", "3.3", "3.4", "3.5", "3.6"][: len(quoted_ids)]
+
+
+def test_the_cited_quotation_reads_as_see_also_in_the_pdf_and_word(study):
+    import io
+
+    from docx import Document
+    from pypdf import PdfReader
+
+    from reports.rendering import render
+
+    paper = assemble_paper(study.paper, reader=None)
+    regulator = next(q for q in all_quotations(paper) if q.excerpt_id == study.excerpts["ruth_regulator"].pk)
+    expected = f"See also quotation {regulator.number} ({regulator.attribution})."
+
+    reader = PdfReader(io.BytesIO(render(paper, "pdf").content))
+    pdf_text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    word_text = "\n".join(p.text for p in Document(io.BytesIO(render(paper, "docx").content)).paragraphs)
+    assert expected in pdf_text
+    assert expected in word_text
+    # Each quoted passage appears once in the PDF's text.
+    for quotation in all_quotations(paper):
+        assert pdf_text.count(" ".join(quotation.paragraphs[0].split())[:60]) == 1
+
+
+def test_within_a_question_a_new_speaker_comes_before_a_longer_passage_of_one_heard_already(study):
+    ruth_interview = study.interviews["ruth"]
+    other = make_interview(
+        study.case_a,
+        title="Tom interview",
+        date="2011-06-01",
+        transcript=(
+            "Tom: Our side of it was simpler, we merged the finance teams first and the rest followed over two years."
+        ),
+    )
+    tom = study.participants["ruth"].__class__.objects.create(
+        project=study.project, pseudonym="Tom", role_title="Finance director", consent_to_quote=True
+    )
+    other.participants.add(tom)
+    passage(other, other.transcript.removeprefix("Tom: "), codes=[study.codes["forms"]])
+    study.paper.quotes_per_case_study = 2
+    study.paper.save()
+
+    rq1 = assemble_paper(study.paper, reader=None).questions[0]
+
+    housing = rq1.case_studies[0]
+    # The key quote first; then Tom, whose passage is shorter than Ruth's regulator passage but a second voice.
+    assert [q.attribution.split(",")[0] for q in housing.quotations] == ["Ruth", "Tom"]
+    assert ruth_interview.pk != other.pk
+
+
+def test_a_quotation_cut_mid_sentence_is_marked_with_an_ellipsis(study):
+    ruth = study.interviews["ruth"]
+    study.excerpts["ruth_regulator"].delete()
+    start = ruth.transcript.index("joining a larger group")
+    make_excerpt(ruth, start=start, end=start + 95, codes=[study.codes["barriers"]])
+
+    rq3 = assemble_paper(study.paper, reader=None).questions[2]
+
+    text = " ".join(rq3.case_studies[0].quotations[0].paragraphs)
+    assert text.startswith("[…] joining a larger group") and text.endswith(" […]")
+
+
+def test_narratives_may_carry_footnotes_and_tables_and_stay_safe():
+    html = render_markdown(
+        "Savings were small.[^1]\n\n| Case | Savings |\n|---|---|\n| A | £2k |\n\n"
+        '<script>alert(1)</script><a href="javascript:alert(1)" onclick="x()">link</a>\n\n[^1]: As reported.'
+    )
+
+    assert '<sup id="fnref:1"><a class="footnote-ref" href="#fn:1"' in html
+    assert '<li id="fn:1">' in html and "As reported." in html
+    assert "<table>" in html and "<td>£2k</td>" in html
+    assert "<script" not in html and "javascript:" not in html and "onclick" not in html

@@ -27,7 +27,7 @@ def test_the_command_writes_a_pdf(study, tmp_path):
     assert "Emerging findings on partnership" in reader.pages[0].extract_text().replace("\n", " ")
     assert output.splitlines()[:2] == ["Assembling… (at 0.0 s)", output.splitlines()[1]]
     assert output.splitlines()[1].startswith("Rendering… (at ")
-    assert f"Wrote {target} (" in output and f", {len(reader.pages)} pages; 9 quotations, 1 withheld) in " in output
+    assert f"Wrote {target} (" in output and f", {len(reader.pages)} pages; 6 quotations, 1 withheld) in " in output
     assert not PaperBuild.objects.exists()  # the command writes the file, not a build record
 
 

@@ -66,8 +66,8 @@ def test_the_pdf_reads_as_a_working_paper(pdf, study):
         ],
     )
     assert in_body == sorted(in_body)
-    assert "Ruth (Chief executive, housing association), Housing mergers" in text
-    assert f"Interview {study.interviews['ruth'].pk}, characters" in text
+    assert "(Ruth, Chief executive, housing association, Case study A) [A1]" in text
+    assert "characters" not in text and f"Interview {study.interviews['ruth'].pk}" not in text
     assert "1 coded passage from participants who did not consent to be quoted was withheld." in text
     assert "1 coded passage, none of which may be quoted." in text
     assert "Confidential: the board fought" not in text
@@ -140,7 +140,7 @@ def test_the_word_file_has_real_headings_and_quotation_styles_in_order(study):
     quotes = [p.text for p in document.paragraphs if p.style.name == "Quote"]
     assert quotes[0] == "Key point: partnership is a marriage, not a rescue."
     attributions = [p.text for p in document.paragraphs if p.style.name == "Quotation attribution"]
-    assert attributions[0].startswith("Ruth (Chief executive, housing association), Housing mergers [Interview ")
+    assert attributions[0] == "(Ruth, Chief executive, housing association, Case study A) [A1] Quotation 3.1"
     assert document.paragraphs[2].style.name == "Title"
     assert document.paragraphs[2].text == "Emerging findings on partnership"
     assert document.sections[0].header.paragraphs[0].text == "Emerging findings"

@@ -268,7 +268,12 @@ def test_the_preview_shows_the_paper_in_the_browser(client, study, users):
     text = visible_text(response)
     assert "3.1 RQ1 What forms does collaboration take?" in text
     assert "Key point: partnership is a marriage, not a rescue." in text
-    assert "Ruth (Chief executive, housing association), Housing mergers" in text
+    assert "(Ruth, Chief executive, housing association, Case study A) [A1]" in text
+    # The team can go from a quotation back to its passage on the coding page, offsets and all.
+    key = study.excerpts["ruth_key"]
+    assert f"Open on the coding page (characters {key.start}–{key.end})" in text
+    coding_url = reverse("coding:interview", args=[study.interviews["ruth"].pk]) + f"#excerpt-{key.pk}"
+    assert f'href="{coding_url}"' in page_text(response)
     assert 'src="data:image/svg+xml;base64,' in page_text(response)
     assert "Ruth Ellingham" not in text and "Confidential" not in text
 
@@ -297,11 +302,11 @@ def test_a_pdf_build_runs_and_the_page_offers_the_download(client, study, django
     build = built(client, study, "pdf", django_capture_on_commit_callbacks)
 
     assert (build.status, build.stage, build.error) == ("succeeded", "done", "")
-    assert build.page_count > 5 and (build.quotation_count, build.withheld_count) == (9, 1)
+    assert build.page_count > 5 and (build.quotation_count, build.withheld_count) == (6, 1)
     assert build.options["quotes_per_case_study"] == 3
     page = page_text(client.get(study.paper.get_absolute_url()))
     assert "Download PDF" in page
-    assert f"{build.page_count} pages, 9 quotations, 1 withheld" in page
+    assert f"{build.page_count} pages, 6 quotations, 1 withheld" in page
     assert "all case studies; all questions; all phases; 3 quotations per question per case study" in page
     assert 'hx-trigger="every 1s"' not in page
     download = client.get(reverse("reports:build_download", args=[build.pk]))
