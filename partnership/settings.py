@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "analysis",
     "reports",
     "exchange",
+    "suggestions",
 ]
 
 MIDDLEWARE = [
