@@ -43,6 +43,7 @@ class AccountEvent(models.Model):
         ROLE_CHANGED = "role_changed", "Role changed"
         MEMBER_REMOVED = "member_removed", "Member removed"
         ACCOUNT_DEACTIVATED = "account_deactivated", "Account deactivated"
+        SIGN_IN_AWAITING_APPROVAL = "sign_in_awaiting_approval", "Single sign-on awaiting approval"
 
     kind = models.CharField(max_length=40, choices=Kind.choices)
     project = models.ForeignKey(

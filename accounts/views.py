@@ -46,6 +46,7 @@ def members(request: HttpRequest, project_slug: str) -> HttpResponse:
     rows = [{"user": person, "role": roles.get(person.pk, "")} for person in people]
     context = {
         "project": project,
+        "can_manage": True,
         "rows": rows,
         "case_studies": case_studies,
         "open_invitations": Invitation.objects.filter(project=project, accepted_at__isnull=True).select_related(
@@ -76,7 +77,7 @@ def invite(request: HttpRequest, project_slug: str) -> HttpResponse:
         else:
             messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
             return redirect("accounts:members", project_slug=project.slug)
-    return render(request, "accounts/invite.html", {"project": project, "form": form})
+    return render(request, "accounts/invite.html", {"project": project, "can_manage": True, "form": form})
 
 
 @require_POST
