@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import AccountEvent, Invitation
+from .models import AccountEvent, Invitation, Profile
 
 
 @admin.register(Invitation)
@@ -23,3 +23,9 @@ class AccountEventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(Profile)
+class ProfileAdmin(SimpleHistoryAdmin):
+    list_display = ["user", "display_name", "initials"]
+    search_fields = ["user__username", "display_name"]

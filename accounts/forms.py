@@ -53,3 +53,14 @@ class ChoosePasswordForm(forms.Form):
             user = get_user_model()(username=self.email[:150], email=self.email)
             password_validation.validate_password(first, user)
         return cleaned
+
+
+class ProfileForm(forms.Form):
+    display_name = forms.CharField(max_length=100, required=False)
+    initials = forms.RegexField(
+        regex=r"^[^\s]{0,4}$",
+        max_length=4,
+        required=False,
+        help_text="Up to four characters, no spaces, shown on coder marks.",
+        error_messages={"invalid": "Initials are up to four characters without spaces."},
+    )

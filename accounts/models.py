@@ -65,3 +65,23 @@ class AccountEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.email or self.user}"
+
+
+class Profile(models.Model):
+    """How colleagues see a person: a display name, and the initials a coder mark shows."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    display_name = models.CharField(max_length=100, blank=True)
+    initials = models.CharField(max_length=4, blank=True, help_text="Up to four letters, shown on coder marks.")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(initials__regex=r"^[^\s]{0,4}$"), name="accounts_profile_initials_no_spaces"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or self.user.get_username()

@@ -223,3 +223,22 @@ def password_resets_exceeded(*, email: str, address: str | None) -> bool:
     if recent.filter(email__iexact=email).count() >= limit:
         return True
     return bool(address) and recent.filter(address=address).count() >= limit
+
+
+def initials_of(name: str) -> str:
+    return "".join(word[0] for word in name.split() if word)[:4].upper()
+
+
+@transaction.atomic
+def update_profile(*, user, display_name: str, initials: str):
+    from .models import Profile
+
+    profile = Profile.objects.select_for_update().filter(user=user).first()
+    created = profile is None
+    if created:
+        profile = Profile(user=user)
+    profile.display_name = display_name.strip()
+    profile.initials = initials.strip() or initials_of(profile.display_name or user.get_full_name())
+    profile.full_clean()
+    profile.save(update_fields=None if created else ["display_name", "initials"])
+    return profile

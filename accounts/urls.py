@@ -9,5 +9,6 @@ urlpatterns = [
     path("projects/<slug:project_slug>/members/invite/", views.invite, name="invite"),
     path("projects/<slug:project_slug>/members/<int:user_id>/role/", views.change_role, name="change_role"),
     path("projects/<slug:project_slug>/members/<int:user_id>/remove/", views.remove_member, name="remove_member"),
+    path("accounts/profile/", views.profile, name="profile"),
     path("invitations/<str:token>/", views.accept_invitation, name="accept_invitation"),
 ]

@@ -16,8 +16,8 @@ from casestudies.models import CaseStudy, CaseStudyMembership, ProjectMembership
 from disclosure import access
 
 from . import services
-from .forms import ChoosePasswordForm, InvitationForm, RemoveMemberForm, RoleForm
-from .models import Invitation
+from .forms import ChoosePasswordForm, InvitationForm, ProfileForm, RemoveMemberForm, RoleForm
+from .models import Invitation, Profile
 
 
 def _people(project):
@@ -149,3 +149,19 @@ class ThrottledPasswordResetView(auth_views.PasswordResetView):
             return self.render_to_response(self.get_context_data(form=form), status=429)
         services.record_password_reset(email=email, address=address)
         return super().form_valid(form)
+
+
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    current = Profile.objects.filter(user=request.user).first()
+    initial = {"display_name": current.display_name, "initials": current.initials} if current else {}
+    form = ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_profile(user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Your profile is saved.")
+            return redirect("accounts:profile")
+    return render(request, "accounts/profile.html", {"form": form})

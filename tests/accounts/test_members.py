@@ -285,3 +285,25 @@ def test_account_events_are_shown_to_admins(client, team):
     client.force_login(f.make_admin())
     page = client.get(reverse("admin:accounts_accountevent_changelist")).content.decode()
     assert "seen@example.org" in page and "Invitation sent" in page
+
+
+def test_the_profile_page_saves_a_display_name_and_initials(client, team):
+    from accounts.models import Profile
+
+    _, _, _, lead = team
+    client.force_login(lead)
+    response = client.post(reverse("accounts:profile"), {"display_name": "Ruth Ellis", "initials": ""}, follow=True)
+    assert "Your profile is saved" in response.content.decode()
+    profile = Profile.objects.get(user=lead)
+    assert (profile.display_name, profile.initials) == ("Ruth Ellis", "RE")
+    assert profile.history.count() == 1
+
+
+def test_bad_initials_are_refused_and_nothing_is_saved(client, team):
+    from accounts.models import Profile
+
+    _, _, _, lead = team
+    client.force_login(lead)
+    response = client.post(reverse("accounts:profile"), {"display_name": "Ruth", "initials": "R E L L"})
+    assert "Initials are up to four characters without spaces" in response.content.decode()
+    assert not Profile.objects.exists()

@@ -162,6 +162,7 @@ def recipes(trap) -> dict[str, list[tuple[str, str]]]:
         "password_reset_done": page(url("password_reset_done")),
         "password_reset_confirm": page(url("password_reset_confirm", "MQ", "set-password")),
         "password_reset_complete": page(url("password_reset_complete")),
+        "accounts:profile": page(url("accounts:profile")),
         "accounts:members": page(url("accounts:members", slug)),
         "accounts:invite": page(url("accounts:invite", slug)),
         "accounts:change_role": page(url("accounts:change_role", slug, trap.users["coder"].pk)),
