@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 from taggit.managers import TaggableManager
 from taggit.models import GenericTaggedItemBase, TagBase
 
@@ -41,6 +42,8 @@ class ProjectMembership(models.Model):
     project = models.ForeignKey(ResearchProject, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="project_memberships")
     role = models.CharField(max_length=20, choices=ProjectRole.choices, default=ProjectRole.RESEARCHER)
+
+    history = HistoricalRecords()
 
     class Meta:
         constraints = [
@@ -270,6 +273,8 @@ class CaseStudyMembership(models.Model):
     case_study = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="case_study_memberships")
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.RESEARCHER)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["case_study", "role", "user__username"]

@@ -159,6 +159,18 @@ def recipes(trap) -> dict[str, list[tuple[str, str]]]:
         "exchange:export_qdc": [(TRANSFER, url("exchange:export_qdc", slug))],
         "exchange:import": page(url("exchange:import", slug)),
         "exchange:job": page(*each(jobs, lambda job: url("exchange:job", slug, job.pk))),
+        "password_change": page(url("password_change")),
+        "password_change_done": page(url("password_change_done")),
+        "password_reset": page(url("password_reset")),
+        "password_reset_done": page(url("password_reset_done")),
+        "password_reset_confirm": page(url("password_reset_confirm", "MQ", "set-password")),
+        "password_reset_complete": page(url("password_reset_complete")),
+        "accounts:profile": page(url("accounts:profile")),
+        "accounts:members": page(url("accounts:members", slug)),
+        "accounts:invite": page(url("accounts:invite", slug)),
+        "accounts:change_role": page(url("accounts:change_role", slug, trap.users["coder"].pk)),
+        "accounts:remove_member": page(url("accounts:remove_member", slug, trap.users["coder"].pk)),
+        "accounts:accept_invitation": page(url("accounts:accept_invitation", "not-a-token")),
     }
 
 

@@ -1,0 +1,87 @@
+"""Invitations to a project, and the account events admins read: invitations sent and accepted, resets requested,
+members removed and roles changed."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from casestudies.models import CaseStudy, ProjectRole, ResearchProject
+
+
+class Invitation(models.Model):
+    """A one-time invitation to a project (and chosen case studies) with a role; the link carries its signed id."""
+
+    project = models.ForeignKey(ResearchProject, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(max_length=254)
+    role = models.CharField(max_length=20, choices=ProjectRole.choices, default=ProjectRole.RESEARCHER)
+    case_studies = models.ManyToManyField(CaseStudy, blank=True, related_name="invitations")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="invitations_sent"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="invitations_accepted"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.project} ({self.get_role_display()})"
+
+
+class AccountEvent(models.Model):
+    class Kind(models.TextChoices):
+        INVITATION_SENT = "invitation_sent", "Invitation sent"
+        INVITATION_ACCEPTED = "invitation_accepted", "Invitation accepted"
+        PASSWORD_RESET_REQUESTED = "password_reset_requested", "Password reset requested"
+        ROLE_CHANGED = "role_changed", "Role changed"
+        MEMBER_REMOVED = "member_removed", "Member removed"
+        ACCOUNT_DEACTIVATED = "account_deactivated", "Account deactivated"
+        SIGN_IN_AWAITING_APPROVAL = "sign_in_awaiting_approval", "Single sign-on awaiting approval"
+
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    project = models.ForeignKey(
+        ResearchProject, null=True, blank=True, on_delete=models.SET_NULL, related_name="account_events"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="account_events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="account_events_made"
+    )
+    email = models.EmailField(max_length=254, blank=True)
+    detail = models.CharField(max_length=300, blank=True)
+    address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.email or self.user}"
+
+
+class Profile(models.Model):
+    """How colleagues see a person: a display name, and the initials a coder mark shows."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    display_name = models.CharField(max_length=100, blank=True)
+    initials = models.CharField(max_length=4, blank=True, help_text="Up to four letters, shown on coder marks.")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(initials__regex=r"^[^\s]{0,4}$"), name="accounts_profile_initials_no_spaces"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or self.user.get_username()

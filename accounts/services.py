@@ -1,0 +1,244 @@
+"""Writes on accounts and memberships: inviting, accepting, changing a role, removing a member."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model, password_validation
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_email
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from casestudies.models import (
+    CaseStudy,
+    CaseStudyMembership,
+    Interview,
+    ProjectMembership,
+    ProjectRole,
+    ResearchProject,
+)
+
+from .models import AccountEvent, Invitation
+
+INVITATION_SALT = "accounts.invitation"
+EXPIRED = "This invitation link has expired. Ask the project's lead for a new one."
+USED = "This invitation has already been accepted. Log in with the password you chose."
+BROKEN = "This invitation link is not valid. Check that it was copied whole, or ask for a new one."
+
+
+def invitation_token(invitation: Invitation) -> str:
+    return signing.TimestampSigner(salt=INVITATION_SALT).sign(str(invitation.pk))
+
+
+def invitation_link(invitation: Invitation, base_url: str | None = None) -> str:
+    path = reverse("accounts:accept_invitation", kwargs={"token": invitation_token(invitation)})
+    return (base_url or settings.SITE_URL).rstrip("/") + path
+
+
+def invitation_from_token(token: str) -> Invitation:
+    """The open invitation the token names; a clear ValidationError when it is expired, used or broken."""
+    signer = signing.TimestampSigner(salt=INVITATION_SALT)
+    try:
+        pk = signer.unsign(token[:200], max_age=settings.INVITATION_MAX_AGE_DAYS * 24 * 3600)
+    except signing.SignatureExpired:
+        raise ValidationError(EXPIRED, code="expired") from None
+    except signing.BadSignature:
+        raise ValidationError(BROKEN, code="broken") from None
+    invitation = Invitation.objects.select_related("project").filter(pk=pk).first()
+    if invitation is None:
+        raise ValidationError(BROKEN, code="broken")
+    if invitation.accepted_at is not None:
+        raise ValidationError(USED, code="used")
+    return invitation
+
+
+@transaction.atomic
+def invite_member(
+    *,
+    project: ResearchProject,
+    email: str,
+    role: str,
+    case_studies: Iterable[CaseStudy] = (),
+    invited_by=None,
+    base_url: str | None = None,
+) -> tuple[Invitation, str]:
+    """Records the invitation, emails the link (after the commit) and returns both."""
+    email = email.strip().lower()
+    validate_email(email)
+    if role not in ProjectRole.values:
+        raise ValidationError(f"The role must be one of: {', '.join(ProjectRole.values)}.")
+    case_studies = list(case_studies)
+    if any(case_study.project_id != project.pk for case_study in case_studies):
+        raise ValidationError("Every case study must belong to the project.")
+    if ProjectMembership.objects.filter(project=project, user__email__iexact=email, user__is_active=True).exists():
+        raise ValidationError(f"{email} is already a member of this project.")
+    invitation = Invitation(project=project, email=email, role=role, invited_by=invited_by)
+    invitation.full_clean()
+    invitation.save()
+    invitation.case_studies.set(case_studies)
+    link = invitation_link(invitation, base_url)
+    AccountEvent.objects.create(
+        kind=AccountEvent.Kind.INVITATION_SENT, project=project, actor=invited_by, email=email, detail=role
+    )
+    context = {"invitation": invitation, "link": link, "case_studies": case_studies}
+    body = render_to_string("accounts/invitation_email.txt", context)
+    transaction.on_commit(
+        lambda: send_mail(f"Invitation to {project.title}", body, settings.DEFAULT_FROM_EMAIL, [email])
+    )
+    return invitation, link
+
+
+def _grant(invitation: Invitation, user) -> None:
+    ProjectMembership.objects.update_or_create(
+        project=invitation.project, user=user, defaults={"role": invitation.role}
+    )
+    for case_study in invitation.case_studies.all():
+        CaseStudyMembership.objects.get_or_create(case_study=case_study, user=user)
+
+
+@transaction.atomic
+def accept_invitation(*, invitation: Invitation, password: str):
+    """A new account for the invited address with the chosen password, or the existing account of that address
+    (whose password is left alone), with the invitation's memberships. The invitation works once."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at is not None:
+        raise ValidationError(USED, code="used")
+    User = get_user_model()
+    user = User.objects.filter(email__iexact=invitation.email).order_by("pk").first()
+    if user is None:
+        user = User(username=invitation.email[:150], email=invitation.email)
+        password_validation.validate_password(password, user)
+        if User.objects.filter(username=user.username).exists():
+            raise ValidationError("An account with this username exists already; ask an admin to add you.")
+        user.set_password(password)
+        user.full_clean()
+        user.save()
+    elif not user.is_active:
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+    _grant(invitation, user)
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    AccountEvent.objects.create(
+        kind=AccountEvent.Kind.INVITATION_ACCEPTED, project=invitation.project, user=user, email=invitation.email
+    )
+    return user
+
+
+@transaction.atomic
+def change_role(*, project: ResearchProject, user, role: str, changed_by) -> ProjectMembership:
+    if role not in ProjectRole.values:
+        raise ValidationError(f"The role must be one of: {', '.join(ProjectRole.values)}.")
+    membership = ProjectMembership.objects.select_for_update().filter(project=project, user=user).first()
+    if membership is None:
+        raise ValidationError("They are not a member of this project.")
+    if membership.role == ProjectRole.LEAD and role != ProjectRole.LEAD:
+        _keep_a_lead(project, user)
+    membership.role = role
+    membership.save(update_fields=["role"])
+    AccountEvent.objects.create(
+        kind=AccountEvent.Kind.ROLE_CHANGED, project=project, user=user, actor=changed_by, detail=role
+    )
+    return membership
+
+
+def _keep_a_lead(project: ResearchProject, user) -> None:
+    others = ProjectMembership.objects.filter(project=project, role=ProjectRole.LEAD, user__is_active=True).exclude(
+        user=user
+    )
+    if not others.exists():
+        raise ValidationError("A project keeps at least one lead: make someone else lead first.")
+
+
+def unfinished_interviews(project: ResearchProject, user):
+    """The interviews a member is responsible for: those of the project they are named as interviewer of (the only
+    assignment of people to interviews the records keep)."""
+    return Interview.objects.filter(project=project, interviewer=user)
+
+
+@transaction.atomic
+def remove_member(*, project: ResearchProject, user, removed_by, hand_to=None) -> int:
+    """Ends the member's memberships of the project and its case studies (kept in the history), hands their
+    interviews to `hand_to`, and deactivates the account when no membership is left anywhere, so that they can no
+    longer sign in. Their excerpts keep them as coder: the account is never deleted. Returns the interviews handed
+    on."""
+    if user == removed_by:
+        raise ValidationError("You cannot remove yourself; ask another lead or an admin.")
+    membership = ProjectMembership.objects.filter(project=project, user=user).first()
+    case_memberships = CaseStudyMembership.objects.filter(case_study__project=project, user=user)
+    if membership is None and not case_memberships.exists():
+        raise ValidationError("They are not a member of this project.")
+    if membership is not None and membership.role == ProjectRole.LEAD:
+        _keep_a_lead(project, user)
+    if hand_to is not None:
+        if hand_to == user or not hand_to.is_active:
+            raise ValidationError("Hand their interviews to another active member.")
+        if not (
+            ProjectMembership.objects.filter(project=project, user=hand_to).exists()
+            or CaseStudyMembership.objects.filter(case_study__project=project, user=hand_to).exists()
+        ):
+            raise ValidationError("Hand their interviews to a member of this project.")
+    handed = 0
+    if hand_to is not None:
+        for interview in unfinished_interviews(project, user):
+            interview.interviewer = hand_to
+            interview.save(update_fields=["interviewer", "updated_at"])
+            handed += 1
+    for case_membership in case_memberships:
+        case_membership.delete()
+    if membership is not None:
+        membership.delete()
+    detail = f"interviews handed to {hand_to.username}: {handed}" if hand_to is not None else ""
+    AccountEvent.objects.create(
+        kind=AccountEvent.Kind.MEMBER_REMOVED, project=project, user=user, actor=removed_by, detail=detail[:300]
+    )
+    remaining = (
+        ProjectMembership.objects.filter(user=user).exists() or CaseStudyMembership.objects.filter(user=user).exists()
+    )
+    if not remaining and not user.is_staff and user.is_active:
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        AccountEvent.objects.create(
+            kind=AccountEvent.Kind.ACCOUNT_DEACTIVATED, project=project, user=user, actor=removed_by
+        )
+    return handed
+
+
+def record_password_reset(*, email: str, address: str | None) -> None:
+    AccountEvent.objects.create(kind=AccountEvent.Kind.PASSWORD_RESET_REQUESTED, email=email[:254], address=address)
+
+
+def password_resets_exceeded(*, email: str, address: str | None) -> bool:
+    since = timezone.now() - timedelta(hours=1)
+    recent = AccountEvent.objects.filter(kind=AccountEvent.Kind.PASSWORD_RESET_REQUESTED, created_at__gte=since)
+    limit = settings.PASSWORD_RESET_LIMIT
+    if recent.filter(email__iexact=email).count() >= limit:
+        return True
+    return bool(address) and recent.filter(address=address).count() >= limit
+
+
+def initials_of(name: str) -> str:
+    return "".join(word[0] for word in name.split() if word)[:4].upper()
+
+
+@transaction.atomic
+def update_profile(*, user, display_name: str, initials: str):
+    from .models import Profile
+
+    profile = Profile.objects.select_for_update().filter(user=user).first()
+    created = profile is None
+    if created:
+        profile = Profile(user=user)
+    profile.display_name = display_name.strip()
+    profile.initials = initials.strip() or initials_of(profile.display_name or user.get_full_name())
+    profile.full_clean()
+    profile.save(update_fields=None if created else ["display_name", "initials"])
+    return profile

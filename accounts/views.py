@@ -1,0 +1,167 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
+
+from casestudies.models import CaseStudy, CaseStudyMembership, ProjectMembership
+from disclosure import access
+
+from . import services
+from .forms import ChoosePasswordForm, InvitationForm, ProfileForm, RemoveMemberForm, RoleForm
+from .models import Invitation, Profile
+
+
+def _people(project):
+    """The project's members and the members of its case studies."""
+    return get_user_model().objects.filter(
+        pk__in=ProjectMembership.objects.filter(project=project)
+        .values("user_id")
+        .union(CaseStudyMembership.objects.filter(case_study__project=project).values("user_id"))
+    )
+
+
+def _member_for(project, user_id: int):
+    return get_object_or_404(_people(project), pk=user_id)
+
+
+@require_http_methods(["GET"])
+def members(request: HttpRequest, project_slug: str) -> HttpResponse:
+    project = access.get_managed_project_for(request.user, project_slug)
+    roles = dict(ProjectMembership.objects.filter(project=project).values_list("user_id", "role"))
+    case_studies = (
+        CaseStudy.objects.filter(project=project)
+        .prefetch_related(Prefetch("memberships", queryset=CaseStudyMembership.objects.select_related("user")))
+        .order_by("order", "title")
+    )
+    people = list(_people(project).order_by("username"))
+    rows = [{"user": person, "role": roles.get(person.pk, "")} for person in people]
+    context = {
+        "project": project,
+        "can_manage": True,
+        "rows": rows,
+        "case_studies": case_studies,
+        "open_invitations": Invitation.objects.filter(project=project, accepted_at__isnull=True).select_related(
+            "invited_by"
+        ),
+        "role_form": RoleForm(),
+        "remove_form": RemoveMemberForm(people=_people(project).filter(is_active=True)),
+    }
+    return render(request, "accounts/members.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def invite(request: HttpRequest, project_slug: str) -> HttpResponse:
+    project = access.get_managed_project_for(request.user, project_slug)
+    form = InvitationForm(request.POST or None, project=project)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.invite_member(
+                project=project,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                case_studies=form.cleaned_data["case_studies"],
+                invited_by=request.user,
+                base_url=request.build_absolute_uri("/"),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+            return redirect("accounts:members", project_slug=project.slug)
+    return render(request, "accounts/invite.html", {"project": project, "can_manage": True, "form": form})
+
+
+@require_POST
+def change_role(request: HttpRequest, project_slug: str, user_id: int) -> HttpResponse:
+    project = access.get_managed_project_for(request.user, project_slug)
+    member = _member_for(project, user_id)
+    form = RoleForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError("Choose a role.")
+        services.change_role(project=project, user=member, role=form.cleaned_data["role"], changed_by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"{member.username} is now {form.cleaned_data['role']}.")
+    return redirect("accounts:members", project_slug=project.slug)
+
+
+@require_POST
+def remove_member(request: HttpRequest, project_slug: str, user_id: int) -> HttpResponse:
+    project = access.get_managed_project_for(request.user, project_slug)
+    member = _member_for(project, user_id)
+    form = RemoveMemberForm(request.POST, people=_people(project).filter(is_active=True))
+    try:
+        if not form.is_valid():
+            raise ValidationError("Choose a member of this project to hand the interviews to.")
+        handed = services.remove_member(
+            project=project, user=member, removed_by=request.user, hand_to=form.cleaned_data["hand_to"]
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"{member.username} was removed from the project; {handed} interviews handed on.")
+    return redirect("accounts:members", project_slug=project.slug)
+
+
+@login_not_required
+@sensitive_post_parameters("password1", "password2")
+@require_http_methods(["GET", "POST"])
+def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        invitation = services.invitation_from_token(token)
+    except ValidationError as error:
+        return render(request, "accounts/invitation_refused.html", {"reason": error.messages[0]}, status=410)
+    form = ChoosePasswordForm(request.POST or None, email=invitation.email)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.accept_invitation(invitation=invitation, password=form.cleaned_data["password1"])
+        except ValidationError as error:
+            return render(request, "accounts/invitation_refused.html", {"reason": error.messages[0]}, status=410)
+        messages.success(request, f"Welcome to {invitation.project.title}. Log in as {invitation.email[:150]}.")
+        return redirect(reverse("login") + f"?next={invitation.project.get_absolute_url()}")
+    return render(request, "accounts/accept_invitation.html", {"invitation": invitation, "form": form})
+
+
+def _client_address(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class ThrottledPasswordResetView(auth_views.PasswordResetView):
+    """Django's reset view, refusing more than PASSWORD_RESET_LIMIT requests an hour per address, and recording
+    each request."""
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"]
+        address = _client_address(self.request)
+        if services.password_resets_exceeded(email=email, address=address):
+            form.add_error(None, "Too many reset requests: try again in an hour.")
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        services.record_password_reset(email=email, address=address)
+        return super().form_valid(form)
+
+
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    current = Profile.objects.filter(user=request.user).first()
+    initial = {"display_name": current.display_name, "initials": current.initials} if current else {}
+    form = ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_profile(user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Your profile is saved.")
+            return redirect("accounts:profile")
+    return render(request, "accounts/profile.html", {"form": form})
