@@ -128,8 +128,15 @@ def _ordered(models_: list) -> list:
                 break
         else:  # a cycle: take the first and fix the references after all rows exist
             ordered.append(remaining.pop(0))
-    # Tagged items refer to their objects through a generic relation: after every other model.
-    return [m for m in ordered if not _generic_item(m)] + [m for m in ordered if _generic_item(m)]
+    # History rows name their object by id, and tagged items refer to theirs through a generic relation: both after
+    # every other model.
+    last = [m for m in ordered if _history_of(m) is not None or _generic_item(m)]
+    return [m for m in ordered if m not in last] + last
+
+
+def _history_of(model):
+    """The model whose change history ``model`` holds (simple-history's historical models), or None."""
+    return getattr(model, "instance_type", None) if model.__name__.startswith("Historical") else None
 
 
 def write_backup(project: ResearchProject, out) -> dict[str, int]:
@@ -239,7 +246,12 @@ def restore_backup(path, slug: str | None = None) -> tuple[ResearchProject, dict
                     if model is ResearchProject:
                         obj.slug = slug
                     obj.pk = None
-                    if hasattr(obj, "id"):
+                    original = _history_of(model)
+                    if original is not None:
+                        # A history row names its object by id: the restored object's id, or for an object deleted
+                        # before the backup, the id it had (restoring it from history brings it back under that id).
+                        obj.id = mapping[original].get(obj.id, obj.id)
+                    elif hasattr(obj, "id"):
                         obj.id = None
                     models.Model.save_base(obj, raw=True, force_insert=True)
                     mapping[model][old_pk] = obj.pk

@@ -57,6 +57,9 @@ def mapped(fields, model, mapping):
     if "object_id" in out and "content_type" in out:
         ct_model = apps.get_model(*out["content_type"])
         out["object_id"] = mapping.get(ct_model, {}).get(out["object_id"], out["object_id"])
+    original = getattr(model, "instance_type", None) if model.__name__.startswith("Historical") else None
+    if original is not None and "id" in out:  # a history row names its object by the object's id
+        out["id"] = mapping.get(original, {}).get(out["id"], out["id"])
     if model is ResearchProject:
         out.pop("slug")
     return out
