@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
+from simple_history.models import HistoricalRecords
 
 from casestudies.models import CaseStudy, PhaseKind, ResearchProject, ResearchQuestion
 from casestudies.validators import MAX_DESCRIPTION_LENGTH, validate_plain_text
@@ -37,6 +38,8 @@ class FrameworkSummary(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["case_study", "research_question"]

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 from taggit.managers import TaggableManager
 from taggit.models import GenericTaggedItemBase, TagBase
 
@@ -245,6 +246,8 @@ class CaseStudy(models.Model):
 
     objects = CaseStudyQuerySet.as_manager()
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["project", "order", "title"]
         verbose_name_plural = "case studies"
@@ -309,6 +312,8 @@ class Participant(models.Model):
     anonymity = models.CharField(max_length=20, choices=Anonymity.choices, default=Anonymity.PSEUDONYM)
 
     objects = ParticipantQuerySet.as_manager()
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["pseudonym"]
@@ -379,6 +384,8 @@ class Interview(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = InterviewQuerySet.as_manager()
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["date", "title"]

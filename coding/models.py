@@ -9,6 +9,7 @@ from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 from taggit.managers import TaggableManager
 
 from casestudies.models import CaseStudy, Interview, ResearchProject, ResearchQuestion
@@ -44,6 +45,8 @@ class Code(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = CodeQuerySet.as_manager()
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["order", "name"]
@@ -98,6 +101,8 @@ class Excerpt(models.Model):
 
     objects = ExcerptQuerySet.as_manager()
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["interview", "start", "end"]
         indexes = [models.Index(fields=["interview", "start"], name="coding_excerpt_by_position")]
@@ -119,6 +124,8 @@ class ExcerptCode(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="code_applications"
     )
     applied_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         constraints = [
@@ -147,6 +154,8 @@ class Memo(models.Model):
     guid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-updated_at"]

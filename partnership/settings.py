@@ -61,11 +61,13 @@ INSTALLED_APPS = [
     "taggit",
     "django_tasks_db",
     "axes",
+    "simple_history",
     "casestudies",
     "coding",
     "analysis",
     "reports",
     "exchange",
+    "history",
 ]
 
 MIDDLEWARE = [
@@ -78,6 +80,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "partnership.middleware.PrivateCacheControlMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Records who made each change in the history of records (django-simple-history).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Last, as django-axes asks: it turns a locked-out login attempt into the lockout page.

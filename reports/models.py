@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from casestudies.models import CaseStudy, FieldworkPhase, QuestionGroup, ResearchProject, ResearchQuestion
 
@@ -78,6 +79,8 @@ class WorkingPaper(models.Model):
 
     objects = WorkingPaperQuerySet.as_manager()
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["-date", "-id"]
         constraints = [
@@ -112,6 +115,8 @@ class GroupNarrative(models.Model):
     group = models.ForeignKey(QuestionGroup, on_delete=models.CASCADE, related_name="paper_narratives")
     text = models.TextField(blank=True, help_text="Markdown.")
 
+    history = HistoricalRecords()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["paper", "group"], name="reports_groupnarrative_one_per_group"),
@@ -127,6 +132,8 @@ class QuestionNarrative(models.Model):
     paper = models.ForeignKey(WorkingPaper, on_delete=models.CASCADE, related_name="question_narratives")
     question = models.ForeignKey(ResearchQuestion, on_delete=models.CASCADE, related_name="paper_narratives")
     text = models.TextField(blank=True, help_text="Markdown.")
+
+    history = HistoricalRecords()
 
     class Meta:
         constraints = [
