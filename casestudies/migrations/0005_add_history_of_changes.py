@@ -7,97 +7,290 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('casestudies', '0004_add_transcript_import'),
+        ("casestudies", "0004_add_transcript_import"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HistoricalCaseStudy',
+            name="HistoricalCaseStudy",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('slug', models.SlugField(max_length=80)),
-                ('lead_researchers', models.CharField(blank=True, help_text="As credited in the project's publications.", max_length=200)),
-                ('focus', models.TextField(blank=True)),
-                ('sector', models.CharField(blank=True, help_text='The field of service, e.g. "Housing".', max_length=120)),
-                ('region', models.CharField(blank=True, max_length=120)),
-                ('level_of_analysis', models.CharField(choices=[('sector', 'Sector'), ('partnership', 'Partnership'), ('organisation', 'Organisation'), ('multiple', 'Several organisations over time')], default='organisation', max_length=20)),
-                ('status', models.CharField(choices=[('planned', 'Planned'), ('negotiating', 'Negotiating access'), ('fieldwork', 'Fieldwork'), ('analysis', 'Analysis'), ('complete', 'Complete')], default='planned', max_length=20)),
-                ('anonymise_organisations', models.BooleanField(default=False, help_text='Outputs name its organisations by what they are (“a housing association”).')),
-                ('order', models.PositiveIntegerField(default=0)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('core_organisation', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='casestudies.organisation')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('project', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='casestudies.researchproject')),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("title", models.CharField(max_length=200)),
+                ("slug", models.SlugField(max_length=80)),
+                (
+                    "lead_researchers",
+                    models.CharField(
+                        blank=True, help_text="As credited in the project's publications.", max_length=200
+                    ),
+                ),
+                ("focus", models.TextField(blank=True)),
+                (
+                    "sector",
+                    models.CharField(blank=True, help_text='The field of service, e.g. "Housing".', max_length=120),
+                ),
+                ("region", models.CharField(blank=True, max_length=120)),
+                (
+                    "level_of_analysis",
+                    models.CharField(
+                        choices=[
+                            ("sector", "Sector"),
+                            ("partnership", "Partnership"),
+                            ("organisation", "Organisation"),
+                            ("multiple", "Several organisations over time"),
+                        ],
+                        default="organisation",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("planned", "Planned"),
+                            ("negotiating", "Negotiating access"),
+                            ("fieldwork", "Fieldwork"),
+                            ("analysis", "Analysis"),
+                            ("complete", "Complete"),
+                        ],
+                        default="planned",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "anonymise_organisations",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Outputs name its organisations by what they are (“a housing association”).",
+                    ),
+                ),
+                ("order", models.PositiveIntegerField(default=0)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "core_organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="casestudies.organisation",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="casestudies.researchproject",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical case study',
-                'verbose_name_plural': 'historical case studies',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical case study",
+                "verbose_name_plural": "historical case studies",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalInterview',
+            name="HistoricalInterview",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('phase', models.CharField(choices=[('scoping', 'Scoping'), ('case_study', 'Case study'), ('workshop', 'Workshop')], default='case_study', max_length=20)),
-                ('date', models.DateField(blank=True, null=True)),
-                ('transcript', models.TextField(blank=True, help_text='The canonical text; excerpts count code points in it.')),
-                ('transcript_source', models.CharField(blank=True, help_text='The file the transcript was imported from.', max_length=255)),
-                ('transcript_imported_at', models.DateTimeField(blank=True, null=True)),
-                ('is_blind_coding', models.BooleanField(default=False, help_text='Coders see only their own excerpts until a lead reveals them.')),
-                ('blind_revealed_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('case_study', models.ForeignKey(blank=True, db_constraint=False, help_text='Empty for scoping interviews.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='casestudies.casestudy')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('interviewer', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('project', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='casestudies.researchproject')),
-                ('transcript_imported_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "phase",
+                    models.CharField(
+                        choices=[("scoping", "Scoping"), ("case_study", "Case study"), ("workshop", "Workshop")],
+                        default="case_study",
+                        max_length=20,
+                    ),
+                ),
+                ("date", models.DateField(blank=True, null=True)),
+                (
+                    "transcript",
+                    models.TextField(blank=True, help_text="The canonical text; excerpts count code points in it."),
+                ),
+                (
+                    "transcript_source",
+                    models.CharField(
+                        blank=True, help_text="The file the transcript was imported from.", max_length=255
+                    ),
+                ),
+                ("transcript_imported_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "is_blind_coding",
+                    models.BooleanField(
+                        default=False, help_text="Coders see only their own excerpts until a lead reveals them."
+                    ),
+                ),
+                ("blind_revealed_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "case_study",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="Empty for scoping interviews.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="casestudies.casestudy",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "interviewer",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="casestudies.researchproject",
+                    ),
+                ),
+                (
+                    "transcript_imported_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical interview',
-                'verbose_name_plural': 'historical interviews',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical interview",
+                "verbose_name_plural": "historical interviews",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalParticipant',
+            name="HistoricalParticipant",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('pseudonym', models.CharField(max_length=120)),
-                ('real_name', models.CharField(blank=True, help_text='Visible to admins only; never shown in any output.', max_length=200)),
-                ('role_title', models.CharField(blank=True, max_length=200)),
-                ('consent_to_quote', models.BooleanField(default=False, help_text='Whether this participant agreed to be quoted in outputs.')),
-                ('anonymity', models.CharField(choices=[('pseudonym', 'Pseudonym only'), ('role_only', 'Role only (no pseudonym in outputs)'), ('named', 'May be named by role and organisation')], default='pseudonym', max_length=20)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='casestudies.organisation')),
-                ('project', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='casestudies.researchproject')),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("pseudonym", models.CharField(max_length=120)),
+                (
+                    "real_name",
+                    models.CharField(
+                        blank=True, help_text="Visible to admins only; never shown in any output.", max_length=200
+                    ),
+                ),
+                ("role_title", models.CharField(blank=True, max_length=200)),
+                (
+                    "consent_to_quote",
+                    models.BooleanField(
+                        default=False, help_text="Whether this participant agreed to be quoted in outputs."
+                    ),
+                ),
+                (
+                    "anonymity",
+                    models.CharField(
+                        choices=[
+                            ("pseudonym", "Pseudonym only"),
+                            ("role_only", "Role only (no pseudonym in outputs)"),
+                            ("named", "May be named by role and organisation"),
+                        ],
+                        default="pseudonym",
+                        max_length=20,
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="casestudies.organisation",
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="casestudies.researchproject",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical participant',
-                'verbose_name_plural': 'historical participants',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical participant",
+                "verbose_name_plural": "historical participants",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
