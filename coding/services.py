@@ -524,7 +524,8 @@ def merge_codes(*, source: Code, target: Code, merged_by: AbstractBaseUser | Non
         memo.code = target
     bulk_update_with_history(memos, Memo, ["code"], batch_size=500, default_user=merged_by)
     had = set(target.research_questions.values_list("pk", flat=True))
-    gained = [question for question in source.research_questions.all() if question.pk not in had]
+    own = list(source.research_questions.all())
+    gained = [question for question in own if question.pk not in had]
     target.research_questions.add(*gained)
     if source.definition and source.definition not in target.definition:
         target.definition = f"{target.definition}\n\n{source.definition}".strip()
@@ -535,6 +536,7 @@ def merge_codes(*, source: Code, target: Code, merged_by: AbstractBaseUser | Non
     record.moved_child_ids = sorted(child.pk for child in children)
     record.moved_memo_ids = sorted(memo.pk for memo in memos)
     record.added_question_ids = sorted(question.pk for question in gained)
+    record.source_question_ids = sorted(question.pk for question in own)
     record.save()
     source._history_user = merged_by
     source._change_reason = f"Merged into “{target.name}”"

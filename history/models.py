@@ -27,6 +27,7 @@ class CodeMerge(models.Model):
     moved_child_ids = models.JSONField(default=list)
     moved_memo_ids = models.JSONField(default=list)
     added_question_ids = models.JSONField(default=list, help_text="Question links the target gained.")
+    source_question_ids = models.JSONField(default=list, help_text="The source's own question links.")
     target_definition_before = models.TextField(blank=True)
     merged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="code_merges"
