@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("analysis.urls")),
     path("", include("reports.urls")),
     path("", include("exchange.urls")),
+    path("", include("history.urls")),
     path("", include("casestudies.urls")),
 ]
 

@@ -156,6 +156,19 @@ def recipes(trap) -> dict[str, list[tuple[str, str]]]:
         "exchange:export_qdc": [(TRANSFER, url("exchange:export_qdc", slug))],
         "exchange:import": page(url("exchange:import", slug)),
         "exchange:job": page(*each(jobs, lambda job: url("exchange:job", slug, job.pk))),
+        "history:activity": page(
+            url("history:activity", slug),
+            *(url("history:activity", slug, case_study=cs.pk) for cs in (a, b)),
+            *(url("history:activity", slug, kind=kind) for kind in ("excerpt", "excerpt_code", "participant", "memo")),
+        ),
+        "history:record": page(
+            *each(excerpts, lambda e: url("history:record", "excerpt", e.pk)),
+            *each(interviews, lambda i: url("history:record", "interview", i.pk)),
+            *each(participants, lambda p: url("history:record", "participant", p.pk)),
+            url("history:record", "code", code),
+        ),
+        "history:restore": page(*each(excerpts, lambda e: url("history:restore", "excerpt", e.pk))),
+        "history:undo_merge": page(url("history:undo_merge", 1)),
     }
 
 
