@@ -133,12 +133,17 @@ def check_excerpt(*, interview: Interview, start: int, end: int, codes: Sequence
 
 @transaction.atomic
 def create_excerpts(
-    *, interview: Interview, excerpts: Sequence[NewExcerpt], coded_by: AbstractBaseUser | None = None
+    *,
+    interview: Interview,
+    excerpts: Sequence[NewExcerpt],
+    coded_by: AbstractBaseUser | None = None,
+    recorded_by: AbstractBaseUser | None = None,
 ) -> list[Excerpt]:
     """Many excerpts of one interview at once (demo material, imports), with the same checks as `create_excerpt`.
 
     All or nothing: the first bad excerpt raises, naming its position, and none is written. Everything is
-    checked before anything is written; the rows then go in with a few bulk inserts.
+    checked before anything is written; the rows then go in with a few bulk inserts, and so does their history,
+    made by `recorded_by` (whoever runs an import) or else by each excerpt's coder.
     """
     made: list[Excerpt] = []
     given_guids = [item.guid for item in excerpts if item.guid is not None]
@@ -168,7 +173,7 @@ def create_excerpts(
             raise ValidationError(
                 f"Excerpt {position} [{item.start}, {item.end}): {' '.join(error.messages)}"
             ) from error
-        excerpt._history_user = coder
+        excerpt._history_user = recorded_by or coder
         made.append(excerpt)
     # Batch writes record their history too (one bulk insert of historical rows per batch).
     made = bulk_create_with_history(made, Excerpt, batch_size=500, default_user=coded_by)
@@ -178,7 +183,7 @@ def create_excerpts(
         for code in dict.fromkeys(item.codes)
     ]
     for link in links:
-        link._history_user = link.applied_by
+        link._history_user = recorded_by or link.applied_by
     bulk_create_with_history(links, ExcerptCode, batch_size=500, default_user=coded_by)
     # created_at, updated_at and applied_at are set by the database's clock on insert (auto_now_add and
     # auto_now overwrite any value given); the recorded moments replace them in one batched statement each.

@@ -88,6 +88,9 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# A change's reason (a consent change's above all) is kept whole, not cut at 100 characters.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+
 ROOT_URLCONF = "partnership.urls"
 WSGI_APPLICATION = "partnership.wsgi.application"
 
