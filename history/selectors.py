@@ -226,7 +226,10 @@ def _previous_codes(links: list) -> dict[int, int]:
 
 
 def current_record(kind: str, pk: int):
-    return KINDS[kind][0]._default_manager.filter(pk=pk).first()
+    records = KINDS[kind][0]._default_manager.filter(pk=pk)
+    if kind in ("excerpt", "memo"):
+        records = records.select_related("interview")
+    return records.first()
 
 
 def project_of_rows(kind: str, rows: QuerySet, project: ResearchProject) -> QuerySet:

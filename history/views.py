@@ -51,7 +51,7 @@ def record_history(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         "pk": pk,
         "entries": entries,
         "current": current,
-        "title": str(next(entry.row for entry in entries if entry.kind == kind).instance),
+        "title": str(current) if current else str(next(entry.row for entry in entries if entry.kind == kind).instance),
         "project": project,
         "restorable": restorable,
         "merges": list(merges) if restorable else [],
