@@ -6,11 +6,11 @@ from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
-from simple_history.models import HistoricalRecords
 
 from casestudies.models import CaseStudy, PhaseKind, ResearchProject, ResearchQuestion
 from casestudies.validators import MAX_DESCRIPTION_LENGTH, validate_plain_text
 from coding.models import Code
+from partnership.history import recorded_history
 
 
 class FrameworkSummary(models.Model):
@@ -39,7 +39,7 @@ class FrameworkSummary(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords()
+    history = recorded_history()
 
     class Meta:
         ordering = ["case_study", "research_question"]

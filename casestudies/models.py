@@ -6,9 +6,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from simple_history.models import HistoricalRecords
 from taggit.managers import TaggableManager
 from taggit.models import GenericTaggedItemBase, TagBase
+
+from partnership.history import recorded_history
 
 
 class ResearchProject(models.Model):
@@ -246,7 +247,7 @@ class CaseStudy(models.Model):
 
     objects = CaseStudyQuerySet.as_manager()
 
-    history = HistoricalRecords()
+    history = recorded_history()
 
     class Meta:
         ordering = ["project", "order", "title"]
@@ -313,7 +314,7 @@ class Participant(models.Model):
 
     objects = ParticipantQuerySet.as_manager()
 
-    history = HistoricalRecords()
+    history = recorded_history()
 
     class Meta:
         ordering = ["pseudonym"]
@@ -385,7 +386,7 @@ class Interview(models.Model):
 
     objects = InterviewQuerySet.as_manager()
 
-    history = HistoricalRecords()
+    history = recorded_history()
 
     class Meta:
         ordering = ["date", "title"]

@@ -9,11 +9,11 @@ from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
-from simple_history.models import HistoricalRecords
 from taggit.managers import TaggableManager
 
 from casestudies.models import CaseStudy, Interview, ResearchProject, ResearchQuestion
 from casestudies.validators import MAX_DEFINITION_LENGTH, MAX_MEMO_LENGTH, MAX_NARRATIVE_LENGTH, validate_plain_text
+from partnership.history import recorded_history
 
 colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as #rrggbb, for example #1f77b4.")
 
@@ -46,7 +46,7 @@ class Code(models.Model):
 
     objects = CodeQuerySet.as_manager()
 
-    history = HistoricalRecords()
+    history = recorded_history()
 
     class Meta:
         ordering = ["order", "name"]
@@ -101,7 +101,7 @@ class Excerpt(models.Model):
 
     objects = ExcerptQuerySet.as_manager()
 
-    history = HistoricalRecords()
+    history = recorded_history()
 
     class Meta:
         ordering = ["interview", "start", "end"]
@@ -125,7 +125,7 @@ class ExcerptCode(models.Model):
     )
     applied_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = recorded_history()
 
     class Meta:
         constraints = [
@@ -155,7 +155,7 @@ class Memo(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords()
+    history = recorded_history()
 
     class Meta:
         ordering = ["-updated_at"]

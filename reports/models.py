@@ -10,9 +10,9 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
 
 from casestudies.models import CaseStudy, FieldworkPhase, QuestionGroup, ResearchProject, ResearchQuestion
+from partnership.history import recorded_history
 
 MAX_QUOTES_PER_CASE_STUDY = 20
 
@@ -79,7 +79,7 @@ class WorkingPaper(models.Model):
 
     objects = WorkingPaperQuerySet.as_manager()
 
-    history = HistoricalRecords()
+    history = recorded_history()
 
     class Meta:
         ordering = ["-date", "-id"]
@@ -115,7 +115,7 @@ class GroupNarrative(models.Model):
     group = models.ForeignKey(QuestionGroup, on_delete=models.CASCADE, related_name="paper_narratives")
     text = models.TextField(blank=True, help_text="Markdown.")
 
-    history = HistoricalRecords()
+    history = recorded_history()
 
     class Meta:
         constraints = [
@@ -133,7 +133,7 @@ class QuestionNarrative(models.Model):
     question = models.ForeignKey(ResearchQuestion, on_delete=models.CASCADE, related_name="paper_narratives")
     text = models.TextField(blank=True, help_text="Markdown.")
 
-    history = HistoricalRecords()
+    history = recorded_history()
 
     class Meta:
         constraints = [
