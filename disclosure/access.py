@@ -500,9 +500,14 @@ def visible_history(user, kind: str, rows: QuerySet) -> QuerySet:
 
 
 def hidden_history_fields(user, kind: str) -> frozenset[str]:
-    """Fields a history page leaves out for this reader: a participant's real name is for admins only."""
-    if kind == "participant" and not can_see_real_names(user):
+    """Fields a history page leaves out for this reader: a participant's real name is for admins only, and so are
+    a transcript's earlier versions (text removed by a redaction stays there, and only admins may read it)."""
+    if can_see_real_names(user):
+        return frozenset()
+    if kind == "participant":
         return frozenset({"real_name"})
+    if kind == "interview":
+        return frozenset({"transcript"})
     return frozenset()
 
 
