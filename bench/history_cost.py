@@ -100,9 +100,8 @@ def run(options: argparse.Namespace) -> None:
     print(f"History cost on excerpt creation ({engine}, {len(with_history)} requests each way, two codes each)")
     print(f"  median with history:    {on:7.2f} ms")
     print(f"  median without history: {off:7.2f} ms")
-    print(
-        f"  difference:             {extra:+7.1%}  (target: under {TARGET:.0%} more) {'OK' if extra < TARGET else 'MISSED'}"
-    )
+    verdict = "OK" if extra < TARGET else "MISSED"
+    print(f"  difference:             {extra:+7.1%}  (target: under {TARGET:.0%} more) {verdict}")
     print(f"  historical excerpt rows written: {recorded}")
 
 
