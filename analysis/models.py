@@ -10,6 +10,7 @@ from django.db.models import Q
 from casestudies.models import CaseStudy, PhaseKind, ResearchProject, ResearchQuestion
 from casestudies.validators import MAX_DESCRIPTION_LENGTH, validate_plain_text
 from coding.models import Code
+from partnership.history import recorded_history
 
 
 class FrameworkSummary(models.Model):
@@ -37,6 +38,8 @@ class FrameworkSummary(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    history = recorded_history()
 
     class Meta:
         ordering = ["case_study", "research_question"]

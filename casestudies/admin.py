@@ -8,6 +8,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from disclosure.redaction import pseudonym_discloses
 
+from .forms import ConsentReasonForm
 from .models import (
     CaseStudy,
     CaseStudyMembership,
@@ -112,7 +113,7 @@ def warn_if_pseudonym_discloses(request: HttpRequest, participant: Participant) 
 sensitive_real_names = method_decorator(sensitive_post_parameters("real_name"))
 
 
-class ParticipantInlineForm(forms.ModelForm):
+class ParticipantInlineForm(ConsentReasonForm):
     def _get_validation_exclusions(self) -> set[str]:
         # The project is not on the form (the formset sets it), but a pseudonym is unique within its project:
         # checking that constraint here makes a duplicate a form error rather than an IntegrityError.
@@ -136,7 +137,7 @@ class ParticipantInline(admin.TabularInline):
     form = ParticipantInlineForm
     formset = ParticipantInlineFormSet
     extra = 0
-    fields = ["pseudonym", "real_name", "role_title", "consent_to_quote", "anonymity"]
+    fields = ["pseudonym", "real_name", "role_title", "consent_to_quote", "consent_change_reason", "anonymity"]
     show_change_link = True
 
 
@@ -159,8 +160,15 @@ class OrganisationAdmin(admin.ModelAdmin):
         return super().changeform_view(request, object_id, form_url, extra_context)
 
 
+class ParticipantAdminForm(ConsentReasonForm):
+    class Meta:
+        model = Participant
+        fields = "__all__"
+
+
 @admin.register(Participant)
 class ParticipantAdmin(admin.ModelAdmin):
+    form = ParticipantAdminForm
     list_display = ["pseudonym", "real_name", "role_title", "organisation", "consent_to_quote", "anonymity"]
     list_filter = ["project", "consent_to_quote", "anonymity", "organisation__sector"]
     search_fields = ["pseudonym", "real_name", "role_title", "organisation__name"]

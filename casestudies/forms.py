@@ -194,7 +194,38 @@ class TranscriptImportForm(PlainTextForm, forms.Form):
         return True
 
 
-class ParticipantForm(PlainTextForm, forms.ModelForm):
+MAX_CONSENT_REASON_LENGTH = 1000
+
+
+class ConsentReasonForm(forms.ModelForm):
+    """A change of a participant's consent to be quoted needs a reason, kept with the change in their history."""
+
+    consent_change_reason = forms.CharField(
+        label="Reason for the consent change",
+        required=False,
+        max_length=MAX_CONSENT_REASON_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Needed when consent to be quoted changes; it is kept in the participant’s history.",
+    )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        reason = (cleaned.get("consent_change_reason") or "").strip()
+        if self.instance.pk and "consent_to_quote" in self.changed_data and not reason:
+            self.add_error(
+                "consent_change_reason", "Say why consent to be quoted changed: the reason is kept for the record."
+            )
+        return cleaned
+
+    def save(self, commit: bool = True):
+        reason = (self.cleaned_data.get("consent_change_reason") or "").strip()
+        if reason and self.instance.pk and "consent_to_quote" in self.changed_data:
+            given = "given" if self.instance.consent_to_quote else "withdrawn"
+            self.instance._change_reason = f"Consent to be quoted {given}: {reason}"
+        return super().save(commit)
+
+
+class ParticipantForm(PlainTextForm, ConsentReasonForm):
     class Meta:
         model = Participant
         fields = ["pseudonym", "role_title", "organisation", "consent_to_quote", "anonymity", "real_name"]

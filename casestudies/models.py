@@ -10,6 +10,8 @@ from simple_history.models import HistoricalRecords
 from taggit.managers import TaggableManager
 from taggit.models import GenericTaggedItemBase, TagBase
 
+from partnership.history import recorded_history
+
 
 class ResearchProject(models.Model):
     title = models.CharField(max_length=200)
@@ -248,6 +250,8 @@ class CaseStudy(models.Model):
 
     objects = CaseStudyQuerySet.as_manager()
 
+    history = recorded_history()
+
     class Meta:
         ordering = ["project", "order", "title"]
         verbose_name_plural = "case studies"
@@ -314,6 +318,8 @@ class Participant(models.Model):
     anonymity = models.CharField(max_length=20, choices=Anonymity.choices, default=Anonymity.PSEUDONYM)
 
     objects = ParticipantQuerySet.as_manager()
+
+    history = recorded_history()
 
     class Meta:
         ordering = ["pseudonym"]
@@ -384,6 +390,8 @@ class Interview(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = InterviewQuerySet.as_manager()
+
+    history = recorded_history()
 
     class Meta:
         ordering = ["date", "title"]

@@ -363,7 +363,7 @@ def excerpt_detail(request: HttpRequest, pk: int) -> HttpResponse:
     excerpt = get_editable_excerpt_for(request.user, pk)
     expected_version = _if_match(request)
     if request.method == "DELETE":
-        services.delete_excerpt(excerpt=excerpt, expected_version=expected_version)
+        services.delete_excerpt(excerpt=excerpt, expected_version=expected_version, deleted_by=request.user)
         return HttpResponse(status=204)
     changes = _excerpt_changes(_json_body(request), project_id=excerpt.interview.project_id, partial=True)
     excerpt = services.update_excerpt(

@@ -13,6 +13,7 @@ from taggit.managers import TaggableManager
 
 from casestudies.models import CaseStudy, Interview, ResearchProject, ResearchQuestion
 from casestudies.validators import MAX_DEFINITION_LENGTH, MAX_MEMO_LENGTH, MAX_NARRATIVE_LENGTH, validate_plain_text
+from partnership.history import recorded_history
 
 colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as #rrggbb, for example #1f77b4.")
 
@@ -44,6 +45,8 @@ class Code(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = CodeQuerySet.as_manager()
+
+    history = recorded_history()
 
     class Meta:
         ordering = ["order", "name"]
@@ -101,6 +104,8 @@ class Excerpt(models.Model):
 
     objects = ExcerptQuerySet.as_manager()
 
+    history = recorded_history()
+
     class Meta:
         ordering = ["interview", "start", "end"]
         indexes = [models.Index(fields=["interview", "start"], name="coding_excerpt_by_position")]
@@ -122,6 +127,8 @@ class ExcerptCode(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="code_applications"
     )
     applied_at = models.DateTimeField(auto_now_add=True)
+
+    history = recorded_history()
 
     class Meta:
         constraints = [
@@ -150,6 +157,8 @@ class Memo(models.Model):
     guid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    history = recorded_history()
 
     class Meta:
         ordering = ["-updated_at"]

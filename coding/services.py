@@ -13,6 +13,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import connections, models, router, transaction
 from django.db.models.functions import Length, Substr
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from casestudies.models import Interview, ResearchProject, ResearchQuestion
 from casestudies.validators import MAX_OFFSET, check_tags
@@ -93,10 +94,11 @@ def create_excerpt(
         is_key_quote=is_key_quote,
     )
     excerpt.full_clean(**CLEAN_KNOWN_EXCERPT)
+    excerpt._history_user = coded_by
     excerpt.save()
-    ExcerptCode.objects.bulk_create(
-        [ExcerptCode(excerpt=excerpt, code=code, applied_by=coded_by) for code in dict.fromkeys(codes)]
-    )
+    links = [ExcerptCode(excerpt=excerpt, code=code, applied_by=coded_by) for code in dict.fromkeys(codes)]
+    if links:
+        bulk_create_with_history(links, ExcerptCode, default_user=coded_by)
     return excerpt
 
 
@@ -132,12 +134,17 @@ def check_excerpt(*, interview: Interview, start: int, end: int, codes: Sequence
 
 @transaction.atomic
 def create_excerpts(
-    *, interview: Interview, excerpts: Sequence[NewExcerpt], coded_by: AbstractBaseUser | None = None
+    *,
+    interview: Interview,
+    excerpts: Sequence[NewExcerpt],
+    coded_by: AbstractBaseUser | None = None,
+    recorded_by: AbstractBaseUser | None = None,
 ) -> list[Excerpt]:
     """Many excerpts of one interview at once (demo material, imports), with the same checks as `create_excerpt`.
 
     All or nothing: the first bad excerpt raises, naming its position, and none is written. Everything is
-    checked before anything is written; the rows then go in with a few bulk inserts.
+    checked before anything is written; the rows then go in with a few bulk inserts, and so does their history,
+    made by `recorded_by` (whoever runs an import) or else by each excerpt's coder.
     """
     made: list[Excerpt] = []
     given_guids = [item.guid for item in excerpts if item.guid is not None]
@@ -167,14 +174,18 @@ def create_excerpts(
             raise ValidationError(
                 f"Excerpt {position} [{item.start}, {item.end}): {' '.join(error.messages)}"
             ) from error
+        excerpt._history_user = recorded_by or coder
         made.append(excerpt)
-    Excerpt.objects.bulk_create(made, batch_size=500)
+    # Batch writes record their history too (one bulk insert of historical rows per batch).
+    made = bulk_create_with_history(made, Excerpt, batch_size=500, default_user=coded_by)
     links = [
         ExcerptCode(excerpt=excerpt, code=code, applied_by=excerpt.coded_by)
         for excerpt, item in zip(made, excerpts, strict=True)
         for code in dict.fromkeys(item.codes)
     ]
-    ExcerptCode.objects.bulk_create(links, batch_size=500)
+    for link in links:
+        link._history_user = recorded_by or link.applied_by
+    bulk_create_with_history(links, ExcerptCode, batch_size=500, default_user=coded_by)
     # created_at, updated_at and applied_at are set by the database's clock on insert (auto_now_add and
     # auto_now overwrite any value given); the recorded moments replace them in one batched statement each.
     dated = [
@@ -269,6 +280,7 @@ def update_excerpt(
         _replace_codes(excerpt=excerpt, codes=codes, applied_by=changed_by)
     if fields or codes is not None:
         excerpt.version += 1
+        excerpt._history_user = changed_by
         excerpt.save(update_fields=[*fields, "version", "updated_at"])
     return excerpt
 
@@ -278,14 +290,16 @@ def _replace_codes(*, excerpt: Excerpt, codes: Sequence[Code], applied_by: Abstr
     wanted = {code.pk: code for code in codes}
     current = set(excerpt.code_links.values_list("code_id", flat=True))
     _check_codes(interview=excerpt.interview, codes=[code for pk, code in wanted.items() if pk not in current])
-    excerpt.code_links.exclude(code_id__in=wanted).delete()
-    ExcerptCode.objects.bulk_create(
-        [
-            ExcerptCode(excerpt=excerpt, code=code, applied_by=applied_by)
-            for pk, code in wanted.items()
-            if pk not in current
-        ]
-    )
+    for link in excerpt.code_links.exclude(code_id__in=wanted):
+        link._history_user = applied_by
+        link.delete()
+    added = [
+        ExcerptCode(excerpt=excerpt, code=code, applied_by=applied_by)
+        for pk, code in wanted.items()
+        if pk not in current
+    ]
+    if added:
+        bulk_create_with_history(added, ExcerptCode, default_user=applied_by)
 
 
 @transaction.atomic
@@ -300,8 +314,16 @@ def set_excerpt_codes(
 
 
 @transaction.atomic
-def delete_excerpt(*, excerpt: Excerpt, expected_version: int | None = None) -> None:
+def delete_excerpt(
+    *, excerpt: Excerpt, expected_version: int | None = None, deleted_by: AbstractBaseUser | None = None
+) -> None:
+    """Delete the excerpt and its code links; both stay in history, from where a lead can restore them."""
     _lock_excerpt(excerpt=excerpt, expected_version=expected_version)
+    if deleted_by is not None:
+        for link in excerpt.code_links.all():
+            link._history_user = deleted_by
+            link.delete()
+        excerpt._history_user = deleted_by
     excerpt.delete()
 
 
@@ -364,6 +386,8 @@ def create_code(
         exclude=["project", "parent", "created_by", *(() if guid is not None else ("guid",))],
         validate_constraints=False,
     )
+    if created_by is not None:
+        code._history_user = created_by
     code.save()
     questions = list(research_questions)
     if any(q.group.project_id != project.pk for q in questions):
@@ -522,8 +546,14 @@ def set_code_archived(*, code: Code, is_archived: bool) -> Code:
 
 
 @transaction.atomic
-def merge_codes(*, source: Code, target: Code) -> Code:
-    """Fold `source` into `target`: its excerpts, sub-codes, memos and question links follow; `source` goes."""
+def merge_codes(*, source: Code, target: Code, merged_by: AbstractBaseUser | None = None) -> Code:
+    """Fold `source` into `target`: its excerpts, sub-codes, memos and question links follow; `source` goes.
+
+    What moved is recorded (history.CodeMerge) and every moved row keeps its history, so that
+    `history.services.undo_merge` can put each excerpt back on the code it came from.
+    """
+    from history.models import CodeMerge
+
     if source.pk == target.pk:
         raise ValidationError({"target": "A code cannot be merged into itself."})
     if source.project_id != target.project_id:
@@ -533,16 +563,48 @@ def merge_codes(*, source: Code, target: Code) -> Code:
         if ancestor.pk == source.pk:
             raise ValidationError({"target": "A code cannot be merged into one of its own sub-codes."})
         ancestor = ancestor.parent
-    already = ExcerptCode.objects.filter(code=target).values("excerpt_id")
-    ExcerptCode.objects.filter(code=source, excerpt_id__in=already).delete()
-    ExcerptCode.objects.filter(code=source).update(code=target)
-    for child in source.children.all():
+    record = CodeMerge(
+        project_id=source.project_id,
+        source_id=source.pk,
+        source_name=source.name,
+        target=target,
+        target_name=target.name,
+        target_definition_before=target.definition,
+        merged_by=merged_by,
+    )
+    already = set(ExcerptCode.objects.filter(code=target).values_list("excerpt_id", flat=True))
+    shared = list(ExcerptCode.objects.filter(code=source, excerpt_id__in=already))
+    for link in shared:
+        link._history_user = merged_by
+        link.delete()
+    moved = list(ExcerptCode.objects.filter(code=source))
+    for link in moved:
+        link.code = target
+    bulk_update_with_history(moved, ExcerptCode, ["code"], batch_size=500, default_user=merged_by)
+    children = list(source.children.all())
+    for child in children:
         move_code(code=child, parent=target)
-    Memo.objects.filter(code=source).update(code=target)
-    target.research_questions.add(*source.research_questions.all())
+    memos = list(Memo.objects.filter(code=source))
+    for memo in memos:
+        memo.code = target
+    bulk_update_with_history(memos, Memo, ["code"], batch_size=500, default_user=merged_by)
+    had = set(target.research_questions.values_list("pk", flat=True))
+    own = list(source.research_questions.all())
+    gained = [question for question in own if question.pk not in had]
+    target.research_questions.add(*gained)
     if source.definition and source.definition not in target.definition:
         target.definition = f"{target.definition}\n\n{source.definition}".strip()
+        target._history_user = merged_by
         target.save(update_fields=["definition"])
+    record.moved_excerpt_ids = sorted(link.excerpt_id for link in moved)
+    record.shared_excerpt_ids = sorted(link.excerpt_id for link in shared)
+    record.moved_child_ids = sorted(child.pk for child in children)
+    record.moved_memo_ids = sorted(memo.pk for memo in memos)
+    record.added_question_ids = sorted(question.pk for question in gained)
+    record.source_question_ids = sorted(question.pk for question in own)
+    record.save()
+    source._history_user = merged_by
+    source._change_reason = f"Merged into “{target.name}”"
     source.delete()
     return target
 

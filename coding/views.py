@@ -153,7 +153,7 @@ def code_merge(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         target = form.cleaned_data["target"]
         try:
-            services.merge_codes(source=code, target=target)
+            services.merge_codes(source=code, target=target, merged_by=request.user)
         except ValidationError as error:
             form.add_error(None, error)
         else:

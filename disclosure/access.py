@@ -440,3 +440,77 @@ def get_import_job_for(user, project_slug: str, pk: int):
 
     project = get_managed_project_for(user, project_slug)
     return get_object_or_404(ImportJob.objects.select_related("created_by", "project"), pk=pk, project=project)
+
+
+# --- History of changes -----------------------------------------------------------------------------------------
+
+# The kinds of record whose history a reader can open, as the history pages and the Activity page name them.
+HISTORY_KINDS = (
+    "excerpt",
+    "excerpt_code",
+    "code",
+    "memo",
+    "interview",
+    "participant",
+    "case_study",
+    "summary",
+    "paper",
+)
+
+
+def history_reach(user, kind: str) -> Q:
+    """Which historical rows of one kind the user may see: the history of what they may see now.
+
+    Excerpts keep their own rule, blind coding included, applied to the row as it was (its interview and
+    coder), so a deleted excerpt's history stays within the same reach. A code link is seen with its
+    excerpt's history. A deleted interview, participant, case study or paper is history only admins see.
+    """
+    from coding.models import Excerpt
+
+    projects = visible_projects(user).values("pk")
+    if kind == "excerpt":
+        return excerpt_reach(user)
+    if kind == "excerpt_code":
+        seen = Excerpt.history.model._base_manager.filter(excerpt_reach(user)).values("id")
+        return Q(excerpt_id__in=seen)
+    if kind == "code":
+        return Q(project_id__in=projects)
+    if kind == "memo":
+        return (
+            Q(project_id__in=projects)
+            & (Q(interview__isnull=True) | Q(interview_id__in=visible_interviews(user).values("pk")))
+            & (Q(case_study__isnull=True) | Q(case_study_id__in=visible_case_studies(user).values("pk")))
+        )
+    if kind == "interview":
+        return Q(id__in=visible_interviews(user).values("pk"))
+    if kind == "participant":
+        return Q(id__in=Participant.objects.visible_to(user).values("pk"))
+    if kind == "case_study":
+        return Q(id__in=visible_case_studies(user).values("pk"))
+    if kind == "summary":
+        return Q(case_study_id__in=visible_case_studies(user).values("pk"))
+    if kind == "paper":
+        return Q(id__in=visible_papers(user).values("pk"))
+    raise ValueError(f"No history rule for {kind!r}.")
+
+
+def visible_history(user, kind: str, rows: QuerySet) -> QuerySet:
+    """`rows` (historical rows of `kind`) narrowed to the user's reach."""
+    return within_reach(rows, user, history_reach(user, kind), joins=False)
+
+
+def hidden_history_fields(user, kind: str) -> frozenset[str]:
+    """Fields a history page leaves out for this reader: a participant's real name is for admins only, and so are
+    a transcript's earlier versions (text removed by a redaction stays there, and only admins may read it)."""
+    if can_see_real_names(user):
+        return frozenset()
+    if kind == "participant":
+        return frozenset({"real_name"})
+    if kind == "interview":
+        return frozenset({"transcript"})
+    return frozenset()
+
+
+def can_restore(user, project: ResearchProject) -> bool:
+    """Restoring from history and undoing a merge is for the project's leads and admins."""
+    return can_manage_project(user, project)

@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.utils.text import slugify
+from simple_history.utils import bulk_update_with_history
 
 from casestudies.models import CaseStudy, CaseStudyMembership, Interview, PhaseKind, ProjectMembership, ResearchProject
 from casestudies.services import save_case_study, save_interview
@@ -681,7 +682,7 @@ class _ProjectImport(_Import):
                 self.report.drop(f"The coding of the whole of “{interview.title}”", "the source has no text")
         # Each excerpt has passed check_excerpt already, so the batch writes them all.
         with _refusing_for(f"The coding of {element_label('Source', interview.title, source.guid)}"):
-            create_excerpts(interview=interview, excerpts=new_excerpts)
+            create_excerpts(interview=interview, excerpts=new_excerpts, recorded_by=self.imported_by)
 
     def _selection_note_texts(self, selection_key: str) -> list[str]:
         """Notes tied to a selection (by NoteRef or Link) are kept in its excerpt's memo."""
@@ -847,7 +848,9 @@ class _ProjectImport(_Import):
             }[kind]
             self.report.count("Memos", new=1)
             self.report.add_imported("Memos", f"{title or default_note_name(note.text)} ({where})")
-        Memo.objects.bulk_update(dated, ["guid", "created_at", "updated_at"], batch_size=500)
+        bulk_update_with_history(
+            dated, Memo, ["guid", "created_at", "updated_at"], batch_size=500, default_user=self.imported_by
+        )
 
     def _targets_of(self, note_key: str) -> list[tuple[str, object]]:
         found = list(self.note_targets.get(note_key, []))

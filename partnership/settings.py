@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "exchange",
     "suggestions",
     "accounts",
+    "history",
 ]
 
 MIDDLEWARE = [
@@ -81,13 +82,16 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "partnership.middleware.PrivateCacheControlMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    # Records who made each change kept in the history.
+    # Records who made each change in the history of records (django-simple-history).
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Last, as django-axes asks: it turns a locked-out login attempt into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
+
+# A change's reason (a consent change's above all) is kept whole, not cut at 100 characters.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 ROOT_URLCONF = "partnership.urls"
 WSGI_APPLICATION = "partnership.wsgi.application"

@@ -47,6 +47,7 @@ urlpatterns = [
     path("", include("reports.urls")),
     path("", include("exchange.urls")),
     path("", include("accounts.urls")),
+    path("", include("history.urls")),
     path("", include("casestudies.urls")),
 ]
 

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from casestudies.models import CaseStudy, FieldworkPhase, QuestionGroup, ResearchProject, ResearchQuestion
+from partnership.history import recorded_history
 
 MAX_QUOTES_PER_CASE_STUDY = 20
 
@@ -85,6 +86,8 @@ class WorkingPaper(models.Model):
 
     objects = WorkingPaperQuerySet.as_manager()
 
+    history = recorded_history()
+
     class Meta:
         ordering = ["-date", "-id"]
         constraints = [
@@ -119,6 +122,8 @@ class GroupNarrative(models.Model):
     group = models.ForeignKey(QuestionGroup, on_delete=models.CASCADE, related_name="paper_narratives")
     text = models.TextField(blank=True, help_text="Markdown.")
 
+    history = recorded_history()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["paper", "group"], name="reports_groupnarrative_one_per_group"),
@@ -134,6 +139,8 @@ class QuestionNarrative(models.Model):
     paper = models.ForeignKey(WorkingPaper, on_delete=models.CASCADE, related_name="question_narratives")
     question = models.ForeignKey(ResearchQuestion, on_delete=models.CASCADE, related_name="paper_narratives")
     text = models.TextField(blank=True, help_text="Markdown.")
+
+    history = recorded_history()
 
     class Meta:
         constraints = [

@@ -300,6 +300,7 @@ def test_the_admin_warns_about_a_disclosing_pseudonym_in_the_organisation_inline
             "participants-0-organisation": organisation.pk,
             "participants-0-pseudonym": "Pettifer",
             "participants-0-real_name": "Graham Pettifer",
+            "participants-0-consent_to_quote": "on",
             "participants-0-anonymity": "pseudonym",
         },
         follow=True,

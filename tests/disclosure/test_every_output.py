@@ -171,6 +171,19 @@ def recipes(trap) -> dict[str, list[tuple[str, str]]]:
         "accounts:change_role": page(url("accounts:change_role", slug, trap.users["coder"].pk)),
         "accounts:remove_member": page(url("accounts:remove_member", slug, trap.users["coder"].pk)),
         "accounts:accept_invitation": page(url("accounts:accept_invitation", "not-a-token")),
+        "history:activity": page(
+            url("history:activity", slug),
+            *(url("history:activity", slug, case_study=cs.pk) for cs in (a, b)),
+            *(url("history:activity", slug, kind=kind) for kind in ("excerpt", "excerpt_code", "participant", "memo")),
+        ),
+        "history:record": page(
+            *each(excerpts, lambda e: url("history:record", "excerpt", e.pk)),
+            *each(interviews, lambda i: url("history:record", "interview", i.pk)),
+            *each(participants, lambda p: url("history:record", "participant", p.pk)),
+            url("history:record", "code", code),
+        ),
+        "history:restore": page(*each(excerpts, lambda e: url("history:restore", "excerpt", e.pk))),
+        "history:undo_merge": page(url("history:undo_merge", 1)),
     }
 
 
