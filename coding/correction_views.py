@@ -11,7 +11,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from disclosure.access import can_change_excerpt, get_editable_interview_for, get_interview_for, visible_excerpts
+from casestudies.models import Interview
+from disclosure.access import (
+    can_change_excerpt,
+    can_edit_interview,
+    can_manage_project,
+    get_editable_interview_for,
+    get_interview_for,
+    visible_excerpts,
+)
 
 from . import corrections
 from .models import TranscriptCorrection
@@ -52,6 +60,82 @@ def transcript_correct(request: HttpRequest, pk: int) -> HttpResponse:
         except corrections.TranscriptChanged as error:
             context["error"] = str(error)
     return render(request, "coding/transcript_correct.html", context)
+
+
+def _offset(value) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 <= number <= 10_000_000 else None
+
+
+@require_http_methods(["GET", "POST"])
+def transcript_redact(request: HttpRequest, pk: int) -> HttpResponse:
+    """Redact a selected name or phrase: here, everywhere in this interview, or (for the project's leads) in every
+    interview of the project. A preview of each interview's excerpts comes first; applying is all or none."""
+    interview = get_editable_interview_for(request.user, pk)
+    project = interview.project
+    data = request.POST if request.method == "POST" else request.GET
+    start, end = _offset(data.get("start")), _offset(data.get("end"))
+    phrase = data.get("phrase", "")
+    if request.method == "GET" and start is not None and end is not None and start < end:
+        phrase = interview.transcript[start:end]
+    phrase = phrase.strip() if request.method == "GET" else phrase
+    if request.method == "GET" and phrase and start is not None:
+        # The selection's edges may carry spaces; the phrase is what lies between them.
+        start = interview.transcript.find(phrase, start)
+    context = {
+        "interview": interview,
+        "project": project,
+        "phrase": phrase,
+        "start": start if start is not None and start >= 0 else "",
+        "replacement": data.get("replacement", ""),
+        "scope": data.get("scope", "here" if start is not None else "interview"),
+        "project_scope": can_manage_project(request.user, project),
+        "error": "",
+    }
+    if request.method == "POST":
+        scope = context["scope"]
+        try:
+            if scope == "project" and not context["project_scope"]:
+                raise PermissionDenied("Only the project's leads can redact across the project.")
+            interviews = ()
+            if scope == "project":
+                interviews = [
+                    other
+                    for other in Interview.objects.filter(project=project).select_related("case_study", "project")
+                    if can_edit_interview(request.user, other)
+                ]
+            redaction = corrections.plan_redaction(
+                interview,
+                phrase=phrase,
+                replacement=context["replacement"],
+                scope=scope,
+                start=start,
+                interviews=interviews,
+            )
+            fingerprint = _fingerprint("\x00".join(target.transcript for target, _new, _p in redaction.changes))
+            if request.POST.get("action") == "apply":
+                if request.POST.get("fingerprint") != fingerprint:
+                    raise corrections.TranscriptChanged(
+                        "A transcript was changed by someone else since this preview; preview again."
+                    )
+                records = corrections.apply_redaction(redaction, user=request.user)
+                review = sum(record.needing_review for record in records)
+                messages.success(
+                    request,
+                    f"Redacted as {redaction.bracketed} in {len(records)} interview{'s' if len(records) != 1 else ''}"
+                    + (f"; {review} excerpt{'s' if review != 1 else ''} to review." if review else "."),
+                )
+                return redirect(reverse("coding:interview", args=[interview.pk]))
+            context["redaction"] = redaction
+            context["fingerprint"] = fingerprint
+        except ValidationError as error:
+            context["error"] = " ".join(error.messages)
+        except corrections.TranscriptChanged as error:
+            context["error"] = str(error)
+    return render(request, "coding/transcript_redact.html", context)
 
 
 def transcript_review(request: HttpRequest, pk: int) -> HttpResponse:

@@ -61,9 +61,18 @@ class TranscriptChanged(Exception):
 
 
 def apply(
-    *, interview: Interview, new_text: str, user, expected_old: str, kind: str = TranscriptCorrection.Kind.CORRECTION
+    *,
+    interview: Interview,
+    new_text: str,
+    user,
+    expected_old: str,
+    kind: str = TranscriptCorrection.Kind.CORRECTION,
+    scrub=None,
 ) -> TranscriptCorrection:
-    """Applies the correction atomically (interview and excerpt rows locked); returns its record."""
+    """Applies the correction atomically (interview and excerpt rows locked); returns its record.
+
+    ``scrub`` turns a removed excerpt's text into what its record keeps: a redaction passes its own replacement,
+    so that the words it removes stay only in the interview's history (admins)."""
     with transaction.atomic():
         locked = Interview.objects.select_for_update().get(pk=interview.pk)
         if locked.transcript != expected_old:
@@ -76,7 +85,7 @@ def apply(
                 {
                     "start": excerpt.start,
                     "end": excerpt.end,
-                    "text": excerpt.text,
+                    "text": scrub(excerpt.text) if scrub else excerpt.text,
                     "codes": sorted(code.name for code in excerpt.codes.all()),
                     "coder": excerpt.coded_by.get_username(),
                     "memo": excerpt.memo,
@@ -120,3 +129,75 @@ def redacted_text(text: str, *, phrase: str, replacement: str, start: int | None
     if text[start : start + len(phrase)] != phrase:
         raise ValidationError("The selected text is no longer at that place in the transcript; reload the page.")
     return text[:start] + bracketed + text[start + len(phrase) :]
+
+
+REDACTION_SCOPES = ("here", "interview", "project")
+MAX_REDACTED_PHRASE = 500
+MAX_REPLACEMENT = 60
+
+
+@dataclass
+class Redaction:
+    """What one redaction does: the phrase, its replacement and, for each interview it changes, the new text and
+    the preview of the interview's excerpts."""
+
+    phrase: str
+    replacement: str
+    scope: str
+    changes: list  # (interview, new_text, Preview)
+
+    @property
+    def bracketed(self) -> str:
+        return f"[{self.replacement}]"
+
+    def scrub(self, text: str) -> str:
+        return text.replace(self.phrase, self.bracketed)
+
+
+def plan_redaction(
+    interview: Interview, *, phrase: str, replacement: str, scope: str, start: int | None, interviews=()
+) -> Redaction:
+    """The redaction of ``phrase`` as ``[replacement]``: at ``start`` in ``interview`` ("here"), everywhere in it
+    ("interview"), or everywhere in ``interviews`` (the project's, for "project"). Refuses bad input with a
+    ValidationError whose message says why; writes nothing."""
+    if scope not in REDACTION_SCOPES:
+        raise ValidationError("Choose where to redact: here, everywhere in this interview, or in the project.")
+    if not phrase.strip():
+        raise ValidationError("Select the text to redact on the coding page first.")
+    if len(phrase) > MAX_REDACTED_PHRASE:
+        raise ValidationError(f"Redact at most {MAX_REDACTED_PHRASE} characters at a time.")
+    if "\n" in phrase:
+        raise ValidationError("Redact within one line of the transcript.")
+    replacement = replacement.strip().strip("[]").strip()
+    if not replacement:
+        raise ValidationError("Say what to put in its place, for example “chief executive”.")
+    if len(replacement) > MAX_REPLACEMENT or any(ch in replacement for ch in "[]\n\r"):
+        raise ValidationError(
+            f"The replacement is at most {MAX_REPLACEMENT} characters, on one line, without square brackets."
+        )
+    if scope == "here" and start is None:
+        raise ValidationError("Select the occurrence to redact on the coding page.")
+    targets = [interview] if scope != "project" else [i for i in interviews if phrase in i.transcript]
+    changes = []
+    for target in targets:
+        new_text = redacted_text(
+            target.transcript, phrase=phrase, replacement=replacement, start=start if scope == "here" else None
+        )
+        changes.append((target, new_text, preview(target, new_text)))
+    return Redaction(phrase=phrase, replacement=replacement, scope=scope, changes=changes)
+
+
+def apply_redaction(redaction: Redaction, *, user) -> list[TranscriptCorrection]:
+    """Applies every interview's change of ``redaction`` in one transaction: all or none."""
+    with transaction.atomic():
+        return [
+            apply(
+                interview=target,
+                new_text=new_text,
+                user=user,
+                expected_old=target.transcript,
+                kind=TranscriptCorrection.Kind.REDACTION,
+                scrub=redaction.scrub,
+            )
+            for target, new_text, _preview in redaction.changes
+        ]

@@ -16,6 +16,7 @@ urlpatterns = [
     path("interviews/<int:pk>/code/", views.interview_coding, name="interview"),
     path("interviews/<int:pk>/document/", views.interview_document, name="interview_document"),
     path("interviews/<int:pk>/correct/", correction_views.transcript_correct, name="transcript_correct"),
+    path("interviews/<int:pk>/redact/", correction_views.transcript_redact, name="transcript_redact"),
     path("interviews/<int:pk>/review/", correction_views.transcript_review, name="transcript_review"),
     path("excerpts/<int:pk>/reviewed/", correction_views.excerpt_reviewed, name="excerpt_reviewed"),
     path("api/interviews/<int:pk>/excerpts", api.interview_excerpt_list, name="api_interview_excerpts"),

@@ -16,6 +16,7 @@ from casestudies.models import CaseStudy, ResearchProject
 from casestudies.transcripts import TURN_PATTERN, Turn, split_turns
 from disclosure.access import (
     blind_coding_hides_others,
+    can_edit_interview,
     can_manage_project,
     get_code_for,
     get_interview_for,
@@ -303,6 +304,7 @@ def interview_coding(request: HttpRequest, pk: int) -> HttpResponse:
         "user": {"id": request.user.pk, "name": request.user.get_full_name() or request.user.get_username()},
         "recentCodeIds": recent_code_ids(user=request.user, project=project),
         "canManage": manages,
+        "reviewUrl": reverse("coding:transcript_review", kwargs={"pk": interview.pk}),
     }
     context = {
         "project": project,
@@ -312,5 +314,6 @@ def interview_coding(request: HttpRequest, pk: int) -> HttpResponse:
         "transcript_html": transcript_html(turns),
         "config": config,
         "is_blind": blind_coding_hides_others(request.user, interview),
+        "can_edit_transcript": can_edit_interview(request.user, interview),
     }
     return render(request, "coding/interview_coding.html", context)

@@ -501,13 +501,16 @@ def visible_history(user, kind: str, rows: QuerySet) -> QuerySet:
 
 def hidden_history_fields(user, kind: str) -> frozenset[str]:
     """Fields a history page leaves out for this reader: a participant's real name is for admins only, and so are
-    a transcript's earlier versions (text removed by a redaction stays there, and only admins may read it)."""
+    a transcript's earlier versions and an excerpt's earlier quoted text (words removed by a redaction stay there,
+    and only admins may read them; an excerpt's changed boundaries still show as its offsets)."""
     if can_see_real_names(user):
         return frozenset()
     if kind == "participant":
         return frozenset({"real_name"})
     if kind == "interview":
         return frozenset({"transcript"})
+    if kind == "excerpt":
+        return frozenset({"text"})
     return frozenset()
 
 

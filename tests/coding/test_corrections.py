@@ -176,3 +176,70 @@ def test_a_researcher_can_neither_correct_nor_confirm_others(setting):
     assert Excerpt.objects.get(pk=named.pk).needs_review
     interview.refresh_from_db()
     assert interview.transcript == TEXT
+
+
+def test_the_redaction_page_takes_the_selection_previews_and_redacts_everywhere_in_the_project(setting):
+    interview, lead, untouched, named, folded = setting
+    other = make_interview(interview.case_study, title="Second", transcript="Ruth: I spoke to John Smith later.")
+    client = client_for(lead)
+    start, end = span(TEXT, "John Smith")
+    page = client.get(f"/interviews/{interview.pk}/redact/?start={start}&end={end}").content.decode()
+    assert 'value="John Smith"' in page and "Every occurrence in every interview of the project" in page
+    form = {"phrase": "John Smith", "replacement": "chair", "scope": "project", "start": start}
+    preview = client.post(f"/interviews/{interview.pk}/redact/", {**form, "action": "preview"})
+    body = preview.content.decode()
+    assert interview.title in body and "Second" in body
+    interview.refresh_from_db()
+    assert "John Smith" in interview.transcript  # a preview writes nothing
+    done = client.post(
+        f"/interviews/{interview.pk}/redact/",
+        {**form, "action": "apply", "fingerprint": preview.context["fingerprint"]},
+    )
+    assert done.status_code == 302
+    interview.refresh_from_db()
+    other.refresh_from_db()
+    assert "John Smith" not in interview.transcript and "[chair] 😀 chaired" in interview.transcript
+    assert other.transcript == "Ruth: I spoke to [chair] later."
+    named.refresh_from_db()
+    assert named.text == interview.transcript[named.start : named.end] and named.needs_review
+    assert TranscriptCorrection.objects.filter(kind=TranscriptCorrection.Kind.REDACTION).count() == 2
+    coding_page = client.get(f"/interviews/{interview.pk}/code/").content.decode()
+    assert "John Smith" not in coding_page
+
+
+@pytest.mark.parametrize(
+    "form, message",
+    [
+        ({"phrase": "John Smith", "replacement": "", "scope": "interview"}, "Say what to put in its place"),
+        ({"phrase": "John Smith", "replacement": "[x] y", "scope": "interview"}, "without square brackets"),
+        ({"phrase": "Nobody", "replacement": "x", "scope": "interview"}, "does not occur in the transcript"),
+        ({"phrase": "John Smith", "replacement": "x", "scope": "here", "start": "3"}, "no longer at that place"),
+        ({"phrase": "John Smith", "replacement": "x", "scope": "everywhere"}, "Choose where to redact"),
+        ({"phrase": "", "replacement": "x", "scope": "interview"}, "Select the text to redact"),
+    ],
+)
+def test_the_redaction_page_refuses_bad_input_and_writes_nothing(setting, form, message):
+    interview, lead, *_ = setting
+    response = client_for(lead).post(f"/interviews/{interview.pk}/redact/", {**form, "action": "apply"})
+    assert response.status_code == 200 and message in response.content.decode()
+    interview.refresh_from_db()
+    assert interview.transcript == TEXT and not TranscriptCorrection.objects.exists()
+
+
+def test_a_redaction_across_the_project_is_for_leads_and_a_redacted_removal_keeps_no_name(setting):
+    interview, lead, untouched, named, folded = setting
+    researcher = make_researcher(interview.project, interview.case_study)
+    refused = client_for(researcher).get(f"/interviews/{interview.pk}/redact/")
+    assert refused.status_code == 403
+    only_name = make_excerpt(interview, start=span(TEXT, "John Smith")[0], end=span(TEXT, "John Smith")[1])
+    redaction = corrections.plan_redaction(
+        interview, phrase="John Smith", replacement="chair", scope="interview", start=None
+    )
+    [record] = corrections.apply_redaction(redaction, user=lead)
+    assert "John Smith" not in str(record.removed_excerpts)
+    remaining = Excerpt.objects.filter(pk=only_name.pk).first()
+    if remaining is None:  # removed: its record keeps the replacement, not the name
+        assert "[chair]" in str(record.removed_excerpts)
+    else:  # re-anchored to what its words became, and marked for review
+        assert remaining.text == "[chair]" and remaining.needs_review
+    assert record.kind == TranscriptCorrection.Kind.REDACTION

@@ -106,6 +106,9 @@ def recipes(trap) -> dict[str, list[tuple[str, str]]]:
             *(url("coding:interview_document", i.pk, format=f) for i in interviews for f in ("html", "docx"))
         ),
         "coding:transcript_correct": page(*each(interviews, lambda i: url("coding:transcript_correct", i.pk))),
+        "coding:transcript_redact": page(
+            *each(interviews, lambda i: url("coding:transcript_redact", i.pk, start=0, end=5))
+        ),
         "coding:transcript_review": page(*each(interviews, lambda i: url("coding:transcript_review", i.pk))),
         "coding:excerpt_reviewed": page(*each(excerpts, lambda e: url("coding:excerpt_reviewed", e.pk))),
         "coding:api_interview_excerpts": page(*each(interviews, lambda i: url("coding:api_interview_excerpts", i.pk))),

@@ -312,3 +312,19 @@ def test_a_merge_is_undone_from_the_merged_code_history_page(client, world):
     response = client.post(reverse("history:undo_merge", args=[merge.pk]))
     assert response.status_code == 302
     assert list(excerpt.codes.all()) == [Code.objects.get(name="Money")]
+
+
+def test_an_excerpts_earlier_text_is_for_admins_only(client, world):
+    excerpt = coding.create_excerpt(
+        interview=world["interview"], start=0, end=11, coded_by=world["coder"], codes=[world["trust"]]
+    )
+    Excerpt.objects.filter(pk=excerpt.pk).update(text="before")
+    excerpt.refresh_from_db()
+    excerpt.text = "Whisperedname said so"
+    excerpt.save()
+    excerpt.text = "[chair] said so"
+    excerpt.save()
+    client.force_login(world["coder"])
+    assert "Whisperedname" not in client.get(history_url("excerpt", excerpt.pk)).content.decode()
+    client.force_login(make_admin())
+    assert "Whisperedname" in client.get(history_url("excerpt", excerpt.pk)).content.decode()

@@ -277,6 +277,11 @@ function renderPanel() {
   }
   if (!ordered.length) codes.append(el("li", { cls: "muted", text: "No codes." }));
   fragment.append(codes);
+  if (excerpt.needs_review) {
+    const review = el("p", { cls: "notice" }, el("strong", { text: "Needs review: " }), "a correction of the transcript changed this excerpt’s text. ");
+    if (config.reviewUrl) review.append(el("a", { text: "Review the changed excerpts", attrs: { href: config.reviewUrl } }));
+    fragment.append(review);
+  }
   if (excerpt.can_edit) {
     fragment.append(el("p", {}, el("button", { text: "Add a code…", attrs: { type: "button", "data-action": "add-code", "aria-keyshortcuts": "A" } })));
     const keyQuote = el("input", { attrs: { type: "checkbox", id: "excerpt-key-quote", "data-action": "key-quote" } });
@@ -873,6 +878,8 @@ panel.addEventListener("change", (event) => {
 document.addEventListener("selectionchange", () => {
   const range = highlighter.selectionRange();
   if (range) state.lastRange = range;
+  // The transcript's own tools (redact.js) follow the selection through this event.
+  transcript.dispatchEvent(new CustomEvent("coding:selection", { detail: range || null }));
 });
 
 codeFilter.addEventListener("change", (event) => {
