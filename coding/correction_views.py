@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -11,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from casestudies.importers import check_size, read_transcript
 from casestudies.models import Interview
 from disclosure.access import (
     can_change_excerpt,
@@ -18,6 +20,7 @@ from disclosure.access import (
     can_manage_project,
     get_editable_interview_for,
     get_interview_for,
+    get_project_for,
     visible_excerpts,
 )
 
@@ -37,7 +40,14 @@ def transcript_correct(request: HttpRequest, pk: int) -> HttpResponse:
         text = request.POST.get("transcript", "")
         context["text"] = text
         try:
-            if request.POST.get("action") == "apply":
+            upload = request.FILES.get("file")
+            if upload is not None:
+                # A corrected file is read as an import is (size checked first, parsed in a bounded child) and
+                # always previewed: its text replaces the box's and nothing is applied until it is seen.
+                check_size(name=upload.name, size=upload.size)
+                text = read_transcript(name=upload.name, data=upload.read(settings.UPLOAD_MAX_BYTES + 1)).text
+                context["text"] = text
+            elif request.POST.get("action") == "apply":
                 if request.POST.get("fingerprint") != _fingerprint(interview.transcript):
                     raise corrections.TranscriptChanged(
                         "The transcript was changed by someone else since this preview; preview again."
@@ -152,6 +162,34 @@ def transcript_review(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "coding/transcript_review.html",
         {"interview": interview, "project": interview.project, "to_review": to_review, "records": records},
+    )
+
+
+PROJECT_REVIEW_LIMIT = 500
+
+
+def project_review(request: HttpRequest, project_slug: str) -> HttpResponse:
+    """Every excerpt the reader may see that a correction left to review, across the project's interviews, and the
+    corrections of the interviews they may see."""
+    project = get_project_for(request.user, project_slug)
+    to_review = (
+        visible_excerpts(request.user)
+        .filter(interview__project=project, needs_review=True)
+        .select_related("coded_by", "interview")
+        .prefetch_related("codes")
+        .order_by("interview__title", "start")[:PROJECT_REVIEW_LIMIT]
+    )
+    records = (
+        TranscriptCorrection.objects.filter(
+            interview__in=Interview.objects.visible_to(request.user).filter(project=project).values("pk")
+        )
+        .select_related("made_by", "interview")
+        .defer("interview__transcript")[:50]
+    )
+    return render(
+        request,
+        "coding/transcript_review.html",
+        {"interview": None, "project": project, "to_review": to_review, "records": records},
     )
 
 

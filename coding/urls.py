@@ -7,6 +7,7 @@ app_name = "coding"
 urlpatterns = [
     path("projects/<slug:project_slug>/codebook/", views.codebook, name="codebook"),
     path("projects/<slug:project_slug>/codebook/new/", views.code_create, name="code_create"),
+    path("projects/<slug:project_slug>/review/", correction_views.project_review, name="project_review"),
     path("projects/<slug:project_slug>/key-quotes/", views.key_quotes, name="key_quotes"),
     path("codes/<int:pk>/", views.code_detail, name="code"),
     path("codes/<int:pk>/edit/", views.code_edit, name="code_edit"),

@@ -243,3 +243,68 @@ def test_a_redaction_across_the_project_is_for_leads_and_a_redacted_removal_keep
     else:  # re-anchored to what its words became, and marked for review
         assert remaining.text == "[chair]" and remaining.needs_review
     assert record.kind == TranscriptCorrection.Kind.REDACTION
+
+
+def test_a_corrected_file_is_read_and_previewed_before_anything_changes(setting):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    interview, lead, *_ = setting
+    client = client_for(lead)
+    corrected = TEXT.replace("John Smith", "Jon Smyth")
+    upload = SimpleUploadedFile("corrected.txt", corrected.encode("utf-8"), content_type="text/plain")
+    response = client.post(f"/interviews/{interview.pk}/correct/", {"file": upload, "action": "apply"})
+    body = response.content.decode()
+    assert response.status_code == 200 and "Jon Smyth" in body and "needing review" in body
+    interview.refresh_from_db()
+    assert interview.transcript == TEXT  # an uploaded file is only previewed
+    done = client.post(
+        f"/interviews/{interview.pk}/correct/",
+        {"transcript": response.context["text"], "action": "apply", "fingerprint": response.context["fingerprint"]},
+    )
+    assert done.status_code == 302
+    interview.refresh_from_db()
+    assert "Jon Smyth" in interview.transcript
+
+
+@pytest.mark.parametrize(
+    "name, data, message",
+    [
+        ("empty.txt", b"", "is empty"),
+        ("notes.exe", b"MZ binary", "cannot be imported"),
+    ],
+)
+def test_a_bad_corrected_file_is_refused_with_a_message_and_nothing_changes(setting, name, data, message):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    interview, lead, *_ = setting
+    response = client_for(lead).post(
+        f"/interviews/{interview.pk}/correct/", {"file": SimpleUploadedFile(name, data), "action": "preview"}
+    )
+    assert response.status_code == 200 and message in response.content.decode()
+    interview.refresh_from_db()
+    assert interview.transcript == TEXT and not TranscriptCorrection.objects.exists()
+
+
+def test_the_project_review_list_shows_what_the_reader_may_see_at_a_flat_query_count(setting):
+    from tests.querycounts import assert_flat
+
+    interview, lead, untouched, named, folded = setting
+    project = interview.project
+    hidden_case = make_case_study(project, title="Hidden case")
+    hidden = make_interview(hidden_case, title="Hidden interview", transcript="Ruth: Secret words here.")
+    secret = make_excerpt(hidden, start=6, end=18)
+    Excerpt.objects.filter(pk__in=[named.pk, secret.pk]).update(needs_review=True)
+    researcher = make_researcher(project, interview.case_study)
+    page = client_for(researcher).get(f"/projects/{project.slug}/review/").content.decode()
+    assert "John Smith 😀 chaired" in page and "Secret words" not in page and "Hidden interview" not in page
+    lead_page = client_for(lead).get(f"/projects/{project.slug}/review/").content.decode()
+    assert "Secret words" in lead_page and "Hidden interview" in lead_page
+
+    client = client_for(lead)
+
+    def grow():
+        more = make_interview(interview.case_study, title="More", transcript="Ruth: More words to review.")
+        for start in (0, 6, 12):
+            Excerpt.objects.filter(pk=make_excerpt(more, start=start, end=start + 4).pk).update(needs_review=True)
+
+    assert_flat(lambda: client.get(f"/projects/{project.slug}/review/"), grow, expected=6)

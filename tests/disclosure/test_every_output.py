@@ -109,6 +109,7 @@ def recipes(trap) -> dict[str, list[tuple[str, str]]]:
         "coding:transcript_redact": page(
             *each(interviews, lambda i: url("coding:transcript_redact", i.pk, start=0, end=5))
         ),
+        "coding:project_review": page(url("coding:project_review", slug)),
         "coding:transcript_review": page(*each(interviews, lambda i: url("coding:transcript_review", i.pk))),
         "coding:excerpt_reviewed": page(*each(excerpts, lambda e: url("coding:excerpt_reviewed", e.pk))),
         "coding:api_interview_excerpts": page(*each(interviews, lambda i: url("coding:api_interview_excerpts", i.pk))),
