@@ -1,6 +1,7 @@
 """The Partnership project as its briefing describes it, and the fictional demo material around it.
 
-Everything here is idempotent: records are found by their natural keys and brought up to date.
+Everything here is idempotent: records are found by their natural keys and brought up to date, and saved only where
+something differs, so that loading twice writes nothing (not even a row of history).
 """
 
 from __future__ import annotations
@@ -9,9 +10,11 @@ import datetime
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Model
 
 from .models import (
     CaseStudy,
@@ -210,9 +213,30 @@ CASE_STUDIES = [
 ]
 
 
+def up_to_date[M: Model](model: type[M], *, defaults: dict[str, Any], **lookup: Any) -> tuple[M, bool]:
+    """The record found by `lookup`, created with `defaults` or brought up to date with them; and whether it is new.
+
+    Unlike `update_or_create`, an existing record is saved only when a value differs, and then only those fields.
+    """
+    record = model.objects.filter(**lookup).first()
+    if record is None:
+        return model.objects.create(**lookup, **defaults), True
+    changed = []
+    for name, value in defaults.items():
+        field = model._meta.get_field(name)
+        wanted = value.pk if field.is_relation and value is not None else value
+        if getattr(record, field.attname) != wanted:
+            setattr(record, name, value)
+            changed.append(name)
+    if changed:
+        record.save(update_fields=changed)
+    return record, False
+
+
 @transaction.atomic
 def load_partnership_project() -> ResearchProject:
-    project, _ = ResearchProject.objects.update_or_create(
+    project, _ = up_to_date(
+        ResearchProject,
         slug=PROJECT_SLUG,
         defaults={
             "title": "Partnership working in and with the third sector",
@@ -226,12 +250,15 @@ def load_partnership_project() -> ResearchProject:
         },
     )
     for order, title in enumerate(THEMES, start=1):
-        Theme.objects.update_or_create(project=project, title=title, defaults={"order": order})
+        up_to_date(Theme, project=project, title=title, defaults={"order": order})
     questions: list[ResearchQuestion] = []
     main_number = emerging_number = 0
     for group_order, (group_title, is_emerging, texts) in enumerate(QUESTION_GROUPS, start=1):
-        group, _ = QuestionGroup.objects.update_or_create(
-            project=project, title=group_title, defaults={"order": group_order, "is_emerging": is_emerging}
+        group, _ = up_to_date(
+            QuestionGroup,
+            project=project,
+            title=group_title,
+            defaults={"order": group_order, "is_emerging": is_emerging},
         )
         for order, text in enumerate(texts, start=1):
             if is_emerging:
@@ -240,13 +267,14 @@ def load_partnership_project() -> ResearchProject:
             else:
                 main_number += 1
                 label = f"RQ{main_number}"
-            question, _ = ResearchQuestion.objects.update_or_create(
-                group=group, text=text, defaults={"order": order, "short_label": label}
+            question, _ = up_to_date(
+                ResearchQuestion, group=group, text=text, defaults={"order": order, "short_label": label}
             )
             if not is_emerging:
                 questions.append(question)
     for kind, title, description, starts_on, ends_on, label in PHASES:
-        FieldworkPhase.objects.update_or_create(
+        up_to_date(
+            FieldworkPhase,
             project=project,
             kind=kind,
             defaults={
@@ -258,22 +286,20 @@ def load_partnership_project() -> ResearchProject:
             },
         )
     for order, seed in enumerate(CASE_STUDIES, start=1):
-        case_study, _ = CaseStudy.objects.update_or_create(
-            project=project,
-            slug=seed.slug,
-            defaults={
-                "title": seed.title,
-                "lead_researchers": seed.lead_researchers,
-                "focus": seed.focus,
-                "sector": seed.sector,
-                "region": seed.region,
-                "level_of_analysis": seed.level,
-                "order": order,
-            },
-        )
-        if case_study.status == CaseStudy.Status.PLANNED:
-            case_study.status = CaseStudy.Status.FIELDWORK
-            case_study.save(update_fields=["status"])
+        values = {
+            "title": seed.title,
+            "lead_researchers": seed.lead_researchers,
+            "focus": seed.focus,
+            "sector": seed.sector,
+            "region": seed.region,
+            "level_of_analysis": seed.level,
+            "order": order,
+        }
+        # The briefing's case studies are in fieldwork; a status a lead has moved on since is theirs to keep.
+        status = CaseStudy.objects.filter(project=project, slug=seed.slug).values_list("status", flat=True).first()
+        if status in (None, CaseStudy.Status.PLANNED):
+            values["status"] = CaseStudy.Status.FIELDWORK
+        case_study, _ = up_to_date(CaseStudy, project=project, slug=seed.slug, defaults=values)
         case_study.forms_of_partnership.set(list(seed.forms))
         case_study.focal_questions.set([questions[n - 1] for n in seed.focal_questions])
     return project
@@ -298,16 +324,15 @@ def load_demo(project: ResearchProject) -> dict[str, int]:
     lead = _demo_user("lead", first_name="Lena", last_name="Lead (demo)")
     researcher = _demo_user("researcher", first_name="Rafi", last_name="Researcher (demo)")
     users = {"lead": lead, "researcher": researcher}
-    ProjectMembership.objects.update_or_create(project=project, user=lead, defaults={"role": ProjectRole.LEAD})
-    ProjectMembership.objects.update_or_create(
-        project=project, user=researcher, defaults={"role": ProjectRole.RESEARCHER}
-    )
+    up_to_date(ProjectMembership, project=project, user=lead, defaults={"role": ProjectRole.LEAD})
+    up_to_date(ProjectMembership, project=project, user=researcher, defaults={"role": ProjectRole.RESEARCHER})
     for case_study in project.case_studies.all():
-        CaseStudyMembership.objects.update_or_create(
-            case_study=case_study, user=lead, defaults={"role": CaseStudyMembership.Role.LEAD}
+        up_to_date(
+            CaseStudyMembership, case_study=case_study, user=lead, defaults={"role": CaseStudyMembership.Role.LEAD}
         )
     for slug in ("housing-association-mergers", "ni-housing-partnerships"):
-        CaseStudyMembership.objects.update_or_create(
+        up_to_date(
+            CaseStudyMembership,
             case_study=project.case_studies.get(slug=slug),
             user=researcher,
             defaults={"role": CaseStudyMembership.Role.RESEARCHER},
@@ -318,13 +343,17 @@ def load_demo(project: ResearchProject) -> dict[str, int]:
         data = json.loads(path.read_text(encoding="utf-8"))
         organisations = {}
         for item in data["organisations"]:
-            organisations[item["name"]], _ = Organisation.objects.update_or_create(
-                project=project, name=item["name"], defaults={"sector": item["sector"], "kind": item["kind"]}
+            organisations[item["name"]], _ = up_to_date(
+                Organisation,
+                project=project,
+                name=item["name"],
+                defaults={"sector": item["sector"], "kind": item["kind"]},
             )
             counts["organisations"] += 1
         participants = {}
         for item in data["participants"]:
-            participants[item["pseudonym"]], _ = Participant.objects.update_or_create(
+            participants[item["pseudonym"]], _ = up_to_date(
+                Participant,
                 project=project,
                 pseudonym=item["pseudonym"],
                 defaults={
@@ -359,11 +388,9 @@ def _load_demo_interview(project: ResearchProject, item: dict, participants: dic
         interview.full_clean()
         interview.save()
     else:
-        for name, value in fields.items():
-            setattr(interview, name, value)
         # The canonical text never changes under existing excerpts.
         if not interview.excerpts.exists():
-            interview.transcript = transcript
-        interview.save()
+            fields["transcript"] = transcript
+        interview, _ = up_to_date(Interview, pk=interview.pk, defaults=fields)
     interview.participants.set([participants[name] for name in item["participants"]])
     return interview

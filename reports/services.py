@@ -64,11 +64,14 @@ def save_narratives(
     group_texts: Mapping[QuestionGroup, str],
     question_texts: Mapping[ResearchQuestion, str],
 ) -> WorkingPaper:
-    """The lead's text for each question group and research question; an emptied text is removed."""
+    """The lead's text for each question group and research question; an emptied text is removed.
+
+    The paper counts as updated only when a text changed."""
     if any(group.project_id != paper.project_id for group in group_texts):
         raise ValidationError("A question group belongs to another project.")
     if any(question.group.project_id != paper.project_id for question in question_texts):
         raise ValidationError("A research question belongs to another project.")
+    changed = False
     for model, key, texts in (
         (GroupNarrative, "group", group_texts),
         (QuestionNarrative, "question", question_texts),
@@ -76,15 +79,20 @@ def save_narratives(
         for target, text in texts.items():
             text = text.strip()
             if not text:
-                model.objects.filter(paper=paper, **{key: target}).delete()
+                deleted, _ = model.objects.filter(paper=paper, **{key: target}).delete()
+                changed = changed or bool(deleted)
                 continue
             narrative = model.objects.filter(paper=paper, **{key: target}).first() or model(
                 paper=paper, **{key: target}
             )
+            if narrative.pk is not None and narrative.text == text:
+                continue
             narrative.text = text
             narrative.full_clean()
             narrative.save()
-    paper.save(update_fields=["updated_at"])
+            changed = True
+    if changed:
+        paper.save(update_fields=["updated_at"])
     return paper
 
 

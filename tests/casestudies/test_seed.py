@@ -2,6 +2,8 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from casestudies.models import (
     CaseStudy,
@@ -18,11 +20,6 @@ from casestudies.transcripts import split_turns
 pytestmark = pytest.mark.django_db
 
 FICTIONAL_NOTICE = "FICTIONAL DEMO MATERIAL"
-
-
-def _counts() -> dict[str, int]:
-    models = [Theme, QuestionGroup, ResearchQuestion, CaseStudy, FieldworkPhase, Interview, Participant]
-    return {model.__name__: model.objects.count() for model in models}
 
 
 def test_the_project_is_loaded_as_the_briefing_describes_it():
@@ -49,11 +46,41 @@ def test_the_project_is_loaded_as_the_briefing_describes_it():
     assert not Interview.objects.exists()
 
 
-def test_loading_twice_changes_nothing():
+def _rows_in_every_table() -> dict[str, int]:
+    tables = connection.introspection.table_names()
+    with connection.cursor() as cursor:
+        counts = {}
+        for table in tables:
+            cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")
+            counts[table] = cursor.fetchone()[0]
+    return counts
+
+
+def test_loading_twice_writes_nothing_anywhere_history_included():
     call_command("load_partnership_project", "--demo", stdout=io.StringIO())
-    first = _counts()
+    first = _rows_in_every_table()
+    assert first["casestudies_historicalcasestudy"] == 6
+    assert first["casestudies_historicalparticipant"] > 0
+    with CaptureQueriesContext(connection) as queries:
+        call_command("load_partnership_project", "--demo", stdout=io.StringIO())
+    assert _rows_in_every_table() == first
+    writes = [q["sql"] for q in queries if q["sql"].lstrip().split()[0].upper() in {"INSERT", "UPDATE", "DELETE"}]
+    assert writes == []
+
+
+def test_a_second_load_brings_a_changed_record_back_and_saves_only_that_one():
     call_command("load_partnership_project", "--demo", stdout=io.StringIO())
-    assert _counts() == first
+    CaseStudy.objects.filter(slug="housing-association-mergers").update(region="Elsewhere")
+    before = _rows_in_every_table()
+    call_command("load_partnership_project", "--demo", stdout=io.StringIO())
+    assert CaseStudy.objects.get(slug="housing-association-mergers").region == "England"
+    after = _rows_in_every_table()
+    assert {table: after[table] - before[table] for table in after if after[table] != before[table]} == {
+        "casestudies_historicalcasestudy": 1
+    }
+    change = CaseStudy.history.filter(slug="housing-association-mergers").latest("history_date")
+    assert change.history_type == "~"
+    assert change.region == "England"
 
 
 def test_demo_material_is_fictional_long_enough_and_has_speaker_turns(demo_project):
