@@ -22,6 +22,7 @@ from .models import (
     ResearchQuestion,
     Theme,
 )
+from .services import save_interview
 
 
 class ProjectMembershipInline(admin.TabularInline):
@@ -199,6 +200,10 @@ class InterviewAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     ]
+
+    def save_model(self, request, obj, form, change):
+        # Through the service, which records the speaker turns of a new or changed transcript.
+        save_interview(interview=obj)
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))

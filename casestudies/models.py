@@ -386,12 +386,18 @@ class Interview(models.Model):
         default=False, help_text="Coders see only their own excerpts until a lead reveals them."
     )
     blind_revealed_at = models.DateTimeField(null=True, blank=True)
+    turns_digest = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="A digest of the text its recorded speaker turns describe; turns of another text are not read.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = InterviewQuerySet.as_manager()
 
-    history = recorded_history()
+    history = recorded_history(excluded_fields=["turns_digest"])
 
     class Meta:
         ordering = ["date", "title"]
@@ -415,6 +421,75 @@ class Interview(models.Model):
     @property
     def word_count(self) -> int:
         return len(self.transcript.split())
+
+
+class Speaker(models.Model):
+    """Who speaks under one label of an interview's transcript ("Ruth", "Interviewer", "R", "Date", or the empty
+    label of words before any label).
+
+    Until someone says who it is (`kind` empty), the voice is worked out from the label and the interview's
+    participants by `disclosure.speakers`; once set, it holds whatever the text or the participants on record
+    become. Either way it decides, through `disclosure`, whose words a span contains and whether it may be quoted.
+    """
+
+    class Kind(models.TextChoices):
+        PARTICIPANT = "participant", "A participant"
+        INTERVIEWER = "interviewer", "The interviewer"
+        NOTE = "note", "A note (header line), no one's words"
+        UNKNOWN = "unknown", "Unknown speaker (not quotable)"
+
+    interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="speakers")
+    label = models.CharField(max_length=200, blank=True)
+    kind = models.CharField(
+        max_length=20, choices=Kind.choices, blank=True, help_text="Empty: worked out from the label."
+    )
+    participant = models.ForeignKey(
+        Participant, null=True, blank=True, on_delete=models.SET_NULL, related_name="speaker_labels"
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assigned_at = models.DateTimeField(null=True, blank=True)
+
+    history = recorded_history()
+
+    class Meta:
+        ordering = ["interview", "label"]
+        constraints = [
+            models.UniqueConstraint(fields=["interview", "label"], name="casestudies_speaker_unique_label"),
+            models.CheckConstraint(
+                condition=Q(participant__isnull=True) | Q(kind="participant"),
+                name="casestudies_speaker_participant_only_for_participant_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label or "(before any label)"
+
+
+class SpeakerTurn(models.Model):
+    """One turn of an interview's transcript, recorded: `[start, end)` in code points of the transcript, where
+    its words start after the label written at its start (`body_start`), and its speaker. Moved with the text
+    whenever the transcript changes (`casestudies.services.record_turns`)."""
+
+    interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="turns")
+    speaker = models.ForeignKey(Speaker, on_delete=models.CASCADE, related_name="turns")
+    start = models.PositiveIntegerField()
+    body_start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["interview", "start"]
+        constraints = [
+            models.UniqueConstraint(fields=["interview", "start"], name="casestudies_turn_unique_start"),
+            models.CheckConstraint(
+                condition=Q(start__lte=models.F("body_start")) & Q(body_start__lte=models.F("end")),
+                name="casestudies_turn_ordered_offsets",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"[{self.start}, {self.end})"
 
 
 class TranscriptImport(models.Model):

@@ -16,6 +16,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Model
 
+from disclosure.speakers import text_digest
+
 from .models import (
     CaseStudy,
     CaseStudyMembership,
@@ -31,6 +33,7 @@ from .models import (
     ResearchQuestion,
     Theme,
 )
+from .services import record_turns
 from .transcripts import normalise_transcript
 
 PROJECT_SLUG = "partnership"
@@ -392,5 +395,7 @@ def _load_demo_interview(project: ResearchProject, item: dict, participants: dic
         if not interview.excerpts.exists():
             fields["transcript"] = transcript
         interview, _ = up_to_date(Interview, pk=interview.pk, defaults=fields)
+    if interview.turns_digest != text_digest(interview.transcript):
+        record_turns(interview=interview)
     interview.participants.set([participants[name] for name in item["participants"]])
     return interview

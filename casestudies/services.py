@@ -10,8 +10,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 
+from disclosure.passages import people_of_interviews
+from disclosure.speakers import text_digest, turn_layout, voice_of_speaker
+
 from .importers import ImportedTranscript, read_transcript
-from .models import CaseStudy, CaseStudyMembership, Interview, Participant, PhaseKind
+from .models import CaseStudy, CaseStudyMembership, Interview, Participant, PhaseKind, Speaker, SpeakerTurn
 from .transcripts import normalise_transcript
 
 
@@ -46,7 +49,61 @@ def save_interview(*, interview: Interview) -> Interview:
         interview.transcript = normalise_transcript(interview.transcript)
     interview.full_clean()
     interview.save()
+    if interview.turns_digest != text_digest(interview.transcript):
+        record_turns(interview=interview)
     return interview
+
+
+@transaction.atomic
+def record_turns(*, interview: Interview, renamed: dict[str, str] | None = None) -> list[SpeakerTurn]:
+    """Record the speaker turns of the interview's transcript as it is now: every writer of a transcript calls this
+    once the text is saved (import, correction, redaction, restore), and `disclosure` reads nothing else.
+
+    Each label found keeps its speaker, and with it whoever a lead said it is. `renamed` maps labels a redaction
+    wrote to the labels they replace ("[board chair]" -> "Judith"): the new label's speaker takes the old one's
+    voice, so that a redaction changes how a turn is labelled, never who said it. A speaker left with no turn goes.
+    """
+    speakers = {speaker.label: speaker for speaker in Speaker.objects.select_for_update().filter(interview=interview)}
+    for new_label, old_label in (renamed or {}).items():
+        if new_label in speakers or old_label not in speakers:
+            continue
+        old = speakers[old_label]
+        kind, participant_id = old.kind, old.participant_id
+        if not kind:
+            people = people_of_interviews([interview.pk]).get(interview.pk, [])
+            voice = voice_of_speaker(old_label, people)
+            kind, participant_id = voice.kind.value, voice.person.pk if voice.person is not None else None
+        speakers[new_label] = Speaker(
+            interview=interview,
+            label=new_label,
+            kind=kind,
+            participant_id=participant_id,
+            assigned_by=old.assigned_by,
+            assigned_at=old.assigned_at,
+        )
+        speakers[new_label]._change_reason = f"Label “{old_label}” redacted as “{new_label}”; the speaker is kept."
+        speakers[new_label].save()
+    layout = turn_layout(interview.transcript, extra_labels=list(speakers))
+    for label in sorted({turn.label for turn in layout} - set(speakers)):
+        speakers[label] = Speaker.objects.create(interview=interview, label=label)
+    SpeakerTurn.objects.filter(interview=interview).delete()
+    turns = SpeakerTurn.objects.bulk_create(
+        SpeakerTurn(
+            interview=interview,
+            speaker=speakers[turn.label],
+            start=turn.start,
+            body_start=turn.body_start,
+            end=turn.end,
+        )
+        for turn in layout
+    )
+    used = {turn.label for turn in layout}
+    for label, speaker in speakers.items():
+        if label not in used:
+            speaker.delete()
+    interview.turns_digest = text_digest(interview.transcript)
+    Interview.objects.filter(pk=interview.pk).update(turns_digest=interview.turns_digest)
+    return turns
 
 
 @transaction.atomic
@@ -120,6 +177,7 @@ def _store_transcript(
             "updated_at",
         ]
     )
+    record_turns(interview=interview)
     return interview
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 # A turn opens a line with a short speaker label and a colon: "Interviewer:", "Q:", "R:", "Ruth:", "Siân:",
 # "Dr Ruth Ellis:", optionally after a timestamp such as "[00:01:23]", "(00:01:23)" or "00:01:23". What was said
@@ -45,19 +47,38 @@ class Turn:
         return self.text[label.end() :] if label else self.text
 
 
-def split_turns(text: str) -> list[Turn]:
+def label_pattern(extra_labels: Iterable[str] = ()) -> re.Pattern:
+    """TURN_PATTERN, or one that also opens a turn at any of `extra_labels` as written ("[board chair]:"): labels
+    that an interview's speakers already have although they are not written as the usual pattern expects."""
+    extra = sorted({label for label in extra_labels if label and not TURN_PATTERN.match(f"{label}: ")}, key=len)
+    if not extra:
+        return TURN_PATTERN
+    return _extended_pattern(tuple(reversed(extra)))
+
+
+@lru_cache(maxsize=64)
+def _extended_pattern(extra: tuple[str, ...]) -> re.Pattern:
+    alternatives = "|".join(re.escape(label) for label in extra)
+    return re.compile(
+        TURN_PATTERN.pattern.replace("(?P<speaker>", f"(?P<speaker>(?:{alternatives})(?=:)|", 1), re.MULTILINE
+    )
+
+
+def split_turns(text: str, extra_labels: Iterable[str] = ()) -> list[Turn]:
     """Split the canonical text into turns, keeping offsets so highlights can be laid over them.
 
     A turn is a paragraph (lines between blank lines); a line that opens with a speaker label starts a new
-    turn even without a blank line before it, as in transcripts typed one turn to a line.
+    turn even without a blank line before it, as in transcripts typed one turn to a line. `extra_labels` are
+    further labels that open a turn as written (see `label_pattern`).
     """
+    pattern = label_pattern(extra_labels)
     turns: list[Turn] = []
     for match in re.finditer(r"[^\n]+(?:\n[^\n]+)*", text):
         paragraph = match.group(0)
-        starts = sorted({0} | {label.start() for label in TURN_PATTERN.finditer(paragraph)})
+        starts = sorted({0} | {label.start() for label in pattern.finditer(paragraph)})
         for start, end in zip(starts, [*starts[1:], len(paragraph) + 1], strict=True):
             piece = paragraph[start : end - 1]
-            label = TURN_PATTERN.match(piece)
+            label = pattern.match(piece)
             turns.append(
                 Turn(
                     start=match.start() + start,

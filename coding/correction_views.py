@@ -53,7 +53,11 @@ def transcript_correct(request: HttpRequest, pk: int) -> HttpResponse:
                         "The transcript was changed by someone else since this preview; preview again."
                     )
                 record = corrections.apply(
-                    interview=interview, new_text=text, user=request.user, expected_old=interview.transcript
+                    interview=interview,
+                    new_text=text,
+                    user=request.user,
+                    expected_old=interview.transcript,
+                    speakers_confirmed=request.POST.get("confirm_speakers") == "yes",
                 )
                 messages.success(
                     request,
@@ -63,6 +67,7 @@ def transcript_correct(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect(reverse("coding:transcript_review", args=[interview.pk]))
             preview = corrections.preview(interview, text)
             context["preview"] = preview
+            context["speaker_changes"] = preview.speaker_change_lines()
             context["changed"] = [(excerpt.text, preview.passage(outcome)) for excerpt, outcome in preview.changed]
             context["fingerprint"] = _fingerprint(interview.transcript)
         except ValidationError as error:

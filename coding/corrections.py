@@ -6,17 +6,27 @@ through ``.save()`` and ``.delete()`` so that change history, where it is kept, 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from casestudies.models import Interview
+from casestudies.models import Interview, Speaker
 from casestudies.parsing_limits import RESULT_MAX_BYTES
-from casestudies.transcripts import normalise_transcript
+from casestudies.services import record_turns
+from casestudies.transcripts import INTERVIEWER_LABELS, normalise_transcript
 from casestudies.validators import validate_plain_text
 from coding.models import Excerpt, TranscriptCorrection
 from coding.reanchor import CHANGED, DELETED, KEPT, Anchors, Outcome
+from disclosure.passages import proposed_voices, recorded_voices
+from disclosure.speakers import (
+    HEADER_LABELS,
+    SpeakerChange,
+    label_matches,
+    speaker_changes,
+    written_labels,
+)
 
 # A corrected transcript is bounded like an imported one.
 MAX_TRANSCRIPT_CHARS = RESULT_MAX_BYTES // 4
@@ -29,9 +39,23 @@ class Preview:
     kept: list[tuple[Excerpt, Outcome]] = field(default_factory=list)
     changed: list[tuple[Excerpt, Outcome]] = field(default_factory=list)
     removed: list[tuple[Excerpt, Outcome]] = field(default_factory=list)
+    # Turns whose words another speaker said before the change; applying needs them confirmed.
+    speaker_changes: list[SpeakerChange] = field(default_factory=list)
+    # Labels a redaction writes in place of speaker labels (new -> old): their speakers are kept.
+    renamed: dict[str, str] = field(default_factory=dict)
 
     def passage(self, outcome: Outcome) -> str:
         return "" if outcome.start is None else self.new[outcome.start : outcome.end]
+
+    def speaker_change_lines(self) -> list[str]:
+        """Each speaker change as the preview lists it: where it is and who speaks before and after."""
+        lines = []
+        for change in self.speaker_changes:
+            line = self.new.count("\n", 0, change.start) + 1
+            words = " ".join(self.new[change.start : change.end].split())
+            snippet = words if len(words) <= 80 else words[:79] + "…"
+            lines.append(f"Line {line}: “{snippet}” was said by {change.before}; it would be {change.after}’s.")
+        return lines
 
 
 def checked_text(text: str) -> str:
@@ -45,10 +69,13 @@ def checked_text(text: str) -> str:
     return text
 
 
-def preview(interview: Interview, new_text: str) -> Preview:
+def preview(interview: Interview, new_text: str, *, renamed: dict[str, str] | None = None) -> Preview:
     new_text = checked_text(new_text)
-    result = Preview(old=interview.transcript, new=new_text)
+    result = Preview(old=interview.transcript, new=new_text, renamed=dict(renamed or {}))
     anchors = Anchors(interview.transcript, new_text)
+    before = recorded_voices([interview.pk], transcripts={interview.pk: interview.transcript})[interview.pk]
+    after = proposed_voices(interview, new_text, renamed=result.renamed)
+    result.speaker_changes = speaker_changes(before, after, anchors.blocks)
     excerpts = list(Excerpt.objects.filter(interview=interview).prefetch_related("codes").select_related("coded_by"))
     for excerpt in excerpts:
         outcome = anchors.fate(excerpt.pk, excerpt.start, excerpt.end)
@@ -68,17 +95,28 @@ def apply(
     expected_old: str,
     kind: str = TranscriptCorrection.Kind.CORRECTION,
     scrub=None,
+    renamed: dict[str, str] | None = None,
+    speakers_confirmed: bool = False,
 ) -> TranscriptCorrection:
     """Applies the correction atomically (interview and excerpt rows locked); returns its record.
 
     ``scrub`` turns a removed excerpt's text into what its record keeps: a redaction passes its own replacement,
-    so that the words it removes stay only in the interview's history (admins)."""
+    so that the words it removes stay only in the interview's history (admins). A change that gives words to
+    another speaker is refused unless ``speakers_confirmed`` (a redaction never confirms: it keeps every voice);
+    ``renamed`` are the labels a redaction writes (see ``Preview.renamed``)."""
     with transaction.atomic():
         locked = Interview.objects.select_for_update().get(pk=interview.pk)
         if locked.transcript != expected_old:
             raise TranscriptChanged("The transcript was changed by someone else since this preview; preview again.")
         list(Excerpt.objects.select_for_update().filter(interview=locked).values_list("pk", flat=True))
-        result = preview(locked, new_text)
+        result = preview(locked, new_text, renamed=renamed)
+        if result.speaker_changes and not speakers_confirmed:
+            count = len(result.speaker_changes)
+            raise ValidationError(
+                f"This change gives words to another speaker in {count} turn{'s' if count != 1 else ''}, which "
+                "changes who may be quoted. Check the speaker changes in the preview and confirm them.",
+                code="speaker_changes",
+            )
         removed = []
         for excerpt, _outcome in result.removed:
             removed.append(
@@ -105,6 +143,7 @@ def apply(
             excerpt.save(update_fields=fields)
         locked.transcript = result.new
         locked.save()
+        record_turns(interview=locked, renamed=result.renamed)
         return TranscriptCorrection.objects.create(
             interview=locked,
             kind=kind,
@@ -183,8 +222,55 @@ def plan_redaction(
         new_text = redacted_text(
             target.transcript, phrase=phrase, replacement=replacement, start=start if scope == "here" else None
         )
-        changes.append((target, new_text, preview(target, new_text)))
+        renamed = _renamed_labels(
+            target, phrase=phrase, replacement=replacement, start=start if scope == "here" else None
+        )
+        result = preview(target, new_text, renamed=renamed)
+        if result.speaker_changes:
+            raise ValidationError(
+                f"In “{target.title}” this redaction would change who speaks, so it is not made: "
+                + " ".join(result.speaker_change_lines()[:3])
+            )
+        changes.append((target, new_text, result))
     return Redaction(phrase=phrase, replacement=replacement, scope=scope, changes=changes)
+
+
+def _renamed_labels(interview: Interview, *, phrase: str, replacement: str, start: int | None) -> dict[str, str]:
+    """The speaker labels that redacting ``phrase`` rewrites in ``interview`` ({new label: old label}): a label is
+    redacted whole or not at all, and never as another speaker's name. ValidationError says why not."""
+    text = interview.transcript
+    at = [start] if start is not None else [match.start() for match in re.finditer(re.escape(phrase), text)]
+    speakers = list(Speaker.objects.filter(interview=interview).values_list("label", flat=True))
+    labels = written_labels(text, speakers)
+    bracketed = f"[{replacement}]"
+    renamed: dict[str, str] = {}
+    for occurrence in at:
+        end = occurrence + len(phrase)
+        for label in labels:
+            if label.start >= end or label.body_start <= occurrence:
+                continue
+            if (occurrence, end) != (label.name_start, label.name_end):
+                raise ValidationError(
+                    f"“{phrase}” covers part of the speaker label “{text[label.start : label.body_start].strip()}” in "
+                    f"“{interview.title}”. Redact the speaker’s name alone, or words after the label."
+                )
+            renamed[bracketed] = label.label
+    if renamed:
+        people = list(interview.participants.values_list("pseudonym", flat=True))
+        others = [label for label in speakers if label not in renamed.values()]
+        plain = " ".join(replacement.casefold().split())
+        if (
+            plain in INTERVIEWER_LABELS
+            or plain in HEADER_LABELS
+            # A label a redaction wrote before ("[chair]") may be written again: whether it is the same speaker's is
+            # checked with every other change of voice.
+            or any(label_matches(replacement, name) for name in [*others, *people])
+        ):
+            raise ValidationError(
+                f"“{replacement}” is how a speaker is named in “{interview.title}”, so the redacted label would read "
+                "as theirs. Choose a replacement that names no speaker, such as “board chair”."
+            )
+    return renamed
 
 
 def apply_redaction(redaction: Redaction, *, user) -> list[TranscriptCorrection]:
@@ -198,6 +284,7 @@ def apply_redaction(redaction: Redaction, *, user) -> list[TranscriptCorrection]
                 expected_old=target.transcript,
                 kind=TranscriptCorrection.Kind.REDACTION,
                 scrub=redaction.scrub,
+                renamed=planned.renamed,
             )
-            for target, new_text, _preview in redaction.changes
+            for target, new_text, planned in redaction.changes
         ]

@@ -17,9 +17,8 @@ from docx.shared import Pt, RGBColor
 
 from casestudies.models import Interview
 from disclosure.access import visible_excerpts
-from disclosure.passages import people_of_interviews
+from disclosure.passages import people_of_interviews, recorded_voices
 from disclosure.redaction import redactor_for
-from disclosure.speakers import TranscriptVoices
 
 from .models import ExcerptCode
 
@@ -57,7 +56,9 @@ class AnnotatedInterview:
 def annotated_interview(*, user, interview: Interview) -> AnnotatedInterview:
     """The document for `user`: what they may see of the interview's coding, and only quotable words."""
     people = people_of_interviews([interview.pk]).get(interview.pk, [])
-    voices = TranscriptVoices.of(interview.transcript, people)
+    voices = recorded_voices(
+        [interview.pk], transcripts={interview.pk: interview.transcript}, people={interview.pk: people}
+    )[interview.pk]
     redactor = redactor_for(interview.project)
     excerpts = list(
         visible_excerpts(user).filter(interview=interview).order_by("start", "end").values_list("pk", "start", "end")

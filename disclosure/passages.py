@@ -6,44 +6,164 @@ framework side panel, search hits, co-occurrence pairs, code queries, agreement,
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Iterable
 
-from casestudies.models import Interview
+from casestudies.models import Interview, Participant, Speaker, SpeakerTurn
 
-from .speakers import Passage, Person, TranscriptVoices, Withheld
+from .speakers import (
+    Passage,
+    Person,
+    TranscriptVoices,
+    Voice,
+    VoiceKind,
+    Withheld,
+    text_digest,
+    turn_layout,
+    voice_of_speaker,
+)
+
+logger = logging.getLogger(__name__)
+
+
+_PERSON_FIELDS = (
+    "pk",
+    "pseudonym",
+    "role_title",
+    "anonymity",
+    "consent_to_quote",
+    "organisation__kind",
+    "organisation__sector",
+    "real_name",
+)
+
+
+def _person(pk, pseudonym, role_title, anonymity, consent, kind, sector, real_name) -> Person:
+    return Person(
+        pk=pk,
+        pseudonym=pseudonym,
+        role_title=role_title,
+        anonymity=anonymity,
+        consent_to_quote=consent,
+        organisation_kind=kind or "",
+        organisation_sector=sector or "",
+        real_name=real_name,
+    )
 
 
 def people_of_interviews(interview_ids: Iterable[int]) -> dict[int, list[Person]]:
     """The participants on record for each interview, in one query."""
     people: dict[int, list[Person]] = defaultdict(list)
     links = Interview.participants.through.objects.filter(interview_id__in=list(interview_ids)).values_list(
-        "interview_id",
-        "participant_id",
-        "participant__pseudonym",
-        "participant__role_title",
-        "participant__anonymity",
-        "participant__consent_to_quote",
-        "participant__organisation__kind",
-        "participant__organisation__sector",
-        "participant__real_name",
+        "interview_id", *(f"participant__{name}" if name != "pk" else "participant_id" for name in _PERSON_FIELDS)
     )
-    for interview_id, pk, pseudonym, role_title, anonymity, consent, kind, sector, real_name in links.order_by(
-        "interview_id", "participant__pseudonym", "participant_id"
-    ):
-        people[interview_id].append(
-            Person(
-                pk=pk,
-                pseudonym=pseudonym,
-                role_title=role_title,
-                anonymity=anonymity,
-                consent_to_quote=consent,
-                organisation_kind=kind or "",
-                organisation_sector=sector or "",
-                real_name=real_name,
-            )
-        )
+    for interview_id, *row in links.order_by("interview_id", "participant__pseudonym", "participant_id"):
+        people[interview_id].append(_person(*row))
     return people
+
+
+def recorded_voices(
+    interview_ids: Iterable[int],
+    *,
+    transcripts: dict[int, str] | None = None,
+    people: dict[int, list[Person]] | None = None,
+) -> dict[int, TranscriptVoices]:
+    """The recorded speaker turns of each interview with the voice of each, in two queries (three where the
+    transcripts are not given, one more where a lead named a participant who is not on the interview's record).
+
+    Turns recorded for another text than the transcript now (a writer that did not record them) are not trusted:
+    every word of that interview is then an unidentified speaker's, so nothing of it is quoted.
+    """
+    ids = sorted(set(interview_ids))
+    people = people_of_interviews(ids) if people is None else people
+    if transcripts is None:
+        transcripts = dict(Interview.objects.filter(pk__in=ids).values_list("pk", "transcript").iterator())
+    rows = (
+        SpeakerTurn.objects.filter(interview_id__in=ids)
+        .order_by("interview_id", "start")
+        .values_list(
+            "interview_id",
+            "start",
+            "body_start",
+            "end",
+            "speaker_id",
+            "speaker__label",
+            "speaker__kind",
+            "speaker__participant_id",
+            "interview__turns_digest",
+        )
+    )
+    turns: dict[int, list[tuple]] = defaultdict(list)
+    digests: dict[int, str] = {}
+    assigned: set[int] = set()
+    for interview_id, start, body_start, end, speaker_id, label, kind, participant_id, digest in rows.iterator():
+        turns[interview_id].append((start, body_start, end, speaker_id, label, kind, participant_id))
+        digests[interview_id] = digest
+        if participant_id is not None:
+            assigned.add(participant_id)
+    persons = {person.pk: person for group in people.values() for person in group}
+    if assigned - persons.keys():
+        persons.update({person.pk: person for person in people_by_pk(assigned - persons.keys())})
+    voices: dict[int, TranscriptVoices] = {}
+    for pk in ids:
+        text = transcripts.get(pk)
+        if text is None:
+            continue
+        if digests.get(pk) != text_digest(text):
+            if text.strip():
+                logger.error("Interview %s: its recorded turns are not of its transcript; nothing is quoted.", pk)
+            voices[pk] = TranscriptVoices.from_turns(
+                text, [(0, 0, len(text), Voice(VoiceKind.UNKNOWN))] if text else []
+            )
+            continue
+        on_record = people.get(pk, [])
+        by_speaker: dict[int, Voice] = {}
+        for _start, _body, _end, speaker_id, label, kind, participant_id in turns[pk]:
+            if speaker_id not in by_speaker:
+                person = persons.get(participant_id)
+                by_speaker[speaker_id] = voice_of_speaker(label, on_record, kind=kind, person=person)
+        voices[pk] = TranscriptVoices.from_turns(
+            text, ((start, body, end, by_speaker[speaker_id]) for start, body, end, speaker_id, *_ in turns[pk])
+        )
+    return voices
+
+
+def people_by_pk(participant_ids: Iterable[int]) -> list[Person]:
+    """Participants as the policy needs them, by primary key, in one query."""
+    rows = Participant.objects.filter(pk__in=list(participant_ids)).values_list(*_PERSON_FIELDS)
+    return [_person(*row) for row in rows]
+
+
+def proposed_voices(interview: Interview, text: str, *, renamed: dict[str, str] | None = None) -> TranscriptVoices:
+    """How `text` would read as the interview's transcript, before it is saved (a correction's or a redaction's
+    preview): laid out with the labels its speakers have, each label's speaker as recorded, a label a redaction
+    writes (`renamed`: new label -> the label it replaces) with the voice of the one it replaces, and a new label
+    worked out by the rules. `casestudies.services.record_turns` records the same once the text is saved."""
+    renamed = renamed or {}
+    speakers = {
+        label: (kind, participant_id)
+        for label, kind, participant_id in Speaker.objects.filter(interview=interview).values_list(
+            "label", "kind", "participant_id"
+        )
+    }
+    people = people_of_interviews([interview.pk]).get(interview.pk, [])
+    persons = {person.pk: person for person in people}
+    missing = {pk for _, pk in speakers.values() if pk is not None} - persons.keys()
+    persons.update({person.pk: person for person in people_by_pk(missing)} if missing else {})
+
+    def voice(label: str) -> Voice:
+        if label in speakers:
+            kind, participant_id = speakers[label]
+            return voice_of_speaker(label, people, kind=kind, person=persons.get(participant_id))
+        if label in renamed:
+            kept = voice(renamed[label])
+            return Voice(kept.kind, kept.person, label)
+        return voice_of_speaker(label, people)
+
+    layout = turn_layout(text, [*speakers, *renamed])
+    voices = {label: voice(label) for label in {turn.label for turn in layout}}
+    return TranscriptVoices.from_turns(text, ((*turn[:3], voices[turn.label]) for turn in layout))
 
 
 class PassageReader:
@@ -53,13 +173,7 @@ class PassageReader:
         """`transcripts`, when the caller has read them already, saves reading them again."""
         ids = sorted(set(interview_ids))
         self.people = people_of_interviews(ids)
-        if transcripts is None:
-            rows = Interview.objects.filter(pk__in=ids).values_list("pk", "transcript").iterator()
-        else:
-            rows = ((pk, transcripts[pk]) for pk in ids if pk in transcripts)
-        self._voices: dict[int, TranscriptVoices] = {
-            pk: TranscriptVoices.of(transcript, self.people.get(pk, [])) for pk, transcript in rows
-        }
+        self._voices = recorded_voices(ids, transcripts=transcripts, people=self.people)
 
     def passage(self, interview_id: int, start: int, end: int) -> Passage:
         voices = self._voices.get(interview_id)

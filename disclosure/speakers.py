@@ -20,11 +20,12 @@ import bisect
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
 
-from casestudies.transcripts import INTERVIEWER_LABELS, TURN_PATTERN, split_turns
+from casestudies.transcripts import INTERVIEWER_LABELS, label_pattern, split_turns
 
 ROLE_ONLY = "role_only"
 UNKNOWN_SPEAKER = "Participant"
@@ -269,6 +270,18 @@ class _VoicedTurn:
     voice: Voice
 
 
+class TurnLayout(NamedTuple):
+    """A turn of a transcript as it is recorded: [start, end) in code points, where its words start (after the
+    label written at its start, if any), and the label of the speaker whose turn it is. A header line is its own
+    label's; a turn without a label carries on the label before it (not a header's); words before any label
+    have the empty label."""
+
+    start: int
+    body_start: int
+    end: int
+    label: str
+
+
 @dataclass
 class TranscriptVoices:
     """The speaker turns of one transcript with the voice of each, ready to answer for any span."""
@@ -278,24 +291,19 @@ class TranscriptVoices:
     _starts: list[int] = field(default_factory=list)
 
     @classmethod
-    def of(cls, transcript: str, people: list[Person]) -> TranscriptVoices:
+    def of(cls, transcript: str, people: list[Person], extra_labels: Iterable[str] = ()) -> TranscriptVoices:
+        """The transcript read from its text alone, every label's voice worked out by the rules: for text whose
+        turns are not recorded (yet), such as a preview. Recorded turns are read with `from_turns`."""
+        layout = turn_layout(transcript, extra_labels)
+        voices = {label: voice_of_speaker(label, people) for label in {turn.label for turn in layout}}
+        return cls.from_turns(transcript, [(*turn[:3], voices[turn.label]) for turn in layout])
+
+    @classmethod
+    def from_turns(cls, transcript: str, turns: Iterable[tuple[int, int, int, Voice]]) -> TranscriptVoices:
+        """The transcript with its recorded turns, `(start, body_start, end, voice)` in order of `start`."""
         voices = cls(text=transcript)
-        current: Voice | None = None
-        by_label: dict[str, Voice] = {}
-        for start, body_start, end, speaker in _turn_layout(transcript):
-            if speaker and is_header_label(speaker):
-                # A header line is no one's turn, and the words after it do not carry it on.
-                voices.turns.append(_VoicedTurn(start, body_start, end, Voice(VoiceKind.NOTE, None, speaker)))
-                voices._starts.append(start)
-                continue
-            if speaker:
-                current = by_label.get(speaker)
-                if current is None:
-                    current = by_label[speaker] = voice_of_label(speaker, people)
-            elif current is None:
-                # Words before any label: with one participant on record they are theirs; else nobody's known.
-                current = Voice(VoiceKind.PARTICIPANT, people[0], "") if len(people) == 1 else Voice(VoiceKind.UNKNOWN)
-            voices.turns.append(_VoicedTurn(start, body_start, end, current))
+        for start, body_start, end, voice in turns:
+            voices.turns.append(_VoicedTurn(start, body_start, end, voice))
             voices._starts.append(start)
         return voices
 
@@ -330,35 +338,72 @@ class TranscriptVoices:
         return parts
 
 
-Layout = tuple[tuple[int, int, int, str], ...]
+Layout = tuple[TurnLayout, ...]
 LAYOUT_CACHE_SIZE = 32  # layouts of the transcripts seen lately; a few hundred KB at most
 _layouts: OrderedDict[bytes, Layout] = OrderedDict()
 _layouts_lock = threading.Lock()
 
 
-def _turn_layout(transcript: str) -> Layout:
-    """Each turn's start, where its words start (after the label), end and speaker label.
+def text_digest(transcript: str) -> str:
+    """A digest of the whole text: what recorded turns are checked against, and what keys the layout cache."""
+    return hashlib.blake2b(transcript.encode("utf-8", "surrogatepass"), digest_size=32).hexdigest()
+
+
+def turn_layout(transcript: str, extra_labels: Iterable[str] = ()) -> Layout:
+    """Each turn's start, where its words start (after the label), end and the label of its speaker.
+
+    `extra_labels` also open a turn as written: labels the interview's speakers have that the usual pattern
+    does not read, such as a label a redaction put in brackets ("[board chair]:").
 
     Splitting a long transcript into turns costs tens of milliseconds, and every page that names the speakers
-    of a few excerpts would pay it again. The layout depends on the text alone, so the layouts of the texts
-    seen lately are kept, keyed by a digest of the whole text (the cache holds no transcript): a changed text
-    is a new key.
+    of a few excerpts would pay it again. The layout depends on the text alone (and the extra labels), so the
+    layouts of the texts seen lately are kept, keyed by a digest (the cache holds no transcript).
     """
-    digest = hashlib.blake2b(transcript.encode("utf-8", "surrogatepass"), digest_size=32).digest()
+    extra = tuple(sorted(set(extra_labels)))
+    key = hashlib.blake2b(
+        "\n".join([text_digest(transcript), *extra]).encode("utf-8", "surrogatepass"), digest_size=32
+    ).digest()
     with _layouts_lock:
-        layout = _layouts.get(digest)
+        layout = _layouts.get(key)
         if layout is not None:
-            _layouts.move_to_end(digest)
+            _layouts.move_to_end(key)
             return layout
-    layout = tuple(
-        (turn.start, min(turn.start + (label.end() if label else 0), turn.end), turn.end, turn.speaker)
-        for turn, label in ((turn, TURN_PATTERN.match(turn.text)) for turn in split_turns(transcript))
-    )
+    pattern = label_pattern(extra)
+    rows: list[TurnLayout] = []
+    current = ""
+    for turn in split_turns(transcript, extra):
+        written = pattern.match(turn.text)
+        body_start = min(turn.start + (written.end() if written else 0), turn.end)
+        if turn.speaker and is_header_label(turn.speaker):
+            # A header line is no one's turn, and the words after it do not carry it on.
+            rows.append(TurnLayout(turn.start, body_start, turn.end, turn.speaker))
+            continue
+        if turn.speaker:
+            current = turn.speaker
+        rows.append(TurnLayout(turn.start, body_start, turn.end, current))
+    layout = tuple(rows)
     with _layouts_lock:
-        _layouts[digest] = layout
+        _layouts[key] = layout
         while len(_layouts) > LAYOUT_CACHE_SIZE:
             _layouts.popitem(last=False)
     return layout
+
+
+def voice_of_speaker(label: str, people: list[Person], *, kind: str = "", person: Person | None = None) -> Voice:
+    """The voice of the speaker under `label`: as someone set it (`kind`, with `person` for a participant), or,
+    where no one has (`kind` empty), worked out from the label and the participants on record."""
+    if kind == VoiceKind.PARTICIPANT:
+        return (
+            Voice(VoiceKind.PARTICIPANT, person, label) if person is not None else Voice(VoiceKind.UNKNOWN, None, label)
+        )
+    if kind:
+        return Voice(VoiceKind(kind), None, label)
+    if not label:
+        # Words before any label: with one participant on record they are theirs; else nobody's known.
+        return Voice(VoiceKind.PARTICIPANT, people[0], "") if len(people) == 1 else Voice(VoiceKind.UNKNOWN)
+    if is_header_label(label):
+        return Voice(VoiceKind.NOTE, None, label)
+    return voice_of_label(label, people)
 
 
 def voice_of_label(label: str, people: list[Person]) -> Voice:
@@ -391,3 +436,90 @@ def _withheld(parts: list[SpanPart]) -> Withheld | None:
 def withheld_summary(counts: dict[Withheld, int]) -> str:
     """'2 no consent to quote, 1 speaker not on record': why passages were withheld (empty when none was)."""
     return ", ".join(f"{count} {reason.value}" for reason, count in sorted(counts.items()) if count)
+
+
+def voice_key(voice: Voice) -> tuple[str, int | None]:
+    """Who a voice is, whatever its label: the kind and, for a participant, which one."""
+    return voice.kind.value, voice.person.pk if voice.person is not None else None
+
+
+def described(voice: Voice) -> str:
+    """A voice as a page for the project's team names it: the pseudonym, "the interviewer", "a header line" or "an
+    unknown speaker (“R2”)"."""
+    if voice.kind == VoiceKind.PARTICIPANT and voice.person is not None:
+        return voice.person.pseudonym
+    if voice.kind == VoiceKind.INTERVIEWER:
+        return "the interviewer"
+    if voice.kind == VoiceKind.NOTE:
+        return f"a header line (“{voice.label}”)"
+    return f"an unknown speaker (“{voice.label}”)" if voice.label else "an unknown speaker"
+
+
+@dataclass(frozen=True)
+class SpeakerChange:
+    """A turn of the new text whose words were someone else's before: `[start, end)` in the new text."""
+
+    start: int
+    end: int
+    before: str
+    after: str
+
+
+def speaker_changes(old: TranscriptVoices, new: TranscriptVoices, blocks) -> list[SpeakerChange]:
+    """The turns of `new` holding words that another voice said in `old`.
+
+    `blocks` align the two texts (`coding.reanchor.diff_blocks`: `equal`, old `[i1, i2)`, new `[j1, j2)`); only words
+    found in both count, so that new words (which no one said before) change no one's turn.
+    """
+    equal = [block for block in blocks if block.equal]
+    starts = [block.j1 for block in equal]
+    changes: list[SpeakerChange] = []
+    for turn in new.turns:
+        if turn.body_start >= turn.end:
+            continue
+        now = voice_key(turn.voice)
+        before: dict[tuple, Voice] = {}
+        index = max(bisect.bisect_right(starts, turn.body_start) - 1, 0)
+        while index < len(equal) and equal[index].j1 < turn.end:
+            block = equal[index]
+            low, high = max(block.j1, turn.body_start), min(block.j2, turn.end)
+            if low < high:
+                for part in old.parts(block.i1 + low - block.j1, block.i1 + high - block.j1):
+                    before.setdefault(voice_key(part.voice), part.voice)
+            index += 1
+        others = [voice for key, voice in before.items() if key != now]
+        if others:
+            after = described(turn.voice)
+            changes.append(SpeakerChange(turn.start, turn.end, _join([described(v) for v in others]), after))
+    return changes
+
+
+class WrittenLabel(NamedTuple):
+    """A label written at the start of a turn: the turn's start, where the speaker's name is written
+    (`[name_start, name_end)`), where the turn's words start, and the label of the turn's speaker."""
+
+    start: int
+    name_start: int
+    name_end: int
+    body_start: int
+    label: str
+
+
+def written_labels(transcript: str, extra_labels: Iterable[str] = ()) -> list[WrittenLabel]:
+    """Every label written in the transcript, laid out as `turn_layout` lays it out."""
+    extra = tuple(extra_labels)
+    pattern = label_pattern(extra)
+    found = []
+    for turn in turn_layout(transcript, extra):
+        if turn.body_start <= turn.start:
+            continue
+        match = pattern.match(transcript, turn.start)
+        if match is None:
+            continue
+        name_start, name_end = match.span("speaker")
+        name = transcript[name_start:name_end]
+        stripped_start = name_start + len(name) - len(name.lstrip())
+        found.append(
+            WrittenLabel(turn.start, stripped_start, stripped_start + len(name.strip()), turn.body_start, name.strip())
+        )
+    return found

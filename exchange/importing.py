@@ -25,7 +25,7 @@ from django.utils.text import slugify
 from simple_history.utils import bulk_update_with_history
 
 from casestudies.models import CaseStudy, CaseStudyMembership, Interview, PhaseKind, ProjectMembership, ResearchProject
-from casestudies.services import save_case_study, save_interview
+from casestudies.services import record_turns, save_case_study, save_interview
 from coding.models import Code, Excerpt, Memo
 from coding.services import (
     NewExcerpt,
@@ -605,6 +605,7 @@ class _ProjectImport(_Import):
         try:
             with transaction.atomic():
                 interview.save(update_fields=["transcript"])
+                record_turns(interview=interview)
         except DatabaseError as error:
             if getattr(error.__cause__, "pgcode", None) != _PROGRAM_LIMIT_EXCEEDED:
                 raise

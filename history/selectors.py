@@ -25,7 +25,17 @@ LONG_TEXT = 200
 ACTIVITY_PER_PAGE = 50
 
 # Fields every historical row carries that are bookkeeping rather than the record's content.
-NOT_SHOWN = {"id", "version", "revision", "updated_at", "created_at", "guid", "applied_at", "transcript_imported_at"}
+NOT_SHOWN = {
+    "id",
+    "version",
+    "revision",
+    "updated_at",
+    "created_at",
+    "guid",
+    "applied_at",
+    "transcript_imported_at",
+    "turns_digest",  # bookkeeping of the recorded speaker turns, kept out of history
+}
 
 KINDS: dict[str, tuple[type[models.Model], str]] = {
     "excerpt": (Excerpt, "Excerpt"),

@@ -24,7 +24,7 @@ from casestudies.models import (
     QuestionGroup,
     ResearchQuestion,
 )
-from casestudies.transcripts import TURN_PATTERN
+from casestudies.transcripts import label_pattern
 from coding.models import Code, Excerpt, ExcerptCode
 from disclosure.access import visible_excerpts, visible_interviews
 from disclosure.passages import PassageReader
@@ -849,15 +849,19 @@ def _quote_paragraphs(text: str, reading: Passage, people: list[Person]) -> list
     "Participant".
     """
     sole = reading.people[0] if len(reading.people) == 1 and not reading.has_unknown else None
+    # The voices of the recorded turns whose words the passage holds, by the label they are written with.
+    voices = {part.voice.label: part.voice for part in reading.parts if part.voice.label}
+    pattern = label_pattern(voices)
     paragraphs = []
     for line in text.split("\n"):
         paragraph = line.strip()
         if not paragraph:
             continue
-        match = TURN_PATTERN.match(paragraph)
+        match = pattern.match(paragraph)
         if match:
             said = paragraph[match.end() :]
-            shown = voice_of_label(match.group("speaker").strip(), people).shown
+            label = match.group("speaker").strip()
+            shown = (voices.get(label) or voice_of_label(label, people)).shown
             is_sole_speaker = sole is not None and shown == sole.label
             paragraph = said if not paragraphs and is_sole_speaker else f"{shown}: {said}"
         paragraphs.append(paragraph)

@@ -15,7 +15,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
-from disclosure.speakers import Person, TranscriptVoices, VoiceKind
+from disclosure.speakers import TranscriptVoices, VoiceKind
 
 # The coding page's sentence navigation (static/js/coding/text.js) splits the same way when the browser has no
 # Intl.Segmenter: up to and including a run of end marks and closing quotes.
@@ -33,10 +33,11 @@ class Sentence:
     text: str
 
 
-def participant_sentences(interview_id: int, transcript: str, people: list[Person]) -> list[Sentence]:
-    """The sentences of the participants' turns, offsets in code points; labels and interviewer turns excluded."""
+def participant_sentences(interview_id: int, voices: TranscriptVoices) -> list[Sentence]:
+    """The sentences of the participants' turns (as recorded: `disclosure.passages.recorded_voices`), offsets in
+    code points; labels and interviewer turns excluded."""
     sentences = []
-    voices = TranscriptVoices.of(transcript, people)
+    transcript = voices.text
     for turn in voices.turns:
         if turn.voice.kind not in (VoiceKind.PARTICIPANT, VoiceKind.UNKNOWN):
             continue

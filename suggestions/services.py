@@ -16,7 +16,7 @@ from django.db import transaction
 from casestudies.models import Interview, ResearchProject
 from coding.models import ExcerptCode
 from disclosure.access import blind_interview_ids, can_manage_project, visible_excerpts, visible_interviews
-from disclosure.passages import people_of_interviews
+from disclosure.passages import recorded_voices
 
 from . import learning
 from .models import CodeModel, RejectedSuggestion
@@ -53,10 +53,10 @@ def train_code_model(
     ]
     coded = sorted({span.interview_id for span in spans})
     interviews = interviews.filter(pk__in=coded)
-    people = people_of_interviews(coded)
+    transcripts = dict(interviews.values_list("pk", "transcript").iterator())
     sentences = []
-    for pk, transcript in interviews.values_list("pk", "transcript").iterator():
-        sentences += learning.participant_sentences(pk, transcript, people.get(pk, []))
+    for pk, voices in recorded_voices(transcripts, transcripts=transcripts).items():
+        sentences += learning.participant_sentences(pk, voices)
     rejected = [
         learning.Span(*row)
         for row in RejectedSuggestion.objects.filter(interview__in=interviews).values_list(
@@ -93,8 +93,8 @@ def suggest_codes(*, interview: Interview, user=None) -> list[dict]:
     # The artefact is only ever written by train_code_model above, from our own fitted objects.
     trained: learning.Trained = pickle.loads(bytes(model.artefact))  # noqa: S301
     suggested = [q["code_id"] for q in model.quality if q["suggested"]]
-    people = people_of_interviews([interview.pk]).get(interview.pk, [])
-    sentences = learning.participant_sentences(interview.pk, interview.transcript, people)
+    voices = recorded_voices([interview.pk], transcripts={interview.pk: interview.transcript})[interview.pk]
+    sentences = learning.participant_sentences(interview.pk, voices)
     scores = trained.predict([s.text for s in sentences], suggested)
     links = ExcerptCode.objects.filter(excerpt__interview=interview)
     if user is not None:

@@ -20,6 +20,7 @@ from casestudies.models import (
     ResearchQuestion,
     Sector,
 )
+from casestudies.services import record_turns
 from coding.models import Code, Excerpt, ExcerptCode
 
 _sequence = itertools.count(1)
@@ -110,7 +111,9 @@ def make_interview(case_study: CaseStudy | None = None, **overrides) -> Intervie
         "transcript": "Interviewer: How did the partnership start?\n\nRuth: With a phone call, really.",
     }
     fields.update(overrides)
-    return Interview.objects.create(**fields)
+    interview = Interview.objects.create(**fields)
+    record_turns(interview=interview)
+    return interview
 
 
 def make_code(project: ResearchProject, **overrides) -> Code:

@@ -350,7 +350,7 @@ def test_retrieval_is_paginated_and_keeps_the_filters(setting, django_assert_num
     url = f"/codes/{setting['trust'].pk}/?coder={lead.pk}"
     # Session, user, code, the filter's case studies and coders, count, excerpts, participants, codes,
     # transcripts, children, questions, tags, lead check.
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         html = client.get(url).content.decode()
     assert "30 excerpts; page 1 of 2." in html
     assert html.count('class="retrieved"') == 25
@@ -375,7 +375,7 @@ def test_a_codes_page_takes_a_fixed_number_of_queries_however_many_excerpts(sett
             project, codes=[trust, child], coded_by=setting["coder"], interviews=[setting["first"], setting["scoping"]]
         )
 
-    assert_flat(lambda: client.get(url), grow, expected=14)
+    assert_flat(lambda: client.get(url), grow, expected=15)
     assert client.get(url).content.decode().count('class="retrieved"') == 20
 
 
@@ -393,7 +393,7 @@ def test_key_quotes_take_a_fixed_number_of_queries_however_many_quotes(setting, 
         )
         Excerpt.objects.update(is_key_quote=True)
 
-    assert_flat(lambda: client.get(url), grow, expected=11)
+    assert_flat(lambda: client.get(url), grow, expected=12)
     assert "20 excerpts." in client.get(url).content.decode()
 
 

@@ -23,6 +23,7 @@ from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from casestudies.models import TranscriptImport
+from coding import corrections
 from disclosure.access import withdrawn_builds
 from exchange.models import ImportJob
 from reports import services as paper_services
@@ -283,8 +284,8 @@ def builds(trap, settings, tmp_path, django_capture_on_commit_callbacks):
     return made
 
 
-@pytest.mark.parametrize("role", ROLES)
-def test_every_output_holds_the_policy_for(role, trap, builds, client):
+def matrix_failures(role, trap, client) -> tuple[list[str], int]:
+    """Every output as `role` gets it: what discloses too much, and how many outputs were served."""
     client.force_login(trap.users[role])
     failures = []
     served = 0
@@ -295,8 +296,67 @@ def test_every_output_holds_the_policy_for(role, trap, builds, client):
             if response.status_code == 200:
                 served += 1
                 failures += [f"{name} {address}: {p}" for p in problems(role, category, text_of(response))]
+    return failures, served
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_output_holds_the_policy_for(role, trap, builds, client):
+    failures, served = matrix_failures(role, trap, client)
     assert failures == [], "\n".join(failures)
     assert served > (60 if role != "outsider" else 1)
+
+
+def _redact_jo_everywhere(trap):
+    one = trap.interviews["one"]
+    return corrections.plan_redaction(one, phrase="Jo", replacement="board member", scope="interview", start=None)
+
+
+def _redact_jo_here(trap):
+    one = trap.interviews["one"]
+    start = one.transcript.index("\nJo:") + 1
+    return corrections.plan_redaction(one, phrase="Jo", replacement="board member", scope="here", start=start)
+
+
+def _redact_jo_across_the_project(trap):
+    one = trap.interviews["one"]
+    interviews = list(trap.project.interviews.all())
+    return corrections.plan_redaction(
+        one, phrase="Jo", replacement="board member", scope="project", start=None, interviews=interviews
+    )
+
+
+SEQUENCES = {
+    "redact Jo's label here": _redact_jo_here,
+    "redact Jo's label in the interview": _redact_jo_everywhere,
+    "redact Jo's label across the project": _redact_jo_across_the_project,
+    "correct a word in Jo's turn": lambda trap: trap.interviews["one"].transcript.replace("pushed", "forced"),
+}
+
+
+@pytest.mark.parametrize("sequence", SEQUENCES)
+def test_every_output_holds_the_policy_after_a_change_of_text(sequence, trap, client):
+    """A change of a transcript's text never makes an unquotable speaker quotable, nor changes an attribution."""
+    lead = trap.users["lead"]
+    client.force_login(lead)
+    export = client.get(url("analysis:excerpts", trap.project.slug, format="csv"))
+    before = {row["Excerpt ID"]: row for row in csv.DictReader(io.StringIO(export.content.decode("utf-8-sig")))}
+    planned = SEQUENCES[sequence](trap)
+    if isinstance(planned, str):
+        one = trap.interviews["one"]
+        corrections.apply(interview=one, new_text=planned, user=lead, expected_old=one.transcript)
+    else:
+        corrections.apply_redaction(planned, user=lead)
+    for role in ("lead", "researcher"):
+        failures, served = matrix_failures(role, trap, client)
+        assert failures == [], "\n".join(failures)
+        assert served > 60
+    client.force_login(lead)
+    export = client.get(url("analysis:excerpts", trap.project.slug, format="csv"))
+    after = {row["Excerpt ID"]: row for row in csv.DictReader(io.StringIO(export.content.decode("utf-8-sig")))}
+    assert after.keys() == before.keys()
+    for key, row in after.items():
+        for column in ("Participant", "Consent to quote"):
+            assert row[column] == before[key][column], (key, column)
 
 
 def test_the_command_line_outputs_hold_the_policy(trap, builds, tmp_path):

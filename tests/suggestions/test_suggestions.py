@@ -9,6 +9,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from disclosure.speakers import TranscriptVoices
 from suggestions import learning, services
 from suggestions.models import CodeModel, RejectedSuggestion
 from tests.factories import (
@@ -83,7 +84,7 @@ def corpus():
 
 def test_sentences_are_those_of_participants_turns_in_code_points():
     text = "Interviewer: Why? 😀\n\nRuth: Money 😀 matters. Trust too!"
-    sentences = learning.participant_sentences(1, text, [])
+    sentences = learning.participant_sentences(1, TranscriptVoices.of(text, []))
     assert [(s.text, text[s.start : s.end]) for s in sentences] == [
         ("Money 😀 matters.", "Money 😀 matters."),
         ("Trust too!", "Trust too!"),

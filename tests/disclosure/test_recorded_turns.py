@@ -1,0 +1,318 @@
+"""Who said what is a record: turns are stored when a transcript is written, and an edit never changes who spoke
+without saying so (a redaction keeps every voice; a correction that moves words to another speaker is listed
+and needs confirming)."""
+
+from __future__ import annotations
+
+import importlib
+import io
+import logging
+
+import pytest
+from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.test import Client
+
+from casestudies.models import Interview, Speaker, SpeakerTurn
+from casestudies.services import import_transcript, save_interview
+from coding import corrections
+from coding.models import TranscriptCorrection
+from disclosure.passages import PassageReader, people_of_interviews, recorded_voices
+from disclosure.speakers import TranscriptVoices, VoiceKind, Withheld, text_digest
+from reports.selectors import assemble_paper
+from tests import factories as f
+
+from .conftest import HOUSING_ONE, JO_WORDS
+
+pytestmark = pytest.mark.django_db
+
+
+def span(text: str, words: str) -> tuple[int, int]:
+    start = text.index(words)
+    return start, start + len(words)
+
+
+def _turns(voices: TranscriptVoices) -> list[tuple]:
+    return [
+        (turn.start, turn.body_start, turn.end, turn.voice.kind, turn.voice.person.pk if turn.voice.person else None)
+        for turn in voices.turns
+    ]
+
+
+def _as_parsed_today(interview_ids) -> tuple[dict, dict]:
+    ids = list(interview_ids)
+    people = people_of_interviews(ids)
+    transcripts = dict(Interview.objects.filter(pk__in=ids).values_list("pk", "transcript"))
+    recorded = {pk: _turns(v) for pk, v in recorded_voices(ids).items()}
+    parsed = {pk: _turns(TranscriptVoices.of(text, people.get(pk, []))) for pk, text in transcripts.items()}
+    return recorded, parsed
+
+
+def test_recorded_turns_read_as_the_text_did_on_the_demo(demo_project):
+    ids = list(Interview.objects.values_list("pk", flat=True))
+    recorded, parsed = _as_parsed_today(ids)
+    assert len(recorded) == len(ids) >= 12
+    assert recorded == parsed
+    assert sum(len(turns) for turns in recorded.values()) == SpeakerTurn.objects.count() > 200
+
+
+def test_recorded_turns_read_as_the_text_did_on_the_trap(trap):
+    recorded, parsed = _as_parsed_today(interview.pk for interview in trap.interviews.values())
+    assert recorded == parsed
+
+
+def test_the_migration_records_the_turns_of_existing_interviews(trap):
+    ids = [interview.pk for interview in trap.interviews.values()]
+    _, parsed = _as_parsed_today(ids)
+    SpeakerTurn.objects.all().delete()
+    Speaker.objects.all().delete()
+    Interview.objects.update(turns_digest="")
+    migration = importlib.import_module("casestudies.migrations.0008_speakers_and_turns")
+    migration.record_existing_turns(apps, None)
+    recorded, _ = _as_parsed_today(ids)
+    assert recorded == parsed
+    housing = trap.interviews["one"]
+    assert sorted(Speaker.objects.filter(interview=housing).values_list("label", "kind")) == [
+        ("Interviewer", ""),
+        ("Jo", ""),
+        ("Ruth", ""),
+    ]
+
+
+def test_turns_recorded_for_another_text_are_not_trusted(trap, caplog):
+    housing = trap.interviews["one"]
+    Interview.objects.filter(pk=housing.pk).update(transcript=housing.transcript.replace("Jo:", "Ruth:"))
+    start, end = span(housing.transcript.replace("Jo:", "Ruth:"), JO_WORDS)
+    with caplog.at_level(logging.ERROR, logger="disclosure.passages"):
+        passage = PassageReader([housing.pk]).passage(housing.pk, start, end)
+    assert passage.withheld == Withheld.NOT_ON_RECORD
+    assert f"Interview {housing.pk}: its recorded turns are not of its transcript" in caplog.text
+
+
+def _jo_passage(interview):
+    interview.refresh_from_db()
+    start, end = span(interview.transcript, JO_WORDS)
+    return PassageReader([interview.pk]).passage(interview.pk, start, end)
+
+
+def _redact(interview, lead, *, phrase, replacement, scope="interview", start=None, interviews=()):
+    redaction = corrections.plan_redaction(
+        interview, phrase=phrase, replacement=replacement, scope=scope, start=start, interviews=interviews
+    )
+    return redaction, corrections.apply_redaction(redaction, user=lead)
+
+
+def test_redacting_a_speakers_label_keeps_their_voice_and_their_refusal(trap):
+    housing, lead = trap.interviews["one"], trap.users["lead"]
+    assert _jo_passage(housing).withheld == Withheld.NO_CONSENT
+    redaction, records = _redact(housing, lead, phrase="Jo", replacement="board member")
+    assert redaction.changes[0][2].renamed == {"[board member]": "Jo"}
+    housing.refresh_from_db()
+    assert "[board member]: The council pushed us" in housing.transcript and "\nJo:" not in housing.transcript
+    passage = _jo_passage(housing)
+    assert passage.withheld == Withheld.NO_CONSENT
+    assert [person.pseudonym for person in passage.people] == ["Jo"]
+    speaker = Speaker.objects.get(interview=housing, label="[board member]")
+    assert (speaker.kind, speaker.participant) == (Speaker.Kind.PARTICIPANT, trap.participants["jo"])
+    assert not Speaker.objects.filter(interview=housing, label="Jo").exists()
+    assert speaker.history.latest().history_change_reason == (
+        "Label “Jo” redacted as “[board member]”; the speaker is kept."
+    )
+    # The paper and the coded-excerpts export still withhold her words.
+    for paper in trap.papers.values():
+        assert JO_WORDS not in str(assemble_paper(paper, reader=None).__dict__)
+    assert records[0].kind == TranscriptCorrection.Kind.REDACTION
+
+
+def test_redacting_one_label_here_leaves_the_others_with_the_speaker(trap):
+    housing, lead = trap.interviews["one"], trap.users["lead"]
+    first_ruth = housing.transcript.index("Ruth:")
+    _redact(housing, lead, phrase="Ruth", replacement="chair", scope="here", start=first_ruth)
+    housing.refresh_from_db()
+    assert housing.transcript.count("[chair]:") == 1 and housing.transcript.count("\nRuth:") == 1
+    labels = dict(Speaker.objects.filter(interview=housing).values_list("label", "kind"))
+    assert labels == {"Interviewer": "", "Jo": "", "Ruth": "", "[chair]": "participant"}
+    voices = recorded_voices([housing.pk])[housing.pk]
+    ruth = trap.participants["ruth"].pk
+    said_by_ruth = [turn for turn in voices.turns if turn.voice.person and turn.voice.person.pk == ruth]
+    assert [housing.transcript[t.start : t.body_start] for t in said_by_ruth] == ["[chair]: ", "Ruth: "]
+
+
+def test_a_second_redaction_with_the_same_replacement_joins_the_same_speaker(trap):
+    housing, lead = trap.interviews["one"], trap.users["lead"]
+    _redact(housing, lead, phrase="Ruth", replacement="chair", scope="here", start=housing.transcript.index("Ruth:"))
+    housing.refresh_from_db()
+    _redact(housing, lead, phrase="Ruth", replacement="chair", scope="here", start=housing.transcript.index("Ruth:"))
+    housing.refresh_from_db()
+    assert list(Speaker.objects.filter(interview=housing).values_list("label", flat=True).order_by("label")) == [
+        "Interviewer",
+        "Jo",
+        "[chair]",
+    ]
+
+
+def test_a_redaction_that_would_join_another_speakers_redacted_label_is_refused(trap):
+    housing, lead = trap.interviews["one"], trap.users["lead"]
+    _redact(housing, lead, phrase="Ruth", replacement="chair", scope="here", start=housing.transcript.index("Ruth:"))
+    housing.refresh_from_db()
+    before = housing.transcript
+    with pytest.raises(ValidationError) as refused:
+        _redact(housing, lead, phrase="Jo", replacement="chair")
+    assert " ".join(refused.value.messages) == (
+        "In “Housing one” this redaction would change who speaks, so it is not made: Line 3: “[chair]: The council "
+        f"pushed us into it, frankly a {JO_WORDS} of a process.” was said by Jo; it would be Ruth’s."
+    )
+    housing.refresh_from_db()
+    assert housing.transcript == before
+
+
+@pytest.mark.parametrize(
+    "phrase, replacement, message",
+    [
+        ("Rut", "chair", "covers part of the speaker label “Ruth:”"),
+        ("Jo: The council", "someone", "covers part of the speaker label “Jo:”"),
+        ("Jo", "Interviewer", "“Interviewer” is how a speaker is named"),
+        ("Jo", "Ruth", "“Ruth” is how a speaker is named"),
+        ("Jo", "  ", "Say what to put in its place"),
+    ],
+)
+def test_a_redaction_that_would_blur_who_spoke_is_refused_and_writes_nothing(trap, phrase, replacement, message):
+    housing, lead = trap.interviews["one"], trap.users["lead"]
+    before = housing.transcript
+    turns = list(SpeakerTurn.objects.filter(interview=housing).values_list("start", "speaker__label"))
+    with pytest.raises(ValidationError) as refused:
+        _redact(housing, lead, phrase=phrase, replacement=replacement)
+    assert message in " ".join(refused.value.messages)
+    housing.refresh_from_db()
+    assert housing.transcript == before
+    assert list(SpeakerTurn.objects.filter(interview=housing).values_list("start", "speaker__label")) == turns
+    assert not TranscriptCorrection.objects.exists()
+
+
+def test_the_redaction_page_refuses_part_of_a_label_with_its_message(trap):
+    housing, lead = trap.interviews["one"], trap.users["lead"]
+    client = Client()
+    client.force_login(lead)
+    form = {"phrase": "Rut", "replacement": "chair", "scope": "interview", "action": "apply"}
+    page = client.post(f"/interviews/{housing.pk}/redact/", form).content.decode()
+    assert "covers part of the speaker label “Ruth:”" in page
+    housing.refresh_from_db()
+    assert "Ruth:" in housing.transcript and not TranscriptCorrection.objects.exists()
+
+
+def test_the_redaction_preview_says_a_label_keeps_its_speaker(trap):
+    housing, lead = trap.interviews["one"], trap.users["lead"]
+    client = Client()
+    client.force_login(lead)
+    form = {"phrase": "Jo", "replacement": "board member", "scope": "interview", "action": "preview"}
+    page = client.post(f"/interviews/{housing.pk}/redact/", form).content.decode()
+    assert "“Jo:” becomes “[board member]:”; who speaks is kept." in page
+
+
+def test_a_correction_that_gives_words_to_another_speaker_is_listed_and_needs_confirming(trap):
+    housing, lead = trap.interviews["one"], trap.users["lead"]
+    new_text = housing.transcript.replace("\nJo: The council", "\nRuth: The council")
+    preview = corrections.preview(housing, new_text)
+    assert preview.speaker_change_lines() == [
+        f"Line 3: “Ruth: The council pushed us into it, frankly a {JO_WORDS} of a process.” was said by Jo; "
+        "it would be Ruth’s."
+    ]
+    with pytest.raises(ValidationError, match="gives words to another speaker in 1 turn"):
+        corrections.apply(interview=housing, new_text=new_text, user=lead, expected_old=housing.transcript)
+    housing.refresh_from_db()
+    assert "\nJo: The council" in housing.transcript and not TranscriptCorrection.objects.exists()
+    corrections.apply(
+        interview=housing, new_text=new_text, user=lead, expected_old=housing.transcript, speakers_confirmed=True
+    )
+    passage = _jo_passage(housing)
+    assert [person.pseudonym for person in passage.people] == ["Ruth"]
+    assert not Speaker.objects.filter(interview=housing, label="Jo").exists()
+
+
+def test_a_correction_that_leaves_every_voice_applies_without_confirming(trap):
+    housing, lead = trap.interviews["one"], trap.users["lead"]
+    new_text = housing.transcript.replace("for a year", "for a whole year")
+    assert corrections.preview(housing, new_text).speaker_changes == []
+    corrections.apply(interview=housing, new_text=new_text, user=lead, expected_old=housing.transcript)
+    housing.refresh_from_db()
+    assert "for a whole year" in housing.transcript
+    assert _jo_passage(housing).withheld == Withheld.NO_CONSENT
+
+
+def test_removing_a_label_in_a_correction_is_a_speaker_change(trap):
+    housing = trap.interviews["one"]
+    new_text = housing.transcript.replace("\nJo: The council", " The council")
+    lines = corrections.preview(housing, new_text).speaker_change_lines()
+    assert len(lines) == 1 and "was said by Jo; it would be Ruth’s." in lines[0]
+
+
+def test_the_correction_page_lists_speaker_changes_and_applies_only_when_confirmed(trap):
+    housing, lead = trap.interviews["one"], trap.users["lead"]
+    client = Client()
+    client.force_login(lead)
+    new_text = housing.transcript.replace("\nJo: The council", "\nRuth: The council")
+    url = f"/interviews/{housing.pk}/correct/"
+    preview = client.post(url, {"transcript": new_text, "action": "preview"})
+    page = preview.content.decode()
+    assert "Who speaks changes" in page and "was said by Jo; it would be Ruth’s." in page
+    assert 'name="confirm_speakers"' in page
+    form = {"transcript": new_text, "action": "apply", "fingerprint": preview.context["fingerprint"]}
+    refused = client.post(url, form).content.decode()
+    assert "gives words to another speaker in 1 turn" in refused
+    housing.refresh_from_db()
+    assert "\nJo: The council" in housing.transcript
+    done = client.post(url, {**form, "confirm_speakers": "yes"})
+    assert done.status_code == 302
+    housing.refresh_from_db()
+    assert "\nRuth: The council" in housing.transcript
+
+
+def test_every_writer_of_a_transcript_records_its_turns(trap, tmp_path):
+    project, lead = trap.project, trap.users["lead"]
+    created = f.make_interview(trap.case_a, transcript="")
+    import_transcript(interview=created, name="t.txt", data=HOUSING_ONE.encode(), imported_by=lead)
+    edited = f.make_interview(trap.case_a, transcript="Ruth: One.")
+    edited.transcript = "Ruth: One.\n\nInterviewer: Two?"
+    save_interview(interview=edited)
+    for interview in (created, edited):
+        interview.refresh_from_db()
+        assert interview.turns_digest == text_digest(interview.transcript)
+        assert SpeakerTurn.objects.filter(interview=interview).count() == len(
+            TranscriptVoices.of(interview.transcript, []).turns
+        )
+    from django.core.management import call_command
+
+    call_command("load_partnership_project", "--demo", stdout=io.StringIO())
+    for transcript, digest in Interview.objects.values_list("transcript", "turns_digest"):
+        assert digest == text_digest(transcript)
+    assert project.pk
+
+
+def test_the_admin_edit_of_a_transcript_records_its_turns(trap):
+    admin = trap.users["admin"]
+    interview = f.make_interview(trap.case_a, transcript="Ruth: One.")
+    client = Client()
+    client.force_login(admin)
+    url = f"/admin/casestudies/interview/{interview.pk}/change/"
+    form = client.get(url).context["adminform"].form
+    data = {name: form.initial.get(name) or "" for name in form.fields}
+    data.update(
+        {
+            "project": trap.project.pk,
+            "case_study": trap.case_a.pk,
+            "title": "Edited",
+            "phase": "case_study",
+            "transcript": "Ruth: One.\n\nInterviewer: Two?",
+            "participants": [],
+        }
+    )
+    response = client.post(url, {k: v for k, v in data.items() if v is not None})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    interview.refresh_from_db()
+    assert interview.transcript == "Ruth: One.\n\nInterviewer: Two?"
+    assert interview.turns_digest == text_digest(interview.transcript)
+    assert list(SpeakerTurn.objects.filter(interview=interview).values_list("speaker__label", flat=True)) == [
+        "Ruth",
+        "Interviewer",
+    ]
+    assert VoiceKind.INTERVIEWER in {t.voice.kind for t in recorded_voices([interview.pk])[interview.pk].turns}
