@@ -10,7 +10,16 @@ from django.template.defaultfilters import filesizeformat
 from disclosure import access
 
 from . import importers
-from .models import CaseStudy, Interview, Organisation, Participant, PhaseKind, ResearchProject, ResearchQuestion
+from .models import (
+    CaseStudy,
+    Interview,
+    Organisation,
+    Participant,
+    PhaseKind,
+    ResearchProject,
+    ResearchQuestion,
+    Speaker,
+)
 from .validators import MAX_DESCRIPTION_LENGTH, MAX_TAGS, PlainTextForm, split_tags
 
 
@@ -195,6 +204,40 @@ class TranscriptImportForm(PlainTextForm, forms.Form):
 
 
 MAX_CONSENT_REASON_LENGTH = 1000
+
+AUTOMATIC = "auto"
+
+
+class SpeakerForm(PlainTextForm, forms.Form):
+    """Who speaks under one label of an interview, and why the lead says so."""
+
+    who = forms.ChoiceField(label="Who speaks under this label")
+    reason = forms.CharField(
+        label="Reason",
+        max_length=MAX_CONSENT_REASON_LENGTH,
+        help_text="Kept with the change in the speaker’s history.",
+        widget=forms.TextInput(attrs={"placeholder": "The transcriber used her initials"}),
+    )
+
+    def __init__(self, *args, people: list[Participant], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.people = {str(person.pk): person for person in people}
+        self.fields["who"].choices = [
+            (AUTOMATIC, "Work it out from the label"),
+            *[(f"participant:{pk}", f"{person.pseudonym} (participant)") for pk, person in self.people.items()],
+            (Speaker.Kind.INTERVIEWER.value, "The interviewer"),
+            (Speaker.Kind.NOTE.value, "A header line (no one’s words)"),
+            (Speaker.Kind.UNKNOWN.value, "Unknown speaker (not quoted)"),
+        ]
+
+    def assignment(self) -> tuple[str, Participant | None]:
+        """The kind and participant chosen (kind empty: worked out from the label)."""
+        who = self.cleaned_data["who"]
+        if who == AUTOMATIC:
+            return "", None
+        if who.startswith("participant:"):
+            return Speaker.Kind.PARTICIPANT, self.people[who.removeprefix("participant:")]
+        return who, None
 
 
 class ConsentReasonForm(forms.ModelForm):

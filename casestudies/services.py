@@ -106,6 +106,40 @@ def record_turns(*, interview: Interview, renamed: dict[str, str] | None = None)
     return turns
 
 
+MAX_SPEAKER_REASON = 1000
+
+
+@transaction.atomic
+def assign_speaker(
+    *, speaker: Speaker, kind: str, participant: Participant | None, assigned_by: AbstractBaseUser, reason: str
+) -> Speaker:
+    """Say who speaks under a label: a participant on the interview's record, the interviewer, a header line or an
+    unknown speaker; or `kind` empty, to work it out from the label again. The reason is kept in the history.
+    Callers check who may do it first (`disclosure.access.can_edit_interview`)."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ValidationError("Say why: the reason is kept with the change in the speaker’s history.")
+    if len(reason) > MAX_SPEAKER_REASON:
+        raise ValidationError(f"Give the reason in at most {MAX_SPEAKER_REASON:,} characters.")
+    if kind and kind not in Speaker.Kind.values:
+        raise ValidationError("Choose who speaks under this label.")
+    if (kind == Speaker.Kind.PARTICIPANT) != (participant is not None):
+        raise ValidationError("Choose which participant speaks under this label.")
+    if participant is not None and not speaker.interview.participants.filter(pk=participant.pk).exists():
+        raise ValidationError(
+            "That participant is not on this interview’s record: add them to the interview first, then say it is them."
+        )
+    speaker.kind = kind
+    speaker.participant = participant
+    speaker.assigned_by = assigned_by if kind else None
+    speaker.assigned_at = timezone.now() if kind else None
+    speaker._change_reason = reason
+    speaker._history_user = assigned_by
+    speaker.full_clean()
+    speaker.save()
+    return speaker
+
+
 @transaction.atomic
 def save_participant(*, participant: Participant) -> Participant:
     if participant.organisation_id and participant.organisation.project_id != participant.project_id:

@@ -17,6 +17,7 @@ urlpatterns = [
     path("interviews/<int:pk>/", views.interview_detail, name="interview"),
     path("interviews/<int:pk>/edit/", views.interview_edit, name="interview_edit"),
     path("interviews/<int:pk>/import/", views.interview_import, name="interview_import"),
+    path("interviews/<int:pk>/speakers/", views.interview_speakers, name="interview_speakers"),
     path("interviews/<int:pk>/imports/<int:job>/", views.transcript_import, name="transcript_import"),
     path("participants/<int:pk>/", views.participant_detail, name="participant"),
     path("participants/<int:pk>/edit/", views.participant_edit, name="participant_edit"),

@@ -1,21 +1,31 @@
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Prefetch
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from disclosure import access
+from disclosure import access, passages
 
 from . import jobs, services
-from .forms import CaseStudyForm, InterviewForm, NewInterviewForm, ParticipantForm, TranscriptImportForm
+from .forms import (
+    AUTOMATIC,
+    CaseStudyForm,
+    InterviewForm,
+    NewInterviewForm,
+    ParticipantForm,
+    SpeakerForm,
+    TranscriptImportForm,
+)
 from .importers import SUPPORTED_EXTENSIONS, describe_transcript
-from .models import CaseStudy, CaseStudyMembership, Interview, Participant, ResearchProject
+from .models import CaseStudy, CaseStudyMembership, Interview, Participant, ResearchProject, Speaker
 from .transcripts import split_turns
 
 
@@ -120,6 +130,56 @@ def interview_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_edit": access.can_edit_interview(request.user, interview),
     }
     return render(request, "casestudies/interview_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def interview_speakers(request: HttpRequest, pk: int) -> HttpResponse:
+    """Each label of the interview's transcript, how many turns carry it and who it is; the case study's lead and
+    the project's leads can say who it is where the label does not tell, with a reason kept in the history."""
+    interview = access.get_interview_for(request.user, pk, with_transcript=False)
+    can_edit = access.can_edit_interview(request.user, interview)
+    people = list(interview.participants.all())
+    failed: tuple[int, SpeakerForm] | None = None
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied("Only the case study's lead, the project's leads and admins can say who speaks.")
+        speaker_id = request.POST.get("speaker", "").strip()
+        if not re.fullmatch(r"[0-9]{1,12}", speaker_id):
+            raise Http404("No such speaker in this interview.")
+        speaker = get_object_or_404(Speaker, pk=int(speaker_id), interview=interview)
+        form = SpeakerForm(request.POST, people=people)
+        if form.is_valid():
+            kind, participant = form.assignment()
+            try:
+                services.assign_speaker(
+                    speaker=speaker,
+                    kind=kind,
+                    participant=participant,
+                    assigned_by=request.user,
+                    reason=form.cleaned_data["reason"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, f"Saved who speaks as “{speaker}”.")
+                return redirect("casestudies:interview_speakers", pk=interview.pk)
+        failed = (speaker.pk, form)
+    rows = []
+    for row in passages.interview_speakers(interview):
+        if failed is not None and failed[0] == row.speaker.pk:
+            form = failed[1]
+        else:
+            current = f"participant:{row.speaker.participant_id}" if row.speaker.participant_id else row.speaker.kind
+            form = SpeakerForm(initial={"who": current or AUTOMATIC}, people=people, auto_id=f"id_{row.speaker.pk}_%s")
+        rows.append((row, form if can_edit else None))
+    context = {
+        "project": interview.project,
+        "interview": interview,
+        "rows": rows,
+        "unknown": [row for row, _ in rows if row.is_unknown],
+        "can_edit": can_edit,
+    }
+    return render(request, "casestudies/interview_speakers.html", context, status=400 if failed else 200)
 
 
 @require_http_methods(["GET", "POST"])

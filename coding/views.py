@@ -23,6 +23,7 @@ from disclosure.access import (
     get_managed_code_for,
     get_project_for,
 )
+from disclosure.passages import interview_speakers
 from disclosure.speakers import is_header_label
 
 from . import services
@@ -314,6 +315,7 @@ def interview_coding(request: HttpRequest, pk: int) -> HttpResponse:
         "transcript_html": transcript_html(turns),
         "config": config,
         "is_blind": blind_coding_hides_others(request.user, interview),
+        "unknown_speakers": [row for row in interview_speakers(interview) if row.is_unknown and row.turns],
         "can_edit_transcript": can_edit_interview(request.user, interview),
     }
     return render(request, "coding/interview_coding.html", context)

@@ -89,6 +89,9 @@ def recipes(trap) -> dict[str, list[tuple[str, str]]]:
         "casestudies:participant_list": page(url("casestudies:participant_list", slug)),
         "casestudies:participant_create": page(url("casestudies:participant_create", slug)),
         "casestudies:interview": page(*each(interviews, lambda i: url("casestudies:interview", i.pk))),
+        "casestudies:interview_speakers": page(
+            *each(interviews, lambda i: url("casestudies:interview_speakers", i.pk))
+        ),
         "casestudies:interview_edit": page(*each(interviews, lambda i: url("casestudies:interview_edit", i.pk))),
         "casestudies:interview_import": page(*each(interviews, lambda i: url("casestudies:interview_import", i.pk))),
         "casestudies:transcript_import": page(*each(transcript_jobs, lambda job: job.get_absolute_url())),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib
 import io
 import logging
+import re
 
 import pytest
 from django.apps import apps
@@ -21,6 +22,7 @@ from disclosure.passages import PassageReader, people_of_interviews, recorded_vo
 from disclosure.speakers import TranscriptVoices, VoiceKind, Withheld, text_digest
 from reports.selectors import assemble_paper
 from tests import factories as f
+from tests.querycounts import assert_flat
 
 from .conftest import HOUSING_ONE, JO_WORDS
 
@@ -316,3 +318,123 @@ def test_the_admin_edit_of_a_transcript_records_its_turns(trap):
         "Interviewer",
     ]
     assert VoiceKind.INTERVIEWER in {t.voice.kind for t in recorded_voices([interview.pk])[interview.pk].turns}
+
+
+# ------------------------------------------------------------------ the Speakers page
+
+CHAIR_TEXT = "Interviewer: Who chaired it?\n\nChair: I did, and we merged in the end.\n\nRuth: She did."
+
+
+@pytest.fixture
+def chaired(trap):
+    interview = f.make_interview(trap.case_a, title="Board meeting", transcript=CHAIR_TEXT)
+    interview.participants.set([trap.participants["ruth"], trap.participants["jo"]])
+    return interview
+
+
+def _client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _chair_passage(interview):
+    start, end = span(interview.transcript, "I did, and we merged in the end.")
+    return PassageReader([interview.pk]).passage(interview.pk, start, end)
+
+
+def test_the_speakers_page_lists_each_label_and_flags_an_unknown_one(trap, chaired):
+    page = _client(trap.users["researcher"]).get(f"/interviews/{chaired.pk}/speakers/").content.decode()
+    assert "1 label with an unknown speaker:</strong>\n    “Chair”" in page
+    rows = re.findall(r'<tr id="speaker-\d+"[^>]*>\s*<th scope="row">(.*?)</th>\s*<td class="num">(\d+)</td>', page)
+    assert rows == [("Interviewer:", "1"), ("Chair:", "1"), ("Ruth:", "1")]
+    assert "No: speaker unknown" in page
+    assert 'name="reason"' not in page  # a researcher reads, but may not change who speaks
+    coding = _client(trap.users["researcher"]).get(f"/interviews/{chaired.pk}/code/").content.decode()
+    assert "<strong>Speaker not known:</strong> “Chair”." in coding
+    assert _chair_passage(chaired).withheld == Withheld.NOT_ON_RECORD
+
+
+def test_a_lead_says_who_a_label_is_with_a_reason_kept_in_the_history(trap, chaired):
+    lead = trap.users["lead"]
+    chair = Speaker.objects.get(interview=chaired, label="Chair")
+    url = f"/interviews/{chaired.pk}/speakers/"
+    form = {"speaker": chair.pk, "who": f"participant:{trap.participants['jo'].pk}", "reason": "Jo chaired the board"}
+    response = _client(lead).post(url, form)
+    assert response.status_code == 302
+    chair.refresh_from_db()
+    assert (chair.kind, chair.participant, chair.assigned_by) == ("participant", trap.participants["jo"], lead)
+    latest = chair.history.latest()
+    assert (latest.history_change_reason, latest.history_user) == ("Jo chaired the board", lead)
+    assert _chair_passage(chaired).withheld == Withheld.NO_CONSENT  # Jo has not consented
+    page = _client(lead).get(url).content.decode()
+    assert "unknown speaker" not in page.split("<table")[0]
+    assert "“Jo chaired the board”" in page and "No: no consent to quote" in page
+    _client(lead).post(url, {**form, "who": f"participant:{trap.participants['ruth'].pk}", "reason": "Ruth, in fact"})
+    assert [p.pseudonym for p in _chair_passage(chaired).people] == ["Ruth"]
+    assert _chair_passage(chaired).withheld is None
+    _client(lead).post(url, {**form, "who": "auto", "reason": "Back to the label"})
+    chair.refresh_from_db()
+    assert (chair.kind, chair.participant, chair.assigned_by) == ("", None, None)
+    assert _chair_passage(chaired).withheld == Withheld.NOT_ON_RECORD
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"reason": "  "}, "This field is required."),
+        ({"who": "participant:999999"}, "Select a valid choice."),
+        ({"who": "nobody"}, "Select a valid choice."),
+    ],
+)
+def test_a_bad_change_of_speaker_is_refused_with_a_message_and_changes_nothing(trap, chaired, change, message):
+    chair = Speaker.objects.get(interview=chaired, label="Chair")
+    form = {"speaker": chair.pk, "who": "interviewer", "reason": "Because", **change}
+    response = _client(trap.users["lead"]).post(f"/interviews/{chaired.pk}/speakers/", form)
+    assert response.status_code == 400 and message in response.content.decode()
+    chair.refresh_from_db()
+    assert (chair.kind, chair.participant) == ("", None)
+    assert chair.history.count() == 1
+
+
+def test_a_participant_not_on_the_interviews_record_is_refused(trap, chaired):
+    chair = Speaker.objects.get(interview=chaired, label="Chair")
+    from casestudies.services import assign_speaker
+
+    with pytest.raises(ValidationError, match="not on this interview’s record"):
+        assign_speaker(
+            speaker=chair, kind="participant", participant=trap.participants["priya"], assigned_by=None, reason="x"
+        )
+    chair.refresh_from_db()
+    assert chair.kind == ""
+
+
+def test_who_may_change_a_speaker_and_see_the_page(trap, chaired):
+    chair = Speaker.objects.get(interview=chaired, label="Chair")
+    url = f"/interviews/{chaired.pk}/speakers/"
+    form = {"speaker": chair.pk, "who": "interviewer", "reason": "Because"}
+    assert _client(trap.users["researcher"]).post(url, form).status_code == 403
+    assert _client(trap.users["outsider"]).get(url).status_code == 404
+    other = Speaker.objects.get(interview=trap.interviews["consortium"], label="Priya")
+    assert _client(trap.users["lead"]).post(url, {**form, "speaker": other.pk}).status_code == 404
+    for bad in ("x", "²", "9" * 30, ""):
+        assert _client(trap.users["lead"]).post(url, {**form, "speaker": bad}).status_code == 404
+    chair.refresh_from_db()
+    assert chair.kind == ""
+    assert _client(trap.users["case_lead"]).post(url, form).status_code == 302
+
+
+def test_the_speakers_page_takes_the_same_queries_however_many_labels(trap, chaired):
+    client = _client(trap.users["lead"])
+    url = f"/interviews/{chaired.pk}/speakers/"
+
+    def grow():
+        chaired.transcript += "".join(f"\n\nSpeaker {n}: Words {n}." for n in range(5))
+        save_interview(interview=chaired)
+        for speaker in Speaker.objects.filter(interview=chaired, label__startswith="Speaker"):
+            from casestudies.services import assign_speaker
+
+            assign_speaker(speaker=speaker, kind="interviewer", participant=None, assigned_by=None, reason="Team")
+
+    Speaker.objects.filter(interview=chaired, label="Chair").update(kind="interviewer")
+    assert_flat(lambda: client.get(url), grow, expected=9)
