@@ -27,6 +27,7 @@ from disclosure.speakers import (
     speaker_changes,
     written_labels,
 )
+from suggestions.services import forget_models
 
 # A corrected transcript is bounded like an imported one.
 MAX_TRANSCRIPT_CHARS = RESULT_MAX_BYTES // 4
@@ -144,6 +145,7 @@ def apply(
         locked.transcript = result.new
         locked.save()
         record_turns(interview=locked, renamed=result.renamed)
+        forget_models(project=locked.project)
         return TranscriptCorrection.objects.create(
             interview=locked,
             kind=kind,

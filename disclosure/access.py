@@ -27,6 +27,7 @@ from casestudies.models import (
     ProjectMembership,
     ProjectRole,
     ResearchProject,
+    Speaker,
 )
 
 
@@ -370,13 +371,19 @@ def get_editable_build_for(user, pk: int):
 WITHDRAWN_CONSENT = "Withdrawn: a participant it quotes has since withdrawn consent to be quoted, or left the record."
 WITHDRAWN_UNRECORDED = "Withdrawn: it was built before builds recorded whom they quote."
 WITHDRAWN_REACH = "Not available to you: it quotes passages outside your reach (blind coding or case studies)."
+WITHDRAWN_TEXT = (
+    "Withdrawn: a transcript it quotes has since been redacted or corrected, or who speaks in it has changed; "
+    "build it again to quote the transcripts as they are now."
+)
 
 
 def withdrawn_builds(builds, user) -> dict[int, str]:
     """Why each finished build may no longer be served to `user`, by build id; builds not named may be served.
 
     A build records the excerpts and participants it quotes. It is withdrawn for everyone once any of those
-    participants withdraws consent or is deleted, and for a reader who may not see every excerpt it quotes.
+    participants withdraws consent or is deleted, for a reader who may not see every excerpt it quotes, and for
+    everyone but admins once a transcript it quotes is redacted or corrected, or a speaker in it is changed, after
+    it was built (what a redaction removes stays only in admins' reach).
     """
     from reports.models import PaperBuild
 
@@ -387,6 +394,7 @@ def withdrawn_builds(builds, user) -> dict[int, str]:
     )
     excerpt_ids = {pk for build in finished for pk in build.quoted_excerpt_ids}
     seen = set(visible_excerpts(user).filter(pk__in=excerpt_ids).values_list("pk", flat=True)) if excerpt_ids else set()
+    changed = set() if can_see_real_names(user) else _builds_with_changed_text(finished, excerpt_ids)
     reasons: dict[int, str] = {}
     for build in finished:
         if build.quotation_count and not build.quoted_excerpt_ids:
@@ -395,7 +403,41 @@ def withdrawn_builds(builds, user) -> dict[int, str]:
             reasons[build.pk] = WITHDRAWN_CONSENT
         elif not set(build.quoted_excerpt_ids) <= seen:
             reasons[build.pk] = WITHDRAWN_REACH
+        elif build.pk in changed:
+            reasons[build.pk] = WITHDRAWN_TEXT
     return reasons
+
+
+def _builds_with_changed_text(builds, excerpt_ids: set[int]) -> set[int]:
+    """The builds quoting an interview whose transcript was corrected or redacted, or one of whose speakers was
+    changed, since the build started (three or four queries, whatever the number of builds)."""
+    from coding.models import Excerpt, TranscriptCorrection
+
+    if not excerpt_ids:
+        return set()
+    interview_of = dict(Excerpt.objects.filter(pk__in=excerpt_ids).values_list("pk", "interview_id"))
+    gone = excerpt_ids - interview_of.keys()
+    if gone:
+        # A redaction may have removed a quoted excerpt: its history still says which interview it was in.
+        interview_of.update(Excerpt.history.filter(id__in=gone).values_list("id", "interview_id").distinct())
+    interviews = set(interview_of.values())
+    earliest = min(build.started_at or build.created_at for build in builds)
+    corrections = TranscriptCorrection.objects.filter(interview_id__in=interviews, made_at__gt=earliest)
+    speakers = Speaker.history.filter(interview_id__in=interviews, history_date__gt=earliest)
+    last_change = {}
+    for interview_id, when in [
+        *corrections.values_list("interview_id", "made_at"),
+        *speakers.values_list("interview_id", "history_date"),
+    ]:
+        if interview_id not in last_change or when > last_change[interview_id]:
+            last_change[interview_id] = when
+    stale = set()
+    for build in builds:
+        built = build.started_at or build.created_at
+        changes = [last_change.get(interview_of.get(pk)) for pk in build.quoted_excerpt_ids]
+        if any(when is not None and when > built for when in changes):
+            stale.add(build.pk)
+    return stale
 
 
 def get_servable_build_for(user, pk: int):

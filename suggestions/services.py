@@ -8,6 +8,7 @@ model of their own reach, trained on demand the first time they ask, and never o
 from __future__ import annotations
 
 import hashlib
+import logging
 import pickle
 
 from django.conf import settings
@@ -21,6 +22,7 @@ from disclosure.passages import recorded_voices
 from . import learning
 from .models import CodeModel, RejectedSuggestion
 
+logger = logging.getLogger(__name__)
 MIN_PRECISION = getattr(settings, "SUGGEST_MIN_PRECISION", 0.6)
 MIN_EXAMPLES = getattr(settings, "SUGGEST_MIN_EXAMPLES", 5)
 
@@ -133,3 +135,23 @@ def reject_suggestion(*, interview: Interview, code, start: int, end: int, rejec
     rejection.full_clean()
     rejection.save()
     return rejection
+
+
+def forget_models(*, project: ResearchProject) -> int:
+    """Drop the project's code models, whose vocabulary holds the transcripts' words as they were: called whenever a
+    transcript's text changes (a redaction's words must not live on in them). The project-wide model is trained
+    again by the worker once the change is committed; the others as their readers next ask. Returns how many went."""
+    dropped, _ = CodeModel.objects.filter(project=project).delete()
+    if dropped:
+        transaction.on_commit(lambda: _retrain(project.pk))
+    return dropped
+
+
+def _retrain(project_id: int) -> None:
+    from . import tasks
+
+    try:
+        tasks.train_code_model.enqueue(project_id)
+    except Exception:
+        # The model is trained on demand anyway: a queue that is down costs a wait, never the change itself.
+        logger.exception("Could not queue the training of project %s's code model", project_id)

@@ -412,6 +412,43 @@ def test_a_withdrawn_consent_withdraws_the_builds_that_quote_them(trap, builds, 
     assert set(withdrawn_builds(quoting, trap.users["lead"])) == {build.pk for build in quoting}
 
 
+@pytest.mark.parametrize("change", ["redaction", "speaker"])
+def test_builds_made_before_a_redaction_or_a_change_of_speaker_are_withdrawn_but_for_admins(
+    change, trap, builds, client
+):
+    lead = trap.users["lead"]
+    changed = trap.interviews["consortium" if change == "redaction" else "one"]
+    if change == "redaction":
+        redaction = corrections.plan_redaction(
+            changed, phrase="consortium was built", replacement="it was built", scope="interview", start=None
+        )
+        corrections.apply_redaction(redaction, user=lead)
+    else:
+        from casestudies.models import Speaker
+        from casestudies.services import assign_speaker
+
+        interviewer = Speaker.objects.get(interview=changed, label="Interviewer")
+        assign_speaker(speaker=interviewer, kind="unknown", participant=None, assigned_by=lead, reason="Not sure")
+    in_changed = {excerpt.pk for excerpt in trap.excerpts.values() if excerpt.interview_id == changed.pk}
+    quoting = [build for build in builds if set(build.quoted_excerpt_ids) & in_changed]
+    others = [build for build in builds if build not in quoting]
+    assert quoting
+    # The housing paper quotes nothing of the consortium's interview: a redaction there leaves its builds alone.
+    assert len(others) == (3 if change == "redaction" else 0)
+
+    client.force_login(lead)
+    for build in quoting:
+        assert client.get(url("reports:build_download", build.pk)).status_code == 404
+    for build in others:
+        assert client.get(url("reports:build_download", build.pk)).status_code == 200
+    page = text_of(client.get(url("reports:paper", trap.papers["all"].pk)))
+    assert "Withdrawn: a transcript it quotes has since been redacted or corrected" in page
+    assert "Build again" in page
+    assert withdrawn_builds(quoting, trap.users["admin"]) == {}
+    client.force_login(trap.users["admin"])
+    assert all(client.get(url("reports:build_download", b.pk)).status_code == 200 for b in quoting)
+
+
 def test_a_researcher_cannot_open_a_leads_build_that_quotes_blind_coded_passages(trap, builds, client):
     reader = trap.users["researcher"]
     client.force_login(reader)

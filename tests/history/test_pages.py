@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from analysis.services import code_search_hits
 from casestudies.models import Interview, Participant
+from coding import corrections
 from coding import services as coding
 from coding.models import Code, Excerpt, ExcerptCode
 from exchange.importing import import_project
@@ -250,8 +251,9 @@ def test_the_activity_page_filters_remembers_the_last_visit_and_stays_flat(clien
             )
         make_participant(world["project"])
 
-    # Session, user, project, case studies, people, last visit, one query per kind (nine), the visit saved (4).
-    assert_flat(lambda: client.get(url), grow, expected=19)
+    # Session, user, project, case studies, people, last visit, one query per kind (nine), the excerpts' texts as
+    # they are now (a lead is not an admin), the visit saved (4).
+    assert_flat(lambda: client.get(url), grow, expected=20)
 
 
 def test_an_excerpt_history_page_takes_the_same_queries_however_long_its_history(client, world):
@@ -328,3 +330,25 @@ def test_an_excerpts_earlier_text_is_for_admins_only(client, world):
     assert "Whisperedname" not in client.get(history_url("excerpt", excerpt.pk)).content.decode()
     client.force_login(make_admin())
     assert "Whisperedname" in client.get(history_url("excerpt", excerpt.pk)).content.decode()
+
+
+def test_the_activity_page_shows_others_than_admins_no_words_a_redaction_removed(client, world):
+    interview = world["interview"]
+    excerpt = coding.create_excerpt(interview=interview, start=0, end=30, coded_by=world["coder"])
+    phrase = interview.transcript[13:24]
+    redaction = corrections.plan_redaction(
+        interview, phrase=phrase, replacement="question", scope="interview", start=None
+    )
+    corrections.apply_redaction(redaction, user=world["lead"])
+    excerpt.refresh_from_db()
+    assert phrase not in excerpt.text and "[question]" in excerpt.text
+    url = reverse("history:activity", args=["p"])
+    for reader in ("lead", "coder"):
+        client.force_login(world[reader])
+        page = rows_of(client.get(url).content.decode())
+        assert phrase not in page and f"“{excerpt.text[:80]}”" in page
+    Excerpt.objects.filter(pk=excerpt.pk).delete()
+    page = rows_of(client.get(url).content.decode())
+    assert phrase not in page and f"excerpt {excerpt.pk} (deleted)" in page
+    client.force_login(make_admin())
+    assert phrase in rows_of(client.get(url).content.decode())

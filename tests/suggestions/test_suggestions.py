@@ -9,6 +9,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from casestudies.models import Interview
+from coding import corrections
 from disclosure.speakers import TranscriptVoices
 from suggestions import learning, services
 from suggestions.models import CodeModel, RejectedSuggestion
@@ -178,3 +180,26 @@ def test_the_commands_refuse_unknown_records():
     with pytest.raises(CommandError, match="No interview with the id 999999"):
         call_command("suggest_codes", "--interview", "999999", "--json")
     assert CodeModel.objects.count() == 0
+
+
+def test_a_redaction_drops_the_code_models_and_the_worker_trains_one_without_the_words(
+    corpus, django_capture_on_commit_callbacks
+):
+    project, lead, researcher, *_ = corpus
+    services.train_code_model(project=project)
+    services.model_for(project=project, user=researcher)
+    assert CodeModel.objects.filter(project=project).count() == 2
+
+    def vocabulary() -> set[str]:
+        model = CodeModel.objects.get(project=project, reach_key="project")
+        return set(pickle.loads(bytes(model.artefact)).vectoriser.vocabulary_)
+
+    assert "marmalade" in vocabulary()
+    outside = Interview.objects.get(project=project, transcript__contains="Marmalade")
+    redaction = corrections.plan_redaction(
+        outside, phrase="Marmalade", replacement="something", scope="interview", start=None
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        corrections.apply_redaction(redaction, user=lead)
+    assert list(CodeModel.objects.filter(project=project).values_list("reach_key", flat=True)) == ["project"]
+    assert "marmalade" not in vocabulary()
