@@ -1,12 +1,9 @@
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpRequest
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters
-
-from disclosure.redaction import pseudonym_discloses
 
 from .forms import ConsentReasonForm
 from .models import (
@@ -23,6 +20,7 @@ from .models import (
     Theme,
 )
 from .services import save_interview
+from .views import warn_if_pseudonym_discloses
 
 
 class ProjectMembershipInline(admin.TabularInline):
@@ -98,16 +96,6 @@ class CaseStudyAdmin(admin.ModelAdmin):
     @admin.display(description="Interviews", ordering="_interviews")
     def interview_count(self, obj: CaseStudy) -> int:
         return obj._interviews
-
-
-def warn_if_pseudonym_discloses(request: HttpRequest, participant: Participant) -> None:
-    """A pseudonym that is the participant's first, last or full real name tells a reader who they are."""
-    if pseudonym_discloses(pseudonym=participant.pseudonym, real_name=participant.real_name):
-        messages.warning(
-            request,
-            f"The pseudonym “{participant.pseudonym}” is the participant’s real name or part of it, so it "
-            "discloses who they are: choose another pseudonym.",
-        )
 
 
 # Real names are typed on these pages: no error report (not even the DEBUG page) shows them.

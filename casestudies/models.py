@@ -159,6 +159,13 @@ class Organisation(models.Model):
     name = models.CharField(max_length=200)
     sector = models.CharField(max_length=20, choices=Sector.choices)
     kind = models.CharField(max_length=120, blank=True, help_text='e.g. "Housing association", "Local authority".')
+    other_names = models.TextField(
+        blank=True,
+        help_text=(
+            "Other names people use for it, one per line (“Calderbrook”, “CHG”): where its case study anonymises "
+            "organisations, these are replaced in quoted text too."
+        ),
+    )
     notes = models.TextField(blank=True)
 
     class Meta:
@@ -169,6 +176,11 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def names(self) -> list[str]:
+        """Its name and the other names recorded for it."""
+        return [self.name, *(line.strip() for line in self.other_names.splitlines() if line.strip())]
 
 
 class CaseStudyTag(TagBase):

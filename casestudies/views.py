@@ -13,6 +13,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from disclosure import access, passages
+from disclosure.redaction import pseudonym_discloses
 
 from . import jobs, services
 from .forms import (
@@ -344,6 +345,16 @@ def participant_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _participant_form(request, project=participant.project, participant=participant)
 
 
+def warn_if_pseudonym_discloses(request: HttpRequest, participant: Participant) -> None:
+    """A pseudonym that is the participant's first, last or full real name tells a reader who they are."""
+    if pseudonym_discloses(pseudonym=participant.pseudonym, real_name=participant.real_name):
+        messages.warning(
+            request,
+            f"The pseudonym “{participant.pseudonym}” is the participant’s real name or part of it, so it "
+            "discloses who they are: choose another pseudonym.",
+        )
+
+
 def _participant_form(request: HttpRequest, *, project: ResearchProject, participant: Participant) -> HttpResponse:
     form = ParticipantForm(
         request.POST or None,
@@ -358,5 +369,6 @@ def _participant_form(request: HttpRequest, *, project: ResearchProject, partici
             form.add_error(None, error)
         else:
             messages.success(request, f"Saved the participant “{participant.pseudonym}”.")
+            warn_if_pseudonym_discloses(request, participant)
             return redirect(participant)
     return render(request, "casestudies/participant_form.html", {"project": project, "form": form})

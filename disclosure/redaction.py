@@ -3,8 +3,8 @@
 - A participant's real name is replaced by how outputs name them: the full name in any case and across line
   breaks, and the first name or surname alone where it stands as a capitalised word ("Fiona", "Marchbank").
 - Where a case study is marked "anonymise organisations", the names of its organisations (its core
-  organisation and those of the participants interviewed for it) are replaced by what they are ("a housing
-  association").
+  organisation and those of the participants interviewed for it), and the other names recorded for them
+  ("Calderbrook", "CHG"), are replaced by what they are ("a housing association").
 """
 
 from __future__ import annotations
@@ -111,7 +111,13 @@ def redactor_for(project: ResearchProject) -> Redactor:
         for real, pseudonym, role, anonymity in people
         if real.strip()
     ]
-    organisations = [(o.name, descriptor(o)) for o in anonymised_organisations(project)]
+    organisations = [
+        (name, descriptor(o))
+        for o in anonymised_organisations(project)
+        for name in o.names
+        # An other name too short to tell from an initial or a word ("A") is not replaced on its own.
+        if name == o.name or len(name) >= MIN_SINGLE_NAME
+    ]
     return Redactor(names, organisations, pseudonyms=[pseudonym for _, pseudonym, _, _ in people])
 
 

@@ -310,3 +310,22 @@ def test_the_admin_warns_about_a_disclosing_pseudonym_in_the_organisation_inline
     assert participant.pseudonym == "Pettifer"
     shown = [str(message) for message in response.context["messages"]]
     assert "The pseudonym “Pettifer” " + DISCLOSES in shown
+
+
+@pytest.mark.parametrize(("pseudonym", "warned"), [("Ruth", True), ("Rhiannon", False)])
+def test_the_participant_form_warns_when_a_pseudonym_is_the_real_name(client, pseudonym, warned):
+    project = make_project()
+    client.force_login(make_admin())
+    response = client.post(
+        reverse("casestudies:participant_create", args=[project.slug]),
+        {
+            "pseudonym": pseudonym,
+            "real_name": "Ruth Ellingham",
+            "role_title": "Chief executive",
+            "anonymity": "pseudonym",
+        },
+        follow=True,
+    )
+    assert project.participants.get().pseudonym == pseudonym
+    shown = [str(message) for message in response.context["messages"]]
+    assert any(DISCLOSES in message for message in shown) is warned

@@ -104,3 +104,11 @@ def test_demo_researcher_is_a_member_of_the_two_housing_case_studies_only(demo_p
         CaseStudyMembership.objects.filter(user__username="researcher").values_list("case_study__slug", flat=True)
     )
     assert slugs == {"housing-association-mergers", "ni-housing-partnerships"}
+
+
+def test_no_demo_pseudonym_gives_a_real_name_away(demo_project):
+    from disclosure.redaction import pseudonym_discloses
+
+    people = list(Participant.objects.values_list("pseudonym", "real_name"))
+    assert len(people) == 16
+    assert [p for p, real in people if pseudonym_discloses(pseudonym=p, real_name=real)] == []

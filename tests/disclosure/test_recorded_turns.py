@@ -13,6 +13,7 @@ import pytest
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.test import Client
+from django.urls import reverse
 
 from casestudies.models import Interview, Speaker, SpeakerTurn
 from casestudies.services import import_transcript, save_interview
@@ -438,3 +439,27 @@ def test_the_speakers_page_takes_the_same_queries_however_many_labels(trap, chai
 
     Speaker.objects.filter(interview=chaired, label="Chair").update(kind="interviewer")
     assert_flat(lambda: client.get(url), grow, expected=9)
+
+
+# ------------------------------------------------------------------ anonymised organisations' other names
+
+
+def test_an_anonymised_organisations_other_names_are_replaced_in_quoted_text(trap, client):
+    from casestudies.models import Organisation
+    from disclosure.redaction import redactor_for
+
+    northgate = Organisation.objects.get(project=trap.project, name="Northgate Homes")
+    northgate.other_names = "Northgate\nNGH\n\nN\n"
+    northgate.save()
+    redactor = redactor_for(trap.project)
+    assert redactor.redact("Northgate Homes, Northgate and NGH (N) merged.") == (
+        "[a housing association], [a housing association] and [a housing association] (N) merged."
+    )
+    one = trap.interviews["one"]
+    text = one.transcript.replace("Ruth: Northgate Homes had", "Ruth: NGH had")
+    corrections.apply(interview=one, new_text=text, user=trap.users["lead"], expected_old=one.transcript)
+    client.force_login(trap.users["lead"])
+    export = client.get(reverse("analysis:excerpts", args=[trap.project.slug]), {"format": "csv"})
+    assert export.status_code == 200, export.status_code
+    body = export.content.decode("utf-8-sig")
+    assert "[a housing association] had talked to" in body and "NGH" not in body
