@@ -64,6 +64,7 @@ from casestudies.models import (  # noqa: E402
     ResearchQuestion,
     Sector,
 )
+from casestudies.services import record_turns  # noqa: E402
 from coding.models import Code, Excerpt, ExcerptCode  # noqa: E402
 
 SLUG = "bench-analysis"
@@ -179,6 +180,8 @@ def build() -> ResearchProject:
             for n, i in enumerate(interviews[:60])
         ]
     )
+    for interview in interviews:
+        record_turns(interview=interview)
     excerpts = []
     per_interview = EXCERPTS // INTERVIEWS
     for n, interview in enumerate(interviews):

@@ -47,6 +47,7 @@ def median_ms(call) -> tuple[float, object]:
 
 def run() -> None:
     from casestudies.models import CaseStudy, Interview, PhaseKind, ProjectMembership, ProjectRole, ResearchProject
+    from casestudies.services import record_turns
     from casestudies.validators import MAX_TAGS
     from coding.api import MAX_BODY_BYTES, parse_json
     from coding.models import Code
@@ -57,6 +58,7 @@ def run() -> None:
     interview = Interview.objects.create(
         project=project, case_study=case_study, title="I", phase=PhaseKind.CASE_STUDY, transcript="word " * 10_000
     )
+    record_turns(interview=interview)
     user = get_user_model().objects.create_user("bench", password="bench-password-1", is_staff=True)
     ProjectMembership.objects.create(project=project, user=user, role=ProjectRole.LEAD)
     excerpt = create_excerpt(interview=interview, start=0, end=4, coded_by=user)

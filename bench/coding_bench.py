@@ -308,6 +308,7 @@ def run(options) -> None:
         ProjectRole,
         ResearchProject,
     )
+    from casestudies.services import record_turns
     from coding import services
     from coding.models import Code, Excerpt
 
@@ -330,6 +331,7 @@ def run(options) -> None:
     )
     for interview in (long, short, huge):
         interview.participants.add(ruth)
+        record_turns(interview=interview)
     # 24 codes as in the comparison with Taguette: four codable groups of five sub-codes each.
     codes = []
     groups = []

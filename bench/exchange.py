@@ -118,6 +118,7 @@ def hostile_files() -> dict[str, bytes]:
 
 def build(interviews: int, excerpts: int):
     from casestudies.models import Interview, PhaseKind
+    from casestudies.services import record_turns
     from coding.models import Excerpt, ExcerptCode
     from coding.services import create_code
     from tests.factories import make_case_study, make_lead, make_project, make_researcher
@@ -154,6 +155,7 @@ def build(interviews: int, excerpts: int):
             phase=PhaseKind.CASE_STUDY,
             transcript=text,
         )
+        record_turns(interview=interview)
         made = []
         for n in range(excerpts):
             start = rng.randrange(0, len(text) - 400)

@@ -46,6 +46,7 @@ def build_project(args: argparse.Namespace):
 
     from casestudies.models import CaseStudy, Interview, Organisation, Participant, PhaseKind, ResearchQuestion
     from casestudies.seed import load_partnership_project
+    from casestudies.services import record_turns
     from coding.models import Code, Excerpt, ExcerptCode
     from reports.models import WorkingPaper
 
@@ -101,6 +102,7 @@ def build_project(args: argparse.Namespace):
                 transcript=transcript(rng, pseudonyms, turns=40),
             )
             interview.participants.set(people)
+            record_turns(interview=interview)
             interviews.append(interview)
     excerpts, links = [], []
     for _ in range(args.excerpts):

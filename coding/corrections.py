@@ -7,10 +7,15 @@ through ``.save()`` and ``.delete()`` so that change history, where it is kept, 
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import batched
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F, prefetch_related_objects
+from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
 
 from casestudies.models import Interview, Speaker
 from casestudies.parsing_limits import RESULT_MAX_BYTES
@@ -77,10 +82,11 @@ def preview(interview: Interview, new_text: str, *, renamed: dict[str, str] | No
     before = recorded_voices([interview.pk], transcripts={interview.pk: interview.transcript})[interview.pk]
     after = proposed_voices(interview, new_text, renamed=result.renamed)
     result.speaker_changes = speaker_changes(before, after, anchors.blocks)
-    excerpts = list(Excerpt.objects.filter(interview=interview).prefetch_related("codes").select_related("coded_by"))
-    for excerpt in excerpts:
+    for excerpt in Excerpt.objects.filter(interview=interview):
         outcome = anchors.fate(excerpt.pk, excerpt.start, excerpt.end)
         {KEPT: result.kept, CHANGED: result.changed, DELETED: result.removed}[outcome.fate].append((excerpt, outcome))
+    # Only a removed excerpt is shown, and recorded, with its codes and coder.
+    prefetch_related_objects([excerpt for excerpt, _ in result.removed], "codes", "coded_by")
     return result
 
 
@@ -131,17 +137,7 @@ def apply(
                 }
             )
             excerpt.delete()
-        for excerpt, outcome in result.kept + result.changed:
-            if outcome.fate == KEPT and not outcome.moved:
-                continue
-            excerpt.start, excerpt.end = outcome.start, outcome.end
-            excerpt.text = result.new[outcome.start : outcome.end]
-            excerpt.version += 1
-            fields = ["start", "end", "text", "version", "updated_at"]
-            if outcome.fate == CHANGED:
-                excerpt.needs_review = True
-                fields.append("needs_review")
-            excerpt.save(update_fields=fields)
+        _move_excerpts(result, user=user)
         locked.transcript = result.new
         locked.save()
         record_turns(interview=locked, renamed=result.renamed)
@@ -154,6 +150,49 @@ def apply(
             needing_review=len(result.changed),
             removed=len(result.removed),
             removed_excerpts=removed,
+        )
+
+
+SAVE_BATCH = 500
+
+
+def _move_excerpts(result: Preview, *, user) -> None:
+    """Give the kept and changed excerpts their new offsets, each with its row of history.
+
+    A project-wide redaction moves tens of thousands of excerpts whose text is untouched: those are moved by one
+    UPDATE per shift (the text stays as it is) and their history written in batches; the few whose text changed
+    are saved with their new text and marked for review."""
+    now = timezone.now()
+    shifted: dict[tuple[int, int], list[Excerpt]] = defaultdict(list)
+    changed = []
+    for excerpt, outcome in result.kept + result.changed:
+        if outcome.fate == KEPT and not outcome.moved:
+            continue
+        shift = (outcome.start - excerpt.start, outcome.end - excerpt.end)
+        excerpt.start, excerpt.end = outcome.start, outcome.end
+        excerpt.version += 1
+        excerpt.updated_at = now
+        if outcome.fate == KEPT:
+            shifted[shift].append(excerpt)
+            continue
+        excerpt.text = result.new[outcome.start : outcome.end]
+        excerpt.needs_review = True
+        changed.append(excerpt)
+    for (by_start, by_end), excerpts in shifted.items():
+        for batch in batched(excerpts, SAVE_BATCH):
+            Excerpt.objects.filter(pk__in=[excerpt.pk for excerpt in batch]).update(
+                start=F("start") + by_start, end=F("end") + by_end, version=F("version") + 1, updated_at=now
+            )
+    moved = [excerpt for excerpts in shifted.values() for excerpt in excerpts]
+    if moved:
+        Excerpt.history.bulk_history_create(moved, batch_size=SAVE_BATCH, update=True, default_user=user)
+    if changed:
+        bulk_update_with_history(
+            changed,
+            Excerpt,
+            ["start", "end", "text", "version", "updated_at", "needs_review"],
+            batch_size=SAVE_BATCH,
+            default_user=user,
         )
 
 

@@ -308,3 +308,16 @@ def test_the_project_review_list_shows_what_the_reader_may_see_at_a_flat_query_c
             Excerpt.objects.filter(pk=make_excerpt(more, start=start, end=start + 4).pk).update(needs_review=True)
 
     assert_flat(lambda: client.get(f"/projects/{project.slug}/review/"), grow, expected=6)
+
+
+def test_a_correction_moves_untouched_excerpts_with_a_row_of_history_each(setting):
+    interview, lead, untouched, named, folded = setting
+    new = "Preface.\n\n" + TEXT
+    corrections.apply(interview=interview, new_text=new, user=lead, expected_old=TEXT)
+    for excerpt in (untouched, named, folded):
+        old_start = excerpt.start
+        excerpt.refresh_from_db()
+        assert (excerpt.start, excerpt.version, excerpt.needs_review) == (old_start + 10, 2, False)
+        assert new[excerpt.start : excerpt.end] == excerpt.text
+        latest = excerpt.history.latest()
+        assert (latest.history_type, latest.start, latest.version, latest.history_user) == ("~", excerpt.start, 2, lead)
