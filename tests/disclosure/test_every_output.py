@@ -19,6 +19,7 @@ import zipfile
 from urllib.parse import urlencode
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -328,38 +329,92 @@ def _redact_jo_across_the_project(trap):
     )
 
 
+REDACTED_PHRASE = "for a year before we merged"
+
+
+def _redact_a_phrase_across_the_project(trap):
+    one = trap.interviews["one"]
+    interviews = list(trap.project.interviews.all())
+    return corrections.plan_redaction(
+        one,
+        phrase=REDACTED_PHRASE,
+        replacement="spoke with the council",
+        scope="project",
+        start=None,
+        interviews=interviews,
+    )
+
+
+def _correct_from_a_file(trap, client):
+    """A corrected file uploaded on the correction page, previewed, then applied as the page does."""
+    one = trap.interviews["one"]
+    address = url("coding:transcript_correct", one.pk)
+    corrected = one.transcript.replace("pushed", "forced").encode("utf-8")
+    preview = client.post(address, {"file": SimpleUploadedFile("corrected.txt", corrected, "text/plain")})
+    assert preview.status_code == 200 and preview.context["preview"] is not None
+    done = client.post(
+        address,
+        {"transcript": preview.context["text"], "action": "apply", "fingerprint": preview.context["fingerprint"]},
+    )
+    assert done.status_code == 302
+
+
 SEQUENCES = {
     "redact Jo's label here": _redact_jo_here,
     "redact Jo's label in the interview": _redact_jo_everywhere,
     "redact Jo's label across the project": _redact_jo_across_the_project,
-    "correct a word in Jo's turn": lambda trap: trap.interviews["one"].transcript.replace("pushed", "forced"),
+    "redact a phrase across the project": _redact_a_phrase_across_the_project,
+    "correct a word in Jo's turn from the form": lambda trap: trap.interviews["one"].transcript.replace(
+        "pushed", "forced"
+    ),
+    "correct a word in Jo's turn from a file": _correct_from_a_file,
 }
+
+
+def _export(client, trap) -> dict[str, dict]:
+    export = client.get(url("analysis:excerpts", trap.project.slug, format="csv"))
+    return {row["Excerpt ID"]: row for row in csv.DictReader(io.StringIO(export.content.decode("utf-8-sig")))}
 
 
 @pytest.mark.parametrize("sequence", SEQUENCES)
 def test_every_output_holds_the_policy_after_a_change_of_text(sequence, trap, client):
-    """A change of a transcript's text never makes an unquotable speaker quotable, nor changes an attribution."""
+    """A change of a transcript's text never makes an unquotable speaker quotable, nor changes an attribution, nor
+    leaves redacted words in any output; the paper and the export still withhold the same number of passages."""
     lead = trap.users["lead"]
     client.force_login(lead)
-    export = client.get(url("analysis:excerpts", trap.project.slug, format="csv"))
-    before = {row["Excerpt ID"]: row for row in csv.DictReader(io.StringIO(export.content.decode("utf-8-sig")))}
-    planned = SEQUENCES[sequence](trap)
-    if isinstance(planned, str):
-        one = trap.interviews["one"]
-        corrections.apply(interview=one, new_text=planned, user=lead, expected_old=one.transcript)
+    before = _export(client, trap)
+    if "phrase" in sequence:
+        assert any(REDACTED_PHRASE in row["Text"] for row in before.values())
+    step = SEQUENCES[sequence]
+    if step is _correct_from_a_file:
+        step(trap, client)
     else:
-        corrections.apply_redaction(planned, user=lead)
-    for role in ("lead", "researcher"):
+        planned = step(trap)
+        if isinstance(planned, str):
+            one = trap.interviews["one"]
+            corrections.apply(interview=one, new_text=planned, user=lead, expected_old=one.transcript)
+        else:
+            corrections.apply_redaction(planned, user=lead)
+    for role in ("lead", "researcher", "case_lead"):
         failures, served = matrix_failures(role, trap, client)
+        if "phrase" in sequence:
+            for name, requests in recipes(trap).items():
+                for _category, address in requests:
+                    response = client.get(address)
+                    if response.status_code == 200 and REDACTED_PHRASE in " ".join(text_of(response).split()):
+                        failures.append(f"{name} {address}: redacted words")
         assert failures == [], "\n".join(failures)
         assert served > 60
     client.force_login(lead)
-    export = client.get(url("analysis:excerpts", trap.project.slug, format="csv"))
-    after = {row["Excerpt ID"]: row for row in csv.DictReader(io.StringIO(export.content.decode("utf-8-sig")))}
+    after = _export(client, trap)
     assert after.keys() == before.keys()
     for key, row in after.items():
         for column in ("Participant", "Consent to quote"):
             assert row[column] == before[key][column], (key, column)
+    withheld = sum(1 for row in after.values() if row["Consent to quote"] == "No")
+    assert withheld == 3
+    preview = text_of(client.get(url("reports:paper_preview", trap.papers["all"].pk)))
+    assert f"{withheld} coded passages were withheld" in preview
 
 
 def test_the_command_line_outputs_hold_the_policy(trap, builds, tmp_path):
