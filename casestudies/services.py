@@ -10,8 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 
-from disclosure.passages import people_of_interviews
-from disclosure.speakers import text_digest, turn_layout, voice_of_speaker
+from disclosure.passages import laid_out_speakers
+from disclosure.speakers import text_digest
 
 from .importers import ImportedTranscript, read_transcript
 from .models import CaseStudy, CaseStudyMembership, Interview, Participant, PhaseKind, Speaker, SpeakerTurn
@@ -64,28 +64,20 @@ def record_turns(*, interview: Interview, renamed: dict[str, str] | None = None)
     voice, so that a redaction changes how a turn is labelled, never who said it. A speaker left with no turn goes.
     """
     speakers = {speaker.label: speaker for speaker in Speaker.objects.select_for_update().filter(interview=interview)}
-    for new_label, old_label in (renamed or {}).items():
-        if new_label in speakers or old_label not in speakers:
-            continue
-        old = speakers[old_label]
-        kind, participant_id = old.kind, old.participant_id
-        if not kind:
-            people = people_of_interviews([interview.pk]).get(interview.pk, [])
-            voice = voice_of_speaker(old_label, people)
-            kind, participant_id = voice.kind.value, voice.person.pk if voice.person is not None else None
-        speakers[new_label] = Speaker(
-            interview=interview,
-            label=new_label,
-            kind=kind,
-            participant_id=participant_id,
-            assigned_by=old.assigned_by,
-            assigned_at=old.assigned_at,
-        )
-        speakers[new_label]._change_reason = f"Label “{old_label}” redacted as “{new_label}”; the speaker is kept."
-        speakers[new_label].save()
-    layout = turn_layout(interview.transcript, extra_labels=list(speakers))
-    for label in sorted({turn.label for turn in layout} - set(speakers)):
-        speakers[label] = Speaker.objects.create(interview=interview, label=label)
+    renamed = renamed or {}
+    layout, voices = laid_out_speakers(interview, interview.transcript, renamed=renamed)
+    for label in sorted({turn.label for turn in layout} - speakers.keys()):
+        speaker = Speaker(interview=interview, label=label)
+        if label in renamed:
+            # Set to the voice of the label it replaces, as that one was set (or worked out).
+            voice, old = voices[label], speakers.get(renamed[label])
+            speaker.kind = voice.kind.value
+            speaker.participant_id = voice.person.pk if voice.person is not None else None
+            if old is not None:
+                speaker.assigned_by, speaker.assigned_at = old.assigned_by, old.assigned_at
+            speaker._change_reason = f"Label “{renamed[label]}” redacted as “{label}”; the speaker is kept."
+        speaker.save()
+        speakers[label] = speaker
     SpeakerTurn.objects.filter(interview=interview).delete()
     turns = SpeakerTurn.objects.bulk_create(
         SpeakerTurn(

@@ -6,6 +6,7 @@ through ``.save()`` and ``.delete()`` so that change history, where it is kept, 
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -284,12 +285,18 @@ def _renamed_labels(interview: Interview, *, phrase: str, replacement: str, star
     speakers = list(Speaker.objects.filter(interview=interview).values_list("label", flat=True))
     labels = written_labels(text, speakers)
     bracketed = f"[{replacement}]"
+    starts = [label.start for label in labels]
     renamed: dict[str, str] = {}
     for occurrence in at:
         end = occurrence + len(phrase)
-        for label in labels:
-            if label.start >= end or label.body_start <= occurrence:
-                continue
+        # Labels lie in order and apart: only those starting before the occurrence ends, and ending after it
+        # starts, can overlap it (a short phrase may occur thousands of times in a long transcript).
+        index = bisect.bisect_left(starts, end) - 1
+        overlapping = []
+        while index >= 0 and labels[index].body_start > occurrence:
+            overlapping.append(labels[index])
+            index -= 1
+        for label in overlapping:
             if (occurrence, end) != (label.name_start, label.name_end):
                 raise ValidationError(
                     f"“{phrase}” covers part of the speaker label “{text[label.start : label.body_start].strip()}” in "

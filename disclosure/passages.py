@@ -16,6 +16,7 @@ from django.db.models import Count, Min
 from casestudies.models import Interview, Participant, Speaker, SpeakerTurn
 
 from .speakers import (
+    Layout,
     Passage,
     Person,
     TranscriptVoices,
@@ -141,11 +142,13 @@ def _persons_with(people: Iterable[Person], participant_ids: Iterable[int | None
     return persons
 
 
-def proposed_voices(interview: Interview, text: str, *, renamed: dict[str, str] | None = None) -> TranscriptVoices:
-    """How `text` would read as the interview's transcript, before it is saved (a correction's or a redaction's
-    preview): laid out with the labels its speakers have, each label's speaker as recorded, a label a redaction
-    writes (`renamed`: new label -> the label it replaces) with the voice of the one it replaces, and a new label
-    worked out by the rules. `casestudies.services.record_turns` records the same once the text is saved."""
+def laid_out_speakers(
+    interview: Interview, text: str, *, renamed: dict[str, str] | None = None
+) -> tuple[Layout, dict[str, Voice]]:
+    """The turns `text` has as the interview's transcript, and the voice of each label: laid out with the labels
+    its speakers have, each label's speaker as recorded, a label a redaction writes (`renamed`: new label -> the
+    label it replaces) with the voice of the one it replaces, and a new label worked out by the rules. A preview
+    reads it (`proposed_voices`) and `casestudies.services.record_turns` records it, so both say the same."""
     renamed = renamed or {}
     speakers = {
         label: (kind, participant_id)
@@ -166,7 +169,13 @@ def proposed_voices(interview: Interview, text: str, *, renamed: dict[str, str] 
         return voice_of_speaker(label, people)
 
     layout = turn_layout(text, [*speakers, *renamed])
-    voices = {label: voice(label) for label in {turn.label for turn in layout}}
+    return layout, {label: voice(label) for label in {turn.label for turn in layout}}
+
+
+def proposed_voices(interview: Interview, text: str, *, renamed: dict[str, str] | None = None) -> TranscriptVoices:
+    """How `text` would read as the interview's transcript, before it is saved (a correction's or a redaction's
+    preview): see `laid_out_speakers`."""
+    layout, voices = laid_out_speakers(interview, text, renamed=renamed)
     return TranscriptVoices.from_turns(text, ((*turn[:3], voices[turn.label]) for turn in layout))
 
 

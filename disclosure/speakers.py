@@ -291,10 +291,10 @@ class TranscriptVoices:
     _starts: list[int] = field(default_factory=list)
 
     @classmethod
-    def of(cls, transcript: str, people: list[Person], extra_labels: Iterable[str] = ()) -> TranscriptVoices:
-        """The transcript read from its text alone, every label's voice worked out by the rules: for text whose
-        turns are not recorded (yet), such as a preview. Recorded turns are read with `from_turns`."""
-        layout = turn_layout(transcript, extra_labels)
+    def of(cls, transcript: str, people: list[Person]) -> TranscriptVoices:
+        """The transcript read from its text alone, every label's voice worked out by the rules: what recorded turns
+        start as (`casestudies.services.record_turns`). Outputs read the recorded turns (`from_turns`)."""
+        layout = turn_layout(transcript)
         voices = {label: voice_of_speaker(label, people) for label in {turn.label for turn in layout}}
         return cls.from_turns(transcript, [(*turn[:3], voices[turn.label]) for turn in layout])
 
