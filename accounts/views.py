@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from casestudies.models import CaseStudy, CaseStudyMembership, ProjectMembership
 from disclosure import access
+from partnership.network import client_address
 
 from . import services
 from .forms import ChoosePasswordForm, InvitationForm, ProfileForm, RemoveMemberForm, RoleForm
@@ -133,17 +134,13 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "accounts/accept_invitation.html", {"invitation": invitation, "form": form})
 
 
-def _client_address(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
-
-
 class ThrottledPasswordResetView(auth_views.PasswordResetView):
     """Django's reset view, refusing more than PASSWORD_RESET_LIMIT requests an hour per address, and recording
     each request."""
 
     def form_valid(self, form):
         email = form.cleaned_data["email"]
-        address = _client_address(self.request)
+        address = client_address(self.request)
         if services.password_resets_exceeded(email=email, address=address):
             form.add_error(None, "Too many reset requests: try again in an hour.")
             return self.render_to_response(self.get_context_data(form=form), status=429)

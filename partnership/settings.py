@@ -141,17 +141,23 @@ AUTHENTICATION_BACKENDS = [
     "partnership.throttling.LoginThrottlingBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# How many reverse proxies stand in front of the app, each adding the address it was reached from to
+# X-Forwarded-For (the shipped nginx is one). `partnership.network.client_address` reads the client's address from
+# it; login throttling, the password-reset limit and account events all use that.
+TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 1 if BEHIND_PROXY else 0)
 # Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username from one address, that
-# pair is locked out for AXES_COOLOFF_HOURS (or until an admin deletes the lockout under "Access attempts").
+# pair is locked out for AXES_COOLOFF_HOURS (or until an admin deletes the lockout under "Access attempts"). A
+# stranger elsewhere therefore cannot lock a user out. One address is also stopped after LOGIN_ADDRESS_FAILURE_LIMIT
+# wrong passwords for any usernames in the same time, so it cannot try many users.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 30)
 AXES_COOLOFF_TIME = timedelta(hours=env_int("AXES_COOLOFF_HOURS", 1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "partnership.throttling.locked_out"
+AXES_HANDLER = "partnership.throttling.LoginAttemptHandler"
+AXES_CLIENT_IP_CALLABLE = "partnership.network.client_address"
 AXES_VERBOSE = False
-# Behind the proxy the client's address is the one the proxy adds; otherwise the socket's.
-AXES_IPWARE_PROXY_COUNT = 1 if BEHIND_PROXY else None
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if BEHIND_PROXY else ["REMOTE_ADDR"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
