@@ -6,7 +6,17 @@ from .models import AccountEvent, Invitation, Profile
 
 @admin.register(Invitation)
 class InvitationAdmin(SimpleHistoryAdmin):
-    list_display = ["email", "project", "role", "invited_by", "created_at", "accepted_at"]
+    list_display = [
+        "email",
+        "project",
+        "role",
+        "invited_by",
+        "created_at",
+        "sent_at",
+        "send_error",
+        "accepted_at",
+        "revoked_at",
+    ]
     list_filter = ["project", "role"]
     search_fields = ["email"]
 

@@ -11,7 +11,10 @@ from casestudies.models import CaseStudy, ProjectRole, ResearchProject
 
 
 class Invitation(models.Model):
-    """A one-time invitation to a project (and chosen case studies) with a role; the link carries its signed id."""
+    """A one-time invitation to a project (and chosen case studies) with a role; the link carries its signed id.
+
+    An address has at most one open invitation to a project: a new one revokes the old, and removing a member
+    revokes theirs. Whether its email went out is kept with it (`sent_at`, or `send_error`)."""
 
     project = models.ForeignKey(ResearchProject, on_delete=models.CASCADE, related_name="invitations")
     email = models.EmailField(max_length=254)
@@ -25,11 +28,23 @@ class Invitation(models.Model):
     accepted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="invitations_accepted"
     )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its email was last handed to the mail server."
+    )
+    send_error = models.CharField(max_length=300, blank=True, help_text="Why its email could not be sent, if so.")
 
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "email"],
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="accounts_invitation_one_open_per_address",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.email} to {self.project} ({self.get_role_display()})"
@@ -39,11 +54,16 @@ class AccountEvent(models.Model):
     class Kind(models.TextChoices):
         INVITATION_SENT = "invitation_sent", "Invitation sent"
         INVITATION_ACCEPTED = "invitation_accepted", "Invitation accepted"
+        INVITATION_REVOKED = "invitation_revoked", "Invitation revoked"
+        INVITATION_NOT_SENT = "invitation_not_sent", "Invitation email not sent"
         PASSWORD_RESET_REQUESTED = "password_reset_requested", "Password reset requested"
         ROLE_CHANGED = "role_changed", "Role changed"
         MEMBER_REMOVED = "member_removed", "Member removed"
         ACCOUNT_DEACTIVATED = "account_deactivated", "Account deactivated"
+        ACCOUNT_REACTIVATED = "account_reactivated", "Account reactivated"
         SIGN_IN_AWAITING_APPROVAL = "sign_in_awaiting_approval", "Single sign-on awaiting approval"
+        SIGN_IN_REFUSED = "sign_in_refused", "Single sign-on refused"
+        PASSWORD_RESET_NOT_SENT = "password_reset_not_sent", "Password reset email not sent"
 
     kind = models.CharField(max_length=40, choices=Kind.choices)
     project = models.ForeignKey(

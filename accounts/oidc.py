@@ -2,45 +2,87 @@
 
 A person is matched by email. An unknown person with an open invitation gets its memberships and signs in; any
 other unknown person gets an inactive account, which an admin approves by activating it (Admin › Users) or a lead
-by inviting that address. A deactivated account stays refused.
+by inviting that address. An account switched off by a removal stays refused unless a lead invited the address
+again after the removal (`services.may_reactivate`, the same rule as an invitation link's).
+
+A provider that cannot be reached, or answers with an error, sends the person back to the login page with the
+reason, and the reason is logged; it is never a server error.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
+import requests
 from django.conf import settings
+from django.contrib.auth import logout
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
+from mozilla_django_oidc.views import OIDCAuthenticationCallbackView
 
+from . import services
 from .models import AccountEvent, Invitation
-from .services import _grant
+
+logger = logging.getLogger(__name__)
+
+# Why a sign-in came back without an active account; the login page says each in words.
+UNREACHABLE = "unreachable"
+PROVIDER_ERROR = "provider_error"
+DENIED = "denied"
+REFUSED = "refused"
 
 
 def _open_invitation(email: str) -> Invitation | None:
     since = timezone.now() - timedelta(days=settings.INVITATION_MAX_AGE_DAYS)
     return (
-        Invitation.objects.filter(email__iexact=email, accepted_at__isnull=True, created_at__gte=since)
-        .order_by("-created_at")
-        .first()
+        services.open_invitations().filter(email__iexact=email, created_at__gte=since).order_by("-created_at").first()
     )
 
 
 class InstitutionSignInBackend(OIDCAuthenticationBackend):
+    def authenticate(self, request, **kwargs):
+        try:
+            return super().authenticate(request, **kwargs)
+        except requests.exceptions.HTTPError as error:
+            reason, why = (
+                PROVIDER_ERROR,
+                f"the provider answered {error.response.status_code if error.response is not None else 'an error'}",
+            )
+        except requests.exceptions.RequestException as error:
+            reason, why = UNREACHABLE, f"the provider could not be reached ({type(error).__name__}: {error})"
+        logger.warning("Single sign-on failed: %s", why)
+        if request is not None:
+            request.sign_in_failure = reason
+        AccountEvent.objects.create(kind=AccountEvent.Kind.SIGN_IN_REFUSED, detail=why[:300])
+        return None
+
     def get_username(self, claims: dict) -> str:
         return claims["email"].strip().lower()[:150]
 
     @transaction.atomic
     def update_user(self, user, claims: dict):
         """An inactive account (awaiting approval, or a member removed earlier) becomes active through an open
-        invitation to its address; otherwise it stays as it is."""
+        invitation to its address sent after it was switched off; otherwise it stays as it is."""
         if not user.is_active:
             invitation = _open_invitation(user.email)
             if invitation is not None:
-                user.is_active = True
-                user.save(update_fields=["is_active"])
-                _accept(invitation, user)
+                try:
+                    services.accept_invitation(invitation=invitation, password=None, via="single sign-on")
+                except ValidationError as error:
+                    AccountEvent.objects.create(
+                        kind=AccountEvent.Kind.SIGN_IN_REFUSED,
+                        user=user,
+                        email=user.email,
+                        detail=error.messages[0][:300],
+                    )
+                else:
+                    user.refresh_from_db()
         return user
 
     @transaction.atomic
@@ -61,19 +103,22 @@ class InstitutionSignInBackend(OIDCAuthenticationBackend):
                 kind=AccountEvent.Kind.SIGN_IN_AWAITING_APPROVAL, user=user, email=email, detail="single sign-on"
             )
             return user
-        _accept(invitation, user)
+        services.accept_invitation(invitation=invitation, password=None, via="single sign-on")
         return user
 
 
-def _accept(invitation: Invitation, user) -> None:
-    _grant(invitation, user)
-    invitation.accepted_at = timezone.now()
-    invitation.accepted_by = user
-    invitation.save(update_fields=["accepted_at", "accepted_by"])
-    AccountEvent.objects.create(
-        kind=AccountEvent.Kind.INVITATION_ACCEPTED,
-        project=invitation.project,
-        user=user,
-        email=invitation.email,
-        detail="single sign-on",
-    )
+class SignInCallbackView(OIDCAuthenticationCallbackView):
+    """The provider's callback; a sign-in that ends without an active account goes back to the login page, which
+    says why."""
+
+    def get(self, request):
+        if request.GET.get("error"):
+            logger.info("Single sign-on declined by the provider: %s", request.GET.get("error")[:100])
+            request.sign_in_failure = DENIED
+        return super().get(request)
+
+    def login_failure(self):
+        if self.request.user.is_authenticated:
+            logout(self.request)
+        reason = getattr(self.request, "sign_in_failure", REFUSED)
+        return HttpResponseRedirect(f"{reverse('login')}?{urlencode({'sign_in': reason})}")

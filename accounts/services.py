@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import smtplib
 from collections.abc import Iterable
 from datetime import timedelta
 
@@ -11,7 +13,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -27,10 +29,23 @@ from casestudies.models import (
 
 from .models import AccountEvent, Invitation
 
+logger = logging.getLogger(__name__)
+
 INVITATION_SALT = "accounts.invitation"
 EXPIRED = "This invitation link has expired. Ask the project's lead for a new one."
 USED = "This invitation has already been accepted. Log in with the password you chose."
 BROKEN = "This invitation link is not valid. Check that it was copied whole, or ask for a new one."
+REVOKED = "This invitation was withdrawn. Ask the project's lead for a new one."
+SENT_BEFORE_REMOVAL = (
+    "Your account was switched off after this invitation was sent, so it cannot bring the account back. "
+    "Ask the project's lead to invite you again."
+)
+# What a mail server that cannot be reached, or refuses a message, raises.
+MAIL_ERRORS = (smtplib.SMTPException, OSError)
+
+
+def open_invitations():
+    return Invitation.objects.filter(accepted_at__isnull=True, revoked_at__isnull=True)
 
 
 def invitation_token(invitation: Invitation) -> str:
@@ -56,7 +71,57 @@ def invitation_from_token(token: str) -> Invitation:
         raise ValidationError(BROKEN, code="broken")
     if invitation.accepted_at is not None:
         raise ValidationError(USED, code="used")
+    if invitation.revoked_at is not None:
+        raise ValidationError(REVOKED, code="revoked")
     return invitation
+
+
+def deactivated_at(user):
+    """When the account was last switched off by a removal (or by an admin), or None."""
+    return (
+        AccountEvent.objects.filter(user=user, kind=AccountEvent.Kind.ACCOUNT_DEACTIVATED)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+
+
+def may_reactivate(user, invitation: Invitation) -> bool:
+    """Whether accepting the invitation may switch the inactive account back on: only an invitation sent after the
+    account was switched off, so that a removed member never comes back through an older one. An account that was
+    never switched off (a single sign-on awaiting approval) may be."""
+    if user.is_active:
+        return True
+    switched_off = deactivated_at(user)
+    return switched_off is None or invitation.created_at > switched_off
+
+
+def invitee_account(invitation: Invitation):
+    """The existing account of the invited address, or None."""
+    return get_user_model().objects.filter(email__iexact=invitation.email).order_by("pk").first()
+
+
+def _revoke(invitations, *, by, address: str | None, why: str) -> int:
+    revoked = 0
+    for invitation in invitations.select_for_update():
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+        AccountEvent.objects.create(
+            kind=AccountEvent.Kind.INVITATION_REVOKED,
+            project=invitation.project,
+            actor=by,
+            email=invitation.email,
+            detail=why[:300],
+            address=address,
+        )
+        revoked += 1
+    return revoked
+
+
+@transaction.atomic
+def revoke_invitation(*, invitation: Invitation, revoked_by, address: str | None = None) -> None:
+    if not _revoke(open_invitations().filter(pk=invitation.pk), by=revoked_by, address=address, why="revoked"):
+        raise ValidationError("This invitation is no longer open.")
 
 
 @transaction.atomic
@@ -68,8 +133,10 @@ def invite_member(
     case_studies: Iterable[CaseStudy] = (),
     invited_by=None,
     base_url: str | None = None,
+    address: str | None = None,
 ) -> tuple[Invitation, str]:
-    """Records the invitation, emails the link (after the commit) and returns both."""
+    """Records the invitation, emails the link (after the commit) and returns both. An open invitation of the same
+    address to the project is revoked: there is only ever one link that works."""
     email = email.strip().lower()
     validate_email(email)
     if role not in ProjectRole.values:
@@ -79,20 +146,62 @@ def invite_member(
         raise ValidationError("Every case study must belong to the project.")
     if ProjectMembership.objects.filter(project=project, user__email__iexact=email, user__is_active=True).exists():
         raise ValidationError(f"{email} is already a member of this project.")
+    _revoke(
+        open_invitations().filter(project=project, email__iexact=email),
+        by=invited_by,
+        address=address,
+        why="replaced by a new invitation",
+    )
     invitation = Invitation(project=project, email=email, role=role, invited_by=invited_by)
-    invitation.full_clean()
-    invitation.save()
+    invitation.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            invitation.save()
+    except IntegrityError:
+        raise ValidationError(f"{email} was invited to this project a moment ago; reload the members page.") from None
     invitation.case_studies.set(case_studies)
     link = invitation_link(invitation, base_url)
     AccountEvent.objects.create(
-        kind=AccountEvent.Kind.INVITATION_SENT, project=project, actor=invited_by, email=email, detail=role
+        kind=AccountEvent.Kind.INVITATION_SENT,
+        project=project,
+        actor=invited_by,
+        email=email,
+        detail=role,
+        address=address,
     )
-    context = {"invitation": invitation, "link": link, "case_studies": case_studies}
-    body = render_to_string("accounts/invitation_email.txt", context)
-    transaction.on_commit(
-        lambda: send_mail(f"Invitation to {project.title}", body, settings.DEFAULT_FROM_EMAIL, [email])
-    )
+    transaction.on_commit(lambda: send_invitation(invitation.pk, link))
     return invitation, link
+
+
+def send_invitation(invitation_id: int, link: str) -> str:
+    """Emails the invitation's link. A mail server that cannot be reached or refuses it does not undo the
+    invitation: the reason is kept with it ("not sent: …") for the lead, who can send it again. Returns that reason,
+    or "" when the mail went out."""
+    invitation = Invitation.objects.select_related("project").get(pk=invitation_id)
+    context = {"invitation": invitation, "link": link, "case_studies": list(invitation.case_studies.all())}
+    body = render_to_string("accounts/invitation_email.txt", context)
+    try:
+        send_mail(f"Invitation to {invitation.project.title}", body, settings.DEFAULT_FROM_EMAIL, [invitation.email])
+    except MAIL_ERRORS as error:
+        logger.warning("The invitation %s to %s was not sent: %s", invitation.pk, invitation.email, error)
+        reason = f"not sent: {error or type(error).__name__}"[:300]
+        Invitation.objects.filter(pk=invitation.pk).update(send_error=reason, sent_at=None)
+        AccountEvent.objects.create(
+            kind=AccountEvent.Kind.INVITATION_NOT_SENT,
+            project=invitation.project,
+            email=invitation.email,
+            detail=reason,
+        )
+        return reason
+    Invitation.objects.filter(pk=invitation.pk).update(send_error="", sent_at=timezone.now())
+    return ""
+
+
+def send_invitation_again(*, invitation: Invitation, base_url: str | None = None) -> str:
+    """Sends an open invitation's link once more; the reason it failed, or ""."""
+    if not open_invitations().filter(pk=invitation.pk).exists():
+        raise ValidationError("This invitation is no longer open.")
+    return send_invitation(invitation.pk, invitation_link(invitation, base_url))
 
 
 def _grant(invitation: Invitation, user) -> None:
@@ -103,16 +212,31 @@ def _grant(invitation: Invitation, user) -> None:
         CaseStudyMembership.objects.get_or_create(case_study=case_study, user=user)
 
 
+def needs_password(invitation: Invitation) -> bool:
+    """Whether accepting asks for a password: for a new account, and for one being switched back on (whose old
+    password no longer works); an active account joins with the password it has."""
+    user = invitee_account(invitation)
+    return user is None or not user.is_active
+
+
 @transaction.atomic
-def accept_invitation(*, invitation: Invitation, password: str):
-    """A new account for the invited address with the chosen password, or the existing account of that address
-    (whose password is left alone), with the invitation's memberships. The invitation works once."""
+def accept_invitation(*, invitation: Invitation, password: str | None, address: str | None = None, via: str = ""):
+    """A new account for the invited address with the chosen password, or the existing account of that address,
+    with the invitation's memberships. The invitation works once.
+
+    An active account keeps its password. An inactive one is switched back on only by an invitation sent after it
+    was switched off (`may_reactivate`), and then with the password chosen now (or, through single sign-on, none):
+    the password it had before is never accepted again."""
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at is not None:
         raise ValidationError(USED, code="used")
+    if invitation.revoked_at is not None:
+        raise ValidationError(REVOKED, code="revoked")
     User = get_user_model()
-    user = User.objects.filter(email__iexact=invitation.email).order_by("pk").first()
+    user = invitee_account(invitation)
     if user is None:
+        if password is None:
+            raise ValidationError("Choose a password.")
         user = User(username=invitation.email[:150], email=invitation.email)
         password_validation.validate_password(password, user)
         if User.objects.filter(username=user.username).exists():
@@ -121,20 +245,42 @@ def accept_invitation(*, invitation: Invitation, password: str):
         user.full_clean()
         user.save()
     elif not user.is_active:
+        if not may_reactivate(user, invitation):
+            raise ValidationError(SENT_BEFORE_REMOVAL, code="sent_before_removal")
+        if password is None:
+            user.set_unusable_password()
+        else:
+            password_validation.validate_password(password, user)
+            user.set_password(password)
         user.is_active = True
-        user.save(update_fields=["is_active"])
+        user.save(update_fields=["is_active", "password"])
+        AccountEvent.objects.create(
+            kind=AccountEvent.Kind.ACCOUNT_REACTIVATED,
+            project=invitation.project,
+            user=user,
+            email=invitation.email,
+            detail=f"invitation accepted{' through ' + via if via else ''}",
+            address=address,
+        )
     _grant(invitation, user)
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
     AccountEvent.objects.create(
-        kind=AccountEvent.Kind.INVITATION_ACCEPTED, project=invitation.project, user=user, email=invitation.email
+        kind=AccountEvent.Kind.INVITATION_ACCEPTED,
+        project=invitation.project,
+        user=user,
+        email=invitation.email,
+        detail=via,
+        address=address,
     )
     return user
 
 
 @transaction.atomic
-def change_role(*, project: ResearchProject, user, role: str, changed_by) -> ProjectMembership:
+def change_role(
+    *, project: ResearchProject, user, role: str, changed_by, address: str | None = None
+) -> ProjectMembership:
     if role not in ProjectRole.values:
         raise ValidationError(f"The role must be one of: {', '.join(ProjectRole.values)}.")
     membership = ProjectMembership.objects.select_for_update().filter(project=project, user=user).first()
@@ -145,7 +291,7 @@ def change_role(*, project: ResearchProject, user, role: str, changed_by) -> Pro
     membership.role = role
     membership.save(update_fields=["role"])
     AccountEvent.objects.create(
-        kind=AccountEvent.Kind.ROLE_CHANGED, project=project, user=user, actor=changed_by, detail=role
+        kind=AccountEvent.Kind.ROLE_CHANGED, project=project, user=user, actor=changed_by, detail=role, address=address
     )
     return membership
 
@@ -165,10 +311,11 @@ def unfinished_interviews(project: ResearchProject, user):
 
 
 @transaction.atomic
-def remove_member(*, project: ResearchProject, user, removed_by, hand_to=None) -> int:
-    """Ends the member's memberships of the project and its case studies (kept in the history), hands their
-    interviews to `hand_to`, and deactivates the account when no membership is left anywhere, so that they can no
-    longer sign in. Their excerpts keep them as coder: the account is never deleted. Returns the interviews handed
+def remove_member(*, project: ResearchProject, user, removed_by, hand_to=None, address: str | None = None) -> int:
+    """Ends the member's memberships of the project and its case studies (kept in the history), revokes the open
+    invitations of their address to the project, hands their interviews to `hand_to`, and deactivates the account
+    when no membership is left anywhere, so that they can no longer sign in (their open invitations elsewhere are
+    revoked too). Their excerpts keep them as coder: the account is never deleted. Returns the interviews handed
     on."""
     if user == removed_by:
         raise ValidationError("You cannot remove yourself; ask another lead or an admin.")
@@ -198,8 +345,20 @@ def remove_member(*, project: ResearchProject, user, removed_by, hand_to=None) -
         membership.delete()
     detail = f"interviews handed to {hand_to.username}: {handed}" if hand_to is not None else ""
     AccountEvent.objects.create(
-        kind=AccountEvent.Kind.MEMBER_REMOVED, project=project, user=user, actor=removed_by, detail=detail[:300]
+        kind=AccountEvent.Kind.MEMBER_REMOVED,
+        project=project,
+        user=user,
+        actor=removed_by,
+        detail=detail[:300],
+        address=address,
     )
+    if user.email:
+        _revoke(
+            open_invitations().filter(project=project, email__iexact=user.email),
+            by=removed_by,
+            address=address,
+            why="member removed",
+        )
     remaining = (
         ProjectMembership.objects.filter(user=user).exists() or CaseStudyMembership.objects.filter(user=user).exists()
     )
@@ -207,13 +366,30 @@ def remove_member(*, project: ResearchProject, user, removed_by, hand_to=None) -
         user.is_active = False
         user.save(update_fields=["is_active"])
         AccountEvent.objects.create(
-            kind=AccountEvent.Kind.ACCOUNT_DEACTIVATED, project=project, user=user, actor=removed_by
+            kind=AccountEvent.Kind.ACCOUNT_DEACTIVATED, project=project, user=user, actor=removed_by, address=address
         )
+        if user.email:
+            _revoke(
+                open_invitations().filter(email__iexact=user.email),
+                by=removed_by,
+                address=address,
+                why="account switched off",
+            )
     return handed
 
 
 def record_password_reset(*, email: str, address: str | None) -> None:
     AccountEvent.objects.create(kind=AccountEvent.Kind.PASSWORD_RESET_REQUESTED, email=email[:254], address=address)
+
+
+def record_reset_not_sent(*, user, error: Exception) -> None:
+    logger.warning("The password reset email for user %s was not sent: %s", user.pk, error)
+    AccountEvent.objects.create(
+        kind=AccountEvent.Kind.PASSWORD_RESET_NOT_SENT,
+        user=user,
+        email=user.email[:254],
+        detail=f"not sent: {error or type(error).__name__}"[:300],
+    )
 
 
 def password_resets_exceeded(*, email: str, address: str | None) -> bool:

@@ -4,10 +4,13 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
@@ -50,9 +53,7 @@ def members(request: HttpRequest, project_slug: str) -> HttpResponse:
         "can_manage": True,
         "rows": rows,
         "case_studies": case_studies,
-        "open_invitations": Invitation.objects.filter(project=project, accepted_at__isnull=True).select_related(
-            "invited_by"
-        ),
+        "open_invitations": services.open_invitations().filter(project=project).select_related("invited_by"),
         "role_form": RoleForm(),
         "remove_form": RemoveMemberForm(people=_people(project).filter(is_active=True)),
     }
@@ -65,20 +66,61 @@ def invite(request: HttpRequest, project_slug: str) -> HttpResponse:
     form = InvitationForm(request.POST or None, project=project)
     if request.method == "POST" and form.is_valid():
         try:
-            services.invite_member(
+            invitation, _link = services.invite_member(
                 project=project,
                 email=form.cleaned_data["email"],
                 role=form.cleaned_data["role"],
                 case_studies=form.cleaned_data["case_studies"],
                 invited_by=request.user,
                 base_url=request.build_absolute_uri("/"),
+                address=client_address(request),
             )
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+            # The email went out when the invitation was committed; whether it could be is kept with it.
+            invitation.refresh_from_db(fields=["send_error"])
+            _report_sending(request, invitation)
             return redirect("accounts:members", project_slug=project.slug)
     return render(request, "accounts/invite.html", {"project": project, "can_manage": True, "form": form})
+
+
+def _report_sending(request: HttpRequest, invitation: Invitation) -> None:
+    if invitation.send_error:
+        messages.error(
+            request,
+            f"The invitation to {invitation.email} is saved, but its email was {invitation.send_error}. "
+            "Send it again from the list of open invitations once the mail server is back.",
+        )
+    else:
+        messages.success(request, f"Invitation sent to {invitation.email}.")
+
+
+def _open_invitation_for(project, invitation_id: int) -> Invitation:
+    return get_object_or_404(services.open_invitations().filter(project=project), pk=invitation_id)
+
+
+@require_POST
+def send_invitation_again(request: HttpRequest, project_slug: str, invitation_id: int) -> HttpResponse:
+    project = access.get_managed_project_for(request.user, project_slug)
+    invitation = _open_invitation_for(project, invitation_id)
+    services.send_invitation_again(invitation=invitation, base_url=request.build_absolute_uri("/"))
+    invitation.refresh_from_db(fields=["send_error"])
+    _report_sending(request, invitation)
+    return redirect("accounts:members", project_slug=project.slug)
+
+
+@require_POST
+def revoke_invitation(request: HttpRequest, project_slug: str, invitation_id: int) -> HttpResponse:
+    project = access.get_managed_project_for(request.user, project_slug)
+    invitation = _open_invitation_for(project, invitation_id)
+    try:
+        services.revoke_invitation(invitation=invitation, revoked_by=request.user, address=client_address(request))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"The invitation to {invitation.email} is withdrawn: its link no longer works.")
+    return redirect("accounts:members", project_slug=project.slug)
 
 
 @require_POST
@@ -89,7 +131,13 @@ def change_role(request: HttpRequest, project_slug: str, user_id: int) -> HttpRe
     try:
         if not form.is_valid():
             raise ValidationError("Choose a role.")
-        services.change_role(project=project, user=member, role=form.cleaned_data["role"], changed_by=request.user)
+        services.change_role(
+            project=project,
+            user=member,
+            role=form.cleaned_data["role"],
+            changed_by=request.user,
+            address=client_address(request),
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -106,7 +154,11 @@ def remove_member(request: HttpRequest, project_slug: str, user_id: int) -> Http
         if not form.is_valid():
             raise ValidationError("Choose a member of this project to hand the interviews to.")
         handed = services.remove_member(
-            project=project, user=member, removed_by=request.user, hand_to=form.cleaned_data["hand_to"]
+            project=project,
+            user=member,
+            removed_by=request.user,
+            hand_to=form.cleaned_data["hand_to"],
+            address=client_address(request),
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
@@ -123,20 +175,52 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
         invitation = services.invitation_from_token(token)
     except ValidationError as error:
         return render(request, "accounts/invitation_refused.html", {"reason": error.messages[0]}, status=410)
-    form = ChoosePasswordForm(request.POST or None, email=invitation.email)
-    if request.method == "POST" and form.is_valid():
+    account = services.invitee_account(invitation)
+    if account is not None and not services.may_reactivate(account, invitation):
+        reason = services.SENT_BEFORE_REMOVAL
+        return render(request, "accounts/invitation_refused.html", {"reason": reason}, status=410)
+    asks_password = account is None or not account.is_active
+    form = ChoosePasswordForm(request.POST or None, email=invitation.email) if asks_password else None
+    if request.method == "POST" and (form is None or form.is_valid()):
         try:
-            services.accept_invitation(invitation=invitation, password=form.cleaned_data["password1"])
+            services.accept_invitation(
+                invitation=invitation,
+                password=form.cleaned_data["password1"] if form is not None else None,
+                address=client_address(request),
+            )
         except ValidationError as error:
             return render(request, "accounts/invitation_refused.html", {"reason": error.messages[0]}, status=410)
-        messages.success(request, f"Welcome to {invitation.project.title}. Log in as {invitation.email[:150]}.")
+        username = account.get_username() if account is not None else invitation.email[:150]
+        messages.success(request, f"Welcome to {invitation.project.title}. Log in as {username}.")
         return redirect(reverse("login") + f"?next={invitation.project.get_absolute_url()}")
-    return render(request, "accounts/accept_invitation.html", {"invitation": invitation, "form": form})
+    context = {"invitation": invitation, "form": form, "account": account}
+    return render(request, "accounts/accept_invitation.html", context)
+
+
+class RecordedPasswordResetForm(PasswordResetForm):
+    """Django's reset form; a reset email the mail server did not take is recorded as an account event for admins.
+    The person asking sees the same page either way, so that it never tells which addresses have an account."""
+
+    def send_mail(
+        self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None
+    ):
+        subject = "".join(render_to_string(subject_template_name, context).splitlines())
+        message = EmailMultiAlternatives(
+            subject, render_to_string(email_template_name, context), from_email, [to_email]
+        )
+        if html_email_template_name is not None:
+            message.attach_alternative(render_to_string(html_email_template_name, context), "text/html")
+        try:
+            message.send()
+        except services.MAIL_ERRORS as error:
+            services.record_reset_not_sent(user=context["user"], error=error)
 
 
 class ThrottledPasswordResetView(auth_views.PasswordResetView):
     """Django's reset view, refusing more than PASSWORD_RESET_LIMIT requests an hour per address, and recording
     each request."""
+
+    form_class = RecordedPasswordResetForm
 
     def form_valid(self, form):
         email = form.cleaned_data["email"]

@@ -199,14 +199,19 @@ if OIDC_ENABLED:
     OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("OIDC_OP_AUTHORIZATION_ENDPOINT")
     OIDC_OP_TOKEN_ENDPOINT = env_str("OIDC_OP_TOKEN_ENDPOINT")
     OIDC_OP_USER_ENDPOINT = env_str("OIDC_OP_USER_ENDPOINT")
-    OIDC_OP_JWKS_ENDPOINT = env_str("OIDC_OP_JWKS_ENDPOINT")
+    # Empty means unset: the library tells a missing key from a configured one by None.
+    OIDC_OP_JWKS_ENDPOINT = env_str("OIDC_OP_JWKS_ENDPOINT") or None
+    OIDC_RP_IDP_SIGN_KEY = env_str("OIDC_RP_IDP_SIGN_KEY") or None
     OIDC_RP_SIGN_ALGO = env_str("OIDC_RP_SIGN_ALGO", "RS256")
     OIDC_RP_SCOPES = env_str("OIDC_RP_SCOPES", "openid email profile")
     OIDC_PROVIDER_NAME = env_str("OIDC_PROVIDER_NAME", "your institution")
-    # An account awaiting approval (inactive) is refused by the callback and sent back to the login page.
+    # Seconds to wait for the provider's token, key and userinfo endpoints (the library waits for ever otherwise).
+    OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10)
+    # A refused sign-in goes back to the login page, which says why (accounts.oidc.SignInCallbackView).
     LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/?sign_in=refused"
-    missing = [
-        name
+    # Start-up refuses settings that would fail at every sign-in.
+    problems = [
+        f"{name} is not set"
         for name in (
             "OIDC_RP_CLIENT_ID",
             "OIDC_OP_AUTHORIZATION_ENDPOINT",
@@ -215,8 +220,33 @@ if OIDC_ENABLED:
         )
         if not globals()[name]
     ]
-    if missing:
-        raise ImproperlyConfigured(f"OIDC_ENABLED needs {', '.join(missing)}.")
+    problems += [
+        f"{name} must be an http(s) address, not {globals()[name]!r}"
+        for name in (
+            "OIDC_OP_AUTHORIZATION_ENDPOINT",
+            "OIDC_OP_TOKEN_ENDPOINT",
+            "OIDC_OP_USER_ENDPOINT",
+            "OIDC_OP_JWKS_ENDPOINT",
+        )
+        if globals()[name] and not str(globals()[name]).startswith(("https://", "http://"))
+    ]
+    if OIDC_RP_SIGN_ALGO.startswith(("RS", "ES", "PS")):
+        if not (OIDC_OP_JWKS_ENDPOINT or OIDC_RP_IDP_SIGN_KEY):
+            problems.append(
+                f"OIDC_RP_SIGN_ALGO={OIDC_RP_SIGN_ALGO} checks the provider's signature with its public key: "
+                "set OIDC_OP_JWKS_ENDPOINT (or OIDC_RP_IDP_SIGN_KEY)"
+            )
+    elif OIDC_RP_SIGN_ALGO.startswith("HS"):
+        if not OIDC_RP_CLIENT_SECRET:
+            problems.append(
+                f"OIDC_RP_SIGN_ALGO={OIDC_RP_SIGN_ALGO} signs with the client secret: set OIDC_RP_CLIENT_SECRET"
+            )
+    else:
+        problems.append(
+            f"OIDC_RP_SIGN_ALGO must be RS256, ES256, HS256 or another of their family, not {OIDC_RP_SIGN_ALGO!r}"
+        )
+    if problems:
+        raise ImproperlyConfigured(f"OIDC_ENABLED, but {'; '.join(problems)}.")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "casestudies:dashboard"
 LOGOUT_REDIRECT_URL = "login"

@@ -54,6 +54,8 @@ urlpatterns = [
 if settings.OIDC_ENABLED:
     from mozilla_django_oidc import views as oidc_views
 
+    from accounts.oidc import SignInCallbackView
+
     # The provider's pages come before anyone is signed in.
     urlpatterns += [
         path(
@@ -63,7 +65,7 @@ if settings.OIDC_ENABLED:
         ),
         path(
             "oidc/callback/",
-            login_not_required(oidc_views.OIDCAuthenticationCallbackView.as_view()),
+            login_not_required(SignInCallbackView.as_view()),
             name="oidc_authentication_callback",
         ),
     ]

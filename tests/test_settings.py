@@ -77,3 +77,36 @@ def test_a_server_error_is_the_apps_own_page(rf):
     assert response.status_code == 500
     assert "<h1>Something went wrong</h1>" in response.content.decode()
     assert "Traceback" not in response.content.decode()
+
+
+OIDC = {
+    "DEBUG": "true",
+    "OIDC_ENABLED": "true",
+    "OIDC_RP_CLIENT_ID": "workbench",
+    "OIDC_OP_AUTHORIZATION_ENDPOINT": "https://sso.example.ac.uk/authorize",
+    "OIDC_OP_TOKEN_ENDPOINT": "https://sso.example.ac.uk/token",
+    "OIDC_OP_USER_ENDPOINT": "https://sso.example.ac.uk/userinfo",
+}
+
+
+def test_single_sign_on_settings_that_would_fail_every_sign_in_stop_start_up():
+    result = _settings_process("print(settings.OIDC_RP_SIGN_ALGO)", **OIDC, OIDC_RP_SIGN_ALGO="RS256")
+    assert result.returncode == 1
+    assert (
+        "OIDC_ENABLED, but OIDC_RP_SIGN_ALGO=RS256 checks the provider's signature with its public key: set "
+        "OIDC_OP_JWKS_ENDPOINT (or OIDC_RP_IDP_SIGN_KEY)."
+    ) in result.stderr
+    result = _settings_process("print(1)", **OIDC, OIDC_RP_SIGN_ALGO="HS256")
+    assert "OIDC_RP_SIGN_ALGO=HS256 signs with the client secret: set OIDC_RP_CLIENT_SECRET" in result.stderr
+    result = _settings_process("print(1)", **OIDC, OIDC_RP_SIGN_ALGO="none", OIDC_OP_JWKS_ENDPOINT="jwks")
+    assert "OIDC_RP_SIGN_ALGO must be RS256, ES256, HS256 or another of their family, not 'none'" in result.stderr
+    assert "OIDC_OP_JWKS_ENDPOINT must be an http(s) address, not 'jwks'" in result.stderr
+
+
+def test_single_sign_on_settings_that_work_start():
+    good = {**OIDC, "OIDC_OP_JWKS_ENDPOINT": "https://sso.example.ac.uk/jwks"}
+    result = _settings_process("print(settings.OIDC_OP_JWKS_ENDPOINT, settings.OIDC_TIMEOUT)", **good)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["https://sso.example.ac.uk/jwks", "10"]
+    hs = {**OIDC, "OIDC_RP_SIGN_ALGO": "HS256", "OIDC_RP_CLIENT_SECRET": "s"}
+    assert _settings_process("print(1)", **hs).returncode == 0

@@ -180,6 +180,8 @@ def recipes(trap) -> dict[str, list[tuple[str, str]]]:
         "accounts:change_role": page(url("accounts:change_role", slug, trap.users["coder"].pk)),
         "accounts:remove_member": page(url("accounts:remove_member", slug, trap.users["coder"].pk)),
         "accounts:accept_invitation": page(url("accounts:accept_invitation", "not-a-token")),
+        "accounts:send_invitation_again": page(url("accounts:send_invitation_again", slug, 1)),
+        "accounts:revoke_invitation": page(url("accounts:revoke_invitation", slug, 1)),
         "history:activity": page(
             url("history:activity", slug),
             *(url("history:activity", slug, case_study=cs.pk) for cs in (a, b)),

@@ -23,7 +23,12 @@ class Command(BaseCommand):
         if missing:
             raise CommandError(f"No case study of {found.slug} with the slug: {', '.join(missing)}.")
         try:
-            _, link = invite_member(project=found, email=email, role=role, case_studies=chosen)
+            invitation, link = invite_member(project=found, email=email, role=role, case_studies=chosen)
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
         self.stdout.write(link)
+        invitation.refresh_from_db(fields=["send_error"])
+        if invitation.send_error:
+            self.stderr.write(
+                f"The invitation is saved, but its email was {invitation.send_error}: send the link yourself."
+            )
