@@ -67,7 +67,7 @@ check: venv
 
 # The task worker alone, with make run's settings (for a server started some other way).
 worker: venv
-	@export $(RUN_ENV); exec $(PY) manage.py db_worker --no-reload
+	@export $(RUN_ENV); exec $(PY) manage.py worker --no-reload
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

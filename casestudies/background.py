@@ -1,23 +1,45 @@
-"""What every upload that is worked on in the background shares: keeping the file under a name of ours,
-queueing its task once the job is committed, claiming the job exactly once, recording a failure, and deleting
-the file once it has been read. The transcript imports here and the REFI-QDA imports in `exchange` use it.
+"""What every job worked on in the background shares: keeping an upload under a name of ours, queueing its task
+once the job is committed, claiming the job exactly once, recording a failure, deleting the file once it has been
+read, and noticing a worker that stopped. The transcript imports here, the REFI-QDA imports in `exchange` and the
+paper builds in `reports` use it.
 
-A job model has `status` and `stage` choices with QUEUED, RUNNING and FAILED, `file`, `error`, `task_id`,
-`started_at` and `finished_at`.
+A job model has `status` and `stage` choices with QUEUED, RUNNING and FAILED (and a WAITING stage), `error`,
+`task_id`, `started_at`, `finished_at` and `heartbeat_at`; an upload's job also has `file`.
+
+A worker (`manage.py worker`) writes a heartbeat on the jobs it is running every HEARTBEAT_SECONDS. A running job
+whose heartbeat is older than STOPPED_AFTER lost its worker (killed, out of memory, the machine restarted): the
+worker's housekeeping marks it failed, "the worker stopped", and its page offers Retry.
 """
 
 from __future__ import annotations
 
 import logging
 import posixpath
+import threading
 from collections.abc import Callable
+from datetime import timedelta
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 
 logger = logging.getLogger(__name__)
 NOTHING = "Nothing was imported."
+HEARTBEAT_SECONDS = 30
+STOPPED_AFTER = timedelta(seconds=4 * HEARTBEAT_SECONDS)
+# The job models, as "app_label.ModelName"; those whose `file` is an upload, kept until it has been read.
+UPLOAD_JOB_MODELS = ("casestudies.TranscriptImport", "exchange.ImportJob")
+JOB_MODELS = (*UPLOAD_JOB_MODELS, "reports.PaperBuild")
+# The jobs this process is running, which its heartbeat keeps alive.
+_running: set[tuple[type[models.Model], int]] = set()
+_running_lock = threading.Lock()
+
+
+def job_models(labels: tuple[str, ...] = JOB_MODELS) -> list[type[models.Model]]:
+    return [apps.get_model(label) for label in labels]
 
 
 def uploaded_name(file_name: str) -> str:
@@ -38,13 +60,105 @@ def enqueue(model: type[models.Model], job_id: int, *, queue: Callable[[int], ob
 
 
 def claim(model: type[models.Model], job_id: int, *, stage: str) -> bool:
-    """Mark a queued job as running; False when it is not waiting (already run, or run by another worker)."""
+    """Mark a queued job as running, and keep its heartbeat while this process runs it (until `release`); False
+    when it is not waiting (already run, or run by another worker)."""
+    now = timezone.now()
     claimed = model.objects.filter(pk=job_id, status=model.Status.QUEUED).update(
-        status=model.Status.RUNNING, stage=stage, started_at=timezone.now()
+        status=model.Status.RUNNING, stage=stage, started_at=now, heartbeat_at=now
     )
     if not claimed:
         logger.warning("%s %s is not waiting to run; nothing to do.", model.__name__, job_id)
-    return bool(claimed)
+        return False
+    with _running_lock:
+        _running.add((model, job_id))
+    return True
+
+
+def release(model: type[models.Model], job_id: int) -> None:
+    """This process no longer runs the job (it finished, or failed)."""
+    with _running_lock:
+        _running.discard((model, job_id))
+
+
+def beat() -> int:
+    """The heartbeat of the jobs this process is running; returns how many."""
+    with _running_lock:
+        running = list(_running)
+    now = timezone.now()
+    for model in {model for model, _ in running}:
+        ids = [job_id for m, job_id in running if m is model]
+        model.objects.filter(pk__in=ids, status=model.Status.RUNNING).update(heartbeat_at=now)
+    return len(running)
+
+
+def fail_stopped_jobs(now=None) -> int:
+    """Marks failed every running job whose heartbeat stopped more than STOPPED_AFTER ago (or that never had one and
+    started before that); returns how many. An upload is kept, so that Retry can read it again."""
+    now = now or timezone.now()
+    cut = now - STOPPED_AFTER
+    stopped = 0
+    for model in job_models():
+        running = model.objects.filter(status=model.Status.RUNNING)
+        silent = running.filter(Q(heartbeat_at__lt=cut) | Q(heartbeat_at__isnull=True, started_at__lt=cut))
+        for job_id, heartbeat, started in silent.values_list("pk", "heartbeat_at", "started_at"):
+            last = heartbeat or started
+            seen = date_format(timezone.localtime(last), "DATETIME_FORMAT") if last else "never"
+            message = f"The worker stopped while this job was running (last seen {seen}). Nothing was kept: retry it."
+            unchanged = Q(heartbeat_at=heartbeat) if heartbeat else Q(heartbeat_at__isnull=True)
+            stopped += running.filter(unchanged, pk=job_id).update(
+                status=model.Status.FAILED, error=message, finished_at=now
+            )
+            logger.warning("%s %s: its worker stopped (last seen %s).", model.__name__, job_id, last)
+    return stopped
+
+
+def housekeeping(worker: str) -> dict[str, int]:
+    """What a worker does at start and every HEARTBEAT_SECONDS: its own heartbeat and its jobs', and failing the
+    jobs of workers that stopped. Old task results and the files of long-failed jobs are pruned by `prune`."""
+    from .models import WorkerHeartbeat
+
+    now = timezone.now()
+    WorkerHeartbeat.objects.update_or_create(worker=worker[:200], defaults={"seen_at": now})
+    return {"jobs_alive": beat(), "jobs_stopped": fail_stopped_jobs(now)}
+
+
+def prune(keep_days: int) -> dict[str, int]:
+    """Task results finished more than `keep_days` ago, the heartbeats of workers gone as long, and the uploads still
+    kept by jobs that failed as long ago (no one retried them)."""
+    from django_tasks_db.models import DBTaskResult
+
+    from .models import WorkerHeartbeat
+
+    cut = timezone.now() - timedelta(days=keep_days)
+    results, _ = DBTaskResult.objects.finished().filter(finished_at__lt=cut).delete()
+    workers, _ = WorkerHeartbeat.objects.filter(seen_at__lt=cut).delete()
+    files = 0
+    for model in job_models(UPLOAD_JOB_MODELS):
+        for job_id in (
+            model.objects.filter(status=model.Status.FAILED, finished_at__lt=cut)
+            .exclude(file="")
+            .values_list("pk", flat=True)
+        ):
+            discard_file(model, job_id)
+            files += 1
+    return {"task_results": results, "workers": workers, "files": files}
+
+
+def retry(model: type[models.Model], job_id: int) -> bool:
+    """Put a failed upload's job back in the queue while its file is still kept; False when it cannot be. The
+    caller queues its task once this is committed."""
+    return bool(
+        model.objects.filter(pk=job_id, status=model.Status.FAILED)
+        .exclude(file="")
+        .update(
+            status=model.Status.QUEUED,
+            stage=model.Stage.WAITING,
+            error="",
+            started_at=None,
+            finished_at=None,
+            heartbeat_at=None,
+        )
+    )
 
 
 def read_upload[T](job: models.Model, work: Callable[[object], T]) -> T | None:

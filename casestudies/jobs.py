@@ -44,6 +44,16 @@ def request_transcript_import(
     return job
 
 
+@transaction.atomic
+def retry_transcript_import(*, job: TranscriptImport, requested_by: AbstractBaseUser) -> None:
+    """A failed import whose file is still kept (its worker stopped) is queued again."""
+    if not access.can_edit_interview(requested_by, job.interview):
+        raise ValidationError("Only the case study's lead, the project's leads and admins can change this interview.")
+    if not background.retry(TranscriptImport, job.pk):
+        raise ValidationError("Only a failed import whose file is still kept can be retried: upload the file again.")
+    transaction.on_commit(lambda: _enqueue(job.pk))
+
+
 def _enqueue(job_id: int) -> None:
     from . import tasks  # the task is bound to the configured backend when first imported
 
@@ -60,6 +70,7 @@ def run_transcript_import(*, job_id: int) -> TranscriptImport | None:
     try:
         _import(job)
     finally:
+        background.release(TranscriptImport, job_id)
         background.discard_file(TranscriptImport, job_id)
     return TranscriptImport.objects.get(pk=job_id)
 

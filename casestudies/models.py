@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 from taggit.managers import TaggableManager
 from taggit.models import GenericTaggedItemBase, TagBase
@@ -535,6 +536,9 @@ class TranscriptImport(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last sign of life from the worker running it (casestudies.background)."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -557,3 +561,15 @@ class TranscriptImport(models.Model):
     @property
     def progress_percent(self) -> int:
         return {self.Stage.WAITING: 5, self.Stage.READING: 50, self.Stage.DONE: 100}[self.stage]
+
+
+class WorkerHeartbeat(models.Model):
+    """A task worker's last sign of life, written by its housekeeping (`manage.py worker`) every few seconds;
+    `/healthz` reads it. One row a worker process."""
+
+    worker = models.CharField(max_length=200, unique=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    seen_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.worker} (seen {self.seen_at:%Y-%m-%d %H:%M:%S})"

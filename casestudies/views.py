@@ -284,10 +284,18 @@ def interview_import(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "casestudies/interview_import.html", context, status=400 if form.errors else 200)
 
 
+@require_http_methods(["GET", "POST"])
 def transcript_import(request: HttpRequest, pk: int, job: int) -> HttpResponse:
-    """A large transcript's import while the worker reads it (htmx polls the partial), then what it found."""
+    """A large transcript's import while the worker reads it (htmx polls the partial), then what it found. A POST
+    retries a failed import whose file is still kept."""
     interview = access.get_editable_interview_for(request.user, pk)
     record = get_object_or_404(interview.transcript_imports.select_related("created_by"), pk=job)
+    if request.method == "POST":
+        try:
+            jobs.retry_transcript_import(job=record, requested_by=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        return redirect(record.get_absolute_url())
     context = {"project": interview.project, "interview": interview, "job": record}
     template = "casestudies/transcript_import.html"
     return render(request, f"{template}#job" if request.headers.get("HX-Request") else template, context)

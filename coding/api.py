@@ -91,6 +91,8 @@ def api_view(*methods: str) -> Callable[[View], View]:
                 return _stale(request, error.current)
             except RequestDataTooBig:
                 return _too_large()
+            except UnsupportedMediaType as error:
+                return _detail(str(error), 415)
 
         # Login is still required: the wrapper answers 401 in JSON instead of redirecting to the login page.
         return login_not_required(wrapper)
@@ -167,8 +169,23 @@ def parse_json(body: bytes) -> object:
         raise ValidationError({"body": f"The body is not valid JSON ({error})."}) from error
 
 
+class UnsupportedMediaType(Exception):
+    """A body that is not JSON (a form, a multipart upload, text): answered 415 before it is read."""
+
+
+def _is_json(content_type: str) -> bool:
+    return content_type == "application/json" or (
+        content_type.startswith("application/") and content_type.endswith("+json")
+    )
+
+
 def _json_body(request: HttpRequest) -> dict:
     declared = request.META.get("CONTENT_LENGTH") or "0"
+    has_body = not (declared.isascii() and declared.isdigit() and int(declared) == 0)
+    if (request.content_type or has_body) and not _is_json(request.content_type or ""):
+        raise UnsupportedMediaType(
+            f"The body must be JSON, sent with Content-Type: application/json, not {request.content_type or 'none'}."
+        )
     if declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise RequestDataTooBig("The body is too large.")
     data = parse_json(request.body or b"{}")

@@ -35,6 +35,7 @@ NOT_LOGGED_IN = _error("Not logged in.")
 FORBIDDEN = _error("Visible to you, but you may not change it (or the CSRF token is missing).")
 NOT_FOUND = _error("Does not exist, or is outside your reach.")
 TOO_LARGE = _error("The body is larger than the API accepts.")
+NOT_JSON = _error("The body is not sent as JSON (Content-Type: application/json).")
 STALE = {
     "description": (
         "If-Match named an older version: someone changed the excerpt since you read it. Nothing was saved; "
@@ -147,6 +148,7 @@ def openapi_description(*, server_url: str = "/") -> dict:
                         "403": FORBIDDEN,
                         "404": NOT_FOUND,
                         "413": TOO_LARGE,
+                        "415": NOT_JSON,
                     },
                 },
             },
@@ -178,6 +180,7 @@ def openapi_description(*, server_url: str = "/") -> dict:
                         "404": NOT_FOUND,
                         "412": STALE,
                         "413": TOO_LARGE,
+                        "415": NOT_JSON,
                     },
                 },
                 "delete": {
@@ -215,6 +218,7 @@ def openapi_description(*, server_url: str = "/") -> dict:
                         "403": FORBIDDEN,
                         "404": NOT_FOUND,
                         "413": TOO_LARGE,
+                        "415": NOT_JSON,
                     },
                 },
             },

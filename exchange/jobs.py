@@ -49,6 +49,15 @@ def request_import(
     return job
 
 
+@transaction.atomic
+def retry_import(*, job: ImportJob) -> None:
+    """A failed import whose file is still kept (its worker stopped) is queued again; the task checks again that its
+    uploader may import into the project."""
+    if not background.retry(ImportJob, job.pk):
+        raise ValidationError("Only a failed import whose file is still kept can be retried: upload the file again.")
+    transaction.on_commit(lambda: _enqueue(job.pk))
+
+
 def _enqueue(job_id: int) -> None:
     from . import tasks  # the task is bound to the configured backend when first imported
 
@@ -68,6 +77,7 @@ def run_import(*, job_id: int) -> ImportJob | None:
     try:
         _import(job)
     finally:
+        background.release(ImportJob, job_id)
         background.discard_file(ImportJob, job_id)
     return _reloaded(job_id)
 

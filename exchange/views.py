@@ -4,14 +4,14 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from casestudies.models import ResearchProject
 from disclosure import access
 
 from .exporting import build_codebook, build_project_archive
 from .forms import ImportForm
-from .jobs import request_import
+from .jobs import request_import, retry_import
 from .models import ImportJob
 from .report import ImportReport
 
@@ -89,10 +89,17 @@ def import_file(request: HttpRequest, project_slug: str) -> HttpResponse:
     return _page(request, project, failed=form)
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def import_job(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
-    """An import's progress while it runs (htmx polls the partial), then its report or why it failed."""
+    """An import's progress while it runs (htmx polls the partial), then its report or why it failed. A POST retries
+    a failed import whose file is still kept."""
     job = access.get_import_job_for(request.user, project_slug, pk)
+    if request.method == "POST":
+        try:
+            retry_import(job=job)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        return redirect(job.get_absolute_url())
     project = job.project
     context = {
         "project": project,

@@ -305,8 +305,10 @@ STORAGES = {
     },
 }
 
-# /healthz reports the task worker missing when no task has finished for this long.
-HEALTH_WORKER_SECONDS = env_int("HEALTH_WORKER_SECONDS", 300)
+# /healthz reports the task workers missing when none has written its heartbeat (every 30 s) for this long.
+HEALTH_WORKER_SECONDS = env_int("HEALTH_WORKER_SECONDS", 120)
+# The worker prunes finished task results, and uploads kept by jobs that failed, after this many days.
+TASK_RESULTS_KEEP_DAYS = env_int("TASK_RESULTS_KEEP_DAYS", 14)
 TASKS = {
     "default": {
         "BACKEND": env_str("TASKS_BACKEND", "django.tasks.backends.immediate.ImmediateBackend"),

@@ -29,3 +29,7 @@ class PaperBuildAdmin(admin.ModelAdmin):
     list_filter = ["status", "format"]
     list_select_related = ["paper", "created_by"]
     readonly_fields = [field.name for field in PaperBuild._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        # A build is made by asking for one on the paper's page, which queues it for the worker.
+        return False

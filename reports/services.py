@@ -11,6 +11,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from casestudies import background
 from casestudies.models import CaseStudy, FieldworkPhase, QuestionGroup, ResearchQuestion
 from disclosure.access import can_write_papers
 
@@ -155,12 +156,15 @@ def run_build(*, build_id: int) -> PaperBuild | None:
 
     A failure is written on the build, logged with its traceback, and raised again for the task backend.
     """
-    claimed = PaperBuild.objects.filter(pk=build_id, status=PaperBuild.Status.QUEUED).update(
-        status=PaperBuild.Status.RUNNING, stage=PaperBuild.Stage.ASSEMBLING, started_at=timezone.now()
-    )
-    if not claimed:
-        logger.warning("Working-paper build %s is not waiting to run; nothing to do.", build_id)
+    if not background.claim(PaperBuild, build_id, stage=PaperBuild.Stage.ASSEMBLING):
         return None
+    try:
+        return _build(build_id)
+    finally:
+        background.release(PaperBuild, build_id)
+
+
+def _build(build_id: int) -> PaperBuild:
     build = PaperBuild.objects.select_related("paper__project", "created_by").get(pk=build_id)
     try:
         # The build is made for the person who asked for it, and checked again here: reach may have changed

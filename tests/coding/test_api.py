@@ -410,3 +410,27 @@ def test_the_openapi_description_is_valid_and_lists_the_paths(world):
         "memo",
         "is_key_quote",
     }
+
+
+def test_a_body_that_is_not_sent_as_json_is_refused_with_415_and_nothing_is_written(world):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world["coder"])
+    client.get(f"/interviews/{world['interview'].pk}/code/")
+    token = client.cookies["csrftoken"].value
+    url = excerpts_url(world["interview"])
+    body = json.dumps({"start": 0, "end": 4})
+    for content_type in ("multipart/form-data; boundary=xyz", "application/x-www-form-urlencoded", "text/plain"):
+        response = client.post(url, body, content_type=content_type, headers={"X-CSRFToken": token})
+        assert response.status_code == 415, content_type
+        assert response["Content-Type"] == "application/json"
+        media = content_type.split(";")[0]
+        assert response.json() == {
+            "detail": f"The body must be JSON, sent with Content-Type: application/json, not {media}."
+        }
+    # A real multipart upload too, its token in the form, as a browser's form would send it.
+    upload = client.post(url, {"csrfmiddlewaretoken": token, "start": "0", "end": "4"})
+    assert upload.status_code == 415
+    assert Excerpt.objects.count() == 0
+    # JSON under a +json type is JSON.
+    response = client.post(url, body, content_type="application/merge-patch+json", headers={"X-CSRFToken": token})
+    assert response.status_code == 201
