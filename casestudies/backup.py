@@ -1,42 +1,87 @@
 """One project to one file and back: everything reachable from the project through foreign keys.
 
-The file is a zip holding ``manifest.json`` (format, slug, the models and row counts), ``users.json``
-(usernames, names and e-mail of everyone the project's rows refer to, never passwords) and one JSON file
-per model written with Django's serializers, users referred to by username (natural keys).
+The file is a zip holding ``manifest.json`` (format, slug, the models and row counts), ``users.jsonl``
+(usernames, names and e-mail of everyone the project's rows refer to, never passwords) and one JSON Lines file per
+model, one row a line as Django's serializers write it, users referred to by username (natural keys).
 
-Which rows belong to a project is found generically: starting from the project, a row of a model in
-one of the project's apps belongs when one of its foreign keys points at a row that belongs (repeated
-until nothing more is found); tagged items follow their generic relation; tags come with the items that
-use them. Every model whose name starts with ``Historical`` (change history) is found the same way.
+Which rows belong to a project is found generically: starting from the project, a row of a model in one of the
+project's apps belongs when one of its foreign keys points at a row that belongs (repeated until nothing more is
+found); tagged items follow their generic relation; tags come with the items that use them. Every model whose name
+starts with ``Historical`` (change history) is found the same way. Code models (`suggestions.CodeModel`) are left
+out: they are derived from the coding, and a pickled model read from a file would be code run on the server; the
+restored project's is trained again by the worker.
 
-Restoring gives every row a new primary key (so that a project can come back into a site that holds
-others) and rewrites every reference through the mapping; users are matched by username and created,
-without a usable password, when the site has no such user.
+Restoring is all or nothing, in one transaction:
+
+- every row gets a new primary key (so that a project can come back into a site that holds others) and every
+  reference is rewritten through the mapping, the id lists some rows keep in JSON (`ID_LISTS`) included;
+- every foreign key in the file must point to a row of the file itself, or to a user (matched by username, created
+  without a usable password when the site has none) or a content type; otherwise nothing is restored, and the
+  message names the row. A history row may name an object that was deleted before the backup, but never one that
+  exists in this site;
+- restored ``--as`` a new slug, every GUID (codes, excerpts, memos, and their history) is new too, one new GUID for
+  each old one, so that the copy sits beside its original;
+- the archive is read with the same bounds as a REFI-QDA import (`exchange.reading.Archive`: entry count, names,
+  what it expands to, counted as it expands), one row at a time: a row longer than MAX_ROW_BYTES, or a file larger
+  than MAX_BACKUP_BYTES or expanding past MAX_EXPANDED_BYTES, is refused before it fills the memory. Files of the
+  first format (``/1``, one JSON array a model) are still read, each member at most MAX_V1_MEMBER_BYTES.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import os
+import uuid
 import zipfile
 from collections import defaultdict
+from collections.abc import Iterator
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core import serializers
-from django.db import models, transaction
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, models, transaction
 from taggit.models import TagBase
 
 from casestudies.models import ResearchProject
 
-FORMAT = "partnership-project-backup/1"
-PROJECT_APPS = ("casestudies", "coding", "analysis", "reports", "exchange")
+FORMAT = "partnership-project-backup/2"
+FORMAT_V1 = "partnership-project-backup/1"
+PROJECT_APPS = ("casestudies", "coding", "analysis", "reports", "exchange", "accounts", "history", "suggestions")
+# Derived data never written to a backup (see above).
+LEFT_OUT = ("suggestions.CodeModel",)
 TAG_APPS = ("taggit",)
 USER_FIELDS = ("username", "first_name", "last_name", "email")
+# Ids some rows keep in JSON rather than as foreign keys: model, field (and key within it), the model they name.
+ID_LISTS: dict[str, list[tuple[str, str | None, str]]] = {
+    "history.CodeMerge": [
+        ("moved_excerpt_ids", None, "coding.Excerpt"),
+        ("shared_excerpt_ids", None, "coding.Excerpt"),
+        ("moved_child_ids", None, "coding.Code"),
+        ("moved_memo_ids", None, "coding.Memo"),
+        ("added_question_ids", None, "casestudies.ResearchQuestion"),
+        ("source_question_ids", None, "casestudies.ResearchQuestion"),
+    ],
+    "reports.PaperBuild": [
+        ("quoted_excerpt_ids", None, "coding.Excerpt"),
+        ("quoted_participant_ids", None, "casestudies.Participant"),
+        ("options", "case_study_ids", "casestudies.CaseStudy"),
+        ("options", "group_ids", "casestudies.QuestionGroup"),
+        ("options", "question_ids", "casestudies.ResearchQuestion"),
+    ],
+}
 # Bounds on what restore reads, whatever the file claims.
 MAX_BACKUP_BYTES = 2 * 1024**3
-MAX_MEMBER_BYTES = 1024**3
+MAX_EXPANDED_BYTES = 8 * 1024**3
+MAX_ENTRIES = 1_000
+MAX_ROW_BYTES = 64 * 1024**2
+MAX_USERS_BYTES = 64 * 1024**2
+MAX_MANIFEST_BYTES = 1024**2
+MAX_V1_MEMBER_BYTES = 256 * 1024**2
 
 
 class BackupError(Exception):
@@ -44,7 +89,13 @@ class BackupError(Exception):
 
 
 def _project_models() -> list[type[models.Model]]:
-    return [m for app in PROJECT_APPS if apps.is_installed(app) for m in apps.get_app_config(app).get_models()]
+    return [
+        m
+        for app in PROJECT_APPS
+        if apps.is_installed(app)
+        for m in apps.get_app_config(app).get_models()
+        if m._meta.label not in LEFT_OUT
+    ]
 
 
 def _is_user(model) -> bool:
@@ -146,13 +197,17 @@ def write_backup(project: ResearchProject, out) -> dict[str, int]:
     users = User.objects.filter(pk__in=_referenced_users(rows)).order_by("username")
     counts: dict[str, int] = {}
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("users.json", serializers.serialize("json", users, fields=USER_FIELDS))
+        with archive.open("users.jsonl", "w", force_zip64=True) as member:
+            _write_lines(member, serializers.serialize("python", users, fields=USER_FIELDS))
         order = _ordered(list(rows))
         for model in order:
             label = model._meta.label_lower
-            queryset = model._base_manager.filter(pk__in=rows[model]).order_by("pk")
-            archive.writestr(f"{label}.json", serializers.serialize("json", queryset, use_natural_foreign_keys=True))
-            counts[label] = len(rows[model])
+            pks = sorted(rows[model])
+            with archive.open(f"{label}.jsonl", "w", force_zip64=True) as member:
+                for start in range(0, len(pks), 500):
+                    queryset = model._base_manager.filter(pk__in=pks[start : start + 500]).order_by("pk")
+                    _write_lines(member, serializers.serialize("python", queryset, use_natural_foreign_keys=True))
+            counts[label] = len(pks)
         manifest = {
             "format": FORMAT,
             "slug": project.slug,
@@ -164,111 +219,329 @@ def write_backup(project: ResearchProject, out) -> dict[str, int]:
     return counts
 
 
-def _read(archive: zipfile.ZipFile, name: str) -> str:
+def _write_lines(member, rows: list[dict]) -> None:
+    for row in rows:
+        member.write(json.dumps(row, cls=DjangoJSONEncoder, ensure_ascii=False).encode("utf-8") + b"\n")
+
+
+@contextlib.contextmanager
+def _open(path) -> Iterator:
+    """The backup's zip, opened with the REFI-QDA import's bounds."""
+    from exchange.reading import Archive, RefusedFile
+
+    if os.path.getsize(path) > MAX_BACKUP_BYTES:
+        raise BackupError(f"the backup is larger than {MAX_BACKUP_BYTES:,} bytes")
+    with open(path, "rb") as stream:
+        try:
+            archive = Archive(stream, label=os.path.basename(str(path)), limit=MAX_EXPANDED_BYTES)
+        except RefusedFile as exc:
+            raise BackupError(f"not a project backup: {exc.messages[0]}") from exc
+        with archive.zip:
+            yield archive
+
+
+def _chunks(archive, name: str, limit: int | None = None) -> Iterator[bytes]:
+    from exchange.reading import RefusedFile
+
+    if name not in archive.entries:
+        raise BackupError(f"the backup has no {name}")
     try:
-        info = archive.getinfo(name)
-    except KeyError as exc:
-        raise BackupError(f"the backup has no {name}") from exc
-    if info.file_size > MAX_MEMBER_BYTES:
-        raise BackupError(f"{name} is larger than {MAX_MEMBER_BYTES:,} bytes")
-    return archive.read(name).decode("utf-8")
+        yield from archive.chunks(name, limit=limit, too_big=f"{name} is larger than {limit or 0:,} bytes")
+    except RefusedFile as exc:
+        raise BackupError(exc.messages[0]) from exc
+
+
+def _json(data: bytes, what: str):
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise BackupError(f"{what} cannot be read: {exc}") from exc
+
+
+def _rows(archive, name: str, *, label: str, version: str, limit: int | None = None) -> Iterator[dict]:
+    """The rows of one member: one JSON object a line (format 2), or one JSON array (format 1), each checked to be a
+    serialized row."""
+    if version == FORMAT_V1:
+        data = _json(b"".join(_chunks(archive, name, limit or MAX_V1_MEMBER_BYTES)), name)
+        rows = data if isinstance(data, list) else None
+        if rows is None:
+            raise BackupError(f"{name} is not a list of rows")
+        for number, row in enumerate(rows, 1):
+            yield _checked(row, name, number, label)
+        return
+    pending = bytearray()
+    number = 0
+    for chunk in _chunks(archive, name, limit):
+        start = 0
+        while (end := chunk.find(b"\n", start)) >= 0:
+            pending += chunk[start:end]
+            start = end + 1
+            number += 1
+            if len(pending) > MAX_ROW_BYTES:
+                raise BackupError(f"{name}: line {number} is longer than {MAX_ROW_BYTES:,} bytes")
+            if pending.strip():
+                yield _checked(_json(bytes(pending), f"{name}, line {number}"), name, number, label)
+            pending.clear()
+        pending += chunk[start:]
+        if len(pending) > MAX_ROW_BYTES:
+            raise BackupError(f"{name}: line {number + 1} is longer than {MAX_ROW_BYTES:,} bytes")
+    if pending.strip():
+        yield _checked(_json(bytes(pending), f"{name}, line {number + 1}"), name, number + 1, label)
+
+
+def _checked(row, name: str, number: int, label: str) -> dict:
+    if not (isinstance(row, dict) and isinstance(row.get("model"), str) and isinstance(row.get("fields"), dict)):
+        raise BackupError(f"{name}: row {number} is not a serialized record")
+    if row["model"].lower() != label:
+        raise BackupError(f"{name}: row {number} is a {row['model']}, not a {label}")
+    return row
 
 
 def read_manifest(path) -> dict:
-    try:
-        with zipfile.ZipFile(path) as archive:
-            manifest = json.loads(_read(archive, "manifest.json"))
-    except (zipfile.BadZipFile, json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BackupError(f"not a project backup: {exc}") from exc
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+    with _open(path) as archive:
+        return _manifest(archive)
+
+
+def _manifest(archive) -> dict:
+    manifest = _json(b"".join(_chunks(archive, "manifest.json", MAX_MANIFEST_BYTES)), "manifest.json")
+    if not isinstance(manifest, dict) or manifest.get("format") not in (FORMAT, FORMAT_V1):
         raise BackupError(f"not a project backup of format {FORMAT}")
+    labels = manifest.get("models")
+    if not (isinstance(labels, list) and all(isinstance(label, str) for label in labels)):
+        raise BackupError("the manifest names no models")
+    if not isinstance(manifest.get("slug"), str):
+        raise BackupError("the manifest names no project")
     return manifest
+
+
+def _label(model) -> str:
+    return model._meta.label_lower
+
+
+class _Restore:
+    """One restore: the mapping of old keys to new, and the rules every row is held to."""
+
+    def __init__(self, manifest: dict, *, slug: str, new_guids: bool) -> None:
+        self.manifest = manifest
+        self.in_file = set(manifest["models"])
+        self.slug = slug
+        self.new_guids = new_guids
+        self.mapping: dict[type, dict] = defaultdict(dict)
+        self.guids: dict[uuid.UUID, uuid.UUID] = {}
+        self.deferred: list = []
+        self.id_lists: list = []
+        self.history_ids_checked: dict[tuple[type, int], bool] = {}
+        self.user_ids: dict[str, int] = {}
+        self.row = ""
+
+    def refuse(self, message: str):
+        raise BackupError(f"{self.row}: {message}; nothing was restored")
+
+    def user(self, item) -> None:
+        User = get_user_model()
+        username = item["fields"].get("username")
+        if not isinstance(username, str) or not username:
+            self.refuse("a user without a username")
+        if not User.objects.filter(username=username).exists():
+            user = User(**{f: str(item["fields"].get(f) or "")[:254] for f in USER_FIELDS})
+            user.username = username[:150]
+            user.set_unusable_password()
+            try:
+                user.full_clean(exclude=["password"])
+            except ValidationError as exc:
+                self.refuse(f"the user cannot be created ({'; '.join(exc.messages)})")
+            user.save()
+
+    def _user_id(self, natural_key) -> int:
+        """A user's pk from the username the file names it by, looked up once a restore."""
+        if not (isinstance(natural_key, list) and len(natural_key) == 1 and isinstance(natural_key[0], str)):
+            self.refuse(f"a user is named by {natural_key!r}, not by a username")
+        username = natural_key[0]
+        if username not in self.user_ids:
+            found = get_user_model()._default_manager.filter(username=username).values_list("pk", flat=True).first()
+            if found is None:
+                self.refuse(f"it names the user {username!r}, who is neither in the file nor in this site")
+            self.user_ids[username] = found
+        return self.user_ids[username]
+
+    def _users_by_id(self, model, fields: dict) -> None:
+        """The row's references to users, from usernames to this site's ids (one query a user, not a row)."""
+        for field in model._meta.get_fields():
+            if field.name not in fields or not field.is_relation or not _is_user(field.related_model):
+                continue
+            value = fields[field.name]
+            if field.many_to_many and isinstance(value, list):
+                fields[field.name] = [self._user_id(v) for v in value]
+            elif value is not None:
+                fields[field.name] = self._user_id(value)
+
+    def add(self, model, row: dict) -> None:
+        self.row = f"{_label(model)} row {row.get('pk')}"
+        self._users_by_id(model, row["fields"])
+        try:
+            item = next(serializers.deserialize("python", [row], handle_forward_references=True))
+        except (serializers.base.DeserializationError, ValueError, TypeError) as exc:
+            self.refuse(f"cannot be read ({exc})")
+        obj = item.object
+        if type(obj) is not model:
+            self.refuse(f"is a {_label(type(obj))}")
+        old_pk = obj.pk
+        if old_pk in self.mapping[model]:
+            self.refuse("comes twice")
+        history_of = _history_of(model)
+        later = {}
+        for field in model._meta.concrete_fields:
+            if not (field.is_relation and field.many_to_one):
+                continue
+            target = field.related_model
+            if hasattr(target, "natural_key"):
+                continue  # users, tags, content types: looked up by natural key as the row was read
+            value = getattr(obj, field.attname)
+            if value is None:
+                continue
+            if value in self.mapping[target]:
+                setattr(obj, field.attname, self.mapping[target][value])
+            elif _label(target) in self.in_file and field.null:
+                later[field.attname] = (target, value)  # a row further on (a parent code, say)
+                setattr(obj, field.attname, None)
+            elif history_of is not None and field.null:
+                setattr(obj, field.attname, None)  # history may name what was deleted before the backup
+            else:
+                self.refuse(f"{field.name} points to {_label(target)} {value}, which is not in the file")
+        if _generic_item(model):
+            target = obj.content_type.model_class()
+            if target is None or obj.object_id not in self.mapping.get(target, {}):
+                tagged = f"{obj.content_type.app_label}.{obj.content_type.model} {obj.object_id}"
+                self.refuse(f"it tags {tagged}, which is not in the file")
+            obj.object_id = self.mapping[target][obj.object_id]
+        if issubclass(model, TagBase):
+            existing = model._base_manager.filter(name=obj.name).first()
+            if existing is not None:
+                self.mapping[model][old_pk] = existing.pk
+                return
+        if model is ResearchProject:
+            if self.mapping[ResearchProject]:
+                self.refuse("a second project")
+            obj.slug = self.slug
+        if self.new_guids:
+            for field in model._meta.concrete_fields:
+                if field.name == "guid" and isinstance(field, models.UUIDField) and obj.guid is not None:
+                    obj.guid = self.guids.setdefault(obj.guid, uuid.uuid4())
+        obj.pk = None
+        if history_of is not None:
+            obj.id = self._history_id(history_of, obj.id)
+        elif hasattr(obj, "id"):
+            obj.id = None
+        models.Model.save_base(obj, raw=True, force_insert=True)
+        self.mapping[model][old_pk] = obj.pk
+        if later:
+            self.deferred.append((self.row, obj, later))
+        if model._meta.label in ID_LISTS:
+            self.id_lists.append((self.row, obj))
+        for name, values in item.m2m_data.items():
+            field = model._meta.get_field(name)
+            target = field.related_model
+            if hasattr(target, "natural_key"):
+                getattr(obj, name).set(values)
+                continue
+            unknown = [v for v in values if v not in self.mapping[target]]
+            if unknown:
+                self.refuse(f"{name} names {_label(target)} {unknown[0]}, which is not in the file")
+            getattr(obj, name).set([self.mapping[target][v] for v in values])
+
+    def _history_id(self, original, old_id):
+        """A history row names its object by id: the restored object's id, or for an object deleted before the
+        backup, the id it had (restoring it from history brings it back under that id), unless a record of this
+        site has that id."""
+        if old_id in self.mapping[original]:
+            return self.mapping[original][old_id]
+        key = (original, old_id)
+        if key not in self.history_ids_checked:
+            self.history_ids_checked[key] = original._base_manager.filter(pk=old_id).exists()
+        if self.history_ids_checked[key]:
+            self.refuse(
+                f"a history row of {_label(original)} {old_id}, which is not in the file but a record of this site"
+            )
+        return old_id
+
+    def finish(self) -> None:
+        for row, obj, later in self.deferred:
+            self.row = row
+            for attname, (target, value) in later.items():
+                if value not in self.mapping[target]:
+                    if _history_of(type(obj)) is not None:
+                        continue
+                    self.refuse(f"{attname} points to {_label(target)} {value}, which is not in the file")
+                setattr(obj, attname, self.mapping[target][value])
+            models.Model.save_base(obj, raw=True)
+        for row, obj in self.id_lists:
+            self.row = row
+            for field, key, label in ID_LISTS[obj._meta.label]:
+                target = self.mapping.get(apps.get_model(label), {})
+                value = getattr(obj, field)
+                holder, name = (value, key) if key else (obj.__dict__, field)
+                if not isinstance(holder, dict) or not isinstance(holder.get(name), list):
+                    continue
+                # Ids of rows not in the file (deleted since) name nothing here: they are dropped.
+                holder[name] = [target[v] for v in holder[name] if isinstance(v, int) and v in target]
+            models.Model.save_base(obj, raw=True)
 
 
 @transaction.atomic
 def restore_backup(path, slug: str | None = None) -> tuple[ResearchProject, dict]:
-    """Restores the backup at ``path`` (as ``slug`` if given); returns the project and the pk mapping."""
-    import os
-
-    if os.path.getsize(path) > MAX_BACKUP_BYTES:
-        raise BackupError(f"the backup is larger than {MAX_BACKUP_BYTES:,} bytes")
-    manifest = read_manifest(path)
-    slug = slug or manifest["slug"]
-    if ResearchProject.objects.filter(slug=slug).exists():
-        raise BackupError(f"a project with the slug {slug!r} already exists; restore with --as NEW_SLUG")
-    User = get_user_model()
-    mapping: dict[type, dict] = defaultdict(dict)
-    with zipfile.ZipFile(path) as archive:
+    """Restores the backup at ``path``, as ``slug`` with new GUIDs if given; returns the project and the mapping of
+    old to new keys by model (``"guids"``: old GUID to new). All or nothing: a BackupError leaves nothing written."""
+    with _open(path) as archive:
+        manifest = _manifest(archive)
+        version = manifest["format"]
+        target_slug = slug or manifest["slug"]
+        if ResearchProject.objects.filter(slug=target_slug).exists():
+            raise BackupError(f"a project with the slug {target_slug!r} already exists; restore with --as NEW_SLUG")
+        restore = _Restore(manifest, slug=target_slug, new_guids=slug is not None)
+        users = "users.jsonl" if version == FORMAT else "users.json"
+        user_label = _label(get_user_model())
+        for row in _rows(archive, users, label=user_label, version=version, limit=MAX_USERS_BYTES):
+            restore.row = f"{users}, user {row.get('pk')}"
+            restore.user(row)
+        for label in manifest["models"]:
+            try:
+                model = apps.get_model(label)
+            except (LookupError, ValueError) as exc:
+                raise BackupError(f"this site has no model {label}") from exc
+            if (
+                model._meta.label in LEFT_OUT
+                or _is_user(model)
+                or model._meta.app_label not in (*PROJECT_APPS, *TAG_APPS)
+            ):
+                raise BackupError(f"{label} is not part of a project backup")
+            member = f"{label}.jsonl" if version == FORMAT else f"{label}.json"
+            try:
+                for row in _rows(archive, member, label=label, version=version):
+                    restore.add(model, row)
+            except IntegrityError as exc:
+                hint = "" if slug else "; restore with --as NEW_SLUG to give the copy new GUIDs"
+                raise BackupError(f"{restore.row} clashes with a record of this site ({exc}){hint}") from exc
         try:
-            for item in serializers.deserialize("json", _read(archive, "users.json")):
-                username = item.object.username
-                user = User.objects.filter(username=username).first()
-                if user is None:
-                    user = User(**{f: getattr(item.object, f) for f in USER_FIELDS})
-                    user.set_unusable_password()
-                    user.save()
-            deferred = []
-            for label in manifest["models"]:
-                try:
-                    model = apps.get_model(label)
-                except LookupError as exc:
-                    raise BackupError(f"this site has no model {label}") from exc
-                for item in serializers.deserialize(
-                    "json", _read(archive, f"{label}.json"), handle_forward_references=True
-                ):
-                    obj = item.object
-                    old_pk = obj.pk
-                    later = {}
-                    for field in model._meta.concrete_fields:
-                        if not (field.is_relation and field.many_to_one) or hasattr(field.related_model, "natural_key"):
-                            continue  # users, tags, content types: looked up by natural key as the file is read
-                        value = getattr(obj, field.attname)
-                        if (
-                            value is None
-                            or field.related_model not in mapping
-                            and field.related_model._meta.label_lower not in manifest["models"]
-                        ):
-                            continue
-                        target = mapping[field.related_model]
-                        if value in target:
-                            setattr(obj, field.attname, target[value])
-                        elif field.null or not field.db_constraint:
-                            later[field.attname] = (field.related_model, value)
-                            setattr(obj, field.attname, None) if field.null else None
-                    if _generic_item(model):
-                        ct = obj.content_type.model_class()
-                        obj.object_id = mapping[ct].get(obj.object_id, obj.object_id)
-                    if issubclass(model, TagBase):
-                        existing = model._base_manager.filter(name=obj.name).first()
-                        if existing is not None:
-                            mapping[model][old_pk] = existing.pk
-                            continue
-                    if model is ResearchProject:
-                        obj.slug = slug
-                    obj.pk = None
-                    original = _history_of(model)
-                    if original is not None:
-                        # A history row names its object by id: the restored object's id, or for an object deleted
-                        # before the backup, the id it had (restoring it from history brings it back under that id).
-                        obj.id = mapping[original].get(obj.id, obj.id)
-                    elif hasattr(obj, "id"):
-                        obj.id = None
-                    models.Model.save_base(obj, raw=True, force_insert=True)
-                    mapping[model][old_pk] = obj.pk
-                    if later:
-                        deferred.append((obj, later))
-                    for name, values in item.m2m_data.items():
-                        field = model._meta.get_field(name)
-                        target = mapping[field.related_model]
-                        getattr(obj, name).set([target.get(v, v) for v in values])
-            for obj, later in deferred:
-                for attname, (target_model, value) in later.items():
-                    setattr(obj, attname, mapping[target_model].get(value, value))
-                models.Model.save_base(obj, raw=True)
-        except serializers.base.DeserializationError as exc:
-            raise BackupError(f"the backup cannot be read: {exc}") from exc
-    project = ResearchProject.objects.get(pk=mapping[ResearchProject][next(iter(mapping[ResearchProject]))])
-    return project, mapping
+            restore.finish()
+        except IntegrityError as exc:
+            raise BackupError(f"{restore.row} clashes with a record of this site ({exc})") from exc
+    if len(restore.mapping[ResearchProject]) != 1:
+        raise BackupError("the backup holds no project")
+    project = ResearchProject.objects.get(pk=next(iter(restore.mapping[ResearchProject].values())))
+    from suggestions.services import retrain_later
+
+    retrain_later(project)
+    mapping = dict(restore.mapping)
+    return project, {**mapping, "guids": restore.guids}
+
+
+def mapping_as_json(mapping: dict) -> str:
+    """The mapping `restore_backup` returns, as JSON: {model label: {old: new}, "guids": {old: new}}."""
+    out = {}
+    for key, pairs in mapping.items():
+        name = key if isinstance(key, str) else _label(key)
+        out[name] = {str(old): str(new) for old, new in pairs.items()}
+    return json.dumps(out, indent=1, sort_keys=True)
 
 
 def backup_bytes(project: ResearchProject) -> bytes:

@@ -371,12 +371,12 @@ def _safe_name(name: str) -> str:
 
 
 class Archive:
-    """A .qdpx zip, opened with limits on what it may expand to."""
+    """A .qdpx zip (or a project backup), opened with limits on what it may expand to."""
 
-    def __init__(self, upload: IO[bytes] | bytes, *, label: str) -> None:
+    def __init__(self, upload: IO[bytes] | bytes, *, label: str, limit: int | None = None) -> None:
         self.label = label
         self.qde_folder = ""
-        self.limit = max_expanded_bytes()
+        self.limit = limit or max_expanded_bytes()
         self.expanded = 0
         stream = upload
         if isinstance(upload, bytes | bytearray):

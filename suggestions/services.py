@@ -143,8 +143,13 @@ def forget_models(*, project: ResearchProject) -> int:
     again by the worker once the change is committed; the others as their readers next ask. Returns how many went."""
     dropped, _ = CodeModel.objects.filter(project=project).delete()
     if dropped:
-        transaction.on_commit(lambda: _retrain(project.pk))
+        retrain_later(project)
     return dropped
+
+
+def retrain_later(project: ResearchProject) -> None:
+    """The worker trains the project-wide model once the current transaction is committed."""
+    transaction.on_commit(lambda: _retrain(project.pk))
 
 
 def _retrain(project_id: int) -> None:

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from casestudies.backup import BackupError, restore_backup
+from casestudies.backup import BackupError, mapping_as_json, restore_backup
 
 
 class Command(BaseCommand):
@@ -8,12 +8,21 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="the backup file")
-        parser.add_argument("--as", dest="slug", help="restore under this slug instead of the original one")
+        parser.add_argument(
+            "--as",
+            dest="slug",
+            help="restore as a copy under this slug, with new GUIDs, beside the original if it is in this site",
+        )
+        parser.add_argument("--mapping", help="write the old and new keys and GUIDs of every restored row here (JSON)")
 
-    def handle(self, *args, file, slug, **options):
+    def handle(self, *args, file, slug, mapping=None, **options):
         try:
-            project, mapping = restore_backup(file, slug)
+            project, keys = restore_backup(file, slug)
         except (OSError, BackupError) as exc:
             raise CommandError(f"nothing restored: {exc}") from exc
-        rows = sum(len(m) for m in mapping.values())
-        self.stdout.write(f"{project.slug}: {rows:,} rows of {len(mapping)} models restored")
+        guids = keys.pop("guids")
+        rows = sum(len(m) for m in keys.values())
+        self.stdout.write(f"{project.slug}: {rows:,} rows of {len(keys)} models restored, {len(guids):,} new GUIDs")
+        if mapping:
+            with open(mapping, "w", encoding="utf-8") as handle:
+                handle.write(mapping_as_json({**keys, "guids": guids}))
