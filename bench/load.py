@@ -18,7 +18,7 @@ the end.
 
 --cluster is the production shape on one machine: it migrates the PostgreSQL database in DATABASE_URL (default
 postgres:///partnership_deploy_load) and loads the demo, starts two gunicorn app servers on two free loopback
-ports and two `db_worker` processes, spreads the coders (50) across both servers for --seconds (60), and has two
+ports and two `manage.py worker` processes, spreads the coders (50) across both servers for --seconds (60), and has two
 lead users queue HTML builds of the demo papers during the run. It also prints each build's status and the worker
 that ran it (django-tasks-db's worker ids, matched through PaperBuild.task_id) and each server's /healthz.
 """
@@ -308,7 +308,7 @@ def start_cluster(workdir: Path, workers: int, database_url: str) -> tuple[list[
              "120", "--control-socket", str(workdir / f"gunicorn-{n}.ctl")],
         )  # fmt: skip
     for n in range(1, CLUSTER_WORKERS + 1):
-        spawn(f"worker-{n}", manage + ["db_worker", "--no-reload", "--worker-id", f"worker-{n}"])
+        spawn(f"worker-{n}", manage + ["worker", "--no-reload", "--worker-id", f"worker-{n}"])
     for base in bases:
         for _ in range(300):
             if any(process.poll() is not None for process in processes):
