@@ -365,17 +365,18 @@ def remove_member(*, project: ResearchProject, user, removed_by, hand_to=None, a
     if not remaining and not user.is_staff and user.is_active:
         user.is_active = False
         user.save(update_fields=["is_active"])
-        AccountEvent.objects.create(
-            kind=AccountEvent.Kind.ACCOUNT_DEACTIVATED, project=project, user=user, actor=removed_by, address=address
-        )
-        if user.email:
-            _revoke(
-                open_invitations().filter(email__iexact=user.email),
-                by=removed_by,
-                address=address,
-                why="account switched off",
-            )
+        record_switched_off(user=user, by=removed_by, project=project, address=address)
     return handed
+
+
+def record_switched_off(*, user, by, project: ResearchProject | None = None, address: str | None = None) -> None:
+    """An account was switched off (by a removal, or by an admin): from now on only an invitation made after this
+    brings it back (`may_reactivate`), so the open invitations of its address are revoked."""
+    AccountEvent.objects.create(
+        kind=AccountEvent.Kind.ACCOUNT_DEACTIVATED, project=project, user=user, actor=by, address=address
+    )
+    if user.email:
+        _revoke(open_invitations().filter(email__iexact=user.email), by=by, address=address, why="account switched off")
 
 
 def record_password_reset(*, email: str, address: str | None) -> None:

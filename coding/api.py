@@ -181,13 +181,14 @@ def _is_json(content_type: str) -> bool:
 
 def _json_body(request: HttpRequest) -> dict:
     declared = request.META.get("CONTENT_LENGTH") or "0"
-    has_body = not (declared.isascii() and declared.isdigit() and int(declared) == 0)
-    if (request.content_type or has_body) and not _is_json(request.content_type or ""):
+    length = int(declared) if declared.isascii() and declared.isdigit() else None
+    # Too large is said first, whatever the body is: it is never read.
+    if length is not None and length > min(MAX_BODY_BYTES, settings.DATA_UPLOAD_MAX_MEMORY_SIZE or MAX_BODY_BYTES):
+        raise RequestDataTooBig("The body is too large.")
+    if (request.content_type or length != 0) and not _is_json(request.content_type or ""):
         raise UnsupportedMediaType(
             f"The body must be JSON, sent with Content-Type: application/json, not {request.content_type or 'none'}."
         )
-    if declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise RequestDataTooBig("The body is too large.")
     data = parse_json(request.body or b"{}")
     if not isinstance(data, dict):
         raise ValidationError({"body": "The body must be a JSON object."})

@@ -51,6 +51,10 @@ def _invite(client, project, lead, case_study, email="resb@example.org", capture
     return response
 
 
+def _link_from(invitation) -> str:
+    return reverse("accounts:accept_invitation", args=[services.invitation_token(invitation)])
+
+
 def _accept(client, path, password=NEW_PASSWORD):
     return client.post(path, {"password1": password, "password2": password})
 
@@ -214,3 +218,37 @@ def test_a_password_reset_with_the_mail_server_down_is_recorded_for_admins(clien
     assert response.status_code == 302
     event = AccountEvent.objects.get(kind=AccountEvent.Kind.PASSWORD_RESET_NOT_SENT)
     assert event.user == lead and event.detail == "not sent: [Errno 111] Connection refused"
+
+
+def test_an_account_an_admin_switches_off_comes_back_only_through_a_later_invitation(client, team):
+    project, case_study, lead = team
+    member = f.make_researcher(project, case_study, email="resb@example.org")
+    earlier, _ = services.invite_member(project=f.make_project(), email="resb@example.org", role="researcher")
+    boss = f.make_admin()
+    boss.is_superuser = True
+    boss.save()
+    client.force_login(boss)
+    page = client.get(reverse("admin:auth_user_change", args=[member.pk]))
+    form = page.context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None and name != "password"}
+    data.update(
+        {
+            "is_active": "",
+            "date_joined_0": member.date_joined.strftime("%Y-%m-%d"),
+            "date_joined_1": member.date_joined.strftime("%H:%M:%S"),
+            "groups": [],
+            "user_permissions": [],
+        }
+    )
+    data = {key: value for key, value in data.items() if key not in {"date_joined", "last_login"}}
+    response = client.post(reverse("admin:auth_user_change", args=[member.pk]), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    member.refresh_from_db()
+    assert member.is_active is False
+    event = AccountEvent.objects.get(kind=AccountEvent.Kind.ACCOUNT_DEACTIVATED, user=member)
+    assert event.actor == boss
+    # The invitation made before is revoked with it, and could not bring the account back anyway.
+    assert not services.open_invitations().filter(pk=earlier.pk).exists()
+    assert not services.may_reactivate(member, earlier)
+    client.logout()
+    assert client.get(_link_from(earlier)).status_code == 410

@@ -23,7 +23,9 @@ def test_a_lead_gets_the_demo_paper_as_a_pdf_in_one_click(transactional_db, demo
     page = log_in("lead")
     open_demo_paper(page)
 
-    page.get_by_role("button", name="Build PDF").click()
+    # The build runs inside the request here (the immediate backend): rendering the demo paper takes about 25 s,
+    # near Playwright's 30-second wait for the navigation a click starts.
+    page.get_by_role("button", name="Build PDF").click(timeout=120_000)
 
     download_link = page.get_by_role("link", name="Download PDF")
     expect(download_link).to_be_visible(timeout=60_000)
