@@ -520,11 +520,11 @@ def restore_backup(path, slug: str | None = None) -> tuple[ResearchProject, dict
                     restore.add(model, row)
             except IntegrityError as exc:
                 hint = "" if slug else "; restore with --as NEW_SLUG to give the copy new GUIDs"
-                raise BackupError(f"{restore.row} clashes with a record of this site ({exc}){hint}") from exc
+                raise BackupError(f"{restore.row} clashes with a record of this site ({_one_line(exc)}){hint}") from exc
         try:
             restore.finish()
         except IntegrityError as exc:
-            raise BackupError(f"{restore.row} clashes with a record of this site ({exc})") from exc
+            raise BackupError(f"{restore.row} clashes with a record of this site ({_one_line(exc)})") from exc
     if len(restore.mapping[ResearchProject]) != 1:
         raise BackupError("the backup holds no project")
     project = ResearchProject.objects.get(pk=next(iter(restore.mapping[ResearchProject].values())))
@@ -533,6 +533,10 @@ def restore_backup(path, slug: str | None = None) -> tuple[ResearchProject, dict
     retrain_later(project)
     mapping = dict(restore.mapping)
     return project, {**mapping, "guids": restore.guids}
+
+
+def _one_line(error: Exception) -> str:
+    return " ".join(str(error).split())
 
 
 def mapping_as_json(mapping: dict) -> str:
