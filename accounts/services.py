@@ -212,13 +212,6 @@ def _grant(invitation: Invitation, user) -> None:
         CaseStudyMembership.objects.get_or_create(case_study=case_study, user=user)
 
 
-def needs_password(invitation: Invitation) -> bool:
-    """Whether accepting asks for a password: for a new account, and for one being switched back on (whose old
-    password no longer works); an active account joins with the password it has."""
-    user = invitee_account(invitation)
-    return user is None or not user.is_active
-
-
 @transaction.atomic
 def accept_invitation(*, invitation: Invitation, password: str | None, address: str | None = None, via: str = ""):
     """A new account for the invited address with the chosen password, or the existing account of that address,

@@ -30,7 +30,6 @@ Restoring is all or nothing, in one transaction:
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import os
 import uuid
@@ -297,11 +296,6 @@ def _checked(row, name: str, number: int, label: str) -> dict:
     return row
 
 
-def read_manifest(path) -> dict:
-    with _open(path) as archive:
-        return _manifest(archive)
-
-
 def _manifest(archive) -> dict:
     manifest = _json(b"".join(_chunks(archive, "manifest.json", MAX_MANIFEST_BYTES)), "manifest.json")
     if not isinstance(manifest, dict) or manifest.get("format") not in (FORMAT, FORMAT_V1):
@@ -401,11 +395,13 @@ class _Restore:
                 continue
             if value in self.mapping[target]:
                 setattr(obj, field.attname, self.mapping[target][value])
+            elif history_of is not None and field.null:
+                # History comes after every other model: what it names and is not restored was deleted before the
+                # backup, or is not the project's.
+                setattr(obj, field.attname, None)
             elif _label(target) in self.in_file and field.null:
                 later[field.attname] = (target, value)  # a row further on (a parent code, say)
                 setattr(obj, field.attname, None)
-            elif history_of is not None and field.null:
-                setattr(obj, field.attname, None)  # history may name what was deleted before the backup
             else:
                 self.refuse(f"{field.name} points to {_label(target)} {value}, which is not in the file")
         if _generic_item(model):
@@ -469,8 +465,6 @@ class _Restore:
             self.row = row
             for attname, (target, value) in later.items():
                 if value not in self.mapping[target]:
-                    if _history_of(type(obj)) is not None:
-                        continue
                     self.refuse(f"{attname} points to {_label(target)} {value}, which is not in the file")
                 setattr(obj, attname, self.mapping[target][value])
             models.Model.save_base(obj, raw=True)
@@ -546,9 +540,3 @@ def mapping_as_json(mapping: dict) -> str:
         name = key if isinstance(key, str) else _label(key)
         out[name] = {str(old): str(new) for old, new in pairs.items()}
     return json.dumps(out, indent=1, sort_keys=True)
-
-
-def backup_bytes(project: ResearchProject) -> bytes:
-    buffer = io.BytesIO()
-    write_backup(project, buffer)
-    return buffer.getvalue()
