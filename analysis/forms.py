@@ -13,7 +13,7 @@ from .cooccurrence import Relation
 from .matrices import NONE_PARAM
 from .models import QueryOperator
 from .search import Extent
-from .selectors import Scope, coders_of, visible_case_studies
+from .selectors import Scope, case_studies_in_reach, coders_of
 
 
 class CoderChoiceField(forms.ModelChoiceField):
@@ -54,7 +54,7 @@ class ScopeForm(PlainTextForm, forms.Form):
         super().__init__(data, **kwargs)
         self.project = project
         self.fields["coder"].queryset = coders_of(user, project)
-        self.fields["case_studies"].queryset = visible_case_studies(user, project)
+        self.fields["case_studies"].queryset = case_studies_in_reach(user, project)
 
     def scope(self) -> Scope:
         data = self.cleaned_data
@@ -169,7 +169,7 @@ class SearchForm(PlainTextForm, forms.Form):
 
     def __init__(self, data=None, *, project: ResearchProject, user, **kwargs) -> None:
         super().__init__(data, **kwargs)
-        self.fields["case_studies"].queryset = visible_case_studies(user, project)
+        self.fields["case_studies"].queryset = case_studies_in_reach(user, project)
 
 
 class CodeHitsForm(PlainTextForm, forms.Form):

@@ -10,6 +10,7 @@ from django.db.models import Q
 from casestudies.models import CaseStudy, PhaseKind, ResearchProject, ResearchQuestion
 from casestudies.validators import MAX_DESCRIPTION_LENGTH, validate_plain_text
 from coding.models import Code
+from disclosure import rules
 from partnership.history import recorded_history
 
 
@@ -61,6 +62,24 @@ class QueryOperator(models.TextChoices):
     NEAR = "near", "A within N characters of B"
 
 
+class SavedQueryQuerySet(models.QuerySet["SavedQuery"]):
+    def visible_to(self, user) -> SavedQueryQuerySet:
+        """The saved code queries the user may see: all of their projects' for its leads; for others, those limited
+        to no case study or to at least one within their reach (the limits outside it are only counted, never
+        named). A query limited only to case studies outside their reach is not theirs to see, name included."""
+
+        def reach() -> Q:
+            limited = SavedQuery.case_studies.through.objects
+            seen = CaseStudy.objects.visible_to(user).values("pk")
+            return Q(project__in=ResearchProject.objects.visible_to(user).values("pk")) & (
+                Q(project__in=ResearchProject.objects.led_by(user).values("pk"))
+                | ~Q(pk__in=limited.values("savedquery_id"))
+                | Q(pk__in=limited.filter(casestudy_id__in=seen).values("savedquery_id"))
+            )
+
+        return rules.within_reach(self, user, reach, joins=False)
+
+
 class SavedQuery(models.Model):
     """A code query with its limits, saved by a user so that it can be run again as the coding grows."""
 
@@ -78,6 +97,8 @@ class SavedQuery(models.Model):
     case_studies = models.ManyToManyField(CaseStudy, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SavedQueryQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

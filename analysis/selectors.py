@@ -69,11 +69,11 @@ class Scope:
         return pairs
 
 
-def visible_case_studies(user, project: ResearchProject) -> QuerySet[CaseStudy]:
+def case_studies_in_reach(user, project: ResearchProject) -> QuerySet[CaseStudy]:
     return CaseStudy.objects.visible_to(user).filter(project=project).order_by("order", "title")
 
 
-def visible_excerpts(user, project: ResearchProject, scope: Scope = Scope()) -> QuerySet[Excerpt]:
+def excerpts_in_scope(user, project: ResearchProject, scope: Scope = Scope()) -> QuerySet[Excerpt]:
     """The excerpts of a project that the user may see (blind coding applied), within the scope."""
     excerpts = Excerpt.objects.visible_to(user).filter(interview__project=project)
     if scope.phase:
@@ -93,7 +93,7 @@ def coders_of(user, project: ResearchProject) -> QuerySet:
 
 def coding_frame(user, project: ResearchProject, scope: Scope = Scope()) -> pd.DataFrame:
     """One row per excerpt the user can see and code applied to it, in one query, as integer columns."""
-    return frame_of(visible_excerpts(user, project, scope))
+    return frame_of(excerpts_in_scope(user, project, scope))
 
 
 def frame_of(excerpts: QuerySet[Excerpt]) -> pd.DataFrame:
@@ -263,7 +263,7 @@ def build_matrix(user, project: ResearchProject, scope: Scope, kind: str) -> Mat
 
 
 def _case_columns(user, project: ResearchProject, scope: Scope) -> list[Heading]:
-    case_studies = visible_case_studies(user, project)
+    case_studies = case_studies_in_reach(user, project)
     if scope.case_study_ids:
         case_studies = case_studies.filter(pk__in=scope.case_study_ids)
     include_none = not scope.case_study_ids and scope.phase != PhaseKind.CASE_STUDY
@@ -359,7 +359,7 @@ def framework_matrix(user, project: ResearchProject, group: QuestionGroup) -> Fr
     """Summaries and evidence counts for every visible case study and every question of the group."""
     questions = list(group.questions.order_by("order", "id"))
     case_studies = list(
-        visible_case_studies(user, project).select_related("project").prefetch_related("forms_of_partnership")
+        case_studies_in_reach(user, project).select_related("project").prefetch_related("forms_of_partnership")
     )
     summaries = {
         (summary.case_study_id, summary.research_question_id): summary
@@ -418,7 +418,7 @@ def agreement_report(
     user, project: ResearchProject, *, coder_a: int, coder_b: int, interview_ids: list[int], code_ids: list[int]
 ) -> AgreementReport:
     """The two coders' agreement over the chosen interviews (by default, every interview both have coded)."""
-    excerpts = visible_excerpts(user, project).filter(coded_by_id__in=[coder_a, coder_b])
+    excerpts = excerpts_in_scope(user, project).filter(coded_by_id__in=[coder_a, coder_b])
     if not interview_ids:
         both = (
             excerpts.order_by()
@@ -469,7 +469,7 @@ def side_by_side(
 ) -> tuple[list[dict], list[str]]:
     """Two coders' coding of one interview, paragraph by paragraph (see agreement.paragraphs_side_by_side)."""
     coder_a, coder_b = coders
-    excerpts = visible_excerpts(user, project).filter(interview=interview, coded_by__in=[coder_a, coder_b])
+    excerpts = excerpts_in_scope(user, project).filter(interview=interview, coded_by__in=[coder_a, coder_b])
     frame = coded(frame_of(excerpts))
     wanted = set(code_ids) or set(frame["code_id"].unique().tolist())
     frame = frame[frame["code_id"].isin(wanted)]

@@ -49,15 +49,15 @@ from .selectors import (
     attribute_excerpts,
     blind_hidden_interviews,
     build_matrix,
+    case_studies_in_reach,
     coded,
     coding_frame,
     cooccurrence_table,
     excerpt_ids,
+    excerpts_in_scope,
     framework_cell,
     framework_matrix,
     side_by_side,
-    visible_case_studies,
-    visible_excerpts,
 )
 from .tabular import Sheet, csv_download, xlsx_download
 
@@ -203,7 +203,7 @@ def excerpt_list(request: HttpRequest, project_slug: str) -> HttpResponse:
     ids = excerpt_ids(request.user, project, scope, cell)
     file_format = request.GET.get("format")
     if file_format in {"csv", "xlsx", "html"}:
-        export = export_excerpts(project, visible_excerpts(request.user, project, scope), keep=set(ids))
+        export = export_excerpts(project, excerpts_in_scope(request.user, project, scope), keep=set(ids))
         if file_format == "html":
             return _excerpt_report(request, project, export, description=describe_filters(form))
         if file_format == "csv":
@@ -315,7 +315,7 @@ def framework(request: HttpRequest, project_slug: str) -> HttpResponse:
 
 def _framework_records(request: HttpRequest, project_slug: str, case_study_pk: int, question_pk: int):
     project = access.get_project_for(request.user, project_slug)
-    case_study = get_object_or_404(visible_case_studies(request.user, project), pk=case_study_pk)
+    case_study = get_object_or_404(case_studies_in_reach(request.user, project), pk=case_study_pk)
     question = get_object_or_404(
         ResearchQuestion.objects.select_related("group"), pk=question_pk, group__project=project
     )
@@ -490,7 +490,8 @@ def code_query(request: HttpRequest, project_slug: str) -> HttpResponse:
     asked = "code_a" in request.GET
     form = CodeQueryForm(request.GET if asked else None, project=project, user=request.user)
     saved = (
-        access.visible_saved_queries(request.user, project)
+        SavedQuery.objects.visible_to(request.user)
+        .filter(project=project)
         .select_related("owner", "code_a", "code_b", "coder")
         .prefetch_related("case_studies")
     )
@@ -498,7 +499,7 @@ def code_query(request: HttpRequest, project_slug: str) -> HttpResponse:
     saved = list(saved)
     reachable: set[int] = set()
     if any(query.case_studies.all() for query in saved):
-        reachable = set(visible_case_studies(request.user, project).values_list("pk", flat=True))
+        reachable = set(case_studies_in_reach(request.user, project).values_list("pk", flat=True))
     context = {
         "project": project,
         "form": form,
@@ -521,7 +522,7 @@ def code_query(request: HttpRequest, project_slug: str) -> HttpResponse:
     )
     file_format = request.GET.get("format")
     if file_format in {"csv", "xlsx"}:
-        export = export_excerpts(project, visible_excerpts(request.user, project, scope), keep=set(ids))
+        export = export_excerpts(project, excerpts_in_scope(request.user, project, scope), keep=set(ids))
         name = f"{project.slug}-query"
         if file_format == "csv":
             return csv_download(name, export.header, export.rows, redactor=redactor_for(project))
@@ -574,7 +575,7 @@ def code_query_save(request: HttpRequest, project_slug: str) -> HttpResponse:
 @require_POST
 def code_query_delete(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
     project = access.get_project_for(request.user, project_slug)
-    query = get_object_or_404(access.visible_saved_queries(request.user, project), pk=pk)
+    query = get_object_or_404(SavedQuery.objects.visible_to(request.user).filter(project=project), pk=pk)
     if query.owner_id != request.user.pk and not access.can_manage_project(request.user, project):
         raise PermissionDenied("Only the query's owner, the project's leads and admins can delete it.")
     services.delete_saved_query(query=query)

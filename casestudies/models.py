@@ -11,7 +11,19 @@ from simple_history.models import HistoricalRecords
 from taggit.managers import TaggableManager
 from taggit.models import GenericTaggedItemBase, TagBase
 
+from casestudies.roles import CaseStudyRole, ProjectRole
+from disclosure import rules
 from partnership.history import recorded_history
+
+
+class ResearchProjectQuerySet(models.QuerySet["ResearchProject"]):
+    def visible_to(self, user) -> ResearchProjectQuerySet:
+        """The projects within the user's reach (`disclosure.rules.project_reach`)."""
+        return rules.within_reach(self, user, rules.project_reach(user))
+
+    def led_by(self, user) -> ResearchProjectQuerySet:
+        """The projects the user leads (none for admins who are not leads)."""
+        return self.filter(rules.leads(user, "")) if rules.signed_in(user) else self.none()
 
 
 class ResearchProject(models.Model):
@@ -24,7 +36,7 @@ class ResearchProject(models.Model):
         settings.AUTH_USER_MODEL, through="ProjectMembership", related_name="research_projects"
     )
 
-    objects = models.Manager()
+    objects = ResearchProjectQuerySet.as_manager()
 
     class Meta:
         ordering = ["title"]
@@ -34,11 +46,6 @@ class ResearchProject(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("casestudies:project", kwargs={"slug": self.slug})
-
-
-class ProjectRole(models.TextChoices):
-    LEAD = "lead", "Project lead"
-    RESEARCHER = "researcher", "Researcher"
 
 
 class ProjectMembership(models.Model):
@@ -197,23 +204,10 @@ class Topic(GenericTaggedItemBase):
     tag = models.ForeignKey(CaseStudyTag, on_delete=models.CASCADE, related_name="topic_items")
 
 
-class VisibleToQuerySet(models.QuerySet):
-    """`visible_to(user)`: the rows within the user's reach, as `disclosure.access` decides it."""
-
-    def reach(self, user) -> Q:
-        raise NotImplementedError
-
-    def visible_to(self, user):
-        from disclosure.access import within_reach
-
-        return within_reach(self, user, self.reach(user))
-
-
-class CaseStudyQuerySet(VisibleToQuerySet):
-    def reach(self, user) -> Q:
-        from disclosure.access import case_study_reach
-
-        return case_study_reach(user)
+class CaseStudyQuerySet(models.QuerySet["CaseStudy"]):
+    def visible_to(self, user) -> CaseStudyQuerySet:
+        """The case studies within the user's reach (`disclosure.rules.case_study_reach`)."""
+        return rules.within_reach(self, user, rules.case_study_reach(user))
 
 
 class CaseStudy(models.Model):
@@ -283,9 +277,7 @@ class CaseStudy(models.Model):
 
 
 class CaseStudyMembership(models.Model):
-    class Role(models.TextChoices):
-        LEAD = "lead", "Lead researcher"
-        RESEARCHER = "researcher", "Researcher"
+    Role = CaseStudyRole
 
     case_study = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="case_study_memberships")
@@ -303,11 +295,10 @@ class CaseStudyMembership(models.Model):
         return f"{self.user} ({self.get_role_display()}, {self.case_study})"
 
 
-class ParticipantQuerySet(VisibleToQuerySet):
-    def reach(self, user) -> Q:
-        from disclosure.access import participant_reach
-
-        return participant_reach(user)
+class ParticipantQuerySet(models.QuerySet["Participant"]):
+    def visible_to(self, user) -> ParticipantQuerySet:
+        """The participants within the user's reach (`disclosure.rules.participant_reach`)."""
+        return rules.within_reach(self, user, rules.participant_reach(user))
 
 
 class Participant(models.Model):
@@ -359,11 +350,10 @@ class Participant(models.Model):
         )
 
 
-class InterviewQuerySet(VisibleToQuerySet):
-    def reach(self, user) -> Q:
-        from disclosure.access import interview_reach
-
-        return interview_reach(user)
+class InterviewQuerySet(models.QuerySet["Interview"]):
+    def visible_to(self, user) -> InterviewQuerySet:
+        """The interviews within the user's reach (`disclosure.rules.interview_reach`)."""
+        return rules.within_reach(self, user, rules.interview_reach(user))
 
 
 class Interview(models.Model):

@@ -45,7 +45,7 @@ def _case_studies_with_counts(user, project: ResearchProject):
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    projects = list(access.visible_projects(request.user))
+    projects = list(ResearchProject.objects.visible_to(request.user))
     if len(projects) == 1:
         return redirect(projects[0])
     return render(request, "casestudies/home.html", {"projects": projects})

@@ -21,11 +21,10 @@ from disclosure.access import (
     get_editable_interview_for,
     get_interview_for,
     get_project_for,
-    visible_excerpts,
 )
 
 from . import corrections
-from .models import TranscriptCorrection
+from .models import Excerpt, TranscriptCorrection
 
 
 def _fingerprint(text: str) -> str:
@@ -156,7 +155,7 @@ def transcript_redact(request: HttpRequest, pk: int) -> HttpResponse:
 def transcript_review(request: HttpRequest, pk: int) -> HttpResponse:
     interview = get_interview_for(request.user, pk, with_transcript=False)
     to_review = (
-        visible_excerpts(request.user)
+        Excerpt.objects.visible_to(request.user)
         .filter(interview=interview, needs_review=True)
         .select_related("coded_by")
         .prefetch_related("codes")
@@ -178,7 +177,7 @@ def project_review(request: HttpRequest, project_slug: str) -> HttpResponse:
     corrections of the interviews they may see."""
     project = get_project_for(request.user, project_slug)
     to_review = (
-        visible_excerpts(request.user)
+        Excerpt.objects.visible_to(request.user)
         .filter(interview__project=project, needs_review=True)
         .select_related("coded_by", "interview")
         .prefetch_related("codes")
@@ -200,7 +199,7 @@ def project_review(request: HttpRequest, project_slug: str) -> HttpResponse:
 
 @require_POST
 def excerpt_reviewed(request: HttpRequest, pk: int) -> HttpResponse:
-    excerpt = get_object_or_404(visible_excerpts(request.user), pk=pk)
+    excerpt = get_object_or_404(Excerpt.objects.visible_to(request.user), pk=pk)
     if not can_change_excerpt(request.user, excerpt):
         raise PermissionDenied("Only the excerpt's coder and the project's leads can confirm it.")
     if excerpt.needs_review:

@@ -16,11 +16,10 @@ from docx import Document
 from docx.shared import Pt, RGBColor
 
 from casestudies.models import Interview
-from disclosure.access import visible_excerpts
 from disclosure.passages import people_of_interviews, recorded_voices
 from disclosure.redaction import redactor_for
 
-from .models import ExcerptCode
+from .models import Excerpt, ExcerptCode
 
 WITHHELD_TURN = {
     "no consent to quote": "[Withheld: this participant has not consented to be quoted]",
@@ -61,7 +60,10 @@ def annotated_interview(*, user, interview: Interview) -> AnnotatedInterview:
     )[interview.pk]
     redactor = redactor_for(interview.project)
     excerpts = list(
-        visible_excerpts(user).filter(interview=interview).order_by("start", "end").values_list("pk", "start", "end")
+        Excerpt.objects.visible_to(user)
+        .filter(interview=interview)
+        .order_by("start", "end")
+        .values_list("pk", "start", "end")
     )
     names: dict[int, list[str]] = {}
     for excerpt_id, code_name in (

@@ -13,6 +13,7 @@ from taggit.managers import TaggableManager
 
 from casestudies.models import CaseStudy, Interview, ResearchProject, ResearchQuestion
 from casestudies.validators import MAX_DEFINITION_LENGTH, MAX_MEMO_LENGTH, MAX_NARRATIVE_LENGTH, validate_plain_text
+from disclosure import rules
 from partnership.history import recorded_history
 
 colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as #rrggbb, for example #1f77b4.")
@@ -21,6 +22,12 @@ colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as #rrgg
 class CodeQuerySet(models.QuerySet["Code"]):
     def active(self) -> CodeQuerySet:
         return self.filter(is_archived=False)
+
+    def visible_to(self, user) -> CodeQuerySet:
+        """The codebooks of the projects within the user's reach (`disclosure.rules.code_reach`)."""
+        return rules.within_reach(
+            self, user, lambda: rules.code_reach(ResearchProject.objects.visible_to(user)), joins=False
+        )
 
 
 class Code(models.Model):
@@ -73,10 +80,10 @@ class Code(models.Model):
 
 class ExcerptQuerySet(models.QuerySet["Excerpt"]):
     def visible_to(self, user) -> ExcerptQuerySet:
-        """The excerpts within the user's reach, blind coding applied, as `disclosure.access` decides it."""
-        from disclosure.access import excerpt_reach, within_reach
-
-        return within_reach(self, user, excerpt_reach(user), joins=False)
+        """The excerpts within the user's reach, blind coding applied (`disclosure.rules.excerpt_reach`)."""
+        return rules.within_reach(
+            self, user, lambda: rules.excerpt_reach(user, Interview.objects.visible_to(user)), joins=False
+        )
 
 
 class Excerpt(models.Model):

@@ -1,12 +1,13 @@
-"""Reach: which records a user may see, and which they may change. Every view, API endpoint, export, build,
-task and command loads records through these functions.
+"""Loading records for a user, and checking what they may change. Every view, API endpoint, export, build, task
+and command loads records through these functions, or through a model's `visible_to`, which applies the reach
+rules of `disclosure.rules`.
 
 - Admins (staff) see and change everything.
-- A project's leads see their whole project and change its records, its codebook and its papers.
-- Researchers see the case studies they are members of, their interviews and participants, and their
-  project's scoping interviews. A case study's lead researcher also edits that case study and its interviews.
-- Under blind coding a coder sees only their own excerpts of the interview until a lead reveals everyone's.
-- A working paper is read by those who may see every case study it includes.
+- A project's leads change its records, its codebook and its papers.
+- A case study's lead researcher also edits that case study and its interviews.
+- Coders change their own excerpts.
+- A working paper is read by those who may see every case study it includes (`WorkingPaper.objects.visible_to`);
+  a finished build is withdrawn when what it quotes may no longer be served (`withdrawn_builds`).
 
 Anything outside a user's reach answers 404, so that a title never leaks; a record the user can see but not
 change answers 403.
@@ -17,6 +18,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from casestudies.models import (
@@ -29,77 +31,17 @@ from casestudies.models import (
     ResearchProject,
     Speaker,
 )
-
-
-def _signed_in(user) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_active)
-
-
-def within_reach(queryset: QuerySet, user, reach: Q, *, joins: bool = True) -> QuerySet:
-    """Nothing for anonymous or inactive users, everything for admins, else the rows matching `reach`.
-
-    Where `reach` joins to-many relations, an id subquery rather than DISTINCT: the joins repeat rows, and
-    DISTINCT would compare whole rows.
-    """
-    if not _signed_in(user):
-        return queryset.none()
-    if user.is_staff:
-        return queryset
-    if not joins:
-        return queryset.filter(reach)
-    return queryset.filter(pk__in=queryset.model._base_manager.filter(reach).values("pk"))
-
-
-# --- The rules, as conditions on each kind of record ------------------------------------------------------------
-
-
-def case_study_reach(user) -> Q:
-    """Project leads see their projects' case studies; others the ones they are members of."""
-    return Q(project__memberships__user=user, project__memberships__role=ProjectRole.LEAD) | Q(memberships__user=user)
-
-
-def interview_reach(user) -> Q:
-    """Interviews of visible case studies, and the scoping interviews of the user's projects."""
-    return (
-        Q(project__memberships__user=user, project__memberships__role=ProjectRole.LEAD)
-        | Q(case_study__memberships__user=user)
-        | Q(case_study__isnull=True, project__memberships__user=user)
-    )
-
-
-def participant_reach(user) -> Q:
-    """A participant is visible with any interview of theirs the user can see, or to leads of the project."""
-    return Q(project__memberships__user=user, project__memberships__role=ProjectRole.LEAD) | Q(
-        interviews__in=visible_interviews(user)
-    )
-
-
-def excerpt_reach(user) -> Q:
-    """Excerpts of visible interviews; under blind coding a coder sees only their own until a lead reveals them."""
-    return Q(interview__in=visible_interviews(user)) & (
-        Q(interview__is_blind_coding=False)
-        | Q(interview__blind_revealed_at__isnull=False)
-        | Q(coded_by=user)
-        | Q(interview__project_id__in=lead_project_ids(user))
-    )
-
+from coding.models import Code, Excerpt, TranscriptCorrection
+from disclosure import rules
+from disclosure.rules import signed_in, within_reach
+from exchange.models import ImportJob
+from reports.models import PaperBuild, WorkingPaper
 
 # --- Projects ---------------------------------------------------------------------------------------------------
 
 
-def visible_projects(user) -> QuerySet[ResearchProject]:
-    return within_reach(
-        ResearchProject.objects.all(), user, Q(memberships__user=user) | Q(case_studies__memberships__user=user)
-    )
-
-
-def lead_project_ids(user) -> QuerySet:
-    """The ids of the projects the user leads, as a subquery."""
-    return ProjectMembership.objects.filter(user=user, role=ProjectRole.LEAD).values("project_id")
-
-
 def is_project_lead(user, project: ResearchProject) -> bool:
-    if not _signed_in(user):
+    if not signed_in(user):
         return False
     return ProjectMembership.objects.filter(user=user, project=project, role=ProjectRole.LEAD).exists()
 
@@ -107,11 +49,11 @@ def is_project_lead(user, project: ResearchProject) -> bool:
 def can_manage_project(user, project: ResearchProject) -> bool:
     """Admins and the project's leads change its records: case studies, interviews, participants, codebook,
     papers, blind coding."""
-    return bool(_signed_in(user) and (user.is_staff or is_project_lead(user, project)))
+    return bool(signed_in(user) and (user.is_staff or is_project_lead(user, project)))
 
 
 def get_project_for(user, slug: str) -> ResearchProject:
-    return get_object_or_404(visible_projects(user), slug=slug)
+    return get_object_or_404(ResearchProject.objects.visible_to(user), slug=slug)
 
 
 def get_managed_project_for(user, slug: str) -> ResearchProject:
@@ -122,14 +64,10 @@ def get_managed_project_for(user, slug: str) -> ResearchProject:
 
 
 def can_see_real_names(user) -> bool:
-    return bool(_signed_in(user) and user.is_staff)
+    return bool(signed_in(user) and user.is_staff)
 
 
 # --- Case studies -----------------------------------------------------------------------------------------------
-
-
-def visible_case_studies(user) -> QuerySet[CaseStudy]:
-    return CaseStudy.objects.visible_to(user)
 
 
 def can_edit_case_study(user, case_study: CaseStudy) -> bool:
@@ -146,7 +84,7 @@ def editable_case_studies(user, project: ResearchProject) -> QuerySet[CaseStudy]
     case_studies = CaseStudy.objects.filter(project=project)
     if can_manage_project(user, project):
         return case_studies
-    if not _signed_in(user):
+    if not signed_in(user):
         return case_studies.none()
     return case_studies.filter(memberships__user=user, memberships__role=CaseStudyMembership.Role.LEAD)
 
@@ -184,10 +122,6 @@ def get_editable_case_study_for(user, project_slug: str, slug: str) -> CaseStudy
 
 
 # --- Interviews -------------------------------------------------------------------------------------------------
-
-
-def visible_interviews(user) -> QuerySet[Interview]:
-    return Interview.objects.visible_to(user)
 
 
 def get_interview_for(user, pk: int, *, with_transcript: bool = True) -> Interview:
@@ -228,7 +162,7 @@ def can_manage_blind_coding(user, interview: Interview) -> bool:
 
 def blind_interview_ids(user, project: ResearchProject) -> set[int]:
     """The project's interviews whose other coders' excerpts the user cannot see yet: blind coding, not revealed,
-    and the user does not manage the project. The database form of this rule is in `excerpt_reach`."""
+    and the user does not manage the project. The database form of this rule is `disclosure.rules.open_coding`."""
     if can_manage_project(user, project):
         return set()
     return set(
@@ -264,14 +198,8 @@ def get_editable_participant_for(user, pk: int) -> Participant:
 # --- Codes, excerpts and memos ----------------------------------------------------------------------------------
 
 
-def visible_codes(user):
-    from coding.models import Code
-
-    return Code.objects.filter(project__in=visible_projects(user))
-
-
-def get_code_for(user, pk: int):
-    return get_object_or_404(visible_codes(user).select_related("project", "parent"), pk=pk)
+def get_code_for(user, pk: int) -> Code:
+    return get_object_or_404(Code.objects.visible_to(user).select_related("project", "parent"), pk=pk)
 
 
 def get_managed_code_for(user, pk: int):
@@ -282,15 +210,9 @@ def get_managed_code_for(user, pk: int):
     return code
 
 
-def visible_excerpts(user):
-    from coding.models import Excerpt
-
-    return Excerpt.objects.visible_to(user)
-
-
-def get_excerpt_for(user, pk: int):
+def get_excerpt_for(user, pk: int) -> Excerpt:
     return get_object_or_404(
-        visible_excerpts(user)
+        Excerpt.objects.visible_to(user)
         .select_related("interview__project", "interview__case_study", "coded_by")
         .defer("interview__transcript"),
         pk=pk,
@@ -312,37 +234,12 @@ def get_editable_excerpt_for(user, pk: int):
 # --- Working papers and their builds ----------------------------------------------------------------------------
 
 
-def visible_papers(user):
-    """A paper is read by those who may see every case study it includes (all of the project's when it names
-    none); leads and admins read all of their projects' papers."""
-    from reports.models import WorkingPaper
-
-    papers = WorkingPaper.objects.filter(project__in=visible_projects(user))
-    if not _signed_in(user) or user.is_staff:
-        return papers
-    unseen = CaseStudy.objects.exclude(pk__in=CaseStudy.objects.visible_to(user).values("pk")).values("pk")
-    names_none = ~Q(pk__in=WorkingPaper.case_studies.through.objects.values("workingpaper_id"))
-    readable = (
-        Q(project_id__in=lead_project_ids(user))
-        | (names_none & ~Q(project__in=CaseStudy.objects.filter(pk__in=unseen).values("project_id")))
-        | (
-            ~names_none
-            & ~Q(
-                pk__in=WorkingPaper.case_studies.through.objects.filter(casestudy_id__in=unseen).values(
-                    "workingpaper_id"
-                )
-            )
-        )
-    )
-    return papers.filter(readable)
-
-
 def can_write_papers(user, project: ResearchProject) -> bool:
     return can_manage_project(user, project)
 
 
 def get_paper_for(user, pk: int):
-    return get_object_or_404(visible_papers(user).select_related("project", "created_by"), pk=pk)
+    return get_object_or_404(WorkingPaper.objects.visible_to(user).select_related("project", "created_by"), pk=pk)
 
 
 def get_editable_paper_for(user, pk: int):
@@ -353,10 +250,10 @@ def get_editable_paper_for(user, pk: int):
 
 
 def get_build_for(user, pk: int):
-    from reports.models import PaperBuild
-
     return get_object_or_404(
-        PaperBuild.objects.filter(paper__in=visible_papers(user)).select_related("paper__project", "created_by"),
+        PaperBuild.objects.filter(paper__in=WorkingPaper.objects.visible_to(user)).select_related(
+            "paper__project", "created_by"
+        ),
         pk=pk,
     )
 
@@ -385,15 +282,17 @@ def withdrawn_builds(builds, user) -> dict[int, str]:
     everyone but admins once a transcript it quotes is redacted or corrected, or a speaker in it is changed, after
     it was built (what a redaction removes stays only in admins' reach).
     """
-    from reports.models import PaperBuild
-
     finished = [build for build in builds if build.status == PaperBuild.Status.SUCCEEDED]
     people = {pk for build in finished for pk in build.quoted_participant_ids}
     consenting = set(
         Participant.objects.filter(pk__in=people, consent_to_quote=True).values_list("pk", flat=True) if people else ()
     )
     excerpt_ids = {pk for build in finished for pk in build.quoted_excerpt_ids}
-    seen = set(visible_excerpts(user).filter(pk__in=excerpt_ids).values_list("pk", flat=True)) if excerpt_ids else set()
+    seen = (
+        set(Excerpt.objects.visible_to(user).filter(pk__in=excerpt_ids).values_list("pk", flat=True))
+        if excerpt_ids
+        else set()
+    )
     changed = set() if can_see_real_names(user) else _builds_with_changed_text(finished, excerpt_ids)
     reasons: dict[int, str] = {}
     for build in finished:
@@ -411,8 +310,6 @@ def withdrawn_builds(builds, user) -> dict[int, str]:
 def _builds_with_changed_text(builds, excerpt_ids: set[int]) -> set[int]:
     """The builds quoting an interview whose transcript was corrected or redacted, or one of whose speakers was
     changed, since the build started (three or four queries, whatever the number of builds)."""
-    from coding.models import Excerpt, TranscriptCorrection
-
     if not excerpt_ids:
         return set()
     interview_of = dict(Excerpt.objects.filter(pk__in=excerpt_ids).values_list("pk", "interview_id"))
@@ -442,8 +339,6 @@ def _builds_with_changed_text(builds, excerpt_ids: set[int]) -> set[int]:
 
 def get_servable_build_for(user, pk: int):
     """A build whose file may be served to the user now; a withdrawn one answers 404 and serves nothing."""
-    from django.http import Http404
-
     build = get_build_for(user, pk)
     reason = withdrawn_builds([build], user).get(build.pk)
     if reason:
@@ -451,35 +346,11 @@ def get_servable_build_for(user, pk: int):
     return build
 
 
-# --- Saved code queries -----------------------------------------------------------------------------------------
-
-
-def visible_saved_queries(user, project: ResearchProject):
-    """The project's saved code queries the user may see: all of them for its managers; for others, those limited
-    to no case study or to at least one within their reach (the limits outside it are only counted, never named).
-    A query limited only to case studies outside their reach is not theirs to see, name included."""
-    from analysis.models import SavedQuery
-
-    queries = SavedQuery.objects.filter(project=project)
-    if can_manage_project(user, project):
-        return queries
-    if not _signed_in(user):
-        return queries.none()
-    limited = SavedQuery.case_studies.through.objects
-    visible = CaseStudy.objects.visible_to(user).values("pk")
-    return queries.filter(
-        ~Q(pk__in=limited.values("savedquery_id"))
-        | Q(pk__in=limited.filter(casestudy_id__in=visible).values("savedquery_id"))
-    )
-
-
 # --- Exchange imports -------------------------------------------------------------------------------------------
 
 
 def get_import_job_for(user, project_slug: str, pk: int):
     """An import into a project, for those who may import into it (its leads and admins)."""
-    from exchange.models import ImportJob
-
     project = get_managed_project_for(user, project_slug)
     return get_object_or_404(ImportJob.objects.select_related("created_by", "project"), pk=pk, project=project)
 
@@ -507,38 +378,37 @@ def history_reach(user, kind: str) -> Q:
     coder), so a deleted excerpt's history stays within the same reach. A code link is seen with its
     excerpt's history. A deleted interview, participant, case study or paper is history only admins see.
     """
-    from coding.models import Excerpt
-
-    projects = visible_projects(user).values("pk")
+    projects = ResearchProject.objects.visible_to(user).values("pk")
+    excerpts = rules.excerpt_reach(user, Interview.objects.visible_to(user))
     if kind == "excerpt":
-        return excerpt_reach(user)
+        return excerpts
     if kind == "excerpt_code":
-        seen = Excerpt.history.model._base_manager.filter(excerpt_reach(user)).values("id")
+        seen = Excerpt.history.model._base_manager.filter(excerpts).values("id")
         return Q(excerpt_id__in=seen)
     if kind == "code":
         return Q(project_id__in=projects)
     if kind == "memo":
         return (
             Q(project_id__in=projects)
-            & (Q(interview__isnull=True) | Q(interview_id__in=visible_interviews(user).values("pk")))
-            & (Q(case_study__isnull=True) | Q(case_study_id__in=visible_case_studies(user).values("pk")))
+            & (Q(interview__isnull=True) | Q(interview_id__in=Interview.objects.visible_to(user).values("pk")))
+            & (Q(case_study__isnull=True) | Q(case_study_id__in=CaseStudy.objects.visible_to(user).values("pk")))
         )
     if kind == "interview":
-        return Q(id__in=visible_interviews(user).values("pk"))
+        return Q(id__in=Interview.objects.visible_to(user).values("pk"))
     if kind == "participant":
         return Q(id__in=Participant.objects.visible_to(user).values("pk"))
     if kind == "case_study":
-        return Q(id__in=visible_case_studies(user).values("pk"))
+        return Q(id__in=CaseStudy.objects.visible_to(user).values("pk"))
     if kind == "summary":
-        return Q(case_study_id__in=visible_case_studies(user).values("pk"))
+        return Q(case_study_id__in=CaseStudy.objects.visible_to(user).values("pk"))
     if kind == "paper":
-        return Q(id__in=visible_papers(user).values("pk"))
+        return Q(id__in=WorkingPaper.objects.visible_to(user).values("pk"))
     raise ValueError(f"No history rule for {kind!r}.")
 
 
 def visible_history(user, kind: str, rows: QuerySet) -> QuerySet:
     """`rows` (historical rows of `kind`) narrowed to the user's reach."""
-    return within_reach(rows, user, history_reach(user, kind), joins=False)
+    return within_reach(rows, user, lambda: history_reach(user, kind), joins=False)
 
 
 def hidden_history_fields(user, kind: str) -> frozenset[str]:

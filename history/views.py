@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from casestudies.models import ResearchProject
-from disclosure.access import can_restore, get_project_for, visible_case_studies
+from casestudies.models import CaseStudy, ResearchProject
+from disclosure.access import can_restore, get_project_for
 
 from . import selectors, services
 from .models import ActivityVisit, CodeMerge
@@ -98,7 +98,7 @@ def undo_merge(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def activity(request: HttpRequest, project_slug: str) -> HttpResponse:
     project = get_project_for(request.user, project_slug)
-    case_studies = list(visible_case_studies(request.user).filter(project=project).order_by("title"))
+    case_studies = list(CaseStudy.objects.visible_to(request.user).filter(project=project).order_by("title"))
     people = list(
         get_user_model().objects.filter(project_memberships__project=project).order_by("first_name", "username")
     )

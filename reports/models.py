@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from casestudies.models import CaseStudy, FieldworkPhase, QuestionGroup, ResearchProject, ResearchQuestion
+from disclosure import rules
 from partnership.history import recorded_history
 
 MAX_QUOTES_PER_CASE_STUDY = 20
@@ -19,10 +20,22 @@ MAX_QUOTES_PER_CASE_STUDY = 20
 
 class WorkingPaperQuerySet(models.QuerySet["WorkingPaper"]):
     def visible_to(self, user) -> WorkingPaperQuerySet:
-        """The papers within the user's reach, as `disclosure.access` decides it."""
-        from disclosure.access import visible_papers
+        """A paper is read by those who may see every case study it includes (all of the project's when it names
+        none); leads and admins read all of their projects' papers."""
 
-        return self.filter(pk__in=visible_papers(user).values("pk"))
+        def reach() -> Q:
+            projects = ResearchProject.objects.visible_to(user).values("pk")
+            led = ResearchProject.objects.led_by(user).values("pk")
+            unseen = CaseStudy.objects.exclude(pk__in=CaseStudy.objects.visible_to(user).values("pk")).values("pk")
+            named = WorkingPaper.case_studies.through.objects
+            names_none = ~Q(pk__in=named.values("workingpaper_id"))
+            return Q(project__in=projects) & (
+                Q(project__in=led)
+                | (names_none & ~Q(project__in=CaseStudy.objects.filter(pk__in=unseen).values("project_id")))
+                | (~names_none & ~Q(pk__in=named.filter(casestudy_id__in=unseen).values("workingpaper_id")))
+            )
+
+        return rules.within_reach(self, user, reach, joins=False)
 
 
 class WorkingPaper(models.Model):

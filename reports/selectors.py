@@ -26,7 +26,6 @@ from casestudies.models import (
 )
 from casestudies.transcripts import label_pattern
 from coding.models import Code, Excerpt, ExcerptCode
-from disclosure.access import visible_excerpts, visible_interviews
 from disclosure.passages import PassageReader
 from disclosure.redaction import Redactor, redactor_for
 from disclosure.speakers import Passage, Person, Withheld, plain_kind, voice_of_label
@@ -347,7 +346,7 @@ def assemble_paper(
     case_study_ids = {case_study.pk for case_study in case_studies}
     in_scope = Interview.objects.filter(project=project, phase__in=phase_kinds)
     if reader is not None:
-        in_scope = in_scope.filter(pk__in=visible_interviews(reader).values("pk"))
+        in_scope = in_scope.filter(pk__in=Interview.objects.visible_to(reader).values("pk"))
     interviews = {
         row["id"]: row
         for row in in_scope.values("id", "case_study_id", "phase", "date").order_by("date", "id")
@@ -368,7 +367,7 @@ def assemble_paper(
         excerpt__interview_id__in=list(interviews), code_id__in=relevant_code_ids
     )
     if reader is not None:
-        excerpt_links = excerpt_links.filter(excerpt__in=visible_excerpts(reader).values("pk"))
+        excerpt_links = excerpt_links.filter(excerpt__in=Excerpt.objects.visible_to(reader).values("pk"))
     coded = pd.DataFrame.from_records(
         excerpt_links.values_list(
             "excerpt_id",

@@ -21,7 +21,7 @@ from .selectors import assemble_paper
 def paper_list(request: HttpRequest, project_slug: str) -> HttpResponse:
     project = get_project_for(request.user, project_slug)
     papers = (
-        access.visible_papers(request.user)
+        WorkingPaper.objects.visible_to(request.user)
         .filter(project=project)
         .annotate(build_count=Count("builds"), last_built_at=Max("builds__created_at"))
         .order_by("-date", "-id")

@@ -15,8 +15,8 @@ from django.conf import settings
 from django.db import transaction
 
 from casestudies.models import Interview, ResearchProject
-from coding.models import ExcerptCode
-from disclosure.access import blind_interview_ids, can_manage_project, visible_excerpts, visible_interviews
+from coding.models import Excerpt, ExcerptCode
+from disclosure.access import blind_interview_ids, can_manage_project
 from disclosure.passages import recorded_voices
 
 from . import learning
@@ -33,8 +33,8 @@ def _reach(user, project: ResearchProject):
     links = ExcerptCode.objects.filter(excerpt__interview__project=project, code__is_archived=False)
     if user is None or can_manage_project(user, project):
         return interviews, links, "project"
-    interviews = interviews.filter(pk__in=visible_interviews(user).values("pk"))
-    links = links.filter(excerpt__in=visible_excerpts(user).values("pk"))
+    interviews = interviews.filter(pk__in=Interview.objects.visible_to(user).values("pk"))
+    links = links.filter(excerpt__in=Excerpt.objects.visible_to(user).values("pk"))
     visible_ids = sorted(interviews.values_list("pk", flat=True))
     blind = sorted(blind_interview_ids(user, project) & set(visible_ids))
     # Under blind coding the user's own excerpts are part of the reach, so the key names the user too.
@@ -100,7 +100,7 @@ def suggest_codes(*, interview: Interview, user=None) -> list[dict]:
     scores = trained.predict([s.text for s in sentences], suggested)
     links = ExcerptCode.objects.filter(excerpt__interview=interview)
     if user is not None:
-        links = links.filter(excerpt__in=visible_excerpts(user).values("pk"))
+        links = links.filter(excerpt__in=Excerpt.objects.visible_to(user).values("pk"))
     coded = [
         learning.Span(interview.pk, *row) for row in links.values_list("excerpt__start", "excerpt__end", "code_id")
     ]

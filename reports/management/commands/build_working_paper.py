@@ -4,7 +4,6 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from disclosure import access
 from reports.models import PaperFormat, WorkingPaper
 from reports.services import produce_paper
 
@@ -37,7 +36,7 @@ class Command(BaseCommand):
             reader = get_user_model().objects.filter(username=username, is_active=True).first()
             if reader is None:
                 raise CommandError(f"There is no active user called {username}.")
-            if not access.visible_papers(reader).filter(pk=paper.pk).exists():
+            if not WorkingPaper.objects.visible_to(reader).filter(pk=paper.pk).exists():
                 raise CommandError(f"{username} may not read this paper: it includes case studies outside their reach.")
         started = time.perf_counter()
 
