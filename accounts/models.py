@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from simple_history.models import HistoricalRecords
 
 from casestudies.models import CaseStudy, ProjectRole, ResearchProject
+from partnership.history import recorded_history
 
 
 class Invitation(models.Model):
@@ -34,7 +34,7 @@ class Invitation(models.Model):
     )
     send_error = models.CharField(max_length=300, blank=True, help_text="Why its email could not be sent, if so.")
 
-    history = HistoricalRecords()
+    history = recorded_history()
 
     class Meta:
         ordering = ["-created_at"]
@@ -94,7 +94,7 @@ class Profile(models.Model):
     display_name = models.CharField(max_length=100, blank=True)
     initials = models.CharField(max_length=4, blank=True, help_text="Up to four letters, shown on coder marks.")
 
-    history = HistoricalRecords()
+    history = recorded_history()
 
     class Meta:
         constraints = [

@@ -1,4 +1,6 @@
-"""Analysis pages: thin views over the selectors (reading), the engines (pandas) and the services (writing)."""
+"""Analysis pages. They read through the selectors and the pandas engines and write only through the services;
+what they add is the shaping of what they read for their templates: rows, figures, and the links and query
+strings that keep a page's filters."""
 
 from __future__ import annotations
 
@@ -117,8 +119,7 @@ def matrix(request: HttpRequest, project_slug: str, kind: str) -> HttpResponse:
         sheets = [Sheet(label, *result.export_rows(name, sort=sort)) for name, label in MEASURES.items()]
         return xlsx_download(f"{project.slug}-{kind}", sheets, redactor=redactor_for(project))
     link = reverse("analysis:excerpts", args=[project.slug])
-    query = [pair for pair in request.GET.lists() if pair[0] not in {"format"}]
-    here = [(key, value) for key, values in query for value in values]
+    here = query_pairs(request, leave_out={"format"})
     context.update(
         matrix=result,
         measure=measure,
@@ -134,6 +135,11 @@ def matrix(request: HttpRequest, project_slug: str, kind: str) -> HttpResponse:
         column_sort_links=[(column, _query(here, sort=f"column:{column.key}")) for column in result.columns],
     )
     return render(request, "analysis/matrix.html", context)
+
+
+def query_pairs(request: HttpRequest, *, leave_out: set[str] = frozenset()) -> list[tuple[str, str]]:
+    """The page's query string as (name, value) pairs, repeated names kept, those in `leave_out` left out."""
+    return [(key, value) for key, values in request.GET.lists() for value in values if key not in leave_out]
 
 
 def _query(pairs: list[tuple[str, str]], **changes: str) -> str:
@@ -217,7 +223,7 @@ def excerpt_list(request: HttpRequest, project_slug: str) -> HttpResponse:
         rows=excerpt_rows(list(page.object_list)),
         total=len(ids),
         description=describe_filters(form),
-        query=_query([(k, v) for k, values in request.GET.lists() for v in values], page=""),
+        query=_query(query_pairs(request), page=""),
     )
     return render(request, "analysis/excerpt_list.html", context)
 
@@ -404,7 +410,7 @@ def cooccurrence(request: HttpRequest, project_slug: str) -> HttpResponse:
     query = [*scope.as_query(), ("relation", relation)]
     if relation == Relation.NEAR:
         query.append(("distance", str(distance)))
-    here = [(key, value) for key, values in request.GET.lists() for value in values]
+    here = query_pairs(request)
     context.update(
         computed=True,
         codes=table.codes,
@@ -430,7 +436,7 @@ def cooccurrence_pairs_view(request: HttpRequest, project_slug: str) -> HttpResp
     context.update(
         code_a=code_a, code_b=code_b, relation=relation, distance=distance, relation_label=Relation(relation).label
     )
-    query = urlencode([(key, value) for key, values in request.GET.lists() for value in values if key != "page"])
+    query = urlencode(query_pairs(request, leave_out={"page"}))
     if relation == Relation.INTERVIEW:
         groups = cooccurrence_interviews(frame, code_a.pk, code_b.pk)
         page = Paginator(groups, 20).get_page(request.GET.get("page"))
@@ -527,7 +533,7 @@ def code_query(request: HttpRequest, project_slug: str) -> HttpResponse:
         if file_format == "csv":
             return csv_download(name, export.header, export.rows, redactor=redactor_for(project))
         return xlsx_download(name, export.sheets(filters=f"Code query: {description}"), redactor=redactor_for(project))
-    here = [(key, value) for key, values in request.GET.lists() for value in values if key not in {"page", "format"}]
+    here = query_pairs(request, leave_out={"page", "format"})
     page = Paginator(ids, EXCERPTS_PER_PAGE).get_page(request.GET.get("page"))
     context.update(
         asked=True,
@@ -679,7 +685,7 @@ def agreement_view(request: HttpRequest, project_slug: str) -> HttpResponse:
             [Sheet("Agreement", header, lines, widths=[40, 12, 14, 14, 12, 12, 10, 10])],
             redactor=redactor_for(project),
         )
-    base = [(key, value) for key, values in request.GET.lists() for value in values if key not in {"format", "codes"}]
+    base = query_pairs(request, leave_out={"format", "codes"})
     context.update(
         report=report,
         rows=rows,

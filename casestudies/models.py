@@ -7,7 +7,6 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
 from taggit.managers import TaggableManager
 from taggit.models import GenericTaggedItemBase, TagBase
 
@@ -53,7 +52,7 @@ class ProjectMembership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="project_memberships")
     role = models.CharField(max_length=20, choices=ProjectRole.choices, default=ProjectRole.RESEARCHER)
 
-    history = HistoricalRecords()
+    history = recorded_history()
 
     class Meta:
         constraints = [
@@ -283,7 +282,7 @@ class CaseStudyMembership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="case_study_memberships")
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.RESEARCHER)
 
-    history = HistoricalRecords()
+    history = recorded_history()
 
     class Meta:
         ordering = ["case_study", "role", "user__username"]

@@ -14,17 +14,34 @@ from disclosure.passages import laid_out_speakers
 from disclosure.speakers import text_digest
 
 from .importers import ImportedTranscript, read_transcript
-from .models import CaseStudy, CaseStudyMembership, Interview, Participant, PhaseKind, Speaker, SpeakerTurn
+from .models import (
+    CaseStudy,
+    CaseStudyMembership,
+    Interview,
+    Participant,
+    PhaseKind,
+    ResearchQuestion,
+    Speaker,
+    SpeakerTurn,
+)
 from .transcripts import normalise_transcript
 
 
 @transaction.atomic
-def save_case_study(*, case_study: CaseStudy, forms_of_partnership: Iterable[str] | None = None) -> CaseStudy:
-    """Create or update a case study after its form has set the fields."""
+def save_case_study(
+    *,
+    case_study: CaseStudy,
+    forms_of_partnership: Iterable[str] | None = None,
+    focal_questions: Iterable[ResearchQuestion] | None = None,
+) -> CaseStudy:
+    """Create or update a case study after its form has set the fields, with its many-to-many values (None: leave
+    as they are), all in one transaction."""
     case_study.full_clean()
     case_study.save()
     if forms_of_partnership is not None:
         case_study.forms_of_partnership.set(list(forms_of_partnership))
+    if focal_questions is not None:
+        case_study.focal_questions.set(list(focal_questions))
     return case_study
 
 
@@ -39,8 +56,19 @@ def set_case_study_member(
 
 
 @transaction.atomic
-def save_interview(*, interview: Interview) -> Interview:
-    """Create or update an interview's record. The transcript is normalised only when it is first set."""
+def save_interview(
+    *,
+    interview: Interview,
+    participants: Iterable[Participant] | None = None,
+    transcript: ImportedTranscript | None = None,
+    imported_by: AbstractBaseUser | None = None,
+) -> Interview:
+    """Create or update an interview's record, with its participants (None: leave as they are) and, for a new
+    interview, a transcript already read from its file (`read_transcript`, before any transaction opens: the parse
+    may take seconds, and a write lock must not wait on it). The transcript typed in is normalised only when it
+    is first set."""
+    if transcript is not None:
+        interview.transcript = ""
     if interview.phase == PhaseKind.SCOPING:
         interview.case_study = None
     if interview.case_study_id and interview.case_study.project_id != interview.project_id:
@@ -49,6 +77,10 @@ def save_interview(*, interview: Interview) -> Interview:
         interview.transcript = normalise_transcript(interview.transcript)
     interview.full_clean()
     interview.save()
+    if participants is not None:
+        interview.participants.set(list(participants))
+    if transcript is not None:
+        return _store_transcript(interview=interview, imported=transcript, imported_by=imported_by, replace=False)
     if interview.turns_digest != text_digest(interview.transcript):
         record_turns(interview=interview)
     return interview
@@ -141,7 +173,6 @@ def save_participant(*, participant: Participant) -> Participant:
     return participant
 
 
-@transaction.atomic
 def import_transcript(
     *,
     interview: Interview,
@@ -155,19 +186,17 @@ def import_transcript(
     Refused, with nothing written, when the file cannot be read, when the interview has coded excerpts (their
     offsets point into the current text), or when it already has a transcript and `replace` is not given.
     """
-    imported = read_transcript(name=name, data=data)
-    return _store_transcript(interview=interview, imported=imported, imported_by=imported_by, replace=replace)
+    imported = read_transcript(name=name, data=data)  # before the transaction: see `save_interview`
+    with transaction.atomic():
+        return _store_transcript(interview=interview, imported=imported, imported_by=imported_by, replace=replace)
 
 
-@transaction.atomic
 def create_interview_with_transcript(
     *, interview: Interview, name: str, data: bytes, imported_by: AbstractBaseUser | None
 ) -> Interview:
     """Create an interview from its filled-in record and a transcript file: both are saved, or neither."""
     imported = read_transcript(name=name, data=data)  # before anything is saved, so a refusal leaves no record
-    interview.transcript = ""
-    save_interview(interview=interview)
-    return _store_transcript(interview=interview, imported=imported, imported_by=imported_by, replace=False)
+    return save_interview(interview=interview, transcript=imported, imported_by=imported_by)
 
 
 def _store_transcript(

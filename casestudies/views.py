@@ -25,7 +25,7 @@ from .forms import (
     SpeakerForm,
     TranscriptImportForm,
 )
-from .importers import SUPPORTED_EXTENSIONS, describe_transcript
+from .importers import SUPPORTED_EXTENSIONS, describe_transcript, read_transcript
 from .models import CaseStudy, CaseStudyMembership, Interview, Participant, ResearchProject, Speaker
 from .transcripts import split_turns
 
@@ -108,9 +108,11 @@ def _case_study_form(request: HttpRequest, *, project: ResearchProject, case_stu
     form = CaseStudyForm(request.POST or None, instance=case_study, project=project)
     if request.method == "POST" and form.is_valid():
         try:
-            case_study = form.save(commit=False)
-            services.save_case_study(case_study=case_study, forms_of_partnership=form.partnership_forms())
-            form.save_m2m()
+            case_study = services.save_case_study(
+                case_study=form.save(commit=False),
+                forms_of_partnership=form.partnership_forms(),
+                focal_questions=form.cleaned_data["focal_questions"],
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -217,17 +219,15 @@ def _save_interview_form(request: HttpRequest, *, form: InterviewForm, project: 
         else:
             upload = form.cleaned_data.get("transcript_file")
             try:
+                # The file is read before the transaction opens (`services.save_interview`).
+                imported = read_transcript(name=upload.name, data=upload.read()) if upload else None
                 with transaction.atomic():
-                    if upload:
-                        interview = services.create_interview_with_transcript(
-                            interview=form.save(commit=False),
-                            name=upload.name,
-                            data=upload.read(),
-                            imported_by=request.user,
-                        )
-                    else:
-                        interview = services.save_interview(interview=form.save(commit=False))
-                    form.save_m2m()
+                    interview = services.save_interview(
+                        interview=form.save(commit=False),
+                        participants=form.cleaned_data["participants"],
+                        transcript=imported,
+                        imported_by=request.user,
+                    )
                     if (blind := form.wanted_blind_coding()) is not None:
                         services.set_blind_coding(interview=interview, blind=blind)
             except ValidationError as error:

@@ -7,7 +7,7 @@ import hashlib
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -23,7 +23,7 @@ from disclosure.access import (
     get_project_for,
 )
 
-from . import corrections
+from . import corrections, services
 from .models import Excerpt, TranscriptCorrection
 
 
@@ -203,8 +203,9 @@ def excerpt_reviewed(request: HttpRequest, pk: int) -> HttpResponse:
     if not can_change_excerpt(request.user, excerpt):
         raise PermissionDenied("Only the excerpt's coder and the project's leads can confirm it.")
     if excerpt.needs_review:
-        excerpt.needs_review = False
-        excerpt.version += 1
-        excerpt.save(update_fields=["needs_review", "version", "updated_at"])
+        try:
+            services.update_excerpt(excerpt=excerpt, changed_by=request.user, needs_review=False)
+        except Excerpt.DoesNotExist:
+            raise Http404("This excerpt has since been deleted.") from None
         messages.success(request, "Excerpt confirmed.")
     return redirect(reverse("coding:transcript_review", args=[excerpt.interview_id]))

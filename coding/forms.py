@@ -5,8 +5,9 @@ from django import forms
 from casestudies.models import CaseStudy, PhaseKind, ResearchProject, ResearchQuestion
 from casestudies.validators import MAX_DEFINITION_LENGTH, MAX_TAGS, PlainTextForm, split_tags
 
+from .colours import CODE_COLOURS
 from .models import Code
-from .selectors import codes_in_tree_order
+from .tree import CodeTree
 
 
 class CodeChoiceField(forms.ModelChoiceField):
@@ -20,50 +21,6 @@ class CodeChoiceField(forms.ModelChoiceField):
 
     def label_from_instance(self, obj: Code) -> str:
         return self.paths.get(obj.pk, obj.name)
-
-
-def _descendant_ids(rows: list[tuple[Code, int, str]], code: Code) -> set[int]:
-    ids = {code.pk}
-    for row_code, _, _ in rows:
-        if row_code.parent_id in ids:
-            ids.add(row_code.pk)
-    return ids
-
-
-# The colours offered for a code: first the colour-blind-safe palette that new codes take their colour
-# from, then further distinct hues, each readable as a light highlight behind black text.
-CODE_COLOURS = [
-    ("#332288", "Indigo"),
-    ("#ddcc77", "Sand"),
-    ("#117733", "Forest green"),
-    ("#cc6677", "Rose"),
-    ("#88ccee", "Sky blue"),
-    ("#882255", "Wine"),
-    ("#44aa99", "Sea green"),
-    ("#999933", "Moss"),
-    ("#aa4499", "Mauve"),
-    ("#dddddd", "Pale grey"),
-    ("#1f77b4", "Blue"),
-    ("#aec7e8", "Light blue"),
-    ("#ff7f0e", "Orange"),
-    ("#ffbb78", "Light orange"),
-    ("#2ca02c", "Green"),
-    ("#98df8a", "Light green"),
-    ("#d62728", "Red"),
-    ("#ff9896", "Light red"),
-    ("#9467bd", "Purple"),
-    ("#c5b0d5", "Light purple"),
-    ("#8c564b", "Brown"),
-    ("#c49c94", "Light brown"),
-    ("#e377c2", "Pink"),
-    ("#f7b6d2", "Light pink"),
-    ("#7f7f7f", "Grey"),
-    ("#c7c7c7", "Light grey"),
-    ("#bcbd22", "Olive"),
-    ("#dbdb8d", "Light olive"),
-    ("#17becf", "Teal"),
-    ("#9edae5", "Light teal"),
-]
 
 
 class CodeForm(PlainTextForm, forms.Form):
@@ -125,9 +82,10 @@ class CodeForm(PlainTextForm, forms.Form):
             self.fields["colour"].required = True
             self.fields["colour"].help_text = ""
             self.initial["colour"] = current
-        rows = codes_in_tree_order(project)
+        tree = CodeTree.of(project)
+        rows = tree.rows()
         if code is not None:
-            excluded = _descendant_ids(rows, code)
+            excluded = set(tree.descendants(code.pk))
             rows = [row for row in rows if row[0].pk not in excluded]
         self.fields["parent"] = CodeChoiceField(
             rows=rows,
@@ -151,10 +109,10 @@ class MergeForm(PlainTextForm, forms.Form):
 
     def __init__(self, *args, code: Code, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        rows = codes_in_tree_order(code.project)
-        excluded = _descendant_ids(rows, code)
+        tree = CodeTree.of(code.project)
+        excluded = set(tree.descendants(code.pk))
         self.fields["target"] = CodeChoiceField(
-            rows=[row for row in rows if row[0].pk not in excluded],
+            rows=[row for row in tree.rows() if row[0].pk not in excluded],
             label="Merge into",
             help_text="Its excerpts, sub-codes, memos and research-question links move to this code.",
         )

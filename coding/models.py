@@ -13,10 +13,11 @@ from taggit.managers import TaggableManager
 
 from casestudies.models import CaseStudy, Interview, ResearchProject, ResearchQuestion
 from casestudies.validators import MAX_DEFINITION_LENGTH, MAX_MEMO_LENGTH, MAX_NARRATIVE_LENGTH, validate_plain_text
+from coding.colours import HEX_COLOUR
 from disclosure import rules
 from partnership.history import recorded_history
 
-colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as #rrggbb, for example #1f77b4.")
+colour_validator = RegexValidator(HEX_COLOUR.pattern, "Enter a colour as #rrggbb, for example #1f77b4.")
 
 
 class CodeQuerySet(models.QuerySet["Code"]):

@@ -16,26 +16,12 @@ from disclosure.passages import PassageReader
 from disclosure.speakers import Passage, Person
 
 from .models import Code, Excerpt, ExcerptCode
+from .tree import CodeTree
 
 
 def codes_in_tree_order(project: ResearchProject, *, include_archived: bool = True) -> list[tuple[Code, int, str]]:
     """Every code of the project depth-first, with its depth and its path ("Parent › Child"), in one query."""
-    codes = Code.objects.filter(project=project)
-    if not include_archived:
-        codes = codes.filter(is_archived=False)
-    by_parent: dict[int | None, list[Code]] = {}
-    for code in codes.order_by("order", "name"):
-        by_parent.setdefault(code.parent_id, []).append(code)
-    ordered: list[tuple[Code, int, str]] = []
-
-    def walk(parent_id: int | None, depth: int, prefix: str) -> None:
-        for code in by_parent.get(parent_id, []):
-            path = f"{prefix} › {code.name}" if prefix else code.name
-            ordered.append((code, depth, path))
-            walk(code.pk, depth + 1, path)
-
-    walk(None, 0, "")
-    return ordered
+    return CodeTree.of(project, include_archived=include_archived).rows()
 
 
 @dataclass(frozen=True)
@@ -239,15 +225,8 @@ def interview_excerpts(*, user, interview: Interview) -> list[dict]:
 
 def code_and_descendants(code: Code) -> list[int]:
     """The code's id and those of every code beneath it, in one query."""
-    children: dict[int | None, list[int]] = {}
-    for pk, parent_id in Code.objects.filter(project_id=code.project_id).values_list("pk", "parent_id"):
-        children.setdefault(parent_id, []).append(pk)
-    found, stack = [], [code.pk]
-    while stack:
-        pk = stack.pop()
-        found.append(pk)
-        stack.extend(children.get(pk, []))
-    return found
+    tree = CodeTree.of(code.project_id, codes=Code.objects.only("pk", "parent_id", "order", "name", "is_archived"))
+    return tree.descendants(code.pk)
 
 
 def retrieval_excerpts(

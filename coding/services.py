@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from casestudies.models import Interview, ResearchProject, ResearchQuestion
 from casestudies.validators import MAX_OFFSET, check_tags
 
+from .colours import HEX_COLOUR, PALETTE_COLOURS, colour_distance
 from .models import Code, Excerpt, ExcerptCode, Memo
 
 
@@ -226,7 +226,7 @@ class StaleVersion(Exception):
         self.current = current
 
 
-EXCERPT_STATE = ("start", "end", "text", "memo", "is_key_quote", "version", "updated_at")
+EXCERPT_STATE = ("start", "end", "text", "memo", "is_key_quote", "needs_review", "version", "updated_at")
 
 
 def _lock_excerpt(*, excerpt: Excerpt, expected_version: int | None) -> None:
@@ -256,10 +256,12 @@ def update_excerpt(
     codes: Sequence[Code] | None = None,
     memo: str | None = None,
     is_key_quote: bool | None = None,
+    needs_review: bool | None = None,
     expected_version: int | None = None,
 ) -> Excerpt:
     """Change what was given; leave the rest. New boundaries re-read the covered text; `codes` replaces the
-    codes exactly. Every write bumps the version."""
+    codes exactly; `needs_review=False` confirms an excerpt a correction changed (a no-op when it needs none).
+    Every write bumps the version."""
     _lock_excerpt(excerpt=excerpt, expected_version=expected_version)
     fields: list[str] = []
     if start is not None or end is not None:
@@ -274,6 +276,9 @@ def update_excerpt(
     if is_key_quote is not None:
         excerpt.is_key_quote = is_key_quote
         fields.append("is_key_quote")
+    if needs_review is not None and needs_review != excerpt.needs_review:
+        excerpt.needs_review = needs_review
+        fields.append("needs_review")
     if fields:
         excerpt.full_clean(**CLEAN_KNOWN_EXCERPT)
     if codes is not None:
@@ -378,7 +383,7 @@ def create_code(
     if not allow_separator:
         _check_no_separator(code.name)
     _check_parent(code=code, parent=parent)
-    _check_unique_name(code=code)
+    check_unique_name(code=code)
     # The project, parent and coder are rows in hand, the name was checked against its siblings just above
     # (both unique constraints, case-insensitively), a new code cannot be its own parent, and a GUID made here
     # is new: what full_clean would look up again is only a GUID given by an import.
@@ -425,37 +430,6 @@ def _checked_tags(tags: Iterable[str]) -> list[str]:
         raise ValidationError({"tags": error.messages}) from error
 
 
-# Paul Tol's "muted" scheme: distinguishable with the common colour-vision deficiencies, and light enough
-# as a highlight behind black text. Ordered so that neighbours in the list differ most.
-CODE_PALETTE = (
-    "#332288",
-    "#ddcc77",
-    "#117733",
-    "#cc6677",
-    "#88ccee",
-    "#882255",
-    "#44aa99",
-    "#999933",
-    "#aa4499",
-    "#dddddd",
-)
-
-
-HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
-
-
-def _rgb(colour: str) -> tuple[int, int, int]:
-    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
-
-
-def _colour_distance(a: str, b: str) -> float:
-    """The "redmean" approximation of perceived difference between two sRGB colours."""
-    (r1, g1, b1), (r2, g2, b2) = _rgb(a), _rgb(b)
-    mean = (r1 + r2) / 2
-    dr, dg, db = r1 - r2, g1 - g2, b1 - b2
-    return ((2 + mean / 256) * dr * dr + 4 * dg * dg + (2 + (255 - mean) / 256) * db * db) ** 0.5
-
-
 def _default_colour(*, project: ResearchProject, parent: Code | None) -> str:
     """The palette colour farthest from every colour the new code's siblings already use.
 
@@ -470,15 +444,17 @@ def _default_colour(*, project: ResearchProject, parent: Code | None) -> str:
     if parent is not None and parent.colour:
         used.add(parent.colour.lower())
     if not used:
-        return CODE_PALETTE[0]
+        return PALETTE_COLOURS[0]
 
     def nearest(candidate: str) -> float:
-        return min(_colour_distance(candidate, colour) for colour in used)
+        return min(colour_distance(candidate, colour) for colour in used)
 
-    return max(CODE_PALETTE, key=lambda candidate: (nearest(candidate), -CODE_PALETTE.index(candidate)))
+    return max(PALETTE_COLOURS, key=lambda candidate: (nearest(candidate), -PALETTE_COLOURS.index(candidate)))
 
 
-def _check_unique_name(*, code: Code) -> None:
+def check_unique_name(*, code: Code) -> None:
+    """Refuse a code whose name (in any case) a sibling already has; creating, renaming, moving and restoring a
+    code all ask this."""
     siblings = Code.objects.filter(project=code.project_id, parent=code.parent_id, name__iexact=code.name)
     if code.pk:
         siblings = siblings.exclude(pk=code.pk)
@@ -510,7 +486,7 @@ def update_code(
             raise ValidationError({"name": "A code needs a name."})
         if _name_changed(code):
             _check_no_separator(code.name)
-        _check_unique_name(code=code)
+        check_unique_name(code=code)
     if fields:
         code.full_clean()
         code.save(update_fields=fields)
@@ -528,7 +504,7 @@ def update_code(
 def move_code(*, code: Code, parent: Code | None, order: int | None = None) -> Code:
     _check_parent(code=code, parent=parent)
     code.parent = parent
-    _check_unique_name(code=code)
+    check_unique_name(code=code)
     fields = ["parent"]
     if order is not None:
         code.order = order

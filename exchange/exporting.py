@@ -21,7 +21,7 @@ from lxml import etree
 
 from casestudies.models import CaseStudy, Interview, ResearchProject
 from coding.models import Code, Excerpt, ExcerptCode, Memo
-from coding.selectors import codes_in_tree_order
+from coding.tree import CodeTree
 from disclosure.access import can_manage_project
 
 from . import guids
@@ -109,7 +109,7 @@ def user_label(user) -> str:
 class ExportScope:
     project: ResearchProject
     whole_project: bool
-    codes: list[tuple[Code, int, str]]
+    codes: CodeTree
     interviews: list[Interview]
     case_studies: list[CaseStudy]
     excerpts: list[Excerpt]
@@ -146,7 +146,7 @@ def export_scope(*, project: ResearchProject, user=None) -> ExportScope:
     return ExportScope(
         project=project,
         whole_project=whole,
-        codes=codes_in_tree_order(project),
+        codes=CodeTree.of(project, codes=Code.objects.prefetch_related("tags")),
         interviews=interview_list,
         case_studies=case_study_list,
         excerpts=excerpt_list,
@@ -168,11 +168,7 @@ def _code_sets(codes: Iterable[Code]) -> list[tuple[str, list[Code]]]:
     return sorted(by_name.items())
 
 
-def _build_codes(parent: etree._Element, codes: list[tuple[Code, int, str]], ns: str, notes: dict) -> None:
-    children: dict[int | None, list[Code]] = {}
-    for code, _depth, _path in codes:
-        children.setdefault(code.parent_id, []).append(code)
-
+def _build_codes(parent: etree._Element, tree: CodeTree, ns: str, notes: dict) -> None:
     def add(element: etree._Element, code: Code) -> None:
         code_element = _sub(
             element,
@@ -187,26 +183,24 @@ def _build_codes(parent: etree._Element, codes: list[tuple[Code, int, str]], ns:
             _text_element(code_element, "Description", code.definition, ns)
         for memo in notes.get(code.pk, []):
             _sub(code_element, "NoteRef", ns, targetGUID=memo.guid)
-        for child in children.get(code.pk, []):
+        for child in tree.children_of(code.pk):
             add(code_element, child)
 
     codes_element = _sub(parent, "Codes", ns)
-    for code in children.get(None, []):
+    for code in tree.children_of(None):
         add(codes_element, code)
 
 
 def build_codebook(project: ResearchProject) -> bytes:
     """The project's codebook as a `.qdc` file: the tree, colours, definitions, isCodable, and Sets."""
-    codes = codes_in_tree_order(project)
-    if not codes:
+    tree = CodeTree.of(project, codes=Code.objects.prefetch_related("tags"))
+    if not len(tree):
         raise ValidationError("The project has no codes yet, so there is no codebook to export.")
-    tagged = {code.pk: code for code in Code.objects.filter(project=project).prefetch_related("tags")}
-    codes = [(tagged[code.pk], depth, path) for code, depth, path in codes]
     root = etree.Element(f"{{{CODEBOOK_NS}}}CodeBook", nsmap={None: CODEBOOK_NS, "xsi": XSI_NS})
     root.set(f"{{{XSI_NS}}}schemaLocation", CODEBOOK_SCHEMA_LOCATION)
     root.set("origin", ORIGIN)
-    _build_codes(root, codes, CODEBOOK_NS, notes={})
-    sets = _code_sets(code for code, _d, _p in codes)
+    _build_codes(root, tree, CODEBOOK_NS, notes={})
+    sets = _code_sets(tree.codes())
     if sets:
         sets_element = _sub(root, "Sets", CODEBOOK_NS)
         for name, members in sets:
@@ -282,7 +276,7 @@ def build_project_xml(scope: ExportScope) -> bytes:
         for user in sorted(users.values(), key=lambda u: (user_label(u).lower(), u.pk)):
             _sub(users_element, "User", guid=guids.user_guid(user.pk), name=user_label(user), id=user.get_username())
 
-    if scope.codes:
+    if len(scope.codes):
         _build_codes(_sub(root, "CodeBook"), scope.codes, PROJECT_NS, code_notes)
 
     case_values = {cs.pk: _case_values(cs) for cs in scope.case_studies}
@@ -401,8 +395,7 @@ def build_project_xml(scope: ExportScope) -> bytes:
                 targetGUID=guids.case_study_guid(memo.case_study_id),
             )
 
-    tagged = {code.pk: code for code in Code.objects.filter(project=project).prefetch_related("tags")}
-    sets = _code_sets(tagged[code.pk] for code, _d, _p in scope.codes)
+    sets = _code_sets(scope.codes.codes())
     if sets:
         sets_element = _sub(root, "Sets")
         for name, members in sets:

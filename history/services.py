@@ -11,7 +11,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from casestudies.models import Interview, ResearchProject
 from coding.models import Code, Excerpt, ExcerptCode, Memo
-from coding.services import _check_unique_name, move_code
+from coding.services import check_unique_name, move_code
 from disclosure.access import can_restore
 
 from .models import CodeMerge
@@ -27,6 +27,20 @@ def _require_lead(user: AbstractBaseUser, project: ResearchProject) -> None:
 def last_deletion(model: type, pk: int):
     """The historical row that recorded the deletion of `model` row `pk`, or None if it was never deleted."""
     return model.history.filter(id=pk).order_by("-history_date", "-history_id").first()
+
+
+def as_it_was(model: type, gone, **changed):
+    """A new `model` row holding every stored field of the historical row `gone` (its id included), with
+    `changed` put in their place. Copying every field, rather than naming them, means a field added later is
+    restored too; the timestamps are the database's, and `version` counts on from the deleted row's."""
+    fields = {
+        field.attname: getattr(gone, field.attname)
+        for field in model._meta.concrete_fields
+        if field.attname not in {"created_at", "updated_at"}
+    }
+    if "version" in fields:
+        fields["version"] = gone.version + 1
+    return model(**{**fields, **changed})
 
 
 def anchor_in_transcript(*, transcript: str, start: int, end: int, text: str) -> tuple[int, int]:
@@ -70,18 +84,7 @@ def restore_excerpt(*, excerpt_id: int, restored_by: AbstractBaseUser) -> tuple[
         .values_list("history_date", flat=True)
         .first()
     )
-    excerpt = Excerpt(
-        pk=excerpt_id,
-        interview=interview,
-        start=start,
-        end=end,
-        text=gone.text,
-        coded_by_id=gone.coded_by_id,
-        memo=gone.memo,
-        is_key_quote=gone.is_key_quote,
-        version=gone.version + 1,
-        guid=gone.guid,
-    )
+    excerpt = as_it_was(Excerpt, gone, interview=interview, start=start, end=end)
     excerpt._history_user = restored_by
     excerpt._change_reason = RESTORED if (start, end) == (gone.start, gone.end) else f"{RESTORED}, re-anchored"
     excerpt.save(force_insert=True)
@@ -129,18 +132,7 @@ def restore_memo(*, memo_id: int, restored_by: AbstractBaseUser) -> Memo:
             raise ValidationError(f"The memo's {name} has been deleted; restore it first.")
     if gone.case_study_id is not None and not project.case_studies.filter(pk=gone.case_study_id).exists():
         raise ValidationError("The memo's case study has been deleted; restore it first.")
-    memo = Memo(
-        pk=memo_id,
-        project=project,
-        code_id=gone.code_id,
-        interview_id=gone.interview_id,
-        case_study_id=gone.case_study_id,
-        title=gone.title,
-        text=gone.text,
-        version=gone.version + 1,
-        author_id=gone.author_id,
-        guid=gone.guid,
-    )
+    memo = as_it_was(Memo, gone, project=project)
     memo._history_user = restored_by
     memo._change_reason = RESTORED
     memo.save(force_insert=True)
@@ -167,20 +159,8 @@ def restore_code(*, code_id: int, restored_by: AbstractBaseUser) -> Code:
     project = ResearchProject.objects.get(pk=gone.project_id)
     _require_lead(restored_by, project)
     parent = Code.objects.filter(pk=gone.parent_id).first() if gone.parent_id else None
-    code = Code(
-        pk=code_id,
-        project=project,
-        parent=parent,
-        name=gone.name,
-        definition=gone.definition,
-        colour=gone.colour,
-        is_archived=gone.is_archived,
-        is_codable=gone.is_codable,
-        order=gone.order,
-        guid=gone.guid,
-        created_by_id=gone.created_by_id,
-    )
-    _check_unique_name(code=code)
+    code = as_it_was(Code, gone, project=project, parent=parent)
+    check_unique_name(code=code)
     code._history_user = restored_by
     code._change_reason = RESTORED
     code.save(force_insert=True)

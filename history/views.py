@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -9,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_POST
 
 from casestudies.models import CaseStudy, ResearchProject
@@ -125,8 +128,6 @@ def activity(request: HttpRequest, project_slug: str) -> HttpResponse:
         target = selectors.history_target(entry)
         entry.link = reverse("history:record", args=target) if target else ""
         entry.kind_label = selectors.KINDS[entry.kind][1]
-    if page == 1:
-        ActivityVisit.objects.update_or_create(project=project, user=request.user, defaults={"seen_at": timezone.now()})
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -143,5 +144,23 @@ def activity(request: HttpRequest, project_slug: str) -> HttpResponse:
         "case_study": case_study,
         "kind": kind,
         "query": query.urlencode(),
+        "shown_at": timezone.now().isoformat(),
     }
     return render(request, "history/activity.html", context)
+
+
+@require_POST
+def activity_seen(request: HttpRequest, project_slug: str) -> HttpResponse:
+    """Mark the project's activity as seen up to when the reader's page was shown (a change made since then stays
+    new), or up to now when the page did not say."""
+    project = get_project_for(request.user, project_slug)
+    now = timezone.now()
+    try:
+        shown_at = parse_datetime(request.POST.get("shown_at", "")[:64]) or now
+    except ValueError:
+        shown_at = now
+    if timezone.is_naive(shown_at):
+        shown_at = timezone.make_aware(shown_at, datetime.UTC)
+    ActivityVisit.objects.update_or_create(project=project, user=request.user, defaults={"seen_at": min(shown_at, now)})
+    messages.success(request, "Marked everything shown as seen.")
+    return redirect("history:activity", project_slug=project.slug)

@@ -1,4 +1,4 @@
-"""Assembling a working paper from the records and the coding: read-only, independent of how it is rendered.
+"""Assembling a working paper from the records and the coding: read-only. It also draws the frequency charts.
 
 For each research question, in group order: the passages coded with the codes linked to it (and their
 sub-codes), within the chosen case studies and phases, grouped by case study, the best few quoted in the
@@ -25,7 +25,9 @@ from casestudies.models import (
     ResearchQuestion,
 )
 from casestudies.transcripts import label_pattern
+from coding.colours import palette_colours
 from coding.models import Code, Excerpt, ExcerptCode
+from coding.tree import CodeTree
 from disclosure.passages import PassageReader
 from disclosure.redaction import Redactor, redactor_for
 from disclosure.speakers import Passage, Person, Withheld, plain_kind, voice_of_label
@@ -38,8 +40,6 @@ MIN_QUOTE_CHARS = 80
 MAX_QUOTE_CHARS = 1200
 # A frequency table stays legible on A4 with this many code columns; the rest are summed into one.
 MAX_TABLE_CODES = 6
-# Colour-blind-safe (Okabe–Ito), for charts whose codes share a colour.
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 
 
 # --- Options --------------------------------------------------------------------------------------------------
@@ -542,41 +542,14 @@ def _questions_in_scope(project, options: PaperOptions) -> list[ResearchQuestion
 
 def _codes_by_question(codes: list[Code], links: list[tuple[int, int]]) -> dict[int, list[int]]:
     """Each question's linked codes and everything beneath them, in codebook order, archived codes left out."""
-    children: dict[int | None, list[Code]] = defaultdict(list)
-    for code in codes:
-        children[code.parent_id].append(code)
-    position = {code.pk: index for index, (code, _) in enumerate(_code_tree(codes))}
-
-    def with_descendants(code_id: int) -> list[int]:
-        found, stack = [], [code_id]
-        while stack:
-            pk = stack.pop()
-            found.append(pk)
-            stack.extend(child.pk for child in children.get(pk, []) if not child.is_archived)
-        return found
-
+    tree = CodeTree(codes)
+    position = tree.position
     archived = {code.pk for code in codes if code.is_archived}
     result: dict[int, set[int]] = defaultdict(set)
     for code_id, question_id in links:
         if code_id not in archived:
-            result[question_id].update(with_descendants(code_id))
+            result[question_id].update(tree.descendants(code_id, active_only=True))
     return {question_id: sorted(ids, key=lambda pk: position.get(pk, 0)) for question_id, ids in result.items()}
-
-
-def _code_tree(codes: list[Code]) -> list[tuple[Code, int]]:
-    """The codebook in order, each code followed by its sub-codes, with its depth."""
-    children: dict[int | None, list[Code]] = defaultdict(list)
-    for code in codes:
-        children[code.parent_id].append(code)
-    ordered: list[tuple[Code, int]] = []
-
-    def visit(parent_id: int | None, depth: int) -> None:
-        for code in children.get(parent_id, []):
-            ordered.append((code, depth))
-            visit(code.pk, depth + 1)
-
-    visit(None, 0)
-    return ordered
 
 
 def _passages(
@@ -777,7 +750,7 @@ def _frequency_table(
     colours = [code_by_id[pk].colour if pk != "other" else "#9aa5b1" for pk in counts.columns]
     if len(set(colours)) < len(colours):
         # Codes left at the default colour would be indistinguishable in the chart.
-        colours = [PALETTE[index % len(PALETTE)] for index in range(len(colours))]
+        colours = palette_colours(len(colours))
     return FrequencyTable(
         columns=columns,
         colours=colours,
@@ -909,7 +882,8 @@ def _codebook(
     # A sub-code feeds the questions its parent is linked to: the appendix says so, and through which code.
     by_id = {code.pk: code for code in codes}
     inherited: dict[int, list[str]] = defaultdict(list)
-    for code, _ in _code_tree(codes):
+    tree = CodeTree(codes)
+    for code in tree.codes():
         parent = by_id.get(code.parent_id) if code.parent_id else None
         if parent is None or code.is_archived:
             continue
@@ -929,7 +903,7 @@ def _codebook(
             passage_count=used.get(code.pk, 0),
             is_archived=code.is_archived,
         )
-        for code, depth in _code_tree(codes)
+        for code, depth, _ in tree.rows()
     ]
 
 

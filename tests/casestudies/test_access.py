@@ -192,8 +192,11 @@ def test_real_names_are_shown_to_admins_only(client, world):
             text = client.get(url).content.decode()
             assert (participant.real_name in text) is shown, (role, url)
         edit = client.get(reverse("casestudies:participant_edit", args=[participant.pk]))
-        if edit.status_code == 200:
-            assert ("real_name" in edit.content.decode()) is shown
+        if role == "researcher":
+            assert edit.status_code == 403
+            continue
+        assert edit.status_code == 200
+        assert ("real_name" in edit.content.decode()) is shown, role
 
 
 def test_case_study_lead_researcher_may_edit_their_case_study(client, world):

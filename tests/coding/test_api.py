@@ -5,7 +5,7 @@ from django.test import Client
 from django.utils import timezone
 from openapi_spec_validator import validate
 
-from coding import services
+from coding import colours
 from coding.models import Code, Excerpt
 from tests.factories import (
     make_admin,
@@ -353,7 +353,7 @@ def test_a_researcher_adds_a_sub_code_in_a_palette_colour_distinct_from_its_pare
     assert response.status_code == 201
     data = response.json()
     assert (data["name"], data["path"], data["depth"]) == ("Lender pressure", "Drivers › Lender pressure", 1)
-    assert data["colour"] in services.CODE_PALETTE
+    assert data["colour"] in colours.PALETTE_COLOURS
     assert data["colour"] != "#d62728"
     code = Code.objects.get(pk=data["id"])
     assert code.created_by == world["coder"]

@@ -309,3 +309,21 @@ def test_a_patch_racing_a_delete_gets_404_or_412_never_500(shared_world, with_if
             assert code_ids(excerpt) == {shared_world["b"].pk}
             assert Excerpt.objects.get(pk=excerpt.pk).memo == f"edit {trial}"
     print(f"\npatch/delete ({'If-Match' if with_if_match else 'no If-Match'}): {TRIALS} trials, outcomes {seen}")
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_confirmation_racing_an_edit_counts_as_a_write_of_its_own(shared_world):
+    """Confirming an excerpt a correction changed goes through the same row lock as every other write: neither
+    write is lost, and the version counts both, so a client holding the older version is told."""
+    first, second = shared_world["clients"]
+    for trial in range(TRIALS):
+        excerpt = fresh_excerpt(shared_world)
+        Excerpt.objects.filter(pk=excerpt.pk).update(needs_review=True)
+        patched, confirmed = simultaneously(
+            partial(patch, first, excerpt, {"memo": f"edit {trial}"}),
+            partial(second.post, f"/excerpts/{excerpt.pk}/reviewed/"),
+        )
+        assert (patched.status_code, confirmed.status_code) == (200, 302)
+        stored = Excerpt.objects.get(pk=excerpt.pk)
+        assert (stored.memo, stored.needs_review, stored.version) == (f"edit {trial}", False, 3)

@@ -5,6 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from coding import services
+from coding.colours import PALETTE_COLOURS, colour_distance
 from coding.models import Code, Excerpt, ExcerptCode
 from coding.selectors import codes_in_tree_order
 from tests.factories import make_case_study, make_code, make_excerpt, make_interview, make_project, make_user
@@ -188,8 +189,8 @@ def test_an_imported_code_keeps_its_guid_unless_another_code_has_it(interview):
 def test_a_new_code_takes_a_palette_colour_that_no_sibling_or_parent_uses(interview):
     project = interview.project
     codes = [services.create_code(project=project, name=f"Theme {n}", created_by=None) for n in range(10)]
-    assert sorted(code.colour for code in codes) == sorted(services.CODE_PALETTE)
-    assert codes[0].colour == services.CODE_PALETTE[0]
+    assert sorted(code.colour for code in codes) == sorted(PALETTE_COLOURS)
+    assert codes[0].colour == PALETTE_COLOURS[0]
     parent = codes[1]
     children = [
         services.create_code(project=project, name=f"Sub {n}", parent=parent, created_by=None) for n in range(3)
@@ -205,8 +206,8 @@ def test_a_new_code_avoids_a_colour_close_to_one_already_in_use(interview):
     for n, colour in enumerate(["#ff7f0e", "#ff8c1a", "#f97306", "#ffa040", "#e8740c"]):
         services.create_code(project=project, name=f"Orange {n}", colour=colour, created_by=None)
     new = services.create_code(project=project, name="Fresh", created_by=None)
-    assert new.colour in services.CODE_PALETTE
-    assert min(services._colour_distance(new.colour, c) for c in ["#ff7f0e", "#ff8c1a", "#f97306"]) > 300
+    assert new.colour in PALETTE_COLOURS
+    assert min(colour_distance(new.colour, c) for c in ["#ff7f0e", "#ff8c1a", "#f97306"]) > 300
 
 
 @pytest.mark.parametrize("name", ["Barriers / Time pressure", "Barriers/Time", "Drivers › Lenders"])

@@ -9,7 +9,7 @@ from django.utils.html import escape
 
 from casestudies.models import PhaseKind
 from casestudies.transcripts import split_turns
-from coding import services
+from coding import colours, services
 from coding.models import Code, Excerpt
 from tests.factories import (
     make_case_study,
@@ -176,7 +176,7 @@ def test_a_researcher_adds_a_code_from_the_codebook(setting, project):
     assert response.status_code == 302
     created = Code.objects.get(name="Lender consent")
     assert created.parent == setting["trust"]
-    assert created.colour in services.CODE_PALETTE
+    assert created.colour in colours.PALETTE_COLOURS
     assert created.colour != setting["trust"].colour
     assert list(created.research_questions.all()) == [question]
     assert sorted(created.tags.names()) == ["finance", "housing"]

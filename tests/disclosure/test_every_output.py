@@ -25,6 +25,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from casestudies.models import TranscriptImport
 from coding import corrections
+from coding.models import Excerpt
 from disclosure.access import withdrawn_builds
 from exchange.models import ImportJob
 from reports import services as paper_services
@@ -187,6 +188,7 @@ def recipes(trap) -> dict[str, list[tuple[str, str]]]:
             *(url("history:activity", slug, case_study=cs.pk) for cs in (a, b)),
             *(url("history:activity", slug, kind=kind) for kind in ("excerpt", "excerpt_code", "participant", "memo")),
         ),
+        "history:activity_seen": page(url("history:activity_seen", slug)),
         "history:record": page(
             *each(excerpts, lambda e: url("history:record", "excerpt", e.pk)),
             *each(interviews, lambda i: url("history:record", "interview", i.pk)),
@@ -506,12 +508,23 @@ def test_builds_made_before_a_redaction_or_a_change_of_speaker_are_withdrawn_but
     assert all(client.get(url("reports:build_download", b.pk)).status_code == 200 for b in quoting)
 
 
-def test_a_researcher_cannot_open_a_leads_build_that_quotes_blind_coded_passages(trap, builds, client):
-    reader = trap.users["researcher"]
-    client.force_login(reader)
-    housing = [build for build in builds if build.paper == trap.papers["housing"]]
+def test_a_researcher_cannot_open_a_leads_build_that_quotes_blind_coded_passages(
+    trap, settings, tmp_path, django_capture_on_commit_callbacks, client
+):
+    """The researcher's own blind-coded passage overlaps the other coder's; without it, and with the other
+    coder's marked a key quote, the lead's build quotes that passage, which the researcher may not see yet, while
+    its coder may."""
+    settings.MEDIA_ROOT = tmp_path
+    trap.excerpts["blind_lead"].delete()
+    Excerpt.objects.filter(pk=trap.excerpts["blind_other"].pk).update(is_key_quote=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        build = paper_services.request_build(
+            paper=trap.papers["housing"], format="html", requested_by=trap.users["lead"]
+        )
+    build.refresh_from_db()
+    assert build.status == PaperBuild.Status.SUCCEEDED, build.error
+    assert trap.excerpts["blind_other"].pk in build.quoted_excerpt_ids
 
-    blind = trap.excerpts["blind_other"].pk
-    for build in housing:
-        status = client.get(url("reports:build_download", build.pk)).status_code
-        assert status == (404 if blind in build.quoted_excerpt_ids else 200)
+    for reader, status in (("researcher", 404), ("coder", 200), ("lead", 200)):
+        client.force_login(trap.users[reader])
+        assert client.get(url("reports:build_download", build.pk)).status_code == status, reader

@@ -6,8 +6,9 @@ import uuid
 import pytest
 
 from casestudies.models import CaseStudy, Interview, PhaseKind
+from coding.colours import PALETTE_COLOURS as CODE_PALETTE
 from coding.models import Code, Excerpt, Memo
-from coding.services import CODE_PALETTE, create_code
+from coding.services import create_code
 from exchange.importing import import_codebook, import_project
 from tests.factories import make_lead, make_project, make_user
 

@@ -4,6 +4,7 @@ import json
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from analysis.services import code_search_hits
 from casestudies.models import Interview, Participant
@@ -221,20 +222,35 @@ def rows_of(page: str) -> str:
     return page.split("<tbody>", 1)[1].split("</tbody>", 1)[0] if "<tbody>" in page else ""
 
 
-def test_the_activity_page_filters_remembers_the_last_visit_and_stays_flat(client, world):
+def test_the_activity_page_filters_remembers_what_was_marked_seen_and_stays_flat(client, world):
     client.force_login(world["lead"])
     url = reverse("history:activity", args=["p"])
     coding.create_excerpt(
         interview=world["interview"], start=0, end=11, coded_by=world["coder"], codes=[world["trust"]]
     )
-    first = rows_of(client.get(url).content.decode())
+    page = client.get(url)
+    first = rows_of(page.content.decode())
     assert "Interviewer" in first and "Cora Coder" in first
-    assert ActivityVisit.objects.filter(project=world["project"], user=world["lead"]).exists()
-    assert "No changes since you last looked" in client.get(url, {"since": "last"}).content.decode()
-
+    assert "You have not marked this project’s activity as seen yet." in page.content.decode()
+    # Reading the page writes nothing; marking it seen is a POST, up to when the page was shown.
+    assert not ActivityVisit.objects.filter(project=world["project"], user=world["lead"]).exists()
+    shown_at = page.context["shown_at"]
     coding.create_excerpt(interview=world["interview"], start=13, end=20, coded_by=world["other"])
+    seen = reverse("history:activity_seen", args=["p"])
+    assert client.get(seen).status_code == 405
+    response = client.post(seen, {"shown_at": shown_at}, follow=True)
+    assert "Marked everything shown as seen." in response.content.decode()
+    assert "You last marked this activity as seen on" in response.content.decode()
     since = rows_of(client.get(url, {"since": "last"}).content.decode())
     assert "Otto Other" in since and "Cora Coder" not in since
+
+    client.post(seen, {"shown_at": "not a time"})
+    assert "No changes since you marked them seen" in client.get(url, {"since": "last"}).content.decode()
+    visit = ActivityVisit.objects.get(project=world["project"], user=world["lead"])
+    client.post(seen, {"shown_at": "2999-01-01T00:00:00+00:00"})
+    visit_after = ActivityVisit.objects.get(pk=visit.pk)
+    assert visit.seen_at <= visit_after.seen_at <= timezone.now()
+
     by_person = rows_of(client.get(url, {"person": world["coder"].pk, "kind": "excerpt"}).content.decode())
     assert "Cora Coder" in by_person and "Otto Other" not in by_person
     in_hidden = client.get(url, {"case_study": world["hidden"].pk, "kind": "excerpt"}).content.decode()
@@ -252,8 +268,8 @@ def test_the_activity_page_filters_remembers_the_last_visit_and_stays_flat(clien
         make_participant(world["project"])
 
     # Session, user, project, case studies, people, last visit, one query per kind (nine), the excerpts' texts as
-    # they are now (a lead is not an admin), the visit saved (4).
-    assert_flat(lambda: client.get(url), grow, expected=20)
+    # they are now (a lead is not an admin); nothing written.
+    assert_flat(lambda: client.get(url), grow, expected=16)
 
 
 def test_an_excerpt_history_page_takes_the_same_queries_however_long_its_history(client, world):
