@@ -170,8 +170,8 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
+    from reports.assembly import assemble_paper
     from reports.rendering import render
-    from reports.selectors import assemble_paper
 
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
@@ -181,13 +181,11 @@ def main() -> None:
         f"question per case study ({time.perf_counter() - started:.1f} s to make)"
     )
 
-    assemble_paper(paper, reader=None, charts=False)  # warm up imports and caches so that the figures below are steady
+    assemble_paper(paper, reader=None)  # warm up imports and caches so that the figures below are steady
     with Timer() as assembly:
         assembled = assemble_paper(paper, reader=None)
-    with Timer() as assembly_without_charts:
-        assemble_paper(paper, reader=None, charts=False)
     print(
-        f"Assembly: {assembly} ({assembly_without_charts} of it without the {len(assembled.questions)} charts): "
+        f"Assembly: {assembly} (the charts are drawn while rendering): "
         f"{assembled.passage_count} passages, {assembled.quotation_count} quotations, "
         f"{assembled.withheld_count} withheld"
     )

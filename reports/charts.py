@@ -14,7 +14,7 @@ matplotlib.use("Agg")  # no display here, ever; must precede anything that picks
 from matplotlib.figure import Figure  # noqa: E402
 
 if TYPE_CHECKING:
-    from .selectors import FrequencyTable
+    from .paper import FrequencyTable
 
 WIDTH_INCHES = 6.3
 ROW_INCHES = 0.24

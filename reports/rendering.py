@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from .models import PaperFormat
-from .selectors import AssembledPaper
+from .paper import AssembledPaper
 
 # The fonts travel with matplotlib (DejaVu), so every machine renders and embeds the same faces.
 FONT_DIR = Path(find_spec("matplotlib").submodule_search_locations[0]) / "mpl-data" / "fonts" / "ttf"

@@ -15,9 +15,10 @@ from casestudies import background
 from casestudies.models import CaseStudy, FieldworkPhase, QuestionGroup, ResearchQuestion
 from disclosure.access import can_write_papers
 
+from .assembly import assemble_paper
 from .models import GroupNarrative, PaperBuild, PaperFormat, QuestionNarrative, WorkingPaper
+from .paper import AssembledPaper, PaperOptions
 from .rendering import RenderedPaper, render
-from .selectors import AssembledPaper, PaperOptions, assemble_paper
 
 logger = logging.getLogger(__name__)
 

@@ -12,10 +12,10 @@ from disclosure import access
 from disclosure.access import get_managed_project_for, get_project_for
 
 from . import services
+from .assembly import assemble_paper
 from .forms import BuildForm, NarrativesForm, WorkingPaperForm
 from .models import PaperBuild, WorkingPaper
 from .rendering import CONTENT_TYPES
-from .selectors import assemble_paper
 
 
 def paper_list(request: HttpRequest, project_slug: str) -> HttpResponse:

@@ -18,7 +18,7 @@ from docx.shared import Cm, Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
 from .charts import frequency_chart_png
-from .selectors import AssembledPaper, FrequencyTable, QuestionSection
+from .paper import AssembledPaper, FrequencyTable, QuestionSection
 
 ACCENT = RGBColor(0x08, 0x3B, 0x6A)
 MUTED = RGBColor(0x55, 0x60, 0x6E)

@@ -5,6 +5,15 @@ from django import forms, template
 register = template.Library()
 
 
+@register.simple_tag
+def frequency_chart(question) -> str:
+    """A question's frequency chart as an SVG data: URI, drawn as the HTML or PDF rendering reaches it (the Word
+    rendering draws its own PNG; assembling a paper draws nothing)."""
+    from reports.charts import frequency_chart_svg
+
+    return frequency_chart_svg(question.table, title=question.label)
+
+
 @register.filter
 def fieldset(form: forms.Form, names: str) -> SimpleNamespace:
     """Part of a form, by space-separated field names, shaped so that includes/form.html can lay it out.

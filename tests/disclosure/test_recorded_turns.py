@@ -21,7 +21,7 @@ from coding import corrections
 from coding.models import TranscriptCorrection
 from disclosure.passages import PassageReader, people_of_interviews, recorded_voices
 from disclosure.speakers import TranscriptVoices, VoiceKind, Withheld, text_digest
-from reports.selectors import assemble_paper
+from reports.assembly import assemble_paper
 from tests import factories as f
 from tests.querycounts import assert_flat
 

@@ -7,10 +7,12 @@ import pytest
 from casestudies.models import PhaseKind
 from casestudies.services import save_interview
 from disclosure.redaction import Redactor
+from reports.assembly import assemble_paper
 from reports.markup import render_markdown
 from reports.models import GroupNarrative, QuestionNarrative
+from reports.paper import PaperOptions
+from reports.quotations import MAX_QUOTE_CHARS
 from reports.rendering import FONT_DIR, is_allowed_url
-from reports.selectors import MAX_QUOTE_CHARS, PaperOptions, assemble_paper
 from tests.factories import make_code, make_excerpt, make_interview
 from tests.querycounts import assert_flat, grow_coded_material
 
@@ -362,8 +364,8 @@ def test_assembly_takes_a_fixed_number_of_queries(study):
 
 
 def test_a_passage_coded_by_two_coders_is_quoted_once():
+    from reports.assembly import assemble_paper
     from reports.models import WorkingPaper
-    from reports.selectors import assemble_paper
     from tests.factories import (
         make_case_study,
         make_code,
@@ -395,9 +397,9 @@ def test_a_passage_coded_by_two_coders_is_quoted_once():
 
 def test_an_excerpt_deleted_while_the_paper_is_assembled_is_left_out(study, monkeypatch):
     from coding.models import Excerpt
-    from reports import selectors
+    from reports import assembly
 
-    choose = selectors._choose
+    choose = assembly.choose_quotations
     gone: list[int] = []
 
     def choose_then_someone_deletes(passages, options, **kwargs):
@@ -407,7 +409,7 @@ def test_an_excerpt_deleted_while_the_paper_is_assembled_is_left_out(study, monk
             Excerpt.objects.filter(pk=gone[0]).delete()  # a coder deletes it between the two reads
         return picks
 
-    monkeypatch.setattr(selectors, "_choose", choose_then_someone_deletes)
+    monkeypatch.setattr(assembly, "choose_quotations", choose_then_someone_deletes)
     paper = assemble_paper(study.paper, reader=None)
 
     quoted = [q.excerpt_id for q in paper.questions[0].case_studies[0].quotations] if paper.questions else []

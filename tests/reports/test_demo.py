@@ -6,9 +6,9 @@ import pytest
 from django.core.management import call_command
 
 from reports import demo
+from reports.assembly import assemble_paper
 from reports.models import GroupNarrative, QuestionNarrative, WorkingPaper
 from reports.rendering import render
-from reports.selectors import assemble_paper
 
 pytestmark = pytest.mark.django_db
 

@@ -9,9 +9,9 @@ from docx import Document
 from PIL import Image, ImageStat
 from pypdf import PdfReader
 
+from reports.assembly import assemble_paper
 from reports.models import QuestionNarrative
 from reports.rendering import render
-from reports.selectors import assemble_paper
 
 pytestmark = pytest.mark.django_db
 
@@ -193,3 +193,36 @@ def test_without_tables_charts_or_appendices_the_paper_leaves_them_out(study):
 
     assert "Table 3.1" not in html and "Figure 3.1" not in html and "Appendix A" not in html
     assert "Table 2.1: The case studies" in html
+
+
+def test_charts_are_drawn_only_by_the_renderings_that_show_them(study, monkeypatch):
+    """Assembling draws nothing; Word draws its PNGs and no SVG; HTML and PDF draw an SVG per question with a
+    table; a paper without charts draws none."""
+    from reports import charts
+
+    drawn: list[str] = []
+    for name in ("frequency_chart_svg", "frequency_chart_png"):
+        real = getattr(charts, name)
+        monkeypatch.setattr(
+            charts,
+            name,
+            lambda table, *, title="", real=real, name=name: drawn.append(name) or real(table, title=title),
+        )
+    monkeypatch.setattr("reports.word.frequency_chart_png", charts.frequency_chart_png)
+
+    assembled = assemble_paper(study.paper, reader=None)
+    with_tables = sum(1 for question in assembled.questions if question.table)
+    assert with_tables and drawn == []
+
+    render(assembled, "docx")
+    assert drawn == ["frequency_chart_png"] * with_tables
+    drawn.clear()
+    html = render(assembled, "html").content.decode()
+    assert drawn == ["frequency_chart_svg"] * with_tables
+    assert html.count('src="data:image/svg+xml;base64,') == with_tables
+
+    study.paper.include_charts = False
+    study.paper.save()
+    drawn.clear()
+    html = render(assemble_paper(study.paper, reader=None), "html").content.decode()
+    assert drawn == [] and "data:image/svg+xml" not in html

@@ -1,4 +1,5 @@
-"""Assembling a working paper from the records and the coding: read-only. It also draws the frequency charts.
+"""Assembling a working paper from the records and the coding: read-only, and independent of how it is rendered
+(the charts are drawn by the renderings that show them).
 
 For each research question, in group order: the passages coded with the codes linked to it (and their
 sub-codes), within the chosen case studies and phases, grouped by case study, the best few quoted in the
@@ -11,308 +12,39 @@ from __future__ import annotations
 import datetime
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
 
 import pandas as pd
 from django.db.models import Count
 
-from casestudies.models import (
-    CaseStudy,
-    FieldworkPhase,
-    Interview,
-    PhaseKind,
-    QuestionGroup,
-    ResearchQuestion,
-)
-from casestudies.transcripts import label_pattern
+from casestudies.models import CaseStudy, FieldworkPhase, Interview, PhaseKind, QuestionGroup, ResearchQuestion
 from coding.colours import palette_colours
 from coding.models import Code, Excerpt, ExcerptCode
 from coding.tree import CodeTree
 from disclosure.passages import PassageReader
 from disclosure.redaction import Redactor, redactor_for
-from disclosure.speakers import Passage, Person, Withheld, plain_kind, voice_of_label
+from disclosure.speakers import Person, plain_kind
 
 from .markup import render_markdown
 from .models import WorkingPaper
+from .paper import (
+    AssembledPaper,
+    CaseStudyEvidence,
+    CaseStudyRow,
+    CodebookEntry,
+    ContentsEntry,
+    FrequencyTable,
+    GroupSection,
+    PaperOptions,
+    PhaseSummary,
+    QuestionSection,
+    Quotation,
+    SourceRow,
+    source_key_of,
+)
+from .quotations import Pick, choose_quotations, coded_passages, make_quotation, withheld_reasons
 
-# A quotation of a sensible length: long enough to carry a point, short enough to read. Lengths count code points.
-MIN_QUOTE_CHARS = 80
-MAX_QUOTE_CHARS = 1200
 # A frequency table stays legible on A4 with this many code columns; the rest are summed into one.
 MAX_TABLE_CODES = 6
-
-
-# --- Options --------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PaperOptions:
-    """What a build includes: the lead's selection and options, frozen when the build is asked for."""
-
-    case_study_ids: tuple[int, ...] = ()
-    group_ids: tuple[int, ...] = ()
-    question_ids: tuple[int, ...] = ()
-    phase_kinds: tuple[str, ...] = ()
-    quotes_per_case_study: int = 3
-    key_quotes_first: bool = True
-    include_tables: bool = True
-    include_charts: bool = True
-    include_appendices: bool = True
-    summary: str = ""
-
-    @classmethod
-    def from_paper(cls, paper: WorkingPaper) -> PaperOptions:
-        case_studies = list(paper.case_studies.order_by("order", "title").values_list("id", "title"))
-        groups = list(paper.question_groups.order_by("order", "id").values_list("id", "title"))
-        questions = list(paper.questions.in_order().values_list("id", "short_label"))
-        phases = list(paper.phases.order_by("starts_on").values_list("kind", "title"))
-        options = cls(
-            case_study_ids=tuple(pk for pk, _ in case_studies),
-            group_ids=tuple(pk for pk, _ in groups),
-            question_ids=tuple(pk for pk, _ in questions),
-            phase_kinds=tuple(kind for kind, _ in phases),
-            quotes_per_case_study=paper.quotes_per_case_study,
-            key_quotes_first=paper.key_quotes_first,
-            include_tables=paper.include_tables,
-            include_charts=paper.include_charts,
-            include_appendices=paper.include_appendices,
-        )
-        parts = [
-            (
-                f"{len(case_studies)} case stud{'y' if len(case_studies) == 1 else 'ies'}"
-                if case_studies
-                else "all case studies"
-            ),
-            _selection_label(groups, questions),
-            ", ".join(title for _, title in phases) if phases else "all phases",
-            f"{paper.quotes_per_case_study} quotation{'s' if paper.quotes_per_case_study != 1 else ''} "
-            "per question per case study",
-        ]
-        if paper.key_quotes_first:
-            parts.append("key quotes first")
-        parts.append("tables" if paper.include_tables else "no tables")
-        parts.append("charts" if paper.include_charts else "no charts")
-        parts.append("appendices" if paper.include_appendices else "no appendices")
-        return cls.from_snapshot({**options.to_snapshot(), "summary": "; ".join(parts)})
-
-    def to_snapshot(self) -> dict:
-        return {
-            "case_study_ids": list(self.case_study_ids),
-            "group_ids": list(self.group_ids),
-            "question_ids": list(self.question_ids),
-            "phase_kinds": list(self.phase_kinds),
-            "quotes_per_case_study": self.quotes_per_case_study,
-            "key_quotes_first": self.key_quotes_first,
-            "include_tables": self.include_tables,
-            "include_charts": self.include_charts,
-            "include_appendices": self.include_appendices,
-            "summary": self.summary,
-        }
-
-    @classmethod
-    def from_snapshot(cls, data: dict) -> PaperOptions:
-        return cls(
-            case_study_ids=tuple(data.get("case_study_ids", ())),
-            group_ids=tuple(data.get("group_ids", ())),
-            question_ids=tuple(data.get("question_ids", ())),
-            phase_kinds=tuple(data.get("phase_kinds", ())),
-            quotes_per_case_study=int(data.get("quotes_per_case_study", 3)),
-            key_quotes_first=bool(data.get("key_quotes_first", True)),
-            include_tables=bool(data.get("include_tables", True)),
-            include_charts=bool(data.get("include_charts", True)),
-            include_appendices=bool(data.get("include_appendices", True)),
-            summary=str(data.get("summary", "")),
-        )
-
-
-def _selection_label(groups: list[tuple[int, str]], questions: list[tuple[int, str]]) -> str:
-    if not groups and not questions:
-        return "all questions"
-    parts = [title for _, title in groups] + [label or f"question {pk}" for pk, label in questions]
-    return "questions: " + ", ".join(parts)
-
-
-# --- What the paper holds ---------------------------------------------------------------------------------------
-
-
-@dataclass
-class Quotation:
-    excerpt_id: int
-    paragraphs: list[str]
-    attribution: str
-    reference: str
-    is_key_quote: bool
-    interview_id: int = 0
-    start: int = 0
-    end: int = 0
-    # "3.4": the fourth quotation of chapter 3, set when the paper is numbered; later questions cite it by this.
-    number: str = ""
-
-
-@dataclass
-class CaseStudyEvidence:
-    number: str
-    anchor: str
-    title: str
-    quotations: list[Quotation]
-    passage_count: int
-    withheld_count: int
-    # Passages chosen for this question that an earlier question quotes already: cited, not quoted again.
-    cross_references: list[Quotation] = field(default_factory=list)
-
-
-@dataclass
-class FrequencyTable:
-    columns: list[str]
-    colours: list[str]
-    rows: list[tuple[str, list[int], int]]
-    totals: list[int]
-    grand_total: int
-    has_overlaps: bool
-
-
-@dataclass
-class QuestionSection:
-    number: str
-    anchor: str
-    label: str
-    text: str
-    narrative_html: str
-    code_names: list[str]
-    table: FrequencyTable | None
-    chart_svg: str = ""
-    case_studies: list[CaseStudyEvidence] = field(default_factory=list)
-    passage_count: int = 0
-    withheld_count: int = 0
-    quotation_count: int = 0
-
-    @property
-    def heading(self) -> str:
-        return f"{self.label} {self.text}".strip()
-
-
-@dataclass
-class GroupSection:
-    number: str
-    anchor: str
-    title: str
-    is_emerging: bool
-    narrative_html: str
-    questions: list[QuestionSection]
-
-
-@dataclass
-class PhaseSummary:
-    title: str
-    period: str
-    dates: str
-    description: str
-    interview_count: int
-
-
-@dataclass
-class CaseStudyRow:
-    title: str
-    lead: str
-    sector: str
-    region: str
-    forms: str
-    interview_count: int
-    focus: str
-
-
-@dataclass
-class CodebookEntry:
-    depth: int
-    name: str
-    definition: str
-    questions: str
-    passage_count: int
-    is_archived: bool
-
-
-@dataclass
-class SourceRow:
-    """One interview quoted, as the appendix of interviews lists it: "A3", the case study, who, and when."""
-
-    reference: str
-    source: str
-    phase: str
-    date: str
-    speakers: str
-    quotation_count: int
-    roles: str = ""
-    organisation_kinds: str = ""
-
-
-@dataclass
-class ContentsEntry:
-    number: str
-    title: str
-    anchor: str
-    level: int
-
-
-@dataclass
-class AssembledPaper:
-    title: str
-    running_title: str
-    series_label: str
-    authors: str
-    date: datetime.date
-    centre: str
-    project_title: str
-    abstract_html: str
-    introduction_html: str
-    methods_note_html: str
-    conclusions_html: str
-    phases: list[PhaseSummary]
-    case_study_rows: list[CaseStudyRow]
-    groups: list[GroupSection]
-    codebook: list[CodebookEntry]
-    sources: list[SourceRow]
-    options: PaperOptions
-    passage_count: int
-    quotation_count: int
-    withheld_count: int
-    interview_count: int
-    numbers: dict[str, str]
-    contents: list[ContentsEntry]
-    withheld_reasons: dict[Withheld, int] = field(default_factory=dict)
-    key_findings_html: str = ""
-    keywords: list[str] = field(default_factory=list)
-    acknowledgements_html: str = ""
-    quoted_excerpt_ids: list[int] = field(default_factory=list)
-    quoted_participant_ids: list[int] = field(default_factory=list)
-
-    @property
-    def questions(self) -> list[QuestionSection]:
-        return [question for group in self.groups for question in group.questions]
-
-    @property
-    def withheld_statement(self) -> str:
-        """The paper's one sentence on what it did not quote, and why; the same in every format."""
-        count = self.withheld_count
-        if not count:
-            return "No passages were withheld: every participant quoted consented to be quoted."
-        were = "were" if count != 1 else "was"
-        no_consent = self.withheld_reasons.get(Withheld.NO_CONSENT, 0)
-        if no_consent == count:
-            passages = f"{count} coded passage{'s' if count != 1 else ''}"
-            return f"{passages} from participants who did not consent to be quoted {were} withheld."
-        reasons = []
-        if no_consent:
-            reasons.append(f"{no_consent} with words of a participant who did not consent to be quoted")
-        unknown = self.withheld_reasons.get(Withheld.NOT_ON_RECORD, 0)
-        if unknown:
-            reasons.append(f"{unknown} with words whose speaker is not on record")
-        other = count - no_consent - unknown
-        if other:
-            reasons.append(f"{other} with no words of a participant")
-        return f"{count} coded passage{'s' if count != 1 else ''} {were} withheld: " + "; ".join(reasons) + "."
-
-
-# --- Assembly -------------------------------------------------------------------------------------------------
 
 
 def assemble_paper(
@@ -320,7 +52,6 @@ def assemble_paper(
     *,
     reader,
     options: PaperOptions | None = None,
-    charts: bool = True,
 ) -> AssembledPaper:
     """Everything a rendering needs, gathered in a fixed number of queries.
 
@@ -328,8 +59,6 @@ def assemble_paper(
     (blind coding applied). `None` assembles it for the project as a whole, as an admin would read it (the
     command line).
     """
-    from .charts import frequency_chart_svg
-
     options = options or PaperOptions.from_paper(paper)
     project = paper.project
 
@@ -380,7 +109,7 @@ def assemble_paper(
         columns=["excerpt_id", "code_id", "interview_id", "start", "end", "is_key_quote"],
     )
     passage_reader = PassageReader(coded["interview_id"].unique().tolist() if len(coded) else [])
-    passages, readings = _passages(coded, interviews, passage_reader)
+    passages, readings = coded_passages(coded, interviews, passage_reader)
 
     source_titles = _source_titles(case_studies, phases)
     case_study_order = {case_study.pk: index for index, case_study in enumerate(case_studies)}
@@ -404,11 +133,9 @@ def assemble_paper(
         picks: list[Pick] = []
         if len(rows):
             section.table = _frequency_table(rows, passages, code_ids, code_by_id, source_titles, case_study_order)
-            if charts and options.include_charts:
-                section.chart_svg = frequency_chart_svg(section.table, title=section.label)
             section.passage_count = len(question_passages)
             section.withheld_count = int((~question_passages["may_quote"]).sum())
-            picks = _choose(question_passages, options, readings=readings, quoted=quoted_stretches)
+            picks = choose_quotations(question_passages, options, readings=readings, quoted=quoted_stretches)
         sections.append((section, question_passages, picks))
 
     chosen_ids = {pick.excerpt_id for _, _, picks in sections for pick in picks if pick.earlier_id is None}
@@ -436,7 +163,7 @@ def assemble_paper(
                     continue
                 passage = passages.loc[pick.excerpt_id]
                 reading = readings[pick.excerpt_id]
-                quotation = _quotation(
+                quotation = make_quotation(
                     pick.excerpt_id,
                     passage,
                     reading,
@@ -519,7 +246,7 @@ def assemble_paper(
         interview_count=len(interviews),
         numbers={},
         contents=[],
-        withheld_reasons=_withheld_reasons(passages, readings),
+        withheld_reasons=withheld_reasons(passages, readings),
         quoted_excerpt_ids=sorted(quotation_of),
         quoted_participant_ids=sorted(quoted_people),
     )
@@ -552,43 +279,6 @@ def _codes_by_question(codes: list[Code], links: list[tuple[int, int]]) -> dict[
     return {question_id: sorted(ids, key=lambda pk: position.get(pk, 0)) for question_id, ids in result.items()}
 
 
-def _passages(
-    coded: pd.DataFrame, interviews: dict[int, dict], reader: PassageReader
-) -> tuple[pd.DataFrame, dict[int, Passage]]:
-    """One row per coded passage: where it is, whether it may be quoted, and how it ranks; and who said each."""
-    columns = ["interview_id", "start", "end", "is_key_quote", "source_key", "may_quote", "length", "date"]
-    if not len(coded):
-        empty = pd.DataFrame(columns=columns, index=pd.Index([], name="excerpt_id")).astype({"may_quote": bool})
-        return empty, {}
-    passages = coded.drop_duplicates("excerpt_id").set_index("excerpt_id")[
-        ["interview_id", "start", "end", "is_key_quote"]
-    ]
-    readings = {
-        int(excerpt_id): reader.passage(int(interview_id), int(start), int(end))
-        for excerpt_id, interview_id, start, end in zip(
-            passages.index, passages["interview_id"], passages["start"], passages["end"], strict=True
-        )
-    }
-    passages["source_key"] = [_source_key(interviews[pk]) for pk in passages["interview_id"]]
-    passages["may_quote"] = [readings[int(pk)].may_quote for pk in passages.index]
-    passages["length"] = passages["end"] - passages["start"]
-    passages["date"] = [interviews[pk]["date"] or datetime.date.max for pk in passages["interview_id"]]
-    return passages, readings
-
-
-def _withheld_reasons(passages: pd.DataFrame, readings: dict[int, Passage]) -> dict[Withheld, int]:
-    reasons: dict[Withheld, int] = defaultdict(int)
-    for excerpt_id in passages.index[~passages["may_quote"]] if len(passages) else []:
-        reasons[readings[int(excerpt_id)].withheld] += 1
-    return dict(reasons)
-
-
-def _source_key(interview: dict) -> str:
-    if interview["case_study_id"] is not None:
-        return f"cs{interview['case_study_id']}"
-    return f"phase-{interview['phase']}"
-
-
 def _source_titles(case_studies: list[CaseStudy], phases: list[FieldworkPhase]) -> dict[str, str]:
     titles = {f"phase-{choice.value}": f"{choice.label} interviews" for choice in PhaseKind}
     titles.update({f"phase-{phase.kind}": phase.title for phase in phases})
@@ -602,98 +292,6 @@ def _source_sort_key(source_key: str, case_study_order: dict[int, int]) -> tuple
         return (1, case_study_order.get(int(source_key[2:]), 0))
     kinds = [choice.value for choice in PhaseKind]
     return (0, kinds.index(source_key.removeprefix("phase-")))
-
-
-@dataclass(frozen=True)
-class Pick:
-    """A passage chosen for a question: quoted there, or, when an earlier question quotes the same stretch of
-    transcript already (`earlier_id`), cited as "see quotation 3.4" instead of quoted twice."""
-
-    source_key: str
-    excerpt_id: int
-    earlier_id: int | None = None
-
-
-def _choose(
-    passages: pd.DataFrame,
-    options: PaperOptions,
-    *,
-    readings: dict[int, Passage],
-    quoted: dict[int, list[tuple[int, int, int]]],
-) -> list[Pick]:
-    """The passages to quote for one question, per source: key quotes first, then variety (a speaker, and an
-    organisation kind, not heard yet under this question), then the fullest of a sensible length.
-
-    `quoted` holds the stretches of transcript the paper quotes already, per interview, and grows with the new
-    picks: a passage overlapping one of them is quoted once in the paper, and cited where it comes again.
-    """
-    quotable = passages[passages["may_quote"]].copy()
-    if not len(quotable):
-        return []
-    quotable["key_rank"] = ~quotable["is_key_quote"] if options.key_quotes_first else False
-    quotable["too_short"] = quotable["length"] < MIN_QUOTE_CHARS
-    quotable["capped_length"] = quotable["length"].clip(upper=MAX_QUOTE_CHARS)
-    quotable = quotable.reset_index().sort_values(
-        ["key_rank", "too_short", "capped_length", "date", "interview_id", "start"],
-        ascending=[True, True, False, True, True, True],
-        kind="stable",
-    )
-    by_source: dict[str, list[tuple]] = defaultdict(list)
-    for row in zip(
-        quotable["source_key"],
-        quotable["excerpt_id"],
-        quotable["interview_id"],
-        quotable["start"],
-        quotable["end"],
-        quotable["key_rank"],
-        quotable["too_short"],
-        strict=True,
-    ):
-        by_source[row[0]].append(row)
-    earlier = {interview_id: list(stretches) for interview_id, stretches in quoted.items()}
-    chosen: list[Pick] = []
-    for source_key, candidates in by_source.items():
-        cited: list[int] = []
-        fresh = []
-        for candidate in candidates:
-            _, excerpt_id, interview_id, start, end, _, _ = candidate
-            overlapping = [pk for low, high, pk in earlier.get(int(interview_id), []) if start < high and low < end]
-            if overlapping:
-                if overlapping[0] not in cited and len(cited) < options.quotes_per_case_study:
-                    cited.append(overlapping[0])
-            else:
-                fresh.append(candidate)
-        speakers: dict[int, int] = defaultdict(int)
-        kinds: dict[str, int] = defaultdict(int)
-        picked = 0
-        while fresh and picked < options.quotes_per_case_study:
-            # The candidates are in rank order already; the first best on variety wins among equals.
-            best = min(
-                range(len(fresh)),
-                key=lambda index: _variety_rank(fresh[index], readings, speakers, kinds),
-            )
-            _, excerpt_id, interview_id, start, end, _, _ = fresh.pop(best)
-            # Two coders often mark the same passage: quote a stretch of transcript once, in its best reading.
-            fresh = [c for c in fresh if not (c[2] == interview_id and c[3] < end and start < c[4])]
-            person = readings[int(excerpt_id)].first_person
-            if person is not None:
-                speakers[person.pk] += 1
-                kinds[person.organisation_kind] += 1
-            quoted[int(interview_id)].append((int(start), int(end), int(excerpt_id)))
-            chosen.append(Pick(source_key, int(excerpt_id)))
-            picked += 1
-        chosen.extend(Pick(source_key, 0, earlier_id) for earlier_id in cited)
-    return chosen
-
-
-def _variety_rank(
-    candidate: tuple, readings: dict[int, Passage], speakers: dict[int, int], kinds: dict[str, int]
-) -> tuple[bool, bool, int, int]:
-    _, excerpt_id, _, _, _, key_rank, too_short = candidate
-    person = readings[int(excerpt_id)].first_person
-    heard = speakers.get(person.pk, 0) if person is not None else 0
-    kind_heard = kinds.get(person.organisation_kind, 0) if person is not None else 0
-    return (bool(key_rank), bool(too_short), heard, kind_heard)
 
 
 def _source_letters(case_studies: list[CaseStudy]) -> dict[str, str]:
@@ -721,7 +319,7 @@ def _interview_references(
     references: dict[int, str] = {}
     counters: dict[str, int] = defaultdict(int)
     for interview_id in sorted(quotation_counts, key=lambda pk: (interviews[pk]["date"] or datetime.date.max, pk)):
-        letter = letters[_source_key(interviews[interview_id])]
+        letter = letters[source_key_of(interviews[interview_id])]
         counters[letter] += 1
         references[interview_id] = f"{letter}{counters[letter]}"
     return references
@@ -759,85 +357,6 @@ def _frequency_table(
         grand_total=int(rows["excerpt_id"].nunique()),
         has_overlaps=bool(rows.duplicated("excerpt_id").any()),
     )
-
-
-def _quotation(
-    excerpt_id: int,
-    passage: pd.Series,
-    reading: Passage,
-    text: str,
-    redactor: Redactor,
-    reader: PassageReader,
-    *,
-    source: str,
-) -> Quotation:
-    interview_id, start, end = int(passage["interview_id"]), int(passage["start"]), int(passage["end"])
-    people = reader.people.get(interview_id, [])
-    paragraphs = _quote_paragraphs(_whole_sentences(_shorten(text)), reading, people)
-    return Quotation(
-        excerpt_id=excerpt_id,
-        paragraphs=[redactor.redact(paragraph) for paragraph in paragraphs],
-        attribution=reading.credit(source),
-        reference="",
-        is_key_quote=bool(passage["is_key_quote"]),
-        interview_id=interview_id,
-        start=start,
-        end=end,
-    )
-
-
-ELLIPSIS = "[…]"
-_SENTENCE_END = (".", "?", "!", "…", ELLIPSIS, '"', "”", "’", "'", ")")
-
-
-def _whole_sentences(text: str) -> str:
-    """A passage that starts or ends mid-sentence says so with an ellipsis, so that it reads as it was said."""
-    text = text.strip()
-    if not text:
-        return text
-    if text[0].islower():
-        text = f"{ELLIPSIS} {text}"
-    if not text.endswith(_SENTENCE_END):
-        text = f"{text} {ELLIPSIS}"
-    return text
-
-
-def _shorten(text: str) -> str:
-    """A passage beyond a sensible length ends at the last full sentence before it, marked as cut."""
-    text = text.strip()
-    if len(text) <= MAX_QUOTE_CHARS:
-        return text
-    cut = text[:MAX_QUOTE_CHARS]
-    sentence_end = max(cut.rfind(". "), cut.rfind("? "), cut.rfind("! "), cut.rfind(".\n"))
-    cut = cut[: sentence_end + 1] if sentence_end > MAX_QUOTE_CHARS // 2 else cut.rsplit(" ", 1)[0]
-    return f"{cut} {ELLIPSIS}"
-
-
-def _quote_paragraphs(text: str, reading: Passage, people: list[Person]) -> list[str]:
-    """The passage's paragraphs with their speaker labels as the paper names people.
-
-    Where one participant speaks, their own label at the start goes (the attribution says who it is); the
-    interviewer stays "Interviewer"; a participant is shown by pseudonym or role; a label matching nobody becomes
-    "Participant".
-    """
-    sole = reading.people[0] if len(reading.people) == 1 and not reading.has_unknown else None
-    # The voices of the recorded turns whose words the passage holds, by the label they are written with.
-    voices = {part.voice.label: part.voice for part in reading.parts if part.voice.label}
-    pattern = label_pattern(voices)
-    paragraphs = []
-    for line in text.split("\n"):
-        paragraph = line.strip()
-        if not paragraph:
-            continue
-        match = pattern.match(paragraph)
-        if match:
-            said = paragraph[match.end() :]
-            label = match.group("speaker").strip()
-            shown = (voices.get(label) or voice_of_label(label, people)).shown
-            is_sole_speaker = sole is not None and shown == sole.label
-            paragraph = said if not paragraphs and is_sole_speaker else f"{shown}: {said}"
-        paragraphs.append(paragraph)
-    return paragraphs
 
 
 def _group_sections(
@@ -941,7 +460,7 @@ def _sources(
         rows.append(
             SourceRow(
                 reference=references[interview_id],
-                source=source_titles[_source_key(interview)],
+                source=source_titles[source_key_of(interview)],
                 phase=phase_titles[interview["phase"]],
                 date=_format_date(interview["date"]) if interview["date"] else "",
                 speakers="; ".join(person.credit for person in people),
