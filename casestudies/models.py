@@ -13,6 +13,7 @@ from taggit.models import GenericTaggedItemBase, TagBase
 from casestudies.roles import CaseStudyRole, ProjectRole
 from disclosure import rules
 from partnership.history import recorded_history
+from partnership.jobs import BackgroundJob
 
 
 class ResearchProjectQuerySet(models.QuerySet["ResearchProject"]):
@@ -494,19 +495,18 @@ class SpeakerTurn(models.Model):
         return f"[{self.start}, {self.end})"
 
 
-class TranscriptImport(models.Model):
+class TranscriptImport(BackgroundJob):
     """A large transcript file imported in the background: kept until it has been read, with its progress."""
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Imported"
-        FAILED = "failed", "Failed"
 
     class Stage(models.TextChoices):
         WAITING = "waiting", "Waiting for a worker"
         READING = "reading", "Reading the file"
         DONE = "done", "Done"
+
+    SUCCEEDED_LABEL = "Imported"
+    KEEPS_UPLOAD = True
+    NOTHING_DONE = "Nothing was imported."
+    STAGE_PROGRESS = {Stage.WAITING: 5, Stage.READING: 50, Stage.DONE: 100}
 
     interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="transcript_imports")
     file = models.FileField(
@@ -514,42 +514,20 @@ class TranscriptImport(models.Model):
     )
     file_name = models.CharField(max_length=255, help_text="The name the file was uploaded with.")
     replace = models.BooleanField(default=False, help_text="Whether the import may replace a transcript.")
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.WAITING)
     summary = models.TextField(blank=True, help_text="What the import found, once it has run.")
-    error = models.TextField(blank=True)
-    task_id = models.CharField(max_length=64, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="transcript_imports"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(
-        null=True, blank=True, help_text="Last sign of life from the worker running it (casestudies.background)."
-    )
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=~Q(status="failed") | ~Q(error=""), name="casestudies_transcriptimport_failure_has_an_error"
-            ),
-        ]
+    class Meta(BackgroundJob.Meta):
+        pass
 
     def __str__(self) -> str:
-        return f"{self.file_name} ({self.get_status_display()})"
+        return f"{self.file_name} ({self.status_label})"
 
     def get_absolute_url(self) -> str:
         return reverse("casestudies:transcript_import", kwargs={"pk": self.interview_id, "job": self.pk})
-
-    @property
-    def is_active(self) -> bool:
-        return self.status in {self.Status.QUEUED, self.Status.RUNNING}
-
-    @property
-    def progress_percent(self) -> int:
-        return {self.Stage.WAITING: 5, self.Stage.READING: 50, self.Stage.DONE: 100}[self.stage]
 
 
 class WorkerHeartbeat(models.Model):

@@ -1,7 +1,7 @@
 """Imports that leave the request: each upload is kept with an ImportJob and imported by a background task.
 
 The immediate task backend (the default) runs the import as soon as the job is committed, inside the request;
-with `TASKS_BACKEND=django_tasks_db.DatabaseBackend` a `manage.py db_worker` process picks it up and the job's
+with `TASKS_BACKEND=django_tasks_db.DatabaseBackend` a `manage.py worker` process picks it up and the job's
 page follows its stages. The task checks again that the user may import into the project, and the uploaded
 file is deleted once the import has run, whatever the outcome.
 """
@@ -15,15 +15,13 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
-from django.utils import timezone
 
-from casestudies import background
 from casestudies.models import ResearchProject
 from disclosure import access
+from partnership import jobs
 
 from .importing import import_codebook, import_project
 from .models import ImportJob
-from .report import ImportReport
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +37,7 @@ def request_import(
         raise ValidationError({"kind": f"Choose one of: {', '.join(ImportJob.Kind.values)}."})
     if not access.can_manage_project(requested_by, project):
         raise ValidationError("Only the project's leads and admins can import into the project.")
-    job = ImportJob(project=project, kind=kind, file_name=background.uploaded_name(file_name))
+    job = ImportJob(project=project, kind=kind, file_name=jobs.uploaded_name(file_name))
     job.created_by = requested_by
     # The stored name is ours, not the uploader's: the original name is kept in file_name for the report.
     job.file.save(f"{uuid.uuid4().hex}{_EXTENSIONS[kind]}", upload, save=False)
@@ -53,7 +51,7 @@ def request_import(
 def retry_import(*, job: ImportJob) -> None:
     """A failed import whose file is still kept (its worker stopped) is queued again; the task checks again that its
     uploader may import into the project."""
-    if not background.retry(ImportJob, job.pk):
+    if not jobs.retry(ImportJob, job.pk):
         raise ValidationError("Only a failed import whose file is still kept can be retried: upload the file again.")
     transaction.on_commit(lambda: _enqueue(job.pk))
 
@@ -61,7 +59,7 @@ def retry_import(*, job: ImportJob) -> None:
 def _enqueue(job_id: int) -> None:
     from . import tasks  # the task is bound to the configured backend when first imported
 
-    background.enqueue(ImportJob, job_id, queue=tasks.run_import.enqueue, what="import")
+    jobs.enqueue(ImportJob, job_id, queue=tasks.run_import.enqueue, what="import")
 
 
 def run_import(*, job_id: int) -> ImportJob | None:
@@ -71,46 +69,31 @@ def run_import(*, job_id: int) -> ImportJob | None:
     user; anything else is logged with its traceback, recorded as a failure and raised again for the backend.
     Either way the import's own transaction has left nothing half-written.
     """
-    if not background.claim(ImportJob, job_id, stage=ImportJob.Stage.READING):
+    if jobs.run(ImportJob, job_id, stage=ImportJob.Stage.READING, work=_import) is None:
         return None
-    job = ImportJob.objects.select_related("project", "created_by").get(pk=job_id)
-    try:
-        _import(job)
-    finally:
-        background.release(ImportJob, job_id)
-        background.discard_file(ImportJob, job_id)
     return _reloaded(job_id)
 
 
-def _import(job: ImportJob) -> None:
+def _import(job_id: int) -> None:
+    job = _reloaded(job_id)
     user = job.created_by
     if user is None or not user.is_active or not access.can_manage_project(user, job.project):
-        background.fail(ImportJob, job.pk, "You can no longer import into this project, so the file was not imported.")
+        jobs.fail(ImportJob, job.pk, "You can no longer import into this project, so the file was not imported.")
         return
     importer = import_project if job.kind == ImportJob.Kind.PROJECT else import_codebook
-    report = background.read_upload(
+    report = jobs.read_upload(
         job,
         lambda upload: importer(
             project=job.project,
             upload=upload,
             file_name=job.file_name,
             imported_by=user,
-            on_stage=lambda stage: ImportJob.objects.filter(pk=job.pk).update(stage=stage),
+            on_stage=lambda stage: jobs.set_stage(ImportJob, job.pk, stage),
         ),
     )
     if report is not None:
-        _finish(job.pk, report)
+        jobs.succeed(ImportJob, job.pk, report=report.to_dict())
 
 
 def _reloaded(job_id: int) -> ImportJob:
     return ImportJob.objects.select_related("project", "created_by").get(pk=job_id)
-
-
-@transaction.atomic
-def _finish(job_id: int, report: ImportReport) -> None:
-    ImportJob.objects.filter(pk=job_id).update(
-        status=ImportJob.Status.SUCCEEDED,
-        stage=ImportJob.Stage.DONE,
-        report=report.to_dict(),
-        finished_at=timezone.now(),
-    )

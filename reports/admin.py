@@ -25,10 +25,14 @@ class WorkingPaperAdmin(admin.ModelAdmin):
 
 @admin.register(PaperBuild)
 class PaperBuildAdmin(admin.ModelAdmin):
-    list_display = ["paper", "format", "status", "stage", "page_count", "created_by", "created_at"]
+    list_display = ["paper", "format", "shown_status", "stage", "page_count", "created_by", "created_at"]
     list_filter = ["status", "format"]
     list_select_related = ["paper", "created_by"]
     readonly_fields = [field.name for field in PaperBuild._meta.fields]
+
+    @admin.display(description="Status", ordering="status")
+    def shown_status(self, build: PaperBuild) -> str:
+        return build.status_label
 
     def has_add_permission(self, request) -> bool:
         # A build is made by asking for one on the paper's page, which queues it for the worker.

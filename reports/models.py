@@ -9,11 +9,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
 
 from casestudies.models import CaseStudy, FieldworkPhase, QuestionGroup, ResearchProject, ResearchQuestion
 from disclosure import rules
 from partnership.history import recorded_history
+from partnership.jobs import BackgroundJob
 
 MAX_QUOTES_PER_CASE_STUDY = 20
 
@@ -170,14 +170,8 @@ class PaperFormat(models.TextChoices):
     HTML = "html", "HTML"
 
 
-class PaperBuild(models.Model):
+class PaperBuild(BackgroundJob):
     """One rendering of a paper: queued, run in the background, kept with its file or its error."""
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Ready"
-        FAILED = "failed", "Failed"
 
     class Stage(models.TextChoices):
         WAITING = "waiting", "Waiting for a worker"
@@ -186,9 +180,11 @@ class PaperBuild(models.Model):
         SAVING = "saving", "Saving the file"
         DONE = "done", "Done"
 
+    SUCCEEDED_LABEL = "Ready"
+    STAGE_PROGRESS = {Stage.WAITING: 5, Stage.ASSEMBLING: 25, Stage.RENDERING: 60, Stage.SAVING: 90, Stage.DONE: 100}
+
     paper = models.ForeignKey(WorkingPaper, on_delete=models.CASCADE, related_name="builds")
     format = models.CharField(max_length=10, choices=PaperFormat.choices)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.WAITING)
     options = models.JSONField(
         default=dict, blank=True, help_text="The selection and options as they were when it was asked for."
@@ -201,51 +197,20 @@ class PaperBuild(models.Model):
     quoted_participant_ids = models.JSONField(
         default=list, blank=True, help_text="The participants whose words the file quotes."
     )
-    error = models.TextField(blank=True)
-    task_id = models.CharField(max_length=64, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="paper_builds"
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(
-        null=True, blank=True, help_text="Last sign of life from the worker running it (casestudies.background)."
-    )
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(BackgroundJob.Meta):
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status="succeeded") | ~Q(file=""), name="reports_paperbuild_success_has_a_file"
             ),
-            models.CheckConstraint(
-                condition=~Q(status="failed") | ~Q(error=""), name="reports_paperbuild_failure_has_an_error"
-            ),
+            *BackgroundJob.Meta.constraints,
         ]
 
     def __str__(self) -> str:
-        return f"{self.paper} ({self.get_format_display()}, {self.get_status_display()})"
-
-    @property
-    def is_active(self) -> bool:
-        return self.status in {self.Status.QUEUED, self.Status.RUNNING}
-
-    @property
-    def progress_percent(self) -> int:
-        return {
-            self.Stage.WAITING: 5,
-            self.Stage.ASSEMBLING: 25,
-            self.Stage.RENDERING: 60,
-            self.Stage.SAVING: 90,
-            self.Stage.DONE: 100,
-        }[self.stage]
-
-    @property
-    def duration(self) -> datetime.timedelta | None:
-        if self.started_at and self.finished_at:
-            return self.finished_at - self.started_at
-        return None
+        return f"{self.paper} ({self.get_format_display()}, {self.status_label})"
 
     @property
     def download_name(self) -> str:

@@ -9,11 +9,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
 
-from casestudies import background
 from casestudies.models import CaseStudy, FieldworkPhase, QuestionGroup, ResearchQuestion
 from disclosure.access import can_write_papers
+from partnership import jobs
 
 from .assembly import assemble_paper
 from .models import GroupNarrative, PaperBuild, PaperFormat, QuestionNarrative, WorkingPaper
@@ -124,16 +123,12 @@ def retry_build(*, build: PaperBuild, requested_by: AbstractBaseUser | None) -> 
 
 
 def _enqueue(build_id: int) -> None:
-    try:
+    def queue(job_id: int):
         from .tasks import build_working_paper  # the task is bound to the configured backend when first imported
 
-        result = build_working_paper.enqueue(build_id)
-    except Exception as error:
-        logger.exception("Could not queue working-paper build %s", build_id)
-        _fail(build_id, f"Could not queue the build: {type(error).__name__}: {error}")
-        return
-    # The immediate backend has run the build by now; a queued one is picked up by `manage.py db_worker`.
-    PaperBuild.objects.filter(pk=build_id).update(task_id=str(result.id)[:64])
+        return build_working_paper.enqueue(job_id)
+
+    jobs.enqueue(PaperBuild, build_id, queue=queue, what="build")
 
 
 def produce_paper(
@@ -157,15 +152,10 @@ def run_build(*, build_id: int) -> PaperBuild | None:
 
     A failure is written on the build, logged with its traceback, and raised again for the task backend.
     """
-    if not background.claim(PaperBuild, build_id, stage=PaperBuild.Stage.ASSEMBLING):
-        return None
-    try:
-        return _build(build_id)
-    finally:
-        background.release(PaperBuild, build_id)
+    return jobs.run(PaperBuild, build_id, stage=PaperBuild.Stage.ASSEMBLING, work=_build)
 
 
-def _build(build_id: int) -> PaperBuild:
+def _build(build_id: int) -> None:
     build = PaperBuild.objects.select_related("paper__project", "created_by").get(pk=build_id)
     try:
         # The build is made for the person who asked for it, and checked again here: reach may have changed
@@ -180,49 +170,29 @@ def _build(build_id: int) -> PaperBuild:
             on_stage=lambda stage: _set_stage(build, stage),
         )
         _set_stage(build, PaperBuild.Stage.SAVING)
-        return _finish(build, assembled=assembled, rendered=rendered)
+        _finish(build, assembled=assembled, rendered=rendered)
     except Exception as error:
         logger.exception("Working-paper build %s failed while %s", build_id, build.stage)
-        _fail(build_id, f"Failed while {build.get_stage_display().lower()}: {type(error).__name__}: {error}")
+        jobs.fail(
+            PaperBuild, build_id, f"Failed while {build.get_stage_display().lower()}: {type(error).__name__}: {error}"
+        )
         raise
 
 
-@transaction.atomic
 def _set_stage(build: PaperBuild, stage: str) -> None:
     build.stage = stage
-    build.save(update_fields=["stage"])
+    jobs.set_stage(PaperBuild, build.pk, stage)
 
 
-@transaction.atomic
-def _finish(build: PaperBuild, *, assembled: AssembledPaper, rendered: RenderedPaper) -> PaperBuild:
+def _finish(build: PaperBuild, *, assembled: AssembledPaper, rendered: RenderedPaper) -> None:
     build.file.save(build.download_name, ContentFile(rendered.content), save=False)
-    build.status = PaperBuild.Status.SUCCEEDED
-    build.stage = PaperBuild.Stage.DONE
-    build.page_count = rendered.page_count
-    build.quotation_count = assembled.quotation_count
-    build.withheld_count = assembled.withheld_count
-    build.quoted_excerpt_ids = assembled.quoted_excerpt_ids
-    build.quoted_participant_ids = assembled.quoted_participant_ids
-    build.finished_at = timezone.now()
-    build.full_clean()
-    build.save(
-        update_fields=[
-            "file",
-            "status",
-            "stage",
-            "page_count",
-            "quotation_count",
-            "withheld_count",
-            "quoted_excerpt_ids",
-            "quoted_participant_ids",
-            "finished_at",
-        ]
-    )
-    return build
-
-
-@transaction.atomic
-def _fail(build_id: int, message: str) -> None:
-    PaperBuild.objects.filter(pk=build_id).update(
-        status=PaperBuild.Status.FAILED, error=message[:4000], finished_at=timezone.now()
+    jobs.succeed(
+        PaperBuild,
+        build.pk,
+        file=build.file.name,
+        page_count=rendered.page_count,
+        quotation_count=assembled.quotation_count,
+        withheld_count=assembled.withheld_count,
+        quoted_excerpt_ids=assembled.quoted_excerpt_ids,
+        quoted_participant_ids=assembled.quoted_participant_ids,
     )

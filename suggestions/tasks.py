@@ -1,5 +1,5 @@
 """Background work: training a project's code model. The immediate backend runs it in the request; in production
-`TASKS_BACKEND=django_tasks_db.DatabaseBackend` queues it for `manage.py db_worker`."""
+`TASKS_BACKEND=django_tasks_db.DatabaseBackend` queues it for `manage.py worker`."""
 
 from __future__ import annotations
 

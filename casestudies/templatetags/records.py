@@ -1,4 +1,5 @@
 from django import template
+from django.utils.html import format_html
 
 register = template.Library()
 
@@ -9,3 +10,16 @@ def person(user) -> str:
     if not user:
         return "—"
     return user.get_full_name() or user.username
+
+
+# How often a page showing a background job asks again while the job runs.
+POLL_EVERY = "1s"
+
+
+@register.simple_tag
+def follow_job(url: str, active: bool) -> str:
+    """The htmx attributes that refresh an element from `url` while a background job runs (`active`), and nothing
+    once it has finished: every page that follows a job polls the same way."""
+    if not active:
+        return ""
+    return format_html(' hx-get="{}" hx-trigger="every {}" hx-swap="outerHTML"', url, POLL_EVERY)

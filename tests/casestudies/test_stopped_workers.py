@@ -13,9 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from casestudies import background
 from casestudies.models import TranscriptImport, WorkerHeartbeat
 from exchange.models import ImportJob
+from partnership import jobs
 from reports.models import PaperBuild
 from tests import factories as f
 
@@ -58,7 +58,7 @@ def test_a_job_whose_heartbeat_stopped_is_failed_and_a_beating_one_is_left_alone
     never_beat = _running_import(record, lead, silent_for=LONG_AGO, heartbeat=False)
     alive = _running_import(record, lead, silent_for=timedelta(seconds=20))
 
-    assert background.fail_stopped_jobs() == 2
+    assert jobs.fail_stopped_jobs() == 2
 
     for job in (stopped, never_beat):
         job.refresh_from_db()
@@ -68,7 +68,7 @@ def test_a_job_whose_heartbeat_stopped_is_failed_and_a_beating_one_is_left_alone
         assert job.file  # kept for Retry
     alive.refresh_from_db()
     assert alive.status == "running"
-    assert background.fail_stopped_jobs() == 0
+    assert jobs.fail_stopped_jobs() == 0
 
 
 def test_builds_and_project_imports_are_watched_the_same_way(interview):
@@ -79,7 +79,7 @@ def test_builds_and_project_imports_are_watched_the_same_way(interview):
     build = PaperBuild.objects.create(paper=f.make_working_paper(record.project), format="pdf", created_by=lead)
     PaperBuild.objects.filter(pk=build.pk).update(status="running", started_at=long_ago, heartbeat_at=long_ago)
 
-    assert background.fail_stopped_jobs() == 2
+    assert jobs.fail_stopped_jobs() == 2
 
     assert ImportJob.objects.get(pk=job.pk).error.startswith("The worker stopped while this job was running")
     build.refresh_from_db()
@@ -89,13 +89,13 @@ def test_builds_and_project_imports_are_watched_the_same_way(interview):
 def test_a_running_job_keeps_beating_while_its_process_runs_it(interview):
     record, lead = interview
     job = TranscriptImport.objects.create(interview=record, file_name="ruth.txt", created_by=lead)
-    assert background.claim(TranscriptImport, job.pk, stage="reading")
+    assert jobs.claim(TranscriptImport, job.pk, stage="reading")
     TranscriptImport.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - LONG_AGO)
-    assert background.beat() == 1
+    assert jobs.beat() == 1
     assert timezone.now() - TranscriptImport.objects.get(pk=job.pk).heartbeat_at < timedelta(seconds=5)
-    assert background.fail_stopped_jobs() == 0
-    background.release(TranscriptImport, job.pk)
-    assert background.beat() == 0
+    assert jobs.fail_stopped_jobs() == 0
+    jobs.release(TranscriptImport, job.pk)
+    assert jobs.beat() == 0
 
 
 def test_the_page_of_a_stopped_import_offers_retry_and_the_retry_imports_the_kept_file(
@@ -103,7 +103,7 @@ def test_the_page_of_a_stopped_import_offers_retry_and_the_retry_imports_the_kep
 ):
     record, lead = interview
     job = _running_import(record, lead, silent_for=LONG_AGO)
-    background.fail_stopped_jobs()
+    jobs.fail_stopped_jobs()
     client.force_login(lead)
     page = client.get(job.get_absolute_url()).content.decode()
     assert "was not imported" in page and "The worker stopped while this job was running" in page
@@ -121,13 +121,13 @@ def test_the_page_of_a_stopped_import_offers_retry_and_the_retry_imports_the_kep
 def test_retry_is_refused_for_others_and_when_the_file_is_gone(client, interview):
     record, lead = interview
     job = _running_import(record, lead, silent_for=LONG_AGO)
-    background.fail_stopped_jobs()
+    jobs.fail_stopped_jobs()
     researcher = f.make_researcher(record.project, record.case_study)
     client.force_login(researcher)
     assert client.post(job.get_absolute_url()).status_code in {403, 404}
     assert TranscriptImport.objects.get(pk=job.pk).status == "failed"
 
-    background.discard_file(TranscriptImport, job.pk)
+    jobs.discard_file(TranscriptImport, job.pk)
     client.force_login(lead)
     page = client.post(job.get_absolute_url(), follow=True).content.decode()
     assert "Only a failed import whose file is still kept can be retried: upload the file again." in page

@@ -70,4 +70,4 @@ def test_a_build_that_cannot_be_queued_is_marked_failed(study, settings, caplog,
     build.refresh_from_db()
     assert build.status == "failed"
     assert build.error.startswith("Could not queue the build: InvalidTaskBackend: Could not find backend")
-    assert f"Could not queue working-paper build {build.pk}" in caplog.text
+    assert f"Could not queue the build of PaperBuild {build.pk}" in caplog.text

@@ -2,7 +2,7 @@
 
 At start and then every HEARTBEAT_SECONDS (in a thread beside the task loop) it writes this worker's heartbeat
 (read by `/healthz`) and the heartbeat of the jobs it is running, and marks failed the jobs whose worker stopped
-(`casestudies.background`). At start and every hour it prunes task results, worker heartbeats and kept uploads older
+(`partnership.jobs`). At start and every hour it prunes task results, worker heartbeats and kept uploads older
 than TASK_RESULTS_KEEP_DAYS.
 """
 
@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 from django_tasks_db.management.commands import db_worker
 
-from casestudies import background
+from partnership import jobs
 
 logger = logging.getLogger(__name__)
 PRUNE_EVERY_SECONDS = 3600
@@ -26,18 +26,18 @@ PRUNE_EVERY_SECONDS = 3600
 
 def _round(name: str, prune: bool) -> None:
     try:
-        done = background.housekeeping(name)
+        done = jobs.housekeeping(name)
         if prune:
-            done |= background.prune(settings.TASK_RESULTS_KEEP_DAYS)
+            done |= jobs.prune(settings.TASK_RESULTS_KEEP_DAYS)
         if done.get("jobs_stopped") or any(done.get(key) for key in ("task_results", "workers", "files")):
             logger.info("Housekeeping: %s", done)
     except Exception:
-        logger.exception("Worker housekeeping failed; trying again in %s s.", background.HEARTBEAT_SECONDS)
+        logger.exception("Worker housekeeping failed; trying again in %s s.", jobs.HEARTBEAT_SECONDS)
 
 
 def _keep_house(name: str, stop: threading.Event) -> None:
     last_prune = time.monotonic()
-    while not stop.wait(background.HEARTBEAT_SECONDS):
+    while not stop.wait(jobs.HEARTBEAT_SECONDS):
         prune = time.monotonic() - last_prune >= PRUNE_EVERY_SECONDS
         if prune:
             last_prune = time.monotonic()

@@ -1,10 +1,8 @@
-"""What every job worked on in the background shares: keeping an upload under a name of ours, queueing its task
-once the job is committed, claiming the job exactly once, recording a failure, deleting the file once it has been
-read, and noticing a worker that stopped. The transcript imports here, the REFI-QDA imports in `exchange` and the
-paper builds in `reports` use it.
-
-A job model has `status` and `stage` choices with QUEUED, RUNNING and FAILED (and a WAITING stage), `error`,
-`task_id`, `started_at`, `finished_at` and `heartbeat_at`; an upload's job also has `file`.
+"""Work done in the background, in one shape: `BackgroundJob`, the abstract record of one job (the transcript
+imports, the REFI-QDA imports and the paper builds are its kinds), and the one runner every kind goes through:
+keep an upload under a name of ours, queue the job's task once the job is committed, claim it exactly once, show
+its stage, record its success or its failure, delete an upload once it has been read, and notice a worker that
+stopped.
 
 A worker (`manage.py worker`) writes a heartbeat on the jobs it is running every HEARTBEAT_SECONDS. A running job
 whose heartbeat is older than STOPPED_AFTER lost its worker (killed, out of memory, the machine restarted): the
@@ -13,11 +11,13 @@ worker's housekeeping marks it failed, "the worker stopped", and its page offers
 
 from __future__ import annotations
 
+import datetime
 import logging
 import posixpath
 import threading
 from collections.abc import Callable
 from datetime import timedelta
+from typing import ClassVar
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
@@ -27,19 +27,77 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 logger = logging.getLogger(__name__)
-NOTHING = "Nothing was imported."
 HEARTBEAT_SECONDS = 30
 STOPPED_AFTER = timedelta(seconds=4 * HEARTBEAT_SECONDS)
-# The job models, as "app_label.ModelName"; those whose `file` is an upload, kept until it has been read.
-UPLOAD_JOB_MODELS = ("casestudies.TranscriptImport", "exchange.ImportJob")
-JOB_MODELS = (*UPLOAD_JOB_MODELS, "reports.PaperBuild")
 # The jobs this process is running, which its heartbeat keeps alive.
 _running: set[tuple[type[models.Model], int]] = set()
 _running_lock = threading.Lock()
 
 
-def job_models(labels: tuple[str, ...] = JOB_MODELS) -> list[type[models.Model]]:
-    return [apps.get_model(label) for label in labels]
+class BackgroundJob(models.Model):
+    """One job run in the background: its status, its stage (each kind has its own `Stage` choices, from WAITING
+    to DONE, and `STAGE_PROGRESS` for its progress bar), its error, its task and its times."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Done"
+        FAILED = "failed", "Failed"
+
+    # What a finished job of this kind is called ("Imported", "Ready").
+    SUCCEEDED_LABEL: ClassVar[str] = "Done"
+    # Whether `file` is an upload, kept until it has been read (and for Retry after a worker stopped).
+    KEEPS_UPLOAD: ClassVar[bool] = False
+    # What a failure adds when nothing was written.
+    NOTHING_DONE: ClassVar[str] = ""
+    STAGE_PROGRESS: ClassVar[dict[str, int]] = {"waiting": 5, "done": 100}
+
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    stage = models.CharField(max_length=20, default="waiting")
+    error = models.TextField(blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last sign of life from the worker running it (partnership.jobs)."
+    )
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="failed") | ~Q(error=""), name="%(app_label)s_%(class)s_failure_has_an_error"
+            ),
+        ]
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in {self.Status.QUEUED, self.Status.RUNNING}
+
+    @property
+    def status_label(self) -> str:
+        return self.SUCCEEDED_LABEL if self.status == self.Status.SUCCEEDED else self.get_status_display()
+
+    @property
+    def progress_percent(self) -> int:
+        return self.STAGE_PROGRESS.get(self.stage, 5)
+
+    @property
+    def duration(self) -> datetime.timedelta | None:
+        if self.started_at and self.finished_at:
+            return self.finished_at - self.started_at
+        return None
+
+
+def job_models(*, uploads_only: bool = False) -> list[type[BackgroundJob]]:
+    """Every kind of job (or those whose file is an upload)."""
+    return [
+        model
+        for model in apps.get_models()
+        if issubclass(model, BackgroundJob) and (model.KEEPS_UPLOAD or not uploads_only)
+    ]
 
 
 def uploaded_name(file_name: str) -> str:
@@ -47,19 +105,34 @@ def uploaded_name(file_name: str) -> str:
     return posixpath.basename(file_name.replace("\\", "/"))[-255:] or "upload"
 
 
-def enqueue(model: type[models.Model], job_id: int, *, queue: Callable[[int], object], what: str) -> None:
-    """Queue the job's task; if it cannot be queued, the job fails with the reason and its file is dropped."""
+def enqueue(model: type[BackgroundJob], job_id: int, *, queue: Callable[[int], object], what: str) -> None:
+    """Queue the job's task; if it cannot be queued, the job fails with the reason and its upload is dropped."""
     try:
         result = queue(job_id)
     except Exception as error:
-        logger.exception("Could not queue %s %s", what, job_id)
-        fail(model, job_id, f"Could not queue the {what}: {type(error).__name__}: {error}. {NOTHING}")
+        logger.exception("Could not queue the %s of %s %s", what, model.__name__, job_id)
+        fail(model, job_id, f"Could not queue the {what}: {type(error).__name__}: {error}. {model.NOTHING_DONE}")
         discard_file(model, job_id)
         return
+    # The immediate backend has run the job by now; a queued one is picked up by `manage.py worker`.
     model.objects.filter(pk=job_id).update(task_id=str(result.id)[:64])
 
 
-def claim(model: type[models.Model], job_id: int, *, stage: str) -> bool:
+def run[J: BackgroundJob](model: type[J], job_id: int, *, stage: str, work: Callable[[int], object]) -> J | None:
+    """The body of every job's task: claim the job (None when it is not waiting: already run, or run by another
+    worker), do `work(job_id)`, and let go of it whatever happens, dropping an upload once it has been read."""
+    if not claim(model, job_id, stage=stage):
+        return None
+    try:
+        work(job_id)
+    finally:
+        release(model, job_id)
+        if model.KEEPS_UPLOAD:
+            discard_file(model, job_id)
+    return model.objects.get(pk=job_id)
+
+
+def claim(model: type[BackgroundJob], job_id: int, *, stage: str) -> bool:
     """Mark a queued job as running, and keep its heartbeat while this process runs it (until `release`); False
     when it is not waiting (already run, or run by another worker)."""
     now = timezone.now()
@@ -74,10 +147,28 @@ def claim(model: type[models.Model], job_id: int, *, stage: str) -> bool:
     return True
 
 
-def release(model: type[models.Model], job_id: int) -> None:
+def release(model: type[BackgroundJob], job_id: int) -> None:
     """This process no longer runs the job (it finished, or failed)."""
     with _running_lock:
         _running.discard((model, job_id))
+
+
+def set_stage(model: type[BackgroundJob], job_id: int, stage: str) -> None:
+    """Show what the job is doing now: its page follows it."""
+    model.objects.filter(pk=job_id).update(stage=stage)
+
+
+def succeed(model: type[BackgroundJob], job_id: int, **results) -> None:
+    """The job is done, with what it found (`results`: the kind's own fields)."""
+    model.objects.filter(pk=job_id).update(
+        status=model.Status.SUCCEEDED, stage=model.Stage.DONE, finished_at=timezone.now(), **results
+    )
+
+
+def fail(model: type[BackgroundJob], job_id: int, message: str) -> None:
+    model.objects.filter(pk=job_id).update(
+        status=model.Status.FAILED, error=message.strip()[:4000], finished_at=timezone.now()
+    )
 
 
 def beat() -> int:
@@ -115,7 +206,7 @@ def fail_stopped_jobs(now=None) -> int:
 def housekeeping(worker: str) -> dict[str, int]:
     """What a worker does at start and every HEARTBEAT_SECONDS: its own heartbeat and its jobs', and failing the
     jobs of workers that stopped. Old task results and the files of long-failed jobs are pruned by `prune`."""
-    from .models import WorkerHeartbeat
+    from casestudies.models import WorkerHeartbeat
 
     now = timezone.now()
     WorkerHeartbeat.objects.update_or_create(worker=worker[:200], defaults={"seen_at": now})
@@ -127,13 +218,13 @@ def prune(keep_days: int) -> dict[str, int]:
     kept by jobs that failed as long ago (no one retried them)."""
     from django_tasks_db.models import DBTaskResult
 
-    from .models import WorkerHeartbeat
+    from casestudies.models import WorkerHeartbeat
 
     cut = timezone.now() - timedelta(days=keep_days)
     results, _ = DBTaskResult.objects.finished().filter(finished_at__lt=cut).delete()
     workers, _ = WorkerHeartbeat.objects.filter(seen_at__lt=cut).delete()
     files = 0
-    for model in job_models(UPLOAD_JOB_MODELS):
+    for model in job_models(uploads_only=True):
         for job_id in (
             model.objects.filter(status=model.Status.FAILED, finished_at__lt=cut)
             .exclude(file="")
@@ -170,20 +261,16 @@ def read_upload[T](job: models.Model, work: Callable[[object], T]) -> T | None:
         with job.file.open("rb") as upload:
             return work(upload)
     except ValidationError as error:
-        fail(model, job.pk, f"{' '.join(error.messages)} {NOTHING}")
+        fail(model, job.pk, f"{' '.join(error.messages)} {model.NOTHING_DONE}")
     except FileNotFoundError:
         fail(
             model, job.pk, "The uploaded file is no longer in the media storage; upload it again. Nothing was imported."
         )
     except Exception as error:
         logger.exception("%s %s of %r failed", model.__name__, job.pk, job.file_name)
-        fail(model, job.pk, f"The import failed ({type(error).__name__}: {error}). {NOTHING}")
+        fail(model, job.pk, f"The import failed ({type(error).__name__}: {error}). {model.NOTHING_DONE}")
         raise
     return None
-
-
-def fail(model: type[models.Model], job_id: int, message: str) -> None:
-    model.objects.filter(pk=job_id).update(status=model.Status.FAILED, error=message[:4000], finished_at=timezone.now())
 
 
 def discard_file(model: type[models.Model], job_id: int) -> None:
