@@ -94,5 +94,5 @@ def render_pdf(paper: AssembledPaper) -> RenderedPaper:
         string=render_html(paper, embed_fonts=True), base_url=str(FONT_DIR), url_fetcher=_fetcher_class()()
     ).render()
     buffer = io.BytesIO()
-    document.write_pdf(buffer)
+    document.write_pdf(buffer, pdf_tags=True)
     return RenderedPaper(buffer.getvalue(), PaperFormat.PDF, page_count=len(document.pages))

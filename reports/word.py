@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from html.parser import HTMLParser
 
 from django.utils import timezone
@@ -10,7 +11,7 @@ from docx import Document
 from docx.document import Document as WordDocument
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.opc.constants import RELATIONSHIP_TYPE
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -23,6 +24,12 @@ from .paper import AssembledPaper, FrequencyTable, QuestionSection
 ACCENT = RGBColor(0x08, 0x3B, 0x6A)
 MUTED = RGBColor(0x55, 0x60, 0x6E)
 ATTRIBUTION_STYLE = "Quotation attribution"
+WHITE_SPACE = re.compile(r"\s+")
+# The contents: headings 1 and 2, as hyperlinks, without page numbers in Web view.
+CONTENTS_FIELD = 'TOC \\o "1-2" \\h \\z'
+LANGUAGE = "en-GB"
+CASE_STUDY_COLUMNS = ["Case study", "Lead", "Sector", "Region", "Forms of partnership", "Interviews"]
+OVERLAP_NOTE = "A passage with several of these codes counts under each; the last column counts each passage once."
 NOTE_STYLE = "Paper note"
 
 
@@ -56,8 +63,14 @@ def _set_up(document: WordDocument, paper: AssembledPaper) -> None:
     properties = document.core_properties
     properties.title = paper.title
     properties.author = paper.authors
+    properties.last_modified_by = paper.authors
     properties.subject = paper.project_title
     properties.comments = f"{paper.series_label}. Draft generated from the project's coding."
+    properties.language = LANGUAGE
+    # The file's own dates, not those of the template it starts from.
+    properties.created = properties.modified = timezone.now().replace(microsecond=0)
+    properties.revision = 1
+    _set_language(document)
     section = document.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
     section.top_margin, section.bottom_margin = Mm(25), Mm(24)
@@ -91,10 +104,29 @@ def _set_up(document: WordDocument, paper: AssembledPaper) -> None:
     note.base_style = styles["Normal"]
     note.font.size = Pt(9)
     note.font.color.rgb = MUTED
+    # The styles Word gives the contents' entries: defined here so that the entries look the same before and after
+    # Word updates the field.
+    for level in (1, 2):
+        entry = styles.add_style(f"toc {level}", WD_STYLE_TYPE.PARAGRAPH)
+        entry.base_style = styles["Normal"]
+        entry.paragraph_format.left_indent = Cm(0.8 * (level - 1))
+        entry.paragraph_format.space_after = Pt(2)
+        entry.paragraph_format.tab_stops.add_tab_stop(Cm(0.8 * level + 0.4))
     # Ask Word to fill in the contents and page numbers when the file is opened.
     update = OxmlElement("w:updateFields")
     update.set(qn("w:val"), "true")
     document.settings.element.append(update)
+
+
+def _set_language(document: WordDocument) -> None:
+    """British English for the spelling and grammar checks, in the defaults every style starts from."""
+    defaults = document.styles.element.find(qn("w:docDefaults"))
+    run_defaults = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    language = run_defaults.find(qn("w:lang"))
+    if language is None:
+        language = OxmlElement("w:lang")
+        run_defaults.append(language)
+    language.set(qn("w:val"), LANGUAGE)
 
 
 def _cover(document: WordDocument, paper: AssembledPaper) -> None:
@@ -112,22 +144,43 @@ def _cover(document: WordDocument, paper: AssembledPaper) -> None:
         "Not for citation.",
         style=NOTE_STYLE,
     )
-    _para(document).add_run().add_break(WD_BREAK.PAGE)
+    _new_page(document)
 
 
 def _front_matter(document: WordDocument, paper: AssembledPaper) -> None:
     if paper.abstract_html:
-        _para(document, "Abstract", style="TOC Heading" if _has_style(document, "TOC Heading") else "Heading 1")
+        _front_heading(document, "Abstract")
         add_narrative(document, paper.abstract_html)
     _front_apparatus(document, paper)
-    _para(document, "Contents", style="TOC Heading" if _has_style(document, "TOC Heading") else "Heading 1")
-    paragraph = _para(document)
-    _field(paragraph, 'TOC \\o "1-2" \\h \\z \\u', "Right-click and choose Update Field to show the page numbers.")
-    for entry in paper.contents:
-        line = _para(document, f"{entry.number}  {entry.title}", style=NOTE_STYLE)
-        if entry.level > 1:
-            line.paragraph_format.left_indent = Cm(0.8)
-    _para(document).add_run().add_break(WD_BREAK.PAGE)
+    _para(document, "Contents", style="TOC Heading")
+    _contents(document, paper)
+    _new_page(document)
+
+
+def _front_heading(document: WordDocument, text: str) -> None:
+    """A heading of the front matter (abstract, key findings): shown in Word's navigation pane, as the sections
+    are, but not numbered and not in the contents."""
+    heading = _para(document, text, style="TOC Heading")
+    level = OxmlElement("w:outlineLvl")
+    level.set(qn("w:val"), "0")
+    heading.paragraph_format.element.get_or_add_pPr().append(level)
+
+
+def _contents(document: WordDocument, paper: AssembledPaper) -> None:
+    """The contents as one Word field whose result is already the list of sections: it reads right before Word
+    updates it (which the file asks for on opening, adding the page numbers), and updating replaces the list
+    rather than adding a second one."""
+    entries = paper.contents or []
+    if not entries:
+        _field(_para(document), CONTENTS_FIELD, "Update this field to show the contents.")
+        return
+    for index, entry in enumerate(entries):
+        line = _para(document, style=f"toc {min(entry.level, 2)}")
+        if index == 0:
+            _field_start(line, CONTENTS_FIELD)
+        line.add_run(f"{entry.number}\t{entry.title}")
+        if index == len(entries) - 1:
+            _field_end(line)
 
 
 def _methods(document: WordDocument, paper: AssembledPaper) -> None:
@@ -141,21 +194,7 @@ def _methods(document: WordDocument, paper: AssembledPaper) -> None:
         description = f": {phase.description}" if phase.description else ""
         item.add_run(f", {phase.dates}{description} {_phase_interviews(phase.interview_count)}")
     _para(document, f"Table {number}.1: The case studies", style="Caption")
-    _table(
-        document,
-        ["Case study", "Lead", "Sector", "Region", "Forms of partnership", "Interviews"],
-        [
-            [
-                row.title,
-                row.lead or "—",
-                row.sector or "—",
-                row.region or "—",
-                row.forms or "—",
-                str(row.interview_count),
-            ]
-            for row in paper.case_study_rows
-        ],
-    )
+    _table(document, CASE_STUDY_COLUMNS, [_case_study_facts(row) for row in paper.case_study_rows])
     _para(document, "Coding and quotation", style="Heading 4")
     options = paper.options
     key_first = ", passages marked as key quotes first," if options.key_quotes_first else ""
@@ -218,7 +257,8 @@ def _question(document: WordDocument, paper: AssembledPaper, question: QuestionS
         if not evidence.quotations:
             _para(
                 document,
-                f"{evidence.passage_count} coded passages, none of which may be quoted.",
+                f"{evidence.passage_count} coded passage{'s' if evidence.passage_count != 1 else ''}, none of which "
+                "may be quoted.",
                 style=NOTE_STYLE,
             )
         elif evidence.withheld_count:
@@ -234,6 +274,8 @@ def _frequency_table(document: WordDocument, table: FrequencyTable) -> None:
     rows = [[title, *map(str, counts), str(total)] for title, counts, total in table.rows]
     rows.append(["All", *map(str, table.totals), str(table.grand_total)])
     _table(document, ["Case study", *table.columns, "Passages"], rows, numeric_from=1)
+    if table.has_overlaps:
+        _para(document, OVERLAP_NOTE, style=NOTE_STYLE)
 
 
 def _appendices(document: WordDocument, paper: AssembledPaper) -> None:
@@ -255,29 +297,38 @@ def _appendices(document: WordDocument, paper: AssembledPaper) -> None:
     else:
         _para(document, "The project has no codes yet.")
     _heading(document, f"Appendix {paper.numbers['appendix_case_studies']} The case studies", 1)
-    for row in paper.case_study_rows:
-        _para(document, row.title, style="Heading 4")
-        facts = [
-            ("Lead", row.lead),
-            ("Sector", row.sector),
-            ("Region", row.region),
-            ("Forms of partnership", row.forms),
-            ("Interviews", str(row.interview_count)),
-        ]
-        paragraph = _para(document)
-        for label, value in facts:
-            paragraph.add_run(f"{label}: ").bold = True
-            paragraph.add_run(f"{value or '—'}. ")
-        if row.focus:
-            _para(document, row.focus)
+    if paper.case_study_rows:
+        # As the PDF lays it out: a row of facts for each case study, with its focus beneath, across the table.
+        _table(
+            document,
+            CASE_STUDY_COLUMNS,
+            [
+                line
+                for row in paper.case_study_rows
+                for line in [_case_study_facts(row), *([[row.focus]] if row.focus else [])]
+            ],
+        )
+    else:
+        _para(document, "No case studies are included.")
     _interviews_appendix(document, paper)
+
+
+def _case_study_facts(row) -> list[str]:
+    return [
+        row.title,
+        row.lead or "—",
+        row.sector or "—",
+        row.region or "—",
+        row.forms or "—",
+        str(row.interview_count),
+    ]
 
 
 def _front_apparatus(document: WordDocument, paper: AssembledPaper) -> None:
     """Key findings, keywords and acknowledgements, as the PDF has them before the contents."""
-    heading = "TOC Heading" if _has_style(document, "TOC Heading") else "Heading 1"
+    heading = "TOC Heading"
     if paper.key_findings_html:
-        _para(document, "Key findings", style=heading)
+        _front_heading(document, "Key findings")
         add_narrative(document, paper.key_findings_html)
     if paper.keywords:
         line = _para(document)
@@ -354,8 +405,12 @@ def _table(document: WordDocument, header: list[str], rows: list[list[str]], num
     for values in rows:
         row = table.add_row()
         row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+        if len(values) == 1 < len(header):
+            # One value: a row across the whole table.
+            row.cells[0].merge(row.cells[-1]).text = flowing(values[0])
+            continue
         for index, (cell, text) in enumerate(zip(row.cells, values, strict=True)):
-            cell.text = text
+            cell.text = flowing(text)
             if numeric_from is not None and index >= numeric_from:
                 cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
     for row in table.rows:
@@ -363,12 +418,39 @@ def _table(document: WordDocument, header: list[str], rows: list[list[str]], num
             for paragraph in cell.paragraphs:
                 for run in paragraph.runs:
                     run.font.size = Pt(8.5)
+    _fit_to_content(table)
     _para(document)
 
 
+def _fit_to_content(table) -> None:
+    """Columns as wide as their content needs (Word's AutoFit to contents), not the equal widths python-docx
+    gives every column."""
+    table.autofit = True
+    properties = table._tbl.tblPr
+    width = properties.find(qn("w:tblW"))
+    if width is None:
+        width = OxmlElement("w:tblW")
+        properties.append(width)
+    width.set(qn("w:type"), "auto")
+    width.set(qn("w:w"), "0")
+    for column in table._tbl.tblGrid.findall(qn("w:gridCol")):
+        column.attrib.pop(qn("w:w"), None)
+    for cell in table._tbl.iter(qn("w:tc")):
+        cell_width = cell.tcPr.find(qn("w:tcW")) if cell.tcPr is not None else None
+        if cell_width is not None:
+            cell_width.set(qn("w:type"), "auto")
+            cell_width.set(qn("w:w"), "0")
+
+
 def _field(paragraph: Paragraph, instruction: str, placeholder: str) -> None:
-    """A Word field (page number, page count, contents) that Word computes."""
-    run = paragraph.add_run()
+    """A Word field (page number, page count) that Word computes, showing `placeholder` until it does."""
+    _field_start(paragraph, instruction)
+    paragraph.add_run(placeholder)
+    _field_end(paragraph)
+
+
+def _field_start(paragraph: Paragraph, instruction: str) -> None:
+    """Where a field begins; what follows, up to `_field_end` (in this paragraph or a later one), is its result."""
     begin = OxmlElement("w:fldChar")
     begin.set(qn("w:fldCharType"), "begin")
     code = OxmlElement("w:instrText")
@@ -376,8 +458,10 @@ def _field(paragraph: Paragraph, instruction: str, placeholder: str) -> None:
     code.text = f" {instruction} "
     separate = OxmlElement("w:fldChar")
     separate.set(qn("w:fldCharType"), "separate")
-    run._r.extend([begin, code, separate])
-    paragraph.add_run(placeholder)
+    paragraph.add_run()._r.extend([begin, code, separate])
+
+
+def _field_end(paragraph: Paragraph) -> None:
     end = OxmlElement("w:fldChar")
     end.set(qn("w:fldCharType"), "end")
     paragraph.add_run()._r.append(end)
@@ -389,11 +473,26 @@ def _has_style(document: WordDocument, name: str) -> bool:
 
 def _para(document: WordDocument, text: str = "", style: str | None = None) -> Paragraph:
     """A paragraph in a named style. python-docx looks a style up by scanning every style each time, which made a
-    100-page paper take half a minute; the ids are looked up once per document instead."""
-    paragraph = document.add_paragraph(text)
+    100-page paper take half a minute; the ids are looked up once per document instead.
+
+    Text flows as it does in the PDF: line ends in it are spaces, never line breaks typed into the document."""
+    paragraph = document.add_paragraph(flowing(text))
     if style is not None:
         paragraph._p.style = _style_ids(document)[style]
+    if getattr(document, "_paper_new_page", False):
+        paragraph.paragraph_format.page_break_before = True
+        document._paper_new_page = False
     return paragraph
+
+
+def _new_page(document: WordDocument) -> None:
+    """The next paragraph starts a page (a paragraph property, not a page break typed into the text)."""
+    document._paper_new_page = True
+
+
+def flowing(text: str) -> str:
+    """Runs of white space, line ends included, as one space: how HTML (and so the PDF) lays text out."""
+    return WHITE_SPACE.sub(" ", text)
 
 
 def _style_ids(document: WordDocument) -> dict[str, str]:
@@ -486,6 +585,12 @@ class _NarrativeWriter(HTMLParser):
             if not data.strip():
                 return
             self.paragraph = _para(self.document, style="Quote" if self.in_quote else None)
+        if not self.code:
+            data = flowing(data)
+            if not self.paragraph.text:
+                data = data.lstrip()
+            if not data:
+                return
         if self.link:
             _hyperlink(self.paragraph, data, self.link)
             return

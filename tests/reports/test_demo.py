@@ -9,6 +9,7 @@ from reports import demo
 from reports.assembly import assemble_paper
 from reports.models import GroupNarrative, QuestionNarrative, WorkingPaper
 from reports.rendering import render
+from tests.reports.parity import differences
 
 pytestmark = pytest.mark.django_db
 
@@ -61,11 +62,17 @@ def test_the_demo_paper_reads_as_a_draft_in_the_series(demo_project):
     paper = WorkingPaper.objects.get(project=demo_project, number=58)
     assembled = assemble_paper(paper, reader=None)
 
-    pdf_text = " ".join(
-        " ".join(page.extract_text() for page in PdfReader(io.BytesIO(render(assembled, "pdf").content)).pages).split()
-    )
+    pdf = PdfReader(io.BytesIO(render(assembled, "pdf").content))
+    pdf_text = " ".join(" ".join(page.extract_text() for page in pdf.pages).split())
     word = Document(io.BytesIO(render(assembled, "docx").content))
     word_text = " ".join(" ".join(p.text for p in word.paragraphs).split())
+    # The Word file says what the PDF says, table notes included.
+    assert differences(word, pdf) == ([], [])
+    assert (
+        word_text.count("A passage with several of these codes counts under each")
+        == pdf_text.count("A passage with several of these codes counts under each")
+        > 0
+    )
     for text in (pdf_text, word_text):
         assert "Key findings" in text and "Acknowledgements" in text
         assert "Keywords: third sector; partnership working; mergers; consortia" in text

@@ -5,13 +5,16 @@ import re
 import subprocess
 
 import pytest
+from django.utils import timezone
 from docx import Document
+from docx.oxml.ns import qn
 from PIL import Image, ImageStat
 from pypdf import PdfReader
 
 from reports.assembly import assemble_paper
 from reports.models import QuestionNarrative
 from reports.rendering import render
+from tests.reports.parity import differences
 
 pytestmark = pytest.mark.django_db
 
@@ -226,3 +229,92 @@ def test_charts_are_drawn_only_by_the_renderings_that_show_them(study, monkeypat
     drawn.clear()
     html = render(assemble_paper(study.paper, reader=None), "html").content.decode()
     assert drawn == [] and "data:image/svg+xml" not in html
+
+
+def structure_of(reader: PdfReader) -> tuple[dict[str, int], list[str]]:
+    """The tagged PDF's structure elements by type, and the figures' alternative texts."""
+    kinds: dict[str, int] = {}
+    alternatives: list[str] = []
+    stack = [reader.trailer["/Root"]["/StructTreeRoot"]]
+    while stack:
+        node = stack.pop()
+        node = node.get_object() if hasattr(node, "get_object") else node
+        if isinstance(node, list):
+            stack.extend(node)
+            continue
+        if not isinstance(node, dict):
+            continue
+        kind = node.get("/S")
+        if kind is not None:
+            kinds[str(kind)] = kinds.get(str(kind), 0) + 1
+            if kind == "/Figure":
+                alternatives.append(str(node.get("/Alt", "")))
+        if node.get("/K") is not None:
+            stack.append(node["/K"])
+    return kinds, alternatives
+
+
+def test_the_pdf_is_tagged_in_british_english_with_headings_and_described_charts(pdf, study):
+    reader = PdfReader(io.BytesIO(pdf.content))
+    root = reader.trailer["/Root"]
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert root["/Lang"] == "en-GB"
+    kinds, alternatives = structure_of(reader)
+    assert {"/Document", "/H1", "/H2", "/H3", "/P", "/BlockQuote", "/Table", "/TH", "/Caption"} <= set(kinds)
+    charts = [question for question in assemble_paper(study.paper, reader=None).questions if question.table]
+    assert len(alternatives) == len(charts) > 0
+    assert all(alt.startswith("Bar chart of coded passages by case study for ") for alt in alternatives)
+
+
+def word_and_pdf(study) -> tuple[Document, PdfReader]:
+    assembled = assemble_paper(study.paper, reader=None)
+    word = Document(io.BytesIO(render(assembled, "docx").content))
+    return word, PdfReader(io.BytesIO(render(assembled, "pdf").content))
+
+
+def test_the_word_file_says_what_the_pdf_says(study):
+    """Every paragraph and table cell of the Word file is in the PDF, and every line of the PDF (but the running
+    footers, the contents' dotted lines and the list bullets) is in the Word file."""
+    QuestionNarrative.objects.create(
+        paper=study.paper, question=study.questions[0], text="Forms vary\nwidely, and *each* is\nnegotiated."
+    )
+    word, pdf = word_and_pdf(study)
+    assert differences(word, pdf) == ([], [])
+    assert "Forms vary widely, and each is negotiated." in [p.text for p in word.paragraphs]
+
+
+def test_the_word_file_flows_in_british_english_with_one_contents_and_its_own_dates(study):
+    study.paper.abstract = "What the case studies say\nabout partnership."
+    study.paper.key_findings = "- Partnership is often entered into under pressure."
+    study.paper.save()
+    word, _ = word_and_pdf(study)
+    body = word.element.body
+    # No line or page break typed into the text: new pages are a property of the paragraph that starts them.
+    assert body.findall(".//" + qn("w:br")) == []
+    assert sum(1 for p in word.paragraphs if p.paragraph_format.page_break_before) >= 3
+    # British English in the defaults every style starts from, and in the file's properties.
+    defaults = word.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    assert defaults.find(qn("w:lang")).get(qn("w:val")) == "en-GB"
+    assert word.core_properties.language == "en-GB"
+    # The file's own dates, not the template's.
+    assert abs((word.core_properties.created - timezone.now()).total_seconds()) < 120
+    assert word.core_properties.modified == word.core_properties.created
+    # One contents: a single field whose result is the list of sections, with nothing after it repeating them.
+    instructions = [code.text for code in body.iter(qn("w:instrText"))]
+    assert [text for text in instructions if "TOC" in text] == [' TOC \\o "1-2" \\h \\z ']
+    entries = [p.text for p in word.paragraphs if p.style.name in {"toc 1", "toc 2"}]
+    assert entries[:3] == ["1\tIntroduction", "2\tMethods", "3\tContext"]
+    headings = [p.text for p in word.paragraphs if p.style.name in {"Heading 1", "Heading 2"}]
+    assert [entry.replace("\t", " ") for entry in entries] == headings
+    assert sum(1 for p in word.paragraphs if p.text == "3  Context") == 0
+    # The abstract is in the navigation pane (an outline level) though not numbered.
+    for front in ("Abstract", "Key findings"):
+        heading = next(p for p in word.paragraphs if p.text == front)
+        assert heading._p.pPr.find(qn("w:outlineLvl")).get(qn("w:val")) == "0"
+    assert "What the case studies say about partnership." in [p.text for p in word.paragraphs]
+    # Tables fit their content, and keep their notes.
+    for table in word.tables:
+        assert table._tbl.tblPr.find(qn("w:tblW")).get(qn("w:type")) == "auto"
+    overlapping = [q for q in assemble_paper(study.paper, reader=None).questions if q.table and q.table.has_overlaps]
+    notes = [p for p in word.paragraphs if p.text.startswith("A passage with several of these codes counts under each")]
+    assert len(notes) == len(overlapping)
