@@ -17,7 +17,11 @@ if TYPE_CHECKING:
     from .paper import FrequencyTable
 
 WIDTH_INCHES = 6.3
-ROW_INCHES = 0.24
+LINE_INCHES = 0.15
+# Where a source's name and a code's name wrap (characters), so that every name is shown whole.
+LABEL_CHARACTERS = 34
+LEGEND_CHARACTERS = 30
+LEGEND_COLUMNS = 3
 
 
 def frequency_chart_svg(table: FrequencyTable, *, title: str = "") -> str:
@@ -31,14 +35,34 @@ def frequency_chart_png(table: FrequencyTable, *, title: str = "") -> bytes:
 
 
 def _draw(table: FrequencyTable, *, title: str, format: str) -> bytes:
-    labels = [textwrap.shorten(row[0], width=48, placeholder="…") for row in table.rows]
-    figure = Figure(figsize=(WIDTH_INCHES, 1.2 + ROW_INCHES * len(labels) + 0.25 * _legend_rows(table)))
+    figure = chart_figure(table, title=title)
+    buffer = io.BytesIO()
+    metadata = {"Date": None} if format == "svg" else {}
+    figure.savefig(buffer, format=format, dpi=150 if format == "png" else 72, metadata=metadata)
+    return buffer.getvalue()
+
+
+def chart_figure(table: FrequencyTable, *, title: str = "") -> Figure:
+    """The bar chart: a bar per source, stacked by code; the sources' names wrapped, never cut; the legend beneath
+    the bars, inside the figure, each code's name whole. No title: the figure's caption says what it shows
+    (`title` names it for a screen reader, in the image's description)."""
+    labels = [textwrap.fill(row[0], width=LABEL_CHARACTERS) for row in table.rows]
+    names = [textwrap.fill(name, width=LEGEND_CHARACTERS) for name in table.columns]
+    label_lines = sum(label.count("\n") + 1 for label in labels)
+    legend_lines = sum(
+        max(name.count("\n") + 1 for name in names[start : start + LEGEND_COLUMNS])
+        for start in range(0, len(names), LEGEND_COLUMNS)
+    )
+    figure = Figure(
+        figsize=(WIDTH_INCHES, 0.9 + LINE_INCHES * max(label_lines, 2 * len(labels)) + LINE_INCHES * legend_lines),
+        layout="constrained",
+    )
     axes = figure.add_subplot()
     positions = list(range(len(labels)))
     left = [0] * len(labels)
-    for column, (name, colour) in enumerate(zip(table.columns, table.colours, strict=True)):
+    for column, (name, colour) in enumerate(zip(names, table.colours, strict=True)):
         values = [row[1][column] for row in table.rows]
-        axes.barh(positions, values, left=left, color=colour, label=textwrap.shorten(name, 40, placeholder="…"))
+        axes.barh(positions, values, left=left, color=colour, label=name)
         left = [a + b for a, b in zip(left, values, strict=True)]
     axes.set_yticks(positions, labels, fontsize=8)
     axes.invert_yaxis()
@@ -46,21 +70,8 @@ def _draw(table: FrequencyTable, *, title: str, format: str) -> bytes:
     axes.tick_params(axis="x", labelsize=8)
     axes.xaxis.get_major_locator().set_params(integer=True)
     axes.spines[["top", "right"]].set_visible(False)
+    # "outside": the layout makes room for the legend within the figure rather than drawing it over the edge.
+    figure.legend(fontsize=7, frameon=False, loc="outside lower center", ncols=min(LEGEND_COLUMNS, len(names)))
     if title:
-        axes.set_title(f"{title}: coded passages by case study", fontsize=9, loc="left")
-    axes.legend(
-        fontsize=7,
-        frameon=False,
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.12 - 0.4 / max(1, len(labels))),
-        ncols=min(3, len(table.columns)),
-    )
-    figure.set_layout_engine("constrained")
-    buffer = io.BytesIO()
-    metadata = {"Date": None} if format == "svg" else {}
-    figure.savefig(buffer, format=format, dpi=150 if format == "png" else 72, metadata=metadata)
-    return buffer.getvalue()
-
-
-def _legend_rows(table: FrequencyTable) -> int:
-    return (len(table.columns) + 2) // 3
+        figure.set_label(title)
+    return figure

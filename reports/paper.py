@@ -11,6 +11,9 @@ from disclosure.speakers import Withheld
 
 from .models import WorkingPaper
 
+# A quotation up to this many characters (about six printed lines) is never split across pages.
+SHORT_QUOTATION_CHARS = 480
+
 
 @dataclass(frozen=True)
 class PaperOptions:
@@ -111,6 +114,11 @@ class Quotation:
     end: int = 0
     # "3.4": the fourth quotation of chapter 3, set when the paper is numbered; later questions cite it by this.
     number: str = ""
+
+    @property
+    def is_short(self) -> bool:
+        """Short enough that splitting it across two pages would leave a line or two on each: kept whole."""
+        return sum(len(paragraph) for paragraph in self.paragraphs) <= SHORT_QUOTATION_CHARS
 
 
 @dataclass
@@ -214,6 +222,10 @@ class ContentsEntry:
     title: str
     anchor: str
     level: int
+
+    @property
+    def is_appendix(self) -> bool:
+        return self.number.startswith("Appendix")
 
 
 @dataclass

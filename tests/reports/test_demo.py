@@ -86,3 +86,50 @@ def test_the_demo_paper_reads_as_a_draft_in_the_series(demo_project):
     for quotation in quotations:
         opening = " ".join(quotation.paragraphs[0].split())[:50]
         assert pdf_text.count(opening) == 1, opening
+
+
+def test_the_demo_paper_prints_cleanly(demo_project, tmp_path):
+    """Read from the PDF itself: a table's totals printed once, at its end; no table caption left at the foot of a
+    page; no short quotation split across two pages; the contents' page numbers on one right edge."""
+    import re
+    import subprocess
+
+    from pypdf import PdfReader
+
+    from tests.reports.parity import squashed
+
+    paper = WorkingPaper.objects.get(project=demo_project, number=58)
+    assembled = assemble_paper(paper, reader=None)
+    content = render(assembled, "pdf").content
+    pages = []
+    for page in PdfReader(io.BytesIO(content)).pages:
+        lines = page.extract_text().split("\n")
+        if len(lines) >= 2 and re.fullmatch(r"Page \d+ of \d+", lines[-1].strip()):
+            lines = lines[:-2]  # the running footer
+        pages.append(lines)
+
+    tables = [question for question in assembled.questions if question.table]
+    totals = [line for lines in pages for line in lines if re.fullmatch(r"All( \d+)+", line.strip())]
+    assert len(totals) == len(tables) > 5
+
+    stranded = [line for lines in pages for line in lines[-2:] if re.match(r"Table [\dA-Z.]+: ", line)]
+    assert stranded == []
+
+    page_texts = [squashed("".join(lines)) for lines in pages]
+    short = [q for s in assembled.questions for e in s.case_studies for q in e.quotations if q.is_short]
+    assert len(short) > 20
+    split = [q.paragraphs[0][:60] for q in short if not any(squashed("".join(q.paragraphs)) in t for t in page_texts)]
+    assert split == []
+
+    path = tmp_path / "paper.pdf"
+    path.write_bytes(content)
+    layout = subprocess.run(
+        ["pdftotext", "-bbox-layout", "-f", "2", "-l", "4", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    right_edges = []
+    for line in re.findall(r"<line[^>]*>(.*?)</line>", layout, re.S):
+        words = re.findall(r'<word xMin="[\d.]+" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', line)
+        if len(words) > 1 and words[-1][1].isdigit() and any(word == "." for _, word in words):
+            right_edges.append(float(words[-1][0]))
+    assert len(right_edges) >= len(assembled.contents) - 3
+    assert max(right_edges) - min(right_edges) < 1
