@@ -68,6 +68,9 @@ def save_interview(
     may take seconds, and a write lock must not wait on it). The transcript typed in is normalised only when it
     is first set."""
     if transcript is not None:
+        if interview.pk is not None:
+            # Replacing a transcript has its checks (excerpts, confirmation): `import_transcript`.
+            raise ValueError("save_interview takes a transcript file only for a new interview.")
         interview.transcript = ""
     if interview.phase == PhaseKind.SCOPING:
         interview.case_study = None

@@ -379,12 +379,11 @@ def history_reach(user, kind: str) -> Q:
     excerpt's history. A deleted interview, participant, case study or paper is history only admins see.
     """
     projects = ResearchProject.objects.visible_to(user).values("pk")
-    excerpts = rules.excerpt_reach(user, Interview.objects.visible_to(user))
-    if kind == "excerpt":
-        return excerpts
-    if kind == "excerpt_code":
-        seen = Excerpt.history.model._base_manager.filter(excerpts).values("id")
-        return Q(excerpt_id__in=seen)
+    if kind in {"excerpt", "excerpt_code"}:
+        excerpts = rules.excerpt_reach(user, Interview.objects.visible_to(user))
+        if kind == "excerpt":
+            return excerpts
+        return Q(excerpt_id__in=Excerpt.history.model._base_manager.filter(excerpts).values("id"))
     if kind == "code":
         return Q(project_id__in=projects)
     if kind == "memo":

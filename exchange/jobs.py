@@ -69,13 +69,11 @@ def run_import(*, job_id: int) -> ImportJob | None:
     user; anything else is logged with its traceback, recorded as a failure and raised again for the backend.
     Either way the import's own transaction has left nothing half-written.
     """
-    if jobs.run(ImportJob, job_id, stage=ImportJob.Stage.READING, work=_import) is None:
-        return None
-    return _reloaded(job_id)
+    return jobs.run(ImportJob, job_id, stage=ImportJob.Stage.READING, work=_import)
 
 
 def _import(job_id: int) -> None:
-    job = _reloaded(job_id)
+    job = ImportJob.objects.select_related("project", "created_by").get(pk=job_id)
     user = job.created_by
     if user is None or not user.is_active or not access.can_manage_project(user, job.project):
         jobs.fail(ImportJob, job.pk, "You can no longer import into this project, so the file was not imported.")
@@ -93,7 +91,3 @@ def _import(job_id: int) -> None:
     )
     if report is not None:
         jobs.succeed(ImportJob, job.pk, report=report.to_dict())
-
-
-def _reloaded(job_id: int) -> ImportJob:
-    return ImportJob.objects.select_related("project", "created_by").get(pk=job_id)

@@ -24,28 +24,28 @@ LEGEND_CHARACTERS = 30
 LEGEND_COLUMNS = 3
 
 
-def frequency_chart_svg(table: FrequencyTable, *, title: str = "") -> str:
+def frequency_chart_svg(table: FrequencyTable) -> str:
     """The chart as a data: URI, so that it travels inside the HTML (and CSP allows data: images)."""
-    svg = _draw(table, title=title, format="svg")
+    svg = _draw(table, format="svg")
     return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
 
 
-def frequency_chart_png(table: FrequencyTable, *, title: str = "") -> bytes:
-    return _draw(table, title=title, format="png")
+def frequency_chart_png(table: FrequencyTable) -> bytes:
+    return _draw(table, format="png")
 
 
-def _draw(table: FrequencyTable, *, title: str, format: str) -> bytes:
-    figure = chart_figure(table, title=title)
+def _draw(table: FrequencyTable, *, format: str) -> bytes:
+    figure = chart_figure(table)
     buffer = io.BytesIO()
     metadata = {"Date": None} if format == "svg" else {}
     figure.savefig(buffer, format=format, dpi=150 if format == "png" else 72, metadata=metadata)
     return buffer.getvalue()
 
 
-def chart_figure(table: FrequencyTable, *, title: str = "") -> Figure:
+def chart_figure(table: FrequencyTable) -> Figure:
     """The bar chart: a bar per source, stacked by code; the sources' names wrapped, never cut; the legend beneath
-    the bars, inside the figure, each code's name whole. No title: the figure's caption says what it shows
-    (`title` names it for a screen reader, in the image's description)."""
+    the bars, inside the figure, each code's name whole. No title: the figure's caption says what it shows, and
+    the image's description (in the template) names the question."""
     labels = [textwrap.fill(row[0], width=LABEL_CHARACTERS) for row in table.rows]
     names = [textwrap.fill(name, width=LEGEND_CHARACTERS) for name in table.columns]
     label_lines = sum(label.count("\n") + 1 for label in labels)
@@ -72,6 +72,4 @@ def chart_figure(table: FrequencyTable, *, title: str = "") -> Figure:
     axes.spines[["top", "right"]].set_visible(False)
     # "outside": the layout makes room for the legend within the figure rather than drawing it over the edge.
     figure.legend(fontsize=7, frameon=False, loc="outside lower center", ncols=min(LEGEND_COLUMNS, len(names)))
-    if title:
-        figure.set_label(title)
     return figure

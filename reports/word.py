@@ -170,10 +170,7 @@ def _contents(document: WordDocument, paper: AssembledPaper) -> None:
     """The contents as one Word field whose result is already the list of sections: it reads right before Word
     updates it (which the file asks for on opening, adding the page numbers), and updating replaces the list
     rather than adding a second one."""
-    entries = paper.contents or []
-    if not entries:
-        _field(_para(document), CONTENTS_FIELD, "Update this field to show the contents.")
-        return
+    entries = paper.contents
     for index, entry in enumerate(entries):
         line = _para(document, style=f"toc {min(entry.level, 2)}")
         if index == 0:
@@ -245,7 +242,7 @@ def _question(document: WordDocument, paper: AssembledPaper, question: QuestionS
         _para(document, f"Table {question.number}: Coded passages by case study", style="Caption")
         _frequency_table(document, question.table)
     if paper.options.include_charts and question.table:
-        document.add_picture(io.BytesIO(frequency_chart_png(question.table, title=question.label)), width=Cm(16))
+        document.add_picture(io.BytesIO(frequency_chart_png(question.table)), width=Cm(16))
         _para(document, f"Figure {question.number}: Coded passages by case study and code", style="Caption")
     for evidence in question.case_studies:
         _heading(document, f"{evidence.number} {evidence.title}", 3)
@@ -326,7 +323,6 @@ def _case_study_facts(row) -> list[str]:
 
 def _front_apparatus(document: WordDocument, paper: AssembledPaper) -> None:
     """Key findings, keywords and acknowledgements, as the PDF has them before the contents."""
-    heading = "TOC Heading"
     if paper.key_findings_html:
         _front_heading(document, "Key findings")
         add_narrative(document, paper.key_findings_html)
@@ -335,7 +331,7 @@ def _front_apparatus(document: WordDocument, paper: AssembledPaper) -> None:
         line.add_run("Keywords: ").bold = True
         line.add_run("; ".join(paper.keywords))
     if paper.acknowledgements_html:
-        _para(document, "Acknowledgements", style=heading)
+        _para(document, "Acknowledgements", style="TOC Heading")
         add_narrative(document, paper.acknowledgements_html)
 
 
@@ -465,10 +461,6 @@ def _field_end(paragraph: Paragraph) -> None:
     end = OxmlElement("w:fldChar")
     end.set(qn("w:fldCharType"), "end")
     paragraph.add_run()._r.append(end)
-
-
-def _has_style(document: WordDocument, name: str) -> bool:
-    return name in _style_ids(document)
 
 
 def _para(document: WordDocument, text: str = "", style: str | None = None) -> Paragraph:

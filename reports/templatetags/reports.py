@@ -11,7 +11,7 @@ def frequency_chart(question) -> str:
     rendering draws its own PNG; assembling a paper draws nothing)."""
     from reports.charts import frequency_chart_svg
 
-    return frequency_chart_svg(question.table, title=question.label)
+    return frequency_chart_svg(question.table)
 
 
 @register.filter

@@ -284,6 +284,14 @@ def _counts():
     return {m: m._base_manager.count() for m in apps.get_models()}
 
 
+def _refused(path, match: str, *options: str) -> None:
+    """`restore_project PATH OPTIONS` is refused with a message matching `match`, and writes nothing."""
+    counts = _counts()
+    with pytest.raises(CommandError, match=match):
+        call_command("restore_project", str(path), *options, stdout=io.StringIO())
+    assert _counts() == counts
+
+
 def test_a_tampered_backup_pointing_into_another_project_restores_nothing(demo_project, tmp_path):
     from casestudies.models import Interview
 
@@ -320,15 +328,10 @@ def test_a_history_row_naming_a_record_of_this_site_is_refused(demo_project, tmp
             rows[0]["fields"]["id"] = other.pk
             rows[0]["fields"]["interview"] = None
             return "\n".join(json.dumps(row) for row in rows).encode()
-        if name == "coding.excerpt.jsonl":
-            return data
         return data
 
     _rewrite(path, tampered, change)
-    counts = _counts()
-    with pytest.raises(CommandError, match=f"a history row of coding.excerpt {other.pk}, which is not in the file"):
-        call_command("restore_project", str(tampered), "--as", "tampered", stdout=io.StringIO())
-    assert _counts() == counts
+    _refused(tampered, f"a history row of coding.excerpt {other.pk}, which is not in the file", "--as", "tampered")
     assert Excerpt.objects.get(pk=other.pk).history.count() == other.history.count()
 
 
@@ -336,10 +339,7 @@ def test_restoring_over_the_original_guids_says_to_use_as(demo_project, tmp_path
     path = tmp_path / "p.zip"
     call_command("backup_project", "--project", "partnership", "--out", str(path), stdout=io.StringIO())
     ResearchProject.objects.filter(pk=demo_project.pk).update(slug="renamed")
-    counts = _counts()
-    with pytest.raises(CommandError, match="clashes with a record of this site .* restore with --as NEW_SLUG"):
-        call_command("restore_project", str(path), stdout=io.StringIO())
-    assert _counts() == counts
+    _refused(path, "clashes with a record of this site .* restore with --as NEW_SLUG")
 
 
 def test_an_oversized_member_or_row_is_refused_as_it_is_read(demo_project, tmp_path, monkeypatch):
@@ -349,21 +349,15 @@ def test_an_oversized_member_or_row_is_refused_as_it_is_read(demo_project, tmp_p
     call_command("backup_project", "--project", "partnership", "--out", str(path), stdout=io.StringIO())
     with zipfile.ZipFile(path) as archive:
         longest = max(len(line) for name in archive.namelist() for line in archive.read(name).splitlines())
-    counts = _counts()
-
     monkeypatch.setattr(backup, "MAX_USERS_BYTES", 4096)
     _rewrite(path, padded, lambda name, data: b" " * 5000 + data if name == "users.jsonl" else data)
-    with pytest.raises(CommandError, match=re.escape("users.jsonl is larger than 4,096 bytes")):
-        call_command("restore_project", str(padded), "--as", "padded", stdout=io.StringIO())
-    assert _counts() == counts
+    _refused(padded, re.escape("users.jsonl is larger than 4,096 bytes"), "--as", "padded")
 
     monkeypatch.setattr(backup, "MAX_ROW_BYTES", longest + 10)
     pad = b" " * (longest + 100)
     _rewrite(path, padded, lambda name, data: pad + data if name == "casestudies.researchproject.jsonl" else data)
     message = f"casestudies.researchproject.jsonl: line 1 is longer than {longest + 10:,} bytes"
-    with pytest.raises(CommandError, match=re.escape(message)):
-        call_command("restore_project", str(padded), "--as", "padded", stdout=io.StringIO())
-    assert _counts() == counts
+    _refused(padded, re.escape(message), "--as", "padded")
 
 
 def test_a_row_of_another_model_or_a_member_of_another_app_is_refused(demo_project, tmp_path):
@@ -407,7 +401,4 @@ def test_a_user_named_by_id_rather_than_username_is_refused(demo_project, tmp_pa
         return data
 
     _rewrite(path, odd, change)
-    counts = _counts()
-    with pytest.raises(CommandError, match=f"a user is named by {admin.pk}, not by a username"):
-        call_command("restore_project", str(odd), "--as", "odd", stdout=io.StringIO())
-    assert _counts() == counts
+    _refused(odd, f"a user is named by {admin.pk}, not by a username", "--as", "odd")

@@ -25,7 +25,7 @@ def table() -> FrequencyTable:
 
 
 def test_every_source_and_code_is_named_whole_and_the_legend_sits_inside_the_figure():
-    figure = chart_figure(table(), title="RQ1")
+    figure = chart_figure(table())
     FigureCanvasAgg(figure).draw()
     renderer = figure.canvas.get_renderer()
     axes = figure.axes[0]

@@ -206,11 +206,7 @@ def test_charts_are_drawn_only_by_the_renderings_that_show_them(study, monkeypat
     drawn: list[str] = []
     for name in ("frequency_chart_svg", "frequency_chart_png"):
         real = getattr(charts, name)
-        monkeypatch.setattr(
-            charts,
-            name,
-            lambda table, *, title="", real=real, name=name: drawn.append(name) or real(table, title=title),
-        )
+        monkeypatch.setattr(charts, name, lambda table, real=real, name=name: drawn.append(name) or real(table))
     monkeypatch.setattr("reports.word.frequency_chart_png", charts.frequency_chart_png)
 
     assembled = assemble_paper(study.paper, reader=None)
