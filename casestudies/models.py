@@ -32,6 +32,12 @@ class ResearchProject(models.Model):
     centre = models.CharField(max_length=200, blank=True)
     stream = models.CharField(max_length=200, blank=True)
     summary = models.TextField(blank=True)
+    quotations_may_omit_fillers = models.BooleanField(
+        default=True,
+        verbose_name="quotations may leave out opening fillers",
+        help_text="A quotation in a paper may leave out a speaker's opening “Um,”, “Well,” or “And”, marked […]; "
+        "off, every quotation is whole sentences as transcribed.",
+    )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="ProjectMembership", related_name="research_projects"
     )

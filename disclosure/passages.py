@@ -194,6 +194,17 @@ class PassageReader:
             return Passage(start=start, end=end, parts=(), withheld=Withheld.NO_WORDS)
         return voices.passage(start, end)
 
+    def text(self, interview_id: int) -> str:
+        """The transcript the passages are read from."""
+        voices = self._voices.get(interview_id)
+        return voices.text if voices is not None else ""
+
+    def turn_body(self, interview_id: int, position: int) -> tuple[int, int] | None:
+        """Where the words of the turn holding `position` start and end: a quotation of whole sentences of one
+        speaker's turn is cut from within it, and read again with `passage`."""
+        voices = self._voices.get(interview_id)
+        return voices.turn_body(position) if voices is not None else None
+
     def first_person(self, interview_id: int, start: int, end: int) -> Person | None:
         voices = self._voices.get(interview_id)
         return voices.first_person(start, end) if voices is not None else None

@@ -319,6 +319,14 @@ class TranscriptVoices:
                 return part.voice.person
         return None
 
+    def turn_body(self, position: int) -> tuple[int, int] | None:
+        """`[body_start, end)` of the recorded turn holding `position`: where its speaker's words start and end."""
+        index = bisect.bisect_right(self._starts, position) - 1
+        if index < 0:
+            return None
+        turn = self.turns[index]
+        return (turn.body_start, turn.end) if turn.body_start <= position < turn.end else None
+
     def parts(self, start: int, end: int) -> list[SpanPart]:
         """The words of each turn that `[start, end)` touches, in order; labels and blank lines are no one's."""
         parts: list[SpanPart] = []

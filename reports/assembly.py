@@ -28,7 +28,6 @@ from .markup import render_markdown
 from .models import WorkingPaper
 from .paper import (
     AssembledPaper,
-    CaseStudyEvidence,
     CaseStudyRow,
     CodebookEntry,
     ContentsEntry,
@@ -38,10 +37,11 @@ from .paper import (
     PhaseSummary,
     QuestionSection,
     Quotation,
+    SourceQuotations,
     SourceRow,
     source_key_of,
 )
-from .quotations import Pick, choose_quotations, coded_passages, make_quotation, withheld_reasons
+from .quotations import Shaper, Stretch, choose_quotations, coded_passages, make_quotation, withheld_reasons
 
 # A frequency table stays legible on A4 with this many code columns; the rest are summed into one.
 MAX_TABLE_CODES = 6
@@ -115,8 +115,9 @@ def assemble_paper(
     case_study_order = {case_study.pk: index for index, case_study in enumerate(case_studies)}
     code_by_id = {code.pk: code for code in codes}
     narratives = dict(paper.question_narratives.values_list("question_id", "text"))
-    sections: list[tuple[QuestionSection, pd.DataFrame, list[Pick]]] = []
-    quoted_stretches: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+    shaper = Shaper(passage_reader)
+    quoted: dict[int, list[Stretch]] = defaultdict(list)
+    sections: list[tuple[QuestionSection, pd.DataFrame, list[Stretch], list[Stretch]]] = []
     for question in questions:
         code_ids = codes_by_question.get(question.pk, [])
         section = QuestionSection(
@@ -130,69 +131,60 @@ def assemble_paper(
         )
         rows = coded[coded["code_id"].isin(code_ids)]
         question_passages = passages.loc[rows["excerpt_id"].unique()]
-        picks: list[Pick] = []
+        chosen: list[Stretch] = []
+        cited: list[Stretch] = []
         if len(rows):
-            section.table = _frequency_table(rows, passages, code_ids, code_by_id, source_titles, case_study_order)
-            section.passage_count = len(question_passages)
-            section.withheld_count = int((~question_passages["may_quote"]).sum())
-            picks = choose_quotations(question_passages, options, readings=readings, quoted=quoted_stretches)
-        sections.append((section, question_passages, picks))
+            if options.question_tables:
+                section.table = _frequency_table(rows, passages, code_ids, code_by_id, source_titles, case_study_order)
+            _count_evidence(section, question_passages)
+            chosen, cited = choose_quotations(
+                question_passages,
+                options,
+                question_id=question.pk,
+                readings=readings,
+                shaper=shaper,
+                quoted=quoted,
+            )
+        sections.append((section, question_passages, chosen, cited))
 
-    chosen_ids = {pick.excerpt_id for _, _, picks in sections for pick in picks if pick.earlier_id is None}
     # Coding goes on while a paper builds: an excerpt chosen above may have been deleted since, and is left out.
-    texts = dict(Excerpt.objects.filter(pk__in=chosen_ids).values_list("id", "text"))
+    chosen_ids = {pk for _, _, chosen, _ in sections for stretch in chosen for pk in stretch.excerpt_ids}
+    existing = set(Excerpt.objects.filter(pk__in=chosen_ids).values_list("id", flat=True))
     letters = _source_letters(case_studies)
     quotation_counts: dict[int, int] = defaultdict(int)
     quoted_people: set[int] = set()
-    quotation_of: dict[int, Quotation] = {}
-    for section, question_passages, picks in sections:
-        picks_by_source: dict[str, list[Pick]] = defaultdict(list)
-        for pick in picks:
-            picks_by_source[pick.source_key].append(pick)
-        by_source = question_passages.groupby("source_key", sort=False)
-        for source_key in sorted(by_source.groups, key=lambda key: _source_sort_key(key, case_study_order)):
-            group = by_source.get_group(source_key)
-            quotations, cross_references = [], []
-            for pick in picks_by_source.get(source_key, []):
-                if pick.earlier_id is not None:
-                    earlier = quotation_of.get(pick.earlier_id)
-                    if earlier is not None and earlier not in cross_references:
-                        cross_references.append(earlier)
-                    continue
-                if pick.excerpt_id not in texts:
-                    continue
-                passage = passages.loc[pick.excerpt_id]
-                reading = readings[pick.excerpt_id]
-                quotation = make_quotation(
-                    pick.excerpt_id,
-                    passage,
-                    reading,
-                    texts[pick.excerpt_id],
-                    redactor,
-                    passage_reader,
-                    source=_source_credit(source_key, letters),
-                )
-                quotations.append(quotation)
-                quotation_of[pick.excerpt_id] = quotation
-                quotation_counts[int(passage["interview_id"])] += 1
-                quoted_people.update(reading.person_ids)
-            section.case_studies.append(
-                CaseStudyEvidence(
-                    number="",
-                    anchor=f"{section.anchor}-{source_key}",
-                    title=source_titles[source_key],
-                    quotations=quotations,
-                    passage_count=len(group),
-                    withheld_count=int((~group["may_quote"]).sum()),
-                    cross_references=cross_references,
-                )
+    quotation_of: dict[Stretch, Quotation] = {}
+    for section, _, chosen, _ in sections:
+        by_source: dict[str, list[Quotation]] = defaultdict(list)
+        for stretch in chosen:
+            stretch.excerpt_ids = [pk for pk in stretch.excerpt_ids if pk in existing]
+            if not stretch.excerpt_ids:
+                continue
+            quotation = make_quotation(
+                stretch,
+                passage_reader,
+                redactor,
+                source=_source_credit(stretch.source_key, letters),
+                may_omit_fillers=project.quotations_may_omit_fillers,
             )
-        section.quotation_count = sum(len(evidence.quotations) for evidence in section.case_studies)
+            if quotation is None:
+                continue
+            quotation_of[stretch] = quotation
+            by_source[stretch.source_key].append(quotation)
+            quotation_counts[stretch.interview_id] += 1
+            quoted_people.update(quotation.person_ids)
+        section.sources = [
+            SourceQuotations(title=source_titles[key], quotations=by_source[key])
+            for key in sorted(by_source, key=lambda key: _source_sort_key(key, case_study_order))
+        ]
+        section.quotation_count = sum(len(source.quotations) for source in section.sources)
+    for section, _, _, cited in sections:
+        section.cross_references = [quotation_of[stretch] for stretch in cited if stretch in quotation_of]
     references = _interview_references(interviews, quotation_counts, letters)
     for quotation in quotation_of.values():
         quotation.reference = references[quotation.interview_id]
 
-    groups = _group_sections(paper, questions, [section for section, _, _ in sections], redactor)
+    groups = _group_sections(paper, questions, [section for section, *_ in sections], redactor)
     interview_counts = _interview_counts(interviews)
     assembled = AssembledPaper(
         title=paper.title,
@@ -247,10 +239,15 @@ def assemble_paper(
         numbers={},
         contents=[],
         withheld_reasons=withheld_reasons(passages, readings),
-        quoted_excerpt_ids=sorted(quotation_of),
+        quoted_excerpt_ids=sorted({pk for quotation in quotation_of.values() for pk in quotation.excerpt_ids}),
         quoted_participant_ids=sorted(quoted_people),
+        may_omit_fillers=project.quotations_may_omit_fillers,
     )
     _number_sections(assembled)
+    if options.include_tables or options.include_charts:
+        passages_of = {section.anchor: question_passages for section, question_passages, *_ in sections}
+        for group in groups:
+            group.overview = _overview_table(group, passages_of, source_titles, case_study_order)
     return assembled
 
 
@@ -356,6 +353,56 @@ def _frequency_table(
         totals=[int(v) for v in counts.sum()],
         grand_total=int(rows["excerpt_id"].nunique()),
         has_overlaps=bool(rows.duplicated("excerpt_id").any()),
+    )
+
+
+def _count_evidence(section: QuestionSection, question_passages: pd.DataFrame) -> None:
+    """What the question's one sentence on its evidence counts: passages, interviews, case studies, and interviews
+    outside any case study (scoping, workshops)."""
+    section.passage_count = len(question_passages)
+    section.interview_count = int(question_passages["interview_id"].nunique())
+    keys = question_passages["source_key"]
+    in_case_studies = keys.str.startswith("cs")
+    section.case_study_count = int(keys[in_case_studies].nunique())
+    others = question_passages[~in_case_studies]
+    section.other_interview_count = int(others["interview_id"].nunique())
+    kinds = set(others["source_key"])
+    section.other_label = {
+        frozenset({"phase-scoping"}): "scoping interview",
+        frozenset({"phase-workshop"}): "workshop interview",
+    }.get(frozenset(kinds), "other interview")
+
+
+def _overview_table(
+    group: GroupSection,
+    passages_of: dict[str, pd.DataFrame],
+    source_titles: dict[str, str],
+    case_study_order: dict[int, int],
+) -> FrequencyTable | None:
+    """The group's evidence at a glance: coded passages per case study × question, and per case study each passage
+    once."""
+    frames = [
+        pd.DataFrame(
+            {"excerpt_id": question_passages.index, "column": index, "source_key": question_passages["source_key"]}
+        )
+        for index, question in enumerate(group.questions)
+        if len(question_passages := passages_of[question.anchor])
+    ]
+    if not frames:
+        return None
+    rows = pd.concat(frames, ignore_index=True)
+    counts = pd.crosstab(rows["source_key"], rows["column"]).reindex(columns=range(len(group.questions)), fill_value=0)
+    totals = rows.groupby("source_key")["excerpt_id"].nunique()
+    order = sorted(counts.index, key=lambda key: _source_sort_key(key, case_study_order))
+    return FrequencyTable(
+        columns=[question.label or f"Question {question.number}" for question in group.questions],
+        colours=palette_colours(len(group.questions)),
+        rows=[(source_titles[key], [int(v) for v in counts.loc[key]], int(totals[key])) for key in order],
+        totals=[int(v) for v in counts.sum()],
+        grand_total=int(rows["excerpt_id"].nunique()),
+        has_overlaps=bool(rows.duplicated("excerpt_id").any()),
+        overlap_note="A passage coded for several of these questions counts under each; the last column counts each "
+        "passage once.",
     )
 
 
@@ -504,25 +551,22 @@ def _number_sections(paper: AssembledPaper) -> None:
         number += 1
         group.number = str(number)
         contents.append(ContentsEntry(group.number, group.title, group.anchor, 1))
-        quotation_index = 0
         for q_index, question in enumerate(group.questions, start=1):
             question.number = f"{group.number}.{q_index}"
-            for evidence in question.case_studies:
-                for quotation in evidence.quotations:
-                    quotation_index += 1
-                    quotation.number = f"{group.number}.{quotation_index}"
+            for source in question.sources:
+                for quotation in source.quotations:
+                    quotation.number = question.number
             contents.append(ContentsEntry(question.number, question.heading, question.anchor, 2))
-            for c_index, evidence in enumerate(question.case_studies, start=1):
-                evidence.number = f"{question.number}.{c_index}"
     if paper.conclusions_html:
         chapter("conclusions", "Conclusions and next steps")
+    appendices = []
+    if paper.options.question_tables and any(question.table for question in paper.questions):
+        appendices.append(("appendix_question_tables", "Coded passages by question"))
     if paper.options.include_appendices:
-        for letter, (key, title) in zip(
-            "ABC",
-            [("appendix_codebook", "The codebook"), ("appendix_case_studies", "The case studies")]
-            + ([("appendix_sources", "Interviews quoted")] if paper.sources else []),
-            strict=False,
-        ):
-            paper.numbers[key] = letter
-            contents.append(ContentsEntry(f"Appendix {letter}", title, key.replace("_", "-"), 1))
+        appendices += [("appendix_codebook", "The codebook"), ("appendix_case_studies", "The case studies")]
+        if paper.sources:
+            appendices.append(("appendix_sources", "Interviews quoted"))
+    for letter, (key, title) in zip("ABCD", appendices, strict=False):
+        paper.numbers[key] = letter
+        contents.append(ContentsEntry(f"Appendix {letter}", title, key.replace("_", "-"), 1))
     paper.contents = contents

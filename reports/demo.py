@@ -203,7 +203,7 @@ def _load_housing_briefing(*, project: ResearchProject, lead) -> WorkingPaper:
             authors="The Partnership project team (demo)",
             date=datetime.date(2012, 2, 1),
             abstract="What the two housing case studies say about mergers, consortia and commissioning (demo).",
-            quotes_per_case_study=2,
+            quotations_per_question=3,
         ),
         case_studies=project.case_studies.filter(slug__in=HOUSING_SLUGS),
         created_by=lead,

@@ -29,10 +29,11 @@ class WorkingPaperForm(PlainTextForm, forms.ModelForm):
             "question_groups",
             "questions",
             "phases",
-            "quotes_per_case_study",
+            "quotations_per_question",
             "key_quotes_first",
             "include_tables",
             "include_charts",
+            "question_tables",
             "include_appendices",
         ]
         widgets = {

@@ -15,7 +15,7 @@ from disclosure import rules
 from partnership.history import recorded_history
 from partnership.jobs import BackgroundJob
 
-MAX_QUOTES_PER_CASE_STUDY = 20
+MAX_QUOTATIONS_PER_QUESTION = 12
 
 
 class WorkingPaperQuerySet(models.QuerySet["WorkingPaper"]):
@@ -81,15 +81,26 @@ class WorkingPaper(models.Model):
         FieldworkPhase, blank=True, related_name="working_papers", help_text="None chosen: every phase."
     )
 
-    quotes_per_case_study = models.PositiveSmallIntegerField(
-        default=3,
-        validators=[MinValueValidator(1), MaxValueValidator(MAX_QUOTES_PER_CASE_STUDY)],
-        verbose_name="quotations per question per case study",
+    quotations_per_question = models.PositiveSmallIntegerField(
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_QUOTATIONS_PER_QUESTION)],
+        help_text="Chosen across the case studies for variety; passages pinned for a question come first.",
     )
     key_quotes_first = models.BooleanField(default=True, help_text="Passages marked as key quotes come first.")
-    include_tables = models.BooleanField(default=True, verbose_name="tables of code frequencies")
-    include_charts = models.BooleanField(default=True, verbose_name="bar charts")
-    include_appendices = models.BooleanField(default=True, verbose_name="appendices")
+    include_tables = models.BooleanField(
+        default=True, verbose_name="tables", help_text="A table of the evidence for each question group."
+    )
+    include_charts = models.BooleanField(
+        default=True, verbose_name="charts", help_text="A bar chart of the evidence for each question group."
+    )
+    question_tables = models.BooleanField(
+        default=False,
+        verbose_name="tables per question",
+        help_text="Each question's passages by case study and code, in an appendix.",
+    )
+    include_appendices = models.BooleanField(
+        default=True, verbose_name="appendices", help_text="The codebook, the case studies and the interviews quoted."
+    )
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="working_papers"
@@ -162,6 +173,37 @@ class QuestionNarrative(models.Model):
 
     def __str__(self) -> str:
         return f"{self.paper}: {self.question}"
+
+
+class QuotationChoice(models.Model):
+    """A lead's choice for one passage under one question of a paper: always quote it there (pinned, even when it is
+    short), or never quote it there (excluded). Who said it still decides whether it may be quoted at all."""
+
+    class Choice(models.TextChoices):
+        PIN = "pin", "Pinned"
+        EXCLUDE = "exclude", "Excluded"
+
+    paper = models.ForeignKey(WorkingPaper, on_delete=models.CASCADE, related_name="quotation_choices")
+    question = models.ForeignKey(ResearchQuestion, on_delete=models.CASCADE, related_name="quotation_choices")
+    excerpt = models.ForeignKey("coding.Excerpt", on_delete=models.CASCADE, related_name="quotation_choices")
+    choice = models.CharField(max_length=10, choices=Choice.choices)
+    chosen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    chosen_at = models.DateTimeField(auto_now=True)
+
+    history = recorded_history()
+
+    class Meta:
+        ordering = ["chosen_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["paper", "question", "excerpt"], name="reports_quotationchoice_one_per_passage_and_question"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.paper}: {self.get_choice_display()} excerpt {self.excerpt_id} under {self.question}"
 
 
 class PaperFormat(models.TextChoices):

@@ -23,11 +23,15 @@ class PaperOptions:
     group_ids: tuple[int, ...] = ()
     question_ids: tuple[int, ...] = ()
     phase_kinds: tuple[str, ...] = ()
-    quotes_per_case_study: int = 3
+    quotations_per_question: int = 5
     key_quotes_first: bool = True
     include_tables: bool = True
     include_charts: bool = True
+    question_tables: bool = False
     include_appendices: bool = True
+    # The lead's choices of passages per question: (question id, excerpt id).
+    pinned: tuple[tuple[int, int], ...] = ()
+    excluded: tuple[tuple[int, int], ...] = ()
     summary: str = ""
 
     @classmethod
@@ -36,16 +40,20 @@ class PaperOptions:
         groups = list(paper.question_groups.order_by("order", "id").values_list("id", "title"))
         questions = list(paper.questions.in_order().values_list("id", "short_label"))
         phases = list(paper.phases.order_by("starts_on").values_list("kind", "title"))
+        choices = list(paper.quotation_choices.values_list("question_id", "excerpt_id", "choice"))
         options = cls(
             case_study_ids=tuple(pk for pk, _ in case_studies),
             group_ids=tuple(pk for pk, _ in groups),
             question_ids=tuple(pk for pk, _ in questions),
             phase_kinds=tuple(kind for kind, _ in phases),
-            quotes_per_case_study=paper.quotes_per_case_study,
+            quotations_per_question=paper.quotations_per_question,
             key_quotes_first=paper.key_quotes_first,
             include_tables=paper.include_tables,
             include_charts=paper.include_charts,
+            question_tables=paper.question_tables,
             include_appendices=paper.include_appendices,
+            pinned=tuple((question, excerpt) for question, excerpt, choice in choices if choice == "pin"),
+            excluded=tuple((question, excerpt) for question, excerpt, choice in choices if choice == "exclude"),
         )
         parts = [
             (
@@ -55,13 +63,17 @@ class PaperOptions:
             ),
             _selection_label(groups, questions),
             ", ".join(title for _, title in phases) if phases else "all phases",
-            f"{paper.quotes_per_case_study} quotation{'s' if paper.quotes_per_case_study != 1 else ''} "
-            "per question per case study",
+            f"{paper.quotations_per_question} quotation{'s' if paper.quotations_per_question != 1 else ''} "
+            "per question",
         ]
         if paper.key_quotes_first:
             parts.append("key quotes first")
+        if options.pinned or options.excluded:
+            parts.append(f"{len(options.pinned)} pinned, {len(options.excluded)} excluded")
         parts.append("tables" if paper.include_tables else "no tables")
         parts.append("charts" if paper.include_charts else "no charts")
+        if paper.question_tables:
+            parts.append("tables per question")
         parts.append("appendices" if paper.include_appendices else "no appendices")
         return cls.from_snapshot({**options.to_snapshot(), "summary": "; ".join(parts)})
 
@@ -71,11 +83,14 @@ class PaperOptions:
             "group_ids": list(self.group_ids),
             "question_ids": list(self.question_ids),
             "phase_kinds": list(self.phase_kinds),
-            "quotes_per_case_study": self.quotes_per_case_study,
+            "quotations_per_question": self.quotations_per_question,
             "key_quotes_first": self.key_quotes_first,
             "include_tables": self.include_tables,
             "include_charts": self.include_charts,
+            "question_tables": self.question_tables,
             "include_appendices": self.include_appendices,
+            "pinned": [list(pair) for pair in self.pinned],
+            "excluded": [list(pair) for pair in self.excluded],
             "summary": self.summary,
         }
 
@@ -86,11 +101,14 @@ class PaperOptions:
             group_ids=tuple(data.get("group_ids", ())),
             question_ids=tuple(data.get("question_ids", ())),
             phase_kinds=tuple(data.get("phase_kinds", ())),
-            quotes_per_case_study=int(data.get("quotes_per_case_study", 3)),
+            quotations_per_question=int(data.get("quotations_per_question", 5)),
             key_quotes_first=bool(data.get("key_quotes_first", True)),
             include_tables=bool(data.get("include_tables", True)),
             include_charts=bool(data.get("include_charts", True)),
+            question_tables=bool(data.get("question_tables", False)),
             include_appendices=bool(data.get("include_appendices", True)),
+            pinned=tuple((int(q), int(e)) for q, e in data.get("pinned", ())),
+            excluded=tuple((int(q), int(e)) for q, e in data.get("excluded", ())),
             summary=str(data.get("summary", "")),
         )
 
@@ -112,8 +130,13 @@ class Quotation:
     interview_id: int = 0
     start: int = 0
     end: int = 0
-    # "3.4": the fourth quotation of chapter 3, set when the paper is numbered; later questions cite it by this.
+    # The number of the question it is quoted under ("4.2"): where a later question that it supports too cites it.
     number: str = ""
+    # Every coded passage it quotes: adjacent sentences chosen for different places are quoted once, together.
+    excerpt_ids: list[int] = field(default_factory=list)
+    # The participant whose words it quotes: the build records it, so that a later withdrawal finds the file.
+    person_ids: list[int] = field(default_factory=list)
+    is_pinned: bool = False
 
     @property
     def is_short(self) -> bool:
@@ -122,15 +145,11 @@ class Quotation:
 
 
 @dataclass
-class CaseStudyEvidence:
-    number: str
-    anchor: str
+class SourceQuotations:
+    """The quotations of one question from one case study (or from the scoping interviews), woven in together."""
+
     title: str
     quotations: list[Quotation]
-    passage_count: int
-    withheld_count: int
-    # Passages chosen for this question that an earlier question quotes already: cited, not quoted again.
-    cross_references: list[Quotation] = field(default_factory=list)
 
 
 @dataclass
@@ -141,6 +160,10 @@ class FrequencyTable:
     totals: list[int]
     grand_total: int
     has_overlaps: bool
+    # What a passage counted in several columns means here; shown beneath the table where that happens.
+    overlap_note: str = (
+        "A passage with several of these codes counts under each; the last column counts each passage once."
+    )
 
 
 @dataclass
@@ -151,15 +174,69 @@ class QuestionSection:
     text: str
     narrative_html: str
     code_names: list[str]
+    # The question's passages by case study and code: in the appendix of tables per question, where chosen.
     table: FrequencyTable | None
-    case_studies: list[CaseStudyEvidence] = field(default_factory=list)
+    sources: list[SourceQuotations] = field(default_factory=list)
+    # Passages that support this question too, quoted under an earlier one: cited, not quoted twice.
+    cross_references: list[Quotation] = field(default_factory=list)
     passage_count: int = 0
-    withheld_count: int = 0
+    interview_count: int = 0
+    case_study_count: int = 0
+    other_interview_count: int = 0
+    # What the interviews outside any case study are: "scoping interview", or "interview" where phases mix.
+    other_label: str = "scoping interview"
     quotation_count: int = 0
 
     @property
     def heading(self) -> str:
         return f"{self.label} {self.text}".strip()
+
+    @property
+    def evidence(self) -> str:
+        """The one sentence on the evidence behind the quotations: "From 124 coded passages in 9 interviews in 4 case
+        studies (codes: Drivers, Funding)." The same in every format."""
+        if not self.code_names:
+            return "No codes are linked to this question yet."
+        codes = ", ".join(self.code_names)
+        if not self.passage_count:
+            return (
+                f"No passages are coded for this question in the chosen case studies and phases yet (codes: {codes})."
+            )
+        places = []
+        in_case_studies = self.interview_count - self.other_interview_count
+        if self.case_study_count:
+            case_studies = _count(self.case_study_count, "case study", "case studies")
+            places.append(f"{_count(in_case_studies, 'interview')} in {case_studies}")
+        if self.other_interview_count:
+            places.append(_count(self.other_interview_count, self.other_label))
+        quoted = (
+            f"{self.quotation_count} quoted here"
+            if self.quotation_count
+            else "none of them quoted here" + (" (see below)" if self.cross_references else "")
+        )
+        return (
+            f"From {_count(self.passage_count, 'coded passage')} in {' and '.join(places)} (codes: {codes}); {quoted}."
+        )
+
+    @property
+    def cross_reference_text(self) -> str:
+        """The sentence citing them, by the question each is quoted under: "See also the passages quoted under 3.1
+        (Chief executive, …, Case study A; Board member, …, Case study B) and 4.2 (…)"."""
+        if not self.cross_references:
+            return ""
+        by_number: dict[str, list[str]] = {}
+        for quotation in sorted(
+            self.cross_references, key=lambda q: tuple(int(n) for n in q.number.split(".") if n.isdigit())
+        ):
+            by_number.setdefault(quotation.number, []).append(quotation.attribution)
+        cited = [f"{number} ({'; '.join(attributions)})" for number, attributions in by_number.items()]
+        joined = cited[0] if len(cited) == 1 else ", ".join(cited[:-1]) + " and " + cited[-1]
+        plural = "s" if len(self.cross_references) != 1 else ""
+        return f"{'See also' if self.sources else 'See'} the passage{plural} quoted under {joined}."
+
+
+def _count(number: int, singular: str, plural: str = "") -> str:
+    return f"{number} {singular if number == 1 else plural or singular + 's'}"
 
 
 @dataclass
@@ -170,6 +247,16 @@ class GroupSection:
     is_emerging: bool
     narrative_html: str
     questions: list[QuestionSection]
+    # The evidence for the group's questions by case study: one table and one chart per group, where chosen.
+    overview: FrequencyTable | None = None
+
+    @property
+    def table_caption(self) -> str:
+        return f"Table {self.number}.1: {self.title}: coded passages by case study and question"
+
+    @property
+    def figure_caption(self) -> str:
+        return f"Figure {self.number}.1: {self.title}: coded passages by case study and question"
 
 
 @dataclass
@@ -259,10 +346,44 @@ class AssembledPaper:
     acknowledgements_html: str = ""
     quoted_excerpt_ids: list[int] = field(default_factory=list)
     quoted_participant_ids: list[int] = field(default_factory=list)
+    # The project's policy: a quotation may leave out its speaker's opening fillers, marked […].
+    may_omit_fillers: bool = True
 
     @property
     def questions(self) -> list[QuestionSection]:
         return [question for group in self.groups for question in group.questions]
+
+    @property
+    def question_tables(self) -> list[tuple[str, QuestionSection]]:
+        """The appendix of tables per question: each question with a table, and its table's number ("A.3")."""
+        letter = self.numbers.get("appendix_question_tables")
+        if not letter:
+            return []
+        tabled = [question for question in self.questions if question.table]
+        return [(f"{letter}.{index}", question) for index, question in enumerate(tabled, start=1)]
+
+    @property
+    def quotation_method(self) -> str:
+        """How the quotations were chosen and shaped, for the methods chapter; the same in every format."""
+        options = self.options
+        each = options.quotations_per_question
+        order = []
+        if options.pinned:
+            order.append("those the authors chose first")
+        if options.key_quotes_first:
+            order.append("passages marked as key quotes")
+        order.append("as many case studies, speakers and kinds of organisation as the coding allows")
+        fillers = '; words left out at its start ("Um", "Well") are marked […]' if self.may_omit_fillers else ""
+        return (
+            f"This draft draws on {_count(self.passage_count, 'coded passage')} from "
+            f"{_count(self.interview_count, 'interview')}, gathered under each research question through the codes "
+            f"linked to it. Under each question up to {_count(each, 'passage')} {'is' if each == 1 else 'are'} quoted, "
+            f"{', then '.join(order)}; {_count(self.quotation_count, 'quotation')} in all. A quotation gives whole "
+            f"sentences of one participant's turn{fillers}. Participants are named by pseudonym or by role, never by "
+            "name; each quotation gives the speaker's role, the kind of organisation and the case study, and a "
+            "reference to the interview (listed in the appendix of interviews quoted). A passage that supports more "
+            "than one question is quoted once and cited where it comes again."
+        )
 
     @property
     def withheld_statement(self) -> str:

@@ -1,26 +1,30 @@
 """Choosing and shaping quotations: which coded passages may be quoted and how they rank, which are chosen for a
-question (key quotes first, then variety of speakers and organisations, then the fullest of a sensible length, each
-stretch of transcript quoted once in the paper), and how a chosen passage reads (whole sentences, a sensible
-length, speakers named as the paper names them)."""
+question (the lead's pins first, then key quotes, then variety of case studies, speakers and organisations, then the
+fullest), and how a chosen passage reads: whole sentences of one participant's turn, long enough to make sense alone,
+each stretch of transcript quoted once in the paper, and adjacent sentences chosen for different places joined."""
 
 from __future__ import annotations
 
 import datetime
+import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
+import pysbd
 
-from casestudies.transcripts import label_pattern
 from disclosure.passages import PassageReader
 from disclosure.redaction import Redactor
-from disclosure.speakers import Passage, Person, Withheld, voice_of_label
+from disclosure.speakers import Passage, Withheld
 
 from .paper import PaperOptions, Quotation, source_key_of
 
-# A quotation of a sensible length: long enough to carry a point, short enough to read. Lengths count code points.
-MIN_QUOTE_CHARS = 80
+# A quotation makes sense alone at about this many words, unless a lead pins a shorter one; past this many characters
+# (code points) it stops at the last whole sentence that fits.
+MIN_QUOTE_WORDS = 20
 MAX_QUOTE_CHARS = 1200
+# A later question that a quoted passage supports too cites it, at most this many times per question.
+MAX_CITED_PER_QUESTION = 3
 
 
 def coded_passages(
@@ -54,174 +58,246 @@ def withheld_reasons(passages: pd.DataFrame, readings: dict[int, Passage]) -> di
     return dict(reasons)
 
 
-@dataclass(frozen=True)
-class Pick:
-    """A passage chosen for a question: quoted there, or, when an earlier question quotes the same stretch of
-    transcript already (`earlier_id`), cited as "see quotation 3.4" instead of quoted twice."""
+@dataclass(eq=False)
+class Stretch:
+    """A stretch of transcript the paper quotes: whole sentences of one participant's turn, under the question that
+    chose it first. Later choices in the same turn that overlap or adjoin it join it, and are cited there."""
 
+    interview_id: int
+    start: int
+    end: int
+    turn: tuple[int, int]
     source_key: str
-    excerpt_id: int
-    earlier_id: int | None = None
+    question_id: int
+    excerpt_ids: list[int] = field(default_factory=list)
+    is_key_quote: bool = False
+    is_pinned: bool = False
+
+    def touches(self, start: int, end: int, text: str) -> bool:
+        """Overlaps [start, end), or is separated from it by white space alone."""
+        if start < self.end and self.start < end:
+            return True
+        gap = text[self.end : start] if self.end <= start else text[end : self.start]
+        return not gap.strip()
+
+
+class Shaper:
+    """Where a chosen passage's quotation lies: the whole sentences of the one participant's turn that hold most of
+    its words, widened within that turn to about `MIN_QUOTE_WORDS` words, and at most `MAX_QUOTE_CHARS` long."""
+
+    def __init__(self, reader: PassageReader) -> None:
+        self.reader = reader
+        self._segmenter = pysbd.Segmenter(language="en", clean=False, char_span=True)
+        self._sentences: dict[tuple[int, int], list[tuple[int, int]]] = {}
+
+    def span(self, interview_id: int, reading: Passage, *, pinned: bool = False) -> tuple[int, int, tuple] | None:
+        """`(start, end, turn)` of the quotation, or None where the passage holds no participant's words or (unless
+        pinned) their turn is too short to make sense alone."""
+        parts = [part for part in reading.parts if part.voice.person is not None]
+        if not parts:
+            return None
+        main = max(parts, key=lambda part: part.end - part.start)
+        turn = self.reader.turn_body(interview_id, main.start)
+        if turn is None:
+            return None
+        sentences = self.sentences(interview_id, turn)
+        inside = [index for index, (low, high) in enumerate(sentences) if low < main.end and main.start < high]
+        if not inside:
+            return None
+        first, last = inside[0], inside[-1]
+        while last > first and sentences[last][1] - sentences[first][0] > MAX_QUOTE_CHARS:
+            last -= 1
+        text = self.reader.text(interview_id)
+
+        def words(low: int, high: int) -> int:
+            return len(text[sentences[low][0] : sentences[high][1]].split())
+
+        if not pinned:
+            while words(first, last) < MIN_QUOTE_WORDS:
+                if last + 1 < len(sentences) and sentences[last + 1][1] - sentences[first][0] <= MAX_QUOTE_CHARS:
+                    last += 1
+                elif first > 0 and sentences[last][1] - sentences[first - 1][0] <= MAX_QUOTE_CHARS:
+                    first -= 1
+                else:
+                    return None
+        return sentences[first][0], sentences[last][1], turn
+
+    def sentences(self, interview_id: int, turn: tuple[int, int]) -> list[tuple[int, int]]:
+        """The sentences of a turn's words, as [start, end) in the transcript, without white space at either end."""
+        key = (interview_id, turn[0])
+        if key not in self._sentences:
+            low = turn[0]
+            body = self.reader.text(interview_id)[low : turn[1]]
+            spans = []
+            for sentence in self._segmenter.segment(body) if body.strip() else []:
+                start, end = sentence.start, sentence.end
+                piece = body[start:end]
+                start, end = start + len(piece) - len(piece.lstrip()), start + len(piece.rstrip())
+                if start < end:
+                    spans.append((low + start, low + end))
+            self._sentences[key] = spans or [(low, turn[1])]
+        return self._sentences[key]
 
 
 def choose_quotations(
     passages: pd.DataFrame,
     options: PaperOptions,
     *,
+    question_id: int,
     readings: dict[int, Passage],
-    quoted: dict[int, list[tuple[int, int, int]]],
-) -> list[Pick]:
-    """The passages to quote for one question, per source: key quotes first, then variety (a speaker, and an
-    organisation kind, not heard yet under this question), then the fullest of a sensible length.
+    shaper: Shaper,
+    quoted: dict[int, list[Stretch]],
+) -> tuple[list[Stretch], list[Stretch]]:
+    """The stretches to quote for one question, and the stretches quoted under earlier questions that it cites.
 
-    `quoted` holds the stretches of transcript the paper quotes already, per interview, and grows with the new
-    picks: a passage overlapping one of them is quoted once in the paper, and cited where it comes again.
+    Pinned passages come first and always; then, up to the paper's number per question, key quotes first, then
+    variety (a case study, a speaker and an organisation kind not heard yet under this question), then the fullest.
+    `quoted` holds the stretches the paper quotes already, per interview, and grows with the new ones: a passage
+    that overlaps or adjoins one of them in the same turn joins it, and is cited where an earlier question quotes it.
     """
-    quotable = passages[passages["may_quote"]].copy()
+    pins = [excerpt for question, excerpt in options.pinned if question == question_id]
+    excluded = {excerpt for question, excerpt in options.excluded if question == question_id}
+    quotable = passages[passages["may_quote"] & ~passages.index.isin(list(excluded))].copy()
     if not len(quotable):
-        return []
+        return [], []
+    pin_rank = {excerpt: index for index, excerpt in enumerate(pins)}
+    quotable["pin_rank"] = [pin_rank.get(int(pk), len(pins)) for pk in quotable.index]
     quotable["key_rank"] = ~quotable["is_key_quote"] if options.key_quotes_first else False
-    quotable["too_short"] = quotable["length"] < MIN_QUOTE_CHARS
     quotable["capped_length"] = quotable["length"].clip(upper=MAX_QUOTE_CHARS)
     quotable = quotable.reset_index().sort_values(
-        ["key_rank", "too_short", "capped_length", "date", "interview_id", "start"],
+        ["pin_rank", "key_rank", "capped_length", "date", "interview_id", "start"],
         ascending=[True, True, False, True, True, True],
         kind="stable",
     )
-    by_source: dict[str, list[tuple]] = defaultdict(list)
-    for row in zip(
-        quotable["source_key"],
-        quotable["excerpt_id"],
-        quotable["interview_id"],
-        quotable["start"],
-        quotable["end"],
-        quotable["key_rank"],
-        quotable["too_short"],
-        strict=True,
-    ):
-        by_source[row[0]].append(row)
-    earlier = {interview_id: list(stretches) for interview_id, stretches in quoted.items()}
-    chosen: list[Pick] = []
-    for source_key, candidates in by_source.items():
-        cited: list[int] = []
-        fresh = []
-        for candidate in candidates:
-            _, excerpt_id, interview_id, start, end, _, _ = candidate
-            overlapping = [pk for low, high, pk in earlier.get(int(interview_id), []) if start < high and low < end]
-            if overlapping:
-                if overlapping[0] not in cited and len(cited) < options.quotes_per_case_study:
-                    cited.append(overlapping[0])
-            else:
-                fresh.append(candidate)
-        speakers: dict[int, int] = defaultdict(int)
-        kinds: dict[str, int] = defaultdict(int)
-        picked = 0
-        while fresh and picked < options.quotes_per_case_study:
-            # The candidates are in rank order already; the first best on variety wins among equals.
-            best = min(
-                range(len(fresh)),
-                key=lambda index: _variety_rank(fresh[index], readings, speakers, kinds),
-            )
-            _, excerpt_id, interview_id, start, end, _, _ = fresh.pop(best)
-            # Two coders often mark the same passage: quote a stretch of transcript once, in its best reading.
-            fresh = [c for c in fresh if not (c[2] == interview_id and c[3] < end and start < c[4])]
-            person = readings[int(excerpt_id)].first_person
-            if person is not None:
-                speakers[person.pk] += 1
-                kinds[person.organisation_kind] += 1
-            quoted[int(interview_id)].append((int(start), int(end), int(excerpt_id)))
-            chosen.append(Pick(source_key, int(excerpt_id)))
-            picked += 1
-        chosen.extend(Pick(source_key, 0, earlier_id) for earlier_id in cited)
-    return chosen
-
-
-def _variety_rank(
-    candidate: tuple, readings: dict[int, Passage], speakers: dict[int, int], kinds: dict[str, int]
-) -> tuple[bool, bool, int, int]:
-    _, excerpt_id, _, _, _, key_rank, too_short = candidate
-    person = readings[int(excerpt_id)].first_person
-    heard = speakers.get(person.pk, 0) if person is not None else 0
-    kind_heard = kinds.get(person.organisation_kind, 0) if person is not None else 0
-    return (bool(key_rank), bool(too_short), heard, kind_heard)
-
-
-def make_quotation(
-    excerpt_id: int,
-    passage: pd.Series,
-    reading: Passage,
-    text: str,
-    redactor: Redactor,
-    reader: PassageReader,
-    *,
-    source: str,
-) -> Quotation:
-    interview_id, start, end = int(passage["interview_id"]), int(passage["start"]), int(passage["end"])
-    people = reader.people.get(interview_id, [])
-    paragraphs = _quote_paragraphs(_whole_sentences(_shorten(text)), reading, people)
-    return Quotation(
-        excerpt_id=excerpt_id,
-        paragraphs=[redactor.redact(paragraph) for paragraph in paragraphs],
-        attribution=reading.credit(source),
-        reference="",
-        is_key_quote=bool(passage["is_key_quote"]),
-        interview_id=interview_id,
-        start=start,
-        end=end,
+    candidates = list(
+        zip(
+            quotable["excerpt_id"].astype(int),
+            quotable["interview_id"].astype(int),
+            quotable["source_key"],
+            quotable["pin_rank"] < len(pins),
+            quotable["key_rank"].astype(bool),
+            quotable["is_key_quote"].astype(bool),
+            strict=True,
+        )
     )
+    chosen: list[Stretch] = []
+    cited: list[Stretch] = []
+    heard_sources: dict[str, int] = defaultdict(int)
+    speakers: dict[int, int] = defaultdict(int)
+    kinds: dict[str, int] = defaultdict(int)
+
+    def rank(candidate: tuple) -> tuple:
+        excerpt_id, _, source_key, pinned, key_rank, _ = candidate
+        person = readings[excerpt_id].first_person
+        return (
+            not pinned,
+            key_rank,
+            heard_sources.get(source_key, 0),
+            speakers.get(person.pk, 0) if person is not None else 0,
+            kinds.get(person.organisation_kind, 0) if person is not None else 0,
+        )
+
+    while candidates:
+        # The candidates are in rank order already; the first best on variety wins among equals.
+        best = min(range(len(candidates)), key=lambda index: rank(candidates[index]))
+        excerpt_id, interview_id, source_key, pinned, _, is_key_quote = candidates.pop(best)
+        if not pinned and len(chosen) >= options.quotations_per_question:
+            break
+        shaped = shaper.span(interview_id, readings[excerpt_id], pinned=pinned)
+        if shaped is None:
+            continue
+        start, end, turn = shaped
+        text = shaper.reader.text(interview_id)
+        earlier = next(
+            (
+                stretch
+                for stretch in quoted.get(interview_id, [])
+                if stretch.turn == turn and stretch.touches(start, end, text)
+            ),
+            None,
+        )
+        if earlier is not None:
+            _join(earlier, start, end, excerpt_id)
+            if earlier.question_id != question_id and earlier not in cited and len(cited) < MAX_CITED_PER_QUESTION:
+                cited.append(earlier)
+            continue
+        stretch = Stretch(
+            interview_id=interview_id,
+            start=start,
+            end=end,
+            turn=turn,
+            source_key=source_key,
+            question_id=question_id,
+            excerpt_ids=[excerpt_id],
+            is_key_quote=is_key_quote,
+            is_pinned=pinned,
+        )
+        quoted[interview_id].append(stretch)
+        chosen.append(stretch)
+        heard_sources[source_key] += 1
+        person = readings[excerpt_id].first_person
+        if person is not None:
+            speakers[person.pk] += 1
+            kinds[person.organisation_kind] += 1
+    return chosen, cited
+
+
+def _join(stretch: Stretch, start: int, end: int, excerpt_id: int) -> None:
+    """Adjacent or overlapping sentences of one turn, chosen again: one quotation, widened where it still reads at a
+    sensible length."""
+    low, high = min(stretch.start, start), max(stretch.end, end)
+    if high - low <= MAX_QUOTE_CHARS or stretch.is_pinned:
+        stretch.start, stretch.end = low, high
+    if excerpt_id not in stretch.excerpt_ids:
+        stretch.excerpt_ids.append(excerpt_id)
 
 
 ELLIPSIS = "[…]"
 
+# Words a speaker opens with that carry nothing in print. Those that may also carry meaning ("Like many others",
+# "Right at the start") count only with a comma after them.
+_FILLERS = re.compile(
+    r"^(?:(?:u+m+|u+h+|e+r+m*|a+h+|o+h+|well|so|and|but|yeah|yes|right|okay|ok|like|you know|i mean)[,.…]+\s+"
+    r"|(?:u+m+|u+h+|e+r+m*|well|so|and|but)\s+)+",
+    re.IGNORECASE,
+)
 
-_SENTENCE_END = (".", "?", "!", "…", ELLIPSIS, '"', "”", "’", "'", ")")
 
-
-def _whole_sentences(text: str) -> str:
-    """A passage that starts or ends mid-sentence says so with an ellipsis, so that it reads as it was said."""
-    text = text.strip()
-    if not text:
+def cut_fillers(text: str) -> str:
+    """'Um, well, the board decided…' -> '[…] the board decided…': the opening fillers left out, and the cut marked."""
+    match = _FILLERS.match(text)
+    if not match or len(text[match.end() :].split()) < 4:
         return text
-    if text[0].islower():
-        text = f"{ELLIPSIS} {text}"
-    if not text.endswith(_SENTENCE_END):
-        text = f"{text} {ELLIPSIS}"
-    return text
+    return f"{ELLIPSIS} {text[match.end() :]}"
 
 
-def _shorten(text: str) -> str:
-    """A passage beyond a sensible length ends at the last full sentence before it, marked as cut."""
-    text = text.strip()
-    if len(text) <= MAX_QUOTE_CHARS:
-        return text
-    cut = text[:MAX_QUOTE_CHARS]
-    sentence_end = max(cut.rfind(". "), cut.rfind("? "), cut.rfind("! "), cut.rfind(".\n"))
-    cut = cut[: sentence_end + 1] if sentence_end > MAX_QUOTE_CHARS // 2 else cut.rsplit(" ", 1)[0]
-    return f"{cut} {ELLIPSIS}"
-
-
-def _quote_paragraphs(text: str, reading: Passage, people: list[Person]) -> list[str]:
-    """The passage's paragraphs with their speaker labels as the paper names people.
-
-    Where one participant speaks, their own label at the start goes (the attribution says who it is); the
-    interviewer stays "Interviewer"; a participant is shown by pseudonym or role; a label matching nobody becomes
-    "Participant".
-    """
-    sole = reading.people[0] if len(reading.people) == 1 and not reading.has_unknown else None
-    # The voices of the recorded turns whose words the passage holds, by the label they are written with.
-    voices = {part.voice.label: part.voice for part in reading.parts if part.voice.label}
-    pattern = label_pattern(voices)
-    paragraphs = []
-    for line in text.split("\n"):
-        paragraph = line.strip()
-        if not paragraph:
-            continue
-        match = pattern.match(paragraph)
-        if match:
-            said = paragraph[match.end() :]
-            label = match.group("speaker").strip()
-            shown = (voices.get(label) or voice_of_label(label, people)).shown
-            is_sole_speaker = sole is not None and shown == sole.label
-            paragraph = said if not paragraphs and is_sole_speaker else f"{shown}: {said}"
-        paragraphs.append(paragraph)
-    return paragraphs
+def make_quotation(
+    stretch: Stretch,
+    reader: PassageReader,
+    redactor: Redactor,
+    *,
+    source: str,
+    may_omit_fillers: bool,
+) -> Quotation | None:
+    """The quotation of a stretch as the paper prints it, or None where its words may not be quoted (read again: the
+    stretch is one participant's words, and that participant must have consented)."""
+    reading = reader.passage(stretch.interview_id, stretch.start, stretch.end)
+    if not reading.may_quote or not reading.people:
+        return None
+    text = reader.text(stretch.interview_id)[stretch.start : stretch.end]
+    paragraphs = [line.strip() for line in text.split("\n") if line.strip()]
+    if may_omit_fillers and paragraphs:
+        paragraphs[0] = cut_fillers(paragraphs[0])
+    return Quotation(
+        excerpt_id=stretch.excerpt_ids[0],
+        paragraphs=[redactor.redact(paragraph) for paragraph in paragraphs],
+        attribution=reading.credit(source),
+        reference="",
+        is_key_quote=stretch.is_key_quote,
+        interview_id=stretch.interview_id,
+        start=stretch.start,
+        end=stretch.end,
+        excerpt_ids=list(stretch.excerpt_ids),
+        person_ids=reading.person_ids,
+        is_pinned=stretch.is_pinned,
+    )

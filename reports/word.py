@@ -29,8 +29,8 @@ WHITE_SPACE = re.compile(r"\s+")
 CONTENTS_FIELD = 'TOC \\o "1-2" \\h \\z'
 LANGUAGE = "en-GB"
 CASE_STUDY_COLUMNS = ["Case study", "Lead", "Sector", "Region", "Forms of partnership", "Interviews"]
-OVERLAP_NOTE = "A passage with several of these codes counts under each; the last column counts each passage once."
 NOTE_STYLE = "Paper note"
+SOURCE_STYLE = "Quotation source"
 
 
 def render_docx(paper: AssembledPaper) -> bytes:
@@ -47,13 +47,13 @@ def render_docx(paper: AssembledPaper) -> bytes:
         if group.is_emerging:
             _para(document, "These questions emerged during the fieldwork.", style=NOTE_STYLE)
         add_narrative(document, group.narrative_html)
+        _overview(document, paper, group)
         for question in group.questions:
             _question(document, paper, question)
     if paper.conclusions_html:
         _heading(document, f"{paper.numbers['conclusions']} Conclusions and next steps", 1)
         add_narrative(document, paper.conclusions_html)
-    if paper.options.include_appendices:
-        _appendices(document, paper)
+    _appendices(document, paper)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
@@ -104,6 +104,14 @@ def _set_up(document: WordDocument, paper: AssembledPaper) -> None:
     note.base_style = styles["Normal"]
     note.font.size = Pt(9)
     note.font.color.rgb = MUTED
+    source = styles.add_style(SOURCE_STYLE, WD_STYLE_TYPE.PARAGRAPH)
+    source.base_style = styles["Normal"]
+    source.font.size = Pt(9)
+    source.font.bold = True
+    source.font.color.rgb = ACCENT
+    source.paragraph_format.keep_with_next = True
+    source.paragraph_format.space_before = Pt(8)
+    source.paragraph_format.space_after = Pt(2)
     # The styles Word gives the contents' entries: defined here so that the entries look the same before and after
     # Word updates the field.
     for level in (1, 2):
@@ -193,18 +201,7 @@ def _methods(document: WordDocument, paper: AssembledPaper) -> None:
     _para(document, f"Table {number}.1: The case studies", style="Caption")
     _table(document, CASE_STUDY_COLUMNS, [_case_study_facts(row) for row in paper.case_study_rows])
     _para(document, "Coding and quotation", style="Heading 4")
-    options = paper.options
-    key_first = ", passages marked as key quotes first," if options.key_quotes_first else ""
-    _para(
-        document,
-        f"This draft draws on {paper.passage_count} coded passages from {paper.interview_count} interviews, gathered "
-        "under each research question through the codes linked to it. Under each question and case study up to "
-        f"{options.quotes_per_case_study} passages are quoted{key_first} then the fullest of a readable length; "
-        f"{paper.quotation_count} quotations in all. Participants are named by pseudonym or by role, never by name"
-        "; each quotation gives the speaker's role, the kind of organisation and the case study, and a reference to "
-        "the interview (listed in the appendix of interviews quoted). A passage that supports more than one question "
-        "is quoted once and cited where it comes again.",
-    )
+    _para(document, paper.quotation_method)
     _para(document, _withheld_total(paper)).runs[0].bold = True
 
 
@@ -215,56 +212,27 @@ def _withheld_total(paper: AssembledPaper) -> str:
 def _question(document: WordDocument, paper: AssembledPaper, question: QuestionSection) -> None:
     _heading(document, f"{question.number} {question.heading}", 2)
     add_narrative(document, question.narrative_html)
-    codes = ", ".join(question.code_names)
-    if not question.code_names:
-        _para(document, "No codes are linked to this question yet.", style=NOTE_STYLE)
-        return
-    if not question.passage_count:
-        _para(
-            document,
-            "No passages have been coded for this question in the chosen case studies and phases yet "
-            f"(codes: {codes}).",
-            style=NOTE_STYLE,
-        )
-        return
-    summary = (
-        f"{question.passage_count} coded passage{'s' if question.passage_count != 1 else ''} (codes: {codes}); "
-        f"{question.quotation_count} quoted below."
-    )
-    if question.withheld_count:
-        plural = question.withheld_count != 1
-        summary += (
-            f" {question.withheld_count} passage{'s' if plural else ''} that may not be quoted "
-            f"{'were' if plural else 'was'} withheld."
-        )
-    _para(document, summary, style=NOTE_STYLE)
-    if paper.options.include_tables and question.table:
-        _para(document, f"Table {question.number}: Coded passages by case study", style="Caption")
-        _frequency_table(document, question.table)
-    if paper.options.include_charts and question.table:
-        document.add_picture(io.BytesIO(frequency_chart_png(question.table)), width=Cm(16))
-        _para(document, f"Figure {question.number}: Coded passages by case study and code", style="Caption")
-    for evidence in question.case_studies:
-        _heading(document, f"{evidence.number} {evidence.title}", 3)
-        for quotation in evidence.quotations:
+    _para(document, question.evidence, style=NOTE_STYLE)
+    for source in question.sources:
+        _para(document, source.title, style=SOURCE_STYLE)
+        for quotation in source.quotations:
             for paragraph in quotation.paragraphs:
                 _para(document, paragraph, style="Quote")
             _para(document, _quotation_footer(quotation), style=ATTRIBUTION_STYLE)
-        _cross_references(document, evidence)
-        if not evidence.quotations:
-            _para(
-                document,
-                f"{evidence.passage_count} coded passage{'s' if evidence.passage_count != 1 else ''}, none of which "
-                "may be quoted.",
-                style=NOTE_STYLE,
-            )
-        elif evidence.withheld_count:
-            _para(
-                document,
-                f"{evidence.withheld_count} further passage{'s' if evidence.withheld_count != 1 else ''} withheld "
-                "(not quotable).",
-                style=NOTE_STYLE,
-            )
+    if question.cross_references:
+        _para(document, question.cross_reference_text, style=NOTE_STYLE)
+
+
+def _overview(document: WordDocument, paper: AssembledPaper, group) -> None:
+    """The group's evidence at a glance, as the PDF has it before the group's first question."""
+    if group.overview is None:
+        return
+    if paper.options.include_tables:
+        _para(document, group.table_caption, style="Caption")
+        _frequency_table(document, group.overview)
+    if paper.options.include_charts:
+        document.add_picture(io.BytesIO(frequency_chart_png(group.overview)), width=Cm(16))
+        _para(document, group.figure_caption, style="Caption")
 
 
 def _frequency_table(document: WordDocument, table: FrequencyTable) -> None:
@@ -272,10 +240,18 @@ def _frequency_table(document: WordDocument, table: FrequencyTable) -> None:
     rows.append(["All", *map(str, table.totals), str(table.grand_total)])
     _table(document, ["Case study", *table.columns, "Passages"], rows, numeric_from=1)
     if table.has_overlaps:
-        _para(document, OVERLAP_NOTE, style=NOTE_STYLE)
+        _para(document, table.overlap_note, style=NOTE_STYLE)
 
 
 def _appendices(document: WordDocument, paper: AssembledPaper) -> None:
+    if paper.question_tables:
+        _heading(document, f"Appendix {paper.numbers['appendix_question_tables']} Coded passages by question", 1)
+        for number, question in paper.question_tables:
+            caption = f"Table {number}: {question.number} {question.heading}: coded passages by case study and code"
+            _para(document, caption, style="Caption")
+            _frequency_table(document, question.table)
+    if not paper.options.include_appendices:
+        return
     _heading(document, f"Appendix {paper.numbers['appendix_codebook']} The codebook", 1)
     if paper.codebook:
         _table(
@@ -342,22 +318,11 @@ def _phase_interviews(count: int) -> str:
 
 
 def _quotation_footer(quotation) -> str:
-    """As the PDF gives it: '(Chief executive, housing association, Case study A) [A3] Quotation 3.4'."""
+    """As the PDF gives it: '(Chief executive, housing association, Case study A) [A3]'."""
     text = f"({quotation.attribution})"
     if quotation.reference:
         text += f" [{quotation.reference}]"
-    if quotation.number:
-        text += f" Quotation {quotation.number}"
     return text
-
-
-def _cross_references(document: WordDocument, evidence) -> None:
-    cited = evidence.cross_references
-    if not cited:
-        return
-    items = [f"{quotation.number} ({quotation.attribution})" for quotation in cited]
-    joined = items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-    _para(document, f"See also quotation{'s' if len(items) != 1 else ''} {joined}.", style=NOTE_STYLE)
 
 
 def _interviews_appendix(document: WordDocument, paper: AssembledPaper) -> None:

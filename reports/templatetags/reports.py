@@ -6,12 +6,12 @@ register = template.Library()
 
 
 @register.simple_tag
-def frequency_chart(question) -> str:
-    """A question's frequency chart as an SVG data: URI, drawn as the HTML or PDF rendering reaches it (the Word
+def frequency_chart(table) -> str:
+    """A frequency table's chart as an SVG data: URI, drawn as the HTML or PDF rendering reaches it (the Word
     rendering draws its own PNG; assembling a paper draws nothing)."""
     from reports.charts import frequency_chart_svg
 
-    return frequency_chart_svg(question.table)
+    return frequency_chart_svg(table)
 
 
 @register.filter

@@ -156,6 +156,15 @@ def trap(db) -> Trap:
     spanning_all = f.make_working_paper(project, title="Trap paper, all case studies")
     housing_only = f.make_working_paper(project, title="Trap paper, housing")
     housing_only.case_studies.set([case_a])
+    # The trap's turns are shorter than a quotation that makes sense alone: the lead pins every passage, so that the
+    # papers quote all that the policy lets them (pinning never makes a passage quotable that is not).
+    from reports.models import QuotationChoice
+
+    QuotationChoice.objects.bulk_create(
+        QuotationChoice(paper=paper, question=question, excerpt=excerpt, choice=QuotationChoice.Choice.PIN)
+        for paper in (spanning_all, housing_only)
+        for excerpt in excerpts.values()
+    )
     return Trap(
         project=project,
         users=users,

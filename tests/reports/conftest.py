@@ -28,7 +28,8 @@ RUTH = (
     "Ruth: Short answer: better.\n\n"
     "Ruth: We share a back office now, and honestly the savings are smaller than anyone promised, but the "
     "capacity to develop new homes is real. Ruth Ellingham would say that in public, I suppose.\n\n"
-    "Ruth: Key point: partnership is a marriage, not a rescue."
+    "Ruth: Key point: partnership is a marriage, not a rescue. Both boards had to understand that before anything "
+    "was signed, and I still say it to every new member of staff."
 )
 JUDITH = (
     "Interviewer: What were the barriers?\n\n"

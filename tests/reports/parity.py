@@ -11,7 +11,7 @@ def squashed(text: str) -> str:
 
 def differences(word, pdf) -> tuple[list[str], list[str]]:
     """The Word paragraphs and table cells not in the PDF, and the PDF's lines not in the Word file (but the running
-    footers, the pages of contents and the list bullets, which Word draws itself)."""
+    footers, the pages of contents and the list bullets and numbers, which Word draws itself)."""
     pages = []
     for page in pdf.pages:
         lines = page.extract_text().split("\n")
@@ -29,6 +29,8 @@ def differences(word, pdf) -> tuple[list[str], list[str]]:
         for lines in pages
         if not any(". . ." in line for line in lines)
         for line in lines
-        if line.strip() not in {"", "•"} and squashed(line) not in word_text
+        if line.strip() not in {"", "•"}
+        and not re.fullmatch(r"\d+\.", line.strip())
+        and squashed(line) not in word_text
     ]
     return not_in_pdf, not_in_word

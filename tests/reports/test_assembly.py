@@ -9,14 +9,14 @@ from casestudies.services import save_interview
 from disclosure.redaction import Redactor
 from reports.assembly import assemble_paper
 from reports.markup import render_markdown
-from reports.models import GroupNarrative, QuestionNarrative
+from reports.models import GroupNarrative, QuestionNarrative, QuotationChoice
 from reports.paper import PaperOptions
-from reports.quotations import MAX_QUOTE_CHARS
+from reports.quotations import MAX_QUOTE_CHARS, cut_fillers
 from reports.rendering import FONT_DIR, is_allowed_url
 from tests.factories import make_code, make_excerpt, make_interview
 from tests.querycounts import assert_flat, grow_coded_material
 
-from .conftest import passage
+from .conftest import PAIR, RUTH, passage
 
 pytestmark = pytest.mark.django_db
 
@@ -30,9 +30,11 @@ BERNADETTE = "Fear, mostly."
 
 def quoted(section) -> dict[str, list[str]]:
     """Case-study title → the opening words of each quotation under one question, in order."""
-    return {
-        evidence.title: [" ".join(q.paragraphs)[:40] for q in evidence.quotations] for evidence in section.case_studies
-    }
+    return {source.title: [" ".join(q.paragraphs)[:40] for q in source.quotations] for source in section.sources}
+
+
+def quotations_of(section) -> list:
+    return [quotation for source in section.sources for quotation in source.quotations]
 
 
 def test_questions_follow_the_groups_and_their_order_with_numbered_headings(study):
@@ -44,11 +46,9 @@ def test_questions_follow_the_groups_and_their_order_with_numbered_headings(stud
         ("3.2", "RQ2 What drives partnership?"),
         ("4.1", "RQ3 What issues have arisen as barriers?"),
     ]
-    assert [(e.number, e.title) for e in paper.questions[1].case_studies] == [
-        ("3.2.1", "Scoping interviews"),
-        ("3.2.2", "Housing mergers"),
-        ("3.2.3", "Wellbeing consortium"),
-    ]
+    # No headings beneath the questions: each question's quotations are woven in by case study.
+    assert [s.title for s in paper.questions[0].sources] == ["Housing mergers", "Wellbeing consortium"]
+    assert [s.title for s in paper.questions[1].sources] == ["Scoping interviews"]
     assert [entry.number for entry in paper.contents] == [
         "1", "2", "3", "3.1", "3.2", "4", "4.1", "5", "Appendix A", "Appendix B", "Appendix C",
     ]  # fmt: skip
@@ -59,30 +59,51 @@ def test_key_quotes_come_first_then_the_longest_of_a_sensible_length(study):
 
     # "Short answer: better." is too short to quote while longer passages remain.
     assert quoted(rq1)["Housing mergers"] == [KEY[:40], REGULATOR[:40], BACK_OFFICE[:40]]
-    assert rq1.case_studies[0].quotations[0].is_key_quote
+    assert rq1.sources[0].quotations[0].is_key_quote
 
 
-def test_without_key_quotes_first_the_longest_come_first(study):
+def test_without_key_quotes_first_the_fullest_come_first_from_as_many_case_studies_as_possible(study):
     study.paper.key_quotes_first = False
-    study.paper.quotes_per_case_study = 2
+    study.paper.quotations_per_question = 2
     study.paper.save()
 
     rq1 = assemble_paper(study.paper, reader=None).questions[0]
 
-    assert quoted(rq1)["Housing mergers"] == [REGULATOR[:40], BACK_OFFICE[:40]]
+    # The fullest passage first; then a second case study before a second passage of the first.
+    assert quoted(rq1)["Housing mergers"] == [REGULATOR[:40]]
+    assert len(quoted(rq1)["Wellbeing consortium"]) == 1
 
 
-def test_each_case_study_gives_at_most_the_chosen_number_of_quotations(study):
-    study.paper.quotes_per_case_study = 1
+def test_each_question_gives_at_most_the_chosen_number_of_quotations_and_one_sentence_on_its_evidence(study):
+    study.paper.quotations_per_question = 1
     study.paper.save()
 
-    rq1 = assemble_paper(study.paper, reader=None).questions[0]
+    rq1, rq2, rq3 = assemble_paper(study.paper, reader=None).questions
 
-    assert quoted(rq1) == {"Housing mergers": [KEY[:40]], "Wellbeing consortium": [FIONA[:40]]}
-    assert [e.passage_count for e in rq1.case_studies] == [4, 2]
+    assert quoted(rq1) == {"Housing mergers": [KEY[:40]]}
+    assert rq1.evidence == (
+        "From 6 coded passages in 2 interviews in 2 case studies (codes: Forms of partnership, Consortia); "
+        "1 quoted here."
+    )
+    assert rq2.evidence == (
+        "From 3 coded passages in 2 interviews in 2 case studies and 1 scoping interview (codes: Drivers); "
+        "1 quoted here."
+    )
+    assert rq3.evidence == ("From 2 coded passages in 2 interviews in 2 case studies (codes: Barriers); 1 quoted here.")
+    # With more quotations per question, RQ3's one quotable passage is quoted under RQ1 already: cited instead.
+    study.paper.quotations_per_question = 5
+    study.paper.save()
+    rq3 = assemble_paper(study.paper, reader=None).questions[2]
+    assert rq3.evidence == (
+        "From 2 coded passages in 2 interviews in 2 case studies (codes: Barriers); none of them quoted here "
+        "(see below)."
+    )
 
 
 def test_sub_codes_count_for_the_question_their_parent_is_linked_to(study):
+    study.paper.question_tables = True
+    study.paper.save()
+
     rq1 = assemble_paper(study.paper, reader=None).questions[0]
 
     assert rq1.code_names == ["Forms of partnership", "Consortia"]
@@ -103,7 +124,7 @@ def test_archived_codes_are_left_out(study):
 
 def test_quotations_are_attributed_in_the_house_style_with_an_interview_reference(study):
     paper = assemble_paper(study.paper, reader=None)
-    housing, consortium = paper.questions[0].case_studies
+    housing, consortium = paper.questions[0].sources
 
     assert housing.quotations[0].attribution == "Ruth, Chief executive, housing association, Case study A"
     assert housing.quotations[0].reference == "A1"
@@ -114,7 +135,7 @@ def test_quotations_are_attributed_in_the_house_style_with_an_interview_referenc
     ]
     assert {q.reference for q in consortium.quotations} == {"B1"}
     # No database id or character offset reaches the body.
-    for quotation in (q for section in paper.questions for e in section.case_studies for q in e.quotations):
+    for quotation in (q for section in paper.questions for e in section.sources for q in e.quotations):
         assert re.fullmatch(r"[A-Z]+[0-9]+", quotation.reference), quotation.reference
 
 
@@ -122,31 +143,29 @@ def test_a_passage_starting_with_the_speakers_label_is_quoted_without_it(study):
     pair = study.interviews["pair"]
     study.excerpts["priya"].delete()
     start = pair.transcript.index("Priya: From ours")
-    make_excerpt(pair, start=start, end=start + 120, codes=[study.codes["barriers"]])
-    make_excerpt(pair, start=start + 7, end=start + 130, codes=[study.codes["barriers"]])
+    first = make_excerpt(pair, start=start, end=start + 120, codes=[study.codes["barriers"]])
+    second = make_excerpt(pair, start=start + 7, end=start + 130, codes=[study.codes["barriers"]])
 
     rq3 = assemble_paper(study.paper, reader=None).questions[2]
 
-    quotations = rq3.case_studies[1].quotations
-    # The two passages overlap, so the stretch is quoted once.
-    assert [" ".join(q.paragraphs)[:24] for q in quotations] == [PRIYA[:24]]
-    assert {q.attribution for q in quotations} == {"Priya, Commissioning manager, local authority, Case study B"}
+    # The two passages overlap, so the stretch is quoted once: the whole sentence, without the label.
+    [consortium] = rq3.sources
+    [quotation] = consortium.quotations
+    assert quotation.paragraphs == [PAIR.split("Priya: ")[1]]
+    assert quotation.attribution == "Priya, Commissioning manager, local authority, Case study B"
+    assert sorted(quotation.excerpt_ids) == sorted([first.pk, second.pk])
 
 
-def test_passages_of_participants_who_did_not_consent_are_withheld_and_counted(study):
+def test_passages_of_participants_who_did_not_consent_are_withheld_and_counted_once_in_the_methods(study):
     paper = assemble_paper(study.paper, reader=None)
     rq3 = paper.questions[2]
 
-    housing = rq3.case_studies[0]
-    assert (housing.title, housing.quotations, housing.passage_count, housing.withheld_count) == (
-        "Housing mergers",
-        [],
-        1,
-        1,
-    )
-    assert rq3.withheld_count == 1
+    assert "Housing mergers" not in {source.title for source in rq3.sources}
     assert paper.withheld_count == 1
-    texts = [p for q in paper.questions for e in q.case_studies for quote in e.quotations for p in quote.paragraphs]
+    assert paper.withheld_statement == (
+        "1 coded passage from participants who did not consent to be quoted was withheld."
+    )
+    texts = [p for q in paper.questions for e in q.sources for quote in e.quotations for p in quote.paragraphs]
     assert not any("Confidential" in text for text in texts)
 
 
@@ -157,8 +176,8 @@ def test_withdrawn_consent_withholds_the_participants_quotations(study):
 
     paper = assemble_paper(study.paper, reader=None)
 
-    assert "Housing mergers" not in {e.title for e in paper.questions[0].case_studies if e.quotations}
-    assert paper.questions[0].withheld_count == 4
+    assert "Housing mergers" not in {e.title for e in paper.questions[0].sources}
+    assert study.participants["ruth"].pk not in paper.quoted_participant_ids
     assert paper.withheld_count == 5
 
 
@@ -170,24 +189,27 @@ def test_words_whose_speaker_is_not_on_record_are_withheld_even_when_everyone_co
     unknown = passage(pair, "Both of us would say the same thing about consortia.", codes=[study.codes["barriers"]])
 
     paper = assemble_paper(study.paper, reader=None)
-    consortium = paper.questions[2].case_studies[1]
+    rq3 = paper.questions[2]
 
-    assert unknown.pk not in [q.excerpt_id for q in consortium.quotations]
+    assert unknown.pk not in paper.quoted_excerpt_ids
+    assert rq3.sources == []
     # Priya's passage is quoted under RQ1 already, and cited here.
-    assert [q.excerpt_id for q in consortium.cross_references] == [study.excerpts["priya"].pk]
-    assert consortium.withheld_count == 1
+    assert [q.excerpt_id for q in rq3.cross_references] == [study.excerpts["priya"].pk]
+    assert rq3.cross_reference_text == (
+        "See the passage quoted under 3.1 (Priya, Commissioning manager, local authority, Case study B)."
+    )
     assert "1 with words whose speaker is not on record" in paper.withheld_statement
 
 
 def test_an_interview_without_participants_on_record_is_never_quoted(study):
-    interview = make_interview(study.case_a, transcript="Someone: We partner because the council makes us do it.")
-    make_excerpt(interview, start=9, end=len(interview.transcript), codes=[study.codes["drivers"]])
+    interview = make_interview(study.case_a, transcript="Someone: " + "We partner because the council makes us. " * 5)
+    excerpt = make_excerpt(interview, start=9, end=len(interview.transcript), codes=[study.codes["drivers"]])
 
-    rq2 = assemble_paper(study.paper, reader=None).questions[1]
+    paper = assemble_paper(study.paper, reader=None)
 
-    housing = next(e for e in rq2.case_studies if e.title == "Housing mergers")
-    assert (housing.passage_count, housing.withheld_count) == (2, 1)
-    assert len(housing.quotations) + len(housing.cross_references) == 1
+    assert excerpt.pk not in paper.quoted_excerpt_ids
+    assert paper.questions[1].passage_count == 4
+    assert paper.withheld_count == 2
 
 
 def test_real_names_never_reach_the_paper(study):
@@ -197,7 +219,7 @@ def test_real_names_never_reach_the_paper(study):
 
     assert paper.introduction_html == "<p>Partnership working has grown. [Judith] is not to be named.</p>"
     assert paper.questions[0].narrative_html == "<p>As [Ruth] said.</p>"
-    back_office = paper.questions[0].case_studies[0].quotations[2]
+    back_office = paper.questions[0].sources[0].quotations[2]
     assert back_office.paragraphs == [
         "We share a back office now, and honestly the savings are smaller than anyone promised, but the capacity "
         "to develop new homes is real. [Ruth] would say that in public, I suppose."
@@ -239,7 +261,7 @@ def test_the_chosen_case_studies_and_phases_limit_the_passages(study):
 
     paper = assemble_paper(study.paper, reader=None)
 
-    assert {e.title for q in paper.questions for e in q.case_studies} == {"Wellbeing consortium"}
+    assert {e.title for q in paper.questions for e in q.sources} == {"Wellbeing consortium"}
     assert [row.title for row in paper.case_study_rows] == ["Wellbeing consortium"]
     assert [phase.title for phase in paper.phases] == ["Case studies"]
     assert (paper.passage_count, paper.interview_count, paper.withheld_count) == (2, 1, 0)
@@ -264,19 +286,19 @@ def test_group_narratives_open_their_group(study):
     assert [g.narrative_html for g in paper.groups] == ["", "<p>Barriers <em>abound</em>.</p>"]
 
 
-def test_long_passages_are_cut_at_a_sentence_and_marked(study):
+def test_a_long_passage_is_quoted_in_whole_sentences_up_to_a_readable_length(study):
     ruth = study.interviews["ruth"]
     sentence = "We talked about the merger at every board meeting for two years. "
     ruth.transcript += "\n\nRuth: " + sentence * 40
     save_interview(interview=ruth)
     start = ruth.transcript.index(sentence)
-    make_excerpt(ruth, start=start, end=len(ruth.transcript), codes=[study.codes["forms"]])
+    long_passage = make_excerpt(ruth, start=start, end=len(ruth.transcript), codes=[study.codes["forms"]])
 
     rq1 = assemble_paper(study.paper, reader=None).questions[0]
 
-    long_quote = rq1.case_studies[0].quotations[1].paragraphs[0]
-    assert long_quote.endswith("two years. […]")
-    assert len(long_quote) <= MAX_QUOTE_CHARS + 4
+    [long_quote] = [q.paragraphs[0] for q in quotations_of(rq1) if q.excerpt_id == long_passage.pk]
+    assert long_quote.startswith("We talked") and long_quote.endswith("two years.")
+    assert MAX_QUOTE_CHARS - len(sentence) < len(long_quote) <= MAX_QUOTE_CHARS
 
 
 def test_the_options_are_frozen_for_a_build(study):
@@ -288,8 +310,8 @@ def test_the_options_are_frozen_for_a_build(study):
 
     assert PaperOptions.from_snapshot(options.to_snapshot()) == options
     assert options.summary == (
-        "1 case study; questions: RQ1; all phases; 3 quotations per question per case study; key quotes first; "
-        "tables; no charts; appendices"
+        "1 case study; questions: RQ1; all phases; 5 quotations per question; key quotes first; tables; no charts; "
+        "appendices"
     )
 
 
@@ -339,7 +361,7 @@ def test_a_paper_without_any_coding_still_assembles(db):
     make_code(project, name="Unused")
     paper = assemble_paper(make_working_paper(project), reader=None)
 
-    assert [(q.label, q.passage_count, q.case_studies, q.table) for q in paper.questions] == [("RQ1", 0, [], None)]
+    assert [(q.label, q.passage_count, q.sources, q.table) for q in paper.questions] == [("RQ1", 0, [], None)]
     assert (paper.passage_count, paper.quotation_count, paper.withheld_count) == (0, 0, 0)
 
 
@@ -358,7 +380,7 @@ def test_assembly_takes_a_fixed_number_of_queries(study):
             interviews=[study.interviews["ruth"], study.interviews["pair"], study.interviews["scoping"]],
         )
 
-    assert_flat(lambda: assemble_paper(study.paper, reader=None), grow, expected=22)
+    assert_flat(lambda: assemble_paper(study.paper, reader=None), grow, expected=23)
     paper = assemble_paper(study.paper, reader=None)
     assert (len(paper.case_study_rows), len(paper.sources), paper.passage_count) == (4, 3, 29)
 
@@ -391,7 +413,7 @@ def test_a_passage_coded_by_two_coders_is_quoted_once():
     paper = make_working_paper(project)
     assert isinstance(paper, WorkingPaper)
     assembled = assemble_paper(paper, reader=None)
-    quotations = [q for section in assembled.questions for case in section.case_studies for q in case.quotations]
+    quotations = [q for section in assembled.questions for case in section.sources for q in case.quotations]
     assert len(quotations) == 1
 
 
@@ -403,16 +425,16 @@ def test_an_excerpt_deleted_while_the_paper_is_assembled_is_left_out(study, monk
     gone: list[int] = []
 
     def choose_then_someone_deletes(passages, options, **kwargs):
-        picks = choose(passages, options, **kwargs)
-        if picks and not gone:
-            gone.append(picks[0].excerpt_id)
+        chosen, cited = choose(passages, options, **kwargs)
+        if chosen and not gone:
+            gone.append(chosen[0].excerpt_ids[0])
             Excerpt.objects.filter(pk=gone[0]).delete()  # a coder deletes it between the two reads
-        return picks
+        return chosen, cited
 
     monkeypatch.setattr(assembly, "choose_quotations", choose_then_someone_deletes)
     paper = assemble_paper(study.paper, reader=None)
 
-    quoted = [q.excerpt_id for q in paper.questions[0].case_studies[0].quotations] if paper.questions else []
+    quoted = [q.excerpt_id for q in paper.questions[0].sources[0].quotations] if paper.questions else []
     assert gone and gone[0] not in quoted
     assert gone[0] not in paper.quoted_excerpt_ids
 
@@ -421,7 +443,7 @@ def test_an_excerpt_deleted_while_the_paper_is_assembled_is_left_out(study, monk
 
 
 def all_quotations(paper):
-    return [q for section in paper.questions for e in section.case_studies for q in e.quotations]
+    return [q for section in paper.questions for e in section.sources for q in e.quotations]
 
 
 def test_each_passage_is_quoted_once_and_a_later_question_cites_it(study):
@@ -431,15 +453,19 @@ def test_each_passage_is_quoted_once_and_a_later_question_cites_it(study):
     assert len(quoted_ids) == len(set(quoted_ids)) == paper.quotation_count == 6
     # Ruth's regulator passage and Fiona's are coded for RQ1 and RQ2: quoted under RQ1, cited under RQ2.
     rq1, rq2, rq3 = paper.questions
-    regulator = next(q for q in rq1.case_studies[0].quotations if q.excerpt_id == study.excerpts["ruth_regulator"].pk)
-    housing_rq2 = next(e for e in rq2.case_studies if e.title == "Housing mergers")
-    assert housing_rq2.quotations == [] and housing_rq2.cross_references == [regulator]
-    assert regulator.number == "3.2"
-    # Quotations are numbered through each chapter.
-    assert [q.number for q in all_quotations(paper)] == ["3.1", "3.2", "3.3", "3.4", "3.5", "3.6"][: len(quoted_ids)]
+    regulator = next(q for q in quotations_of(rq1) if q.excerpt_id == study.excerpts["ruth_regulator"].pk)
+    fiona = next(q for q in quotations_of(rq1) if q.excerpt_id == study.excerpts["fiona"].pk)
+    assert rq2.cross_references == [regulator, fiona]
+    assert regulator.number == fiona.number == "3.1"
+    assert rq2.cross_reference_text == (
+        "See also the passages quoted under 3.1 (Ruth, Chief executive, housing association, Case study A; "
+        "Joint commissioner, local authority, Case study B)."
+    )
+    # No quotation carries a label of its own.
+    assert {q.number for q in all_quotations(paper)} == {"3.1", "3.2"}
 
 
-def test_the_cited_quotation_reads_as_see_also_in_the_pdf_and_word(study):
+def test_the_cited_quotation_reads_as_see_also_in_the_pdf_and_word_without_quotation_labels(study):
     import io
 
     from docx import Document
@@ -448,27 +474,27 @@ def test_the_cited_quotation_reads_as_see_also_in_the_pdf_and_word(study):
     from reports.rendering import render
 
     paper = assemble_paper(study.paper, reader=None)
-    regulator = next(q for q in all_quotations(paper) if q.excerpt_id == study.excerpts["ruth_regulator"].pk)
-    expected = f"See also quotation {regulator.number} ({regulator.attribution})."
+    expected = paper.questions[1].cross_reference_text
 
     reader = PdfReader(io.BytesIO(render(paper, "pdf").content))
     pdf_text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
     word_text = "\n".join(p.text for p in Document(io.BytesIO(render(paper, "docx").content)).paragraphs)
     assert expected in pdf_text
     assert expected in word_text
+    assert "Quotation 3." not in pdf_text and "Quotation 3." not in word_text
     # Each quoted passage appears once in the PDF's text.
     for quotation in all_quotations(paper):
         assert pdf_text.count(" ".join(quotation.paragraphs[0].split())[:60]) == 1
 
 
 def test_within_a_question_a_new_speaker_comes_before_a_longer_passage_of_one_heard_already(study):
-    ruth_interview = study.interviews["ruth"]
     other = make_interview(
         study.case_a,
         title="Tom interview",
         date="2011-06-01",
         transcript=(
-            "Tom: Our side of it was simpler, we merged the finance teams first and the rest followed over two years."
+            "Tom: Our side of it was simpler, we merged the finance teams first and the rest followed over two years. "
+            "Nobody lost a job."
         ),
     )
     tom = study.participants["ruth"].__class__.objects.create(
@@ -476,18 +502,18 @@ def test_within_a_question_a_new_speaker_comes_before_a_longer_passage_of_one_he
     )
     other.participants.add(tom)
     passage(other, other.transcript.removeprefix("Tom: "), codes=[study.codes["forms"]])
-    study.paper.quotes_per_case_study = 2
+    study.paper.quotations_per_question = 3
     study.paper.save()
 
     rq1 = assemble_paper(study.paper, reader=None).questions[0]
 
-    housing = rq1.case_studies[0]
-    # The key quote first; then Tom, whose passage is shorter than Ruth's regulator passage but a second voice.
+    # The key quote first; then a second case study; then Tom, whose passage is shorter than Ruth's regulator
+    # passage but a second voice in the first case study.
+    housing = rq1.sources[0]
     assert [q.attribution.split(",")[0] for q in housing.quotations] == ["Ruth", "Tom"]
-    assert ruth_interview.pk != other.pk
 
 
-def test_a_quotation_cut_mid_sentence_is_marked_with_an_ellipsis(study):
+def test_a_passage_that_starts_mid_sentence_is_quoted_as_the_whole_sentences_it_touches(study):
     ruth = study.interviews["ruth"]
     study.excerpts["ruth_regulator"].delete()
     start = ruth.transcript.index("joining a larger group")
@@ -495,8 +521,141 @@ def test_a_quotation_cut_mid_sentence_is_marked_with_an_ellipsis(study):
 
     rq3 = assemble_paper(study.paper, reader=None).questions[2]
 
-    text = " ".join(rq3.case_studies[0].quotations[0].paragraphs)
-    assert text.startswith("[…] joining a larger group") and text.endswith(" […]")
+    text = " ".join(rq3.sources[0].quotations[0].paragraphs)
+    assert text == RUTH.split("Ruth: ")[1].split("\n")[0]
+    assert "[…]" not in text
+
+
+# --- Quotations that read well alone ------------------------------------------------------------------------------
+
+
+def test_a_passage_too_short_to_make_sense_alone_is_widened_within_its_turn_or_left_out(study):
+    rq1 = assemble_paper(study.paper, reader=None).questions[0]
+
+    quotations = {q.excerpt_id: " ".join(q.paragraphs) for q in quotations_of(rq1)}
+    # The key point is eight words: the next sentence of Ruth's turn comes with it.
+    key = quotations[study.excerpts["ruth_key"].pk]
+    assert key.startswith(KEY) and key.endswith("every new member of staff.") and len(key.split()) >= 20
+    # "Short answer: better." is the whole of its turn, and too short to quote.
+    assert study.excerpts["ruth_short"].pk not in quotations
+
+
+def test_a_pinned_passage_is_quoted_first_even_when_short_and_an_excluded_one_never(study):
+    rq1 = study.questions[0]
+    QuotationChoice.objects.create(
+        paper=study.paper, question=rq1, excerpt=study.excerpts["ruth_short"], choice=QuotationChoice.Choice.PIN
+    )
+    QuotationChoice.objects.create(
+        paper=study.paper, question=rq1, excerpt=study.excerpts["ruth_key"], choice=QuotationChoice.Choice.EXCLUDE
+    )
+    # Pinning a passage whose speaker did not consent does not make it quotable.
+    QuotationChoice.objects.create(
+        paper=study.paper,
+        question=study.questions[2],
+        excerpt=study.excerpts["judith_barriers"],
+        choice=QuotationChoice.Choice.PIN,
+    )
+
+    paper = assemble_paper(study.paper, reader=None)
+
+    first = quotations_of(paper.questions[0])[0]
+    assert (first.paragraphs, first.is_pinned) == (["Short answer: better."], True)
+    assert study.excerpts["ruth_key"].pk not in paper.quoted_excerpt_ids
+    assert study.excerpts["judith_barriers"].pk not in paper.quoted_excerpt_ids
+    assert "those the authors chose first" in paper.quotation_method
+    assert "; 2 pinned, 1 excluded;" in PaperOptions.from_paper(study.paper).summary
+
+
+def test_adjacent_sentences_chosen_for_two_questions_are_one_quotation_cited_by_the_second(study):
+    ruth = study.interviews["ruth"]
+    first = (
+        "The first year after the merger was spent on systems, because the two finance teams could not even agree on "
+        "a chart of accounts."
+    )
+    second = (
+        "The second year was about culture, and that was harder, because the smaller association's staff felt they "
+        "had been taken over."
+    )
+    ruth.transcript += f"\n\nRuth: {first} {second}"
+    save_interview(interview=ruth)
+    one = passage(ruth, first, codes=[study.codes["forms"]], is_key_quote=True)
+    two = passage(ruth, second, codes=[study.codes["drivers"]], is_key_quote=True)
+
+    paper = assemble_paper(study.paper, reader=None)
+    rq1, rq2, _ = paper.questions
+
+    [joined] = [q for q in quotations_of(rq1) if one.pk in q.excerpt_ids]
+    assert joined.paragraphs == [f"{first} {second}"]
+    assert sorted(joined.excerpt_ids) == sorted([one.pk, two.pk])
+    assert joined in rq2.cross_references
+    assert two.pk not in [q.excerpt_id for q in quotations_of(rq2)]
+
+
+@pytest.mark.parametrize(
+    ("may_omit", "expected"),
+    [
+        (True, "[…] the board wanted a merger and the staff wanted a federation, and in the end we got neither."),
+        (False, "Um, well, and the board wanted a merger and the staff wanted a federation, and in the end we got "
+         "neither."),
+    ],
+)  # fmt: skip
+def test_opening_fillers_are_cut_and_marked_only_where_the_project_allows(study, may_omit, expected):
+    study.project.quotations_may_omit_fillers = may_omit
+    study.project.save()
+    ruth = study.interviews["ruth"]
+    said = "Um, well, and the board wanted a merger and the staff wanted a federation, and in the end we got neither."
+    ruth.transcript += f"\n\nRuth: {said}"
+    save_interview(interview=ruth)
+    excerpt = passage(ruth, said, codes=[study.codes["forms"]], is_key_quote=True)
+
+    paper = assemble_paper(study.paper, reader=None)
+
+    [quotation] = [q for q in quotations_of(paper.questions[0]) if q.excerpt_id == excerpt.pk]
+    assert quotation.paragraphs == [expected]
+    assert ('words left out at its start ("Um", "Well") are marked […]' in paper.quotation_method) is may_omit
+
+
+def test_opening_fillers_that_may_carry_meaning_are_kept():
+    assert cut_fillers("Like many others, we found the tender process exhausting and slow.") == (
+        "Like many others, we found the tender process exhausting and slow."
+    )
+    assert cut_fillers("So, right, you know, the tender process was exhausting.") == (
+        "[…] the tender process was exhausting."
+    )
+    assert cut_fillers("Well, yes.") == "Well, yes."
+
+
+def test_each_question_group_opens_with_one_overview_of_its_evidence(study):
+    paper = assemble_paper(study.paper, reader=None)
+    context, processes = paper.groups
+
+    assert context.overview.columns == ["RQ1", "RQ2"]
+    assert context.overview.rows == [
+        ("Scoping interviews", [0, 1], 1),
+        ("Housing mergers", [4, 1], 4),
+        ("Wellbeing consortium", [2, 1], 2),
+    ]
+    assert (context.overview.totals, context.overview.grand_total, context.overview.has_overlaps) == ([6, 3], 7, True)
+    assert context.table_caption == "Table 3.1: Context: coded passages by case study and question"
+    assert processes.overview.rows == [("Housing mergers", [1], 1), ("Wellbeing consortium", [1], 1)]
+    # The per-question tables go to an appendix only when chosen.
+    assert all(question.table is None for question in paper.questions)
+    assert "appendix_question_tables" not in paper.numbers
+
+
+def test_tables_per_question_go_to_their_own_appendix(study):
+    study.paper.question_tables = True
+    study.paper.save()
+
+    paper = assemble_paper(study.paper, reader=None)
+
+    assert paper.numbers["appendix_question_tables"] == "A"
+    assert [(number, question.label) for number, question in paper.question_tables] == [
+        ("A.1", "RQ1"),
+        ("A.2", "RQ2"),
+        ("A.3", "RQ3"),
+    ]
+    assert [entry.number for entry in paper.contents][-4:] == ["Appendix A", "Appendix B", "Appendix C", "Appendix D"]
 
 
 def test_narratives_may_carry_footnotes_and_tables_and_stay_safe():

@@ -53,14 +53,14 @@ def test_the_pdf_reads_as_a_working_paper(pdf, study):
             "3 Context",
             "3.1 RQ1 What forms does collaboration take?",
             "Forms vary widely.",
-            "3.1.1 Housing mergers",
-            "Key point: partnership is a marriage, not a rescue.",
-            "3.1.2 Wellbeing consortium",
-            "From the commissioner's side",
+            "From 6 coded passages in 2 interviews in 2 case studies",
+            "Housing mergers Key point: partnership is a marriage, not a rescue.",
+            "Wellbeing consortium From the commissioner's side",
             "3.2 RQ2 What drives partnership?",
-            "3.2.1 Scoping interviews",
-            "Fear, mostly.",
+            "Scoping interviews Fear, mostly.",
+            "See also the passages quoted under 3.1",
             "4 Processes",
+            "Table 4.1: Processes: coded passages by case study and question",
             "4.1 RQ3 What issues have arisen as barriers?",
             "5 Conclusions and next steps",
             "Appendix A The codebook",
@@ -72,7 +72,8 @@ def test_the_pdf_reads_as_a_working_paper(pdf, study):
     assert "(Ruth, Chief executive, housing association, Case study A) [A1]" in text
     assert "characters" not in text and f"Interview {study.interviews['ruth'].pk}" not in text
     assert "1 coded passage from participants who did not consent to be quoted was withheld." in text
-    assert "1 coded passage, none of which may be quoted." in text
+    # Withheld passages are counted once, in the methods; no question or case study repeats it, or says "Quotation".
+    assert text.count("withheld") == 1 and "none of which may be quoted" not in text and "Quotation 3" not in text
     assert "Confidential: the board fought" not in text
     for name in REAL_NAMES:
         assert name not in text
@@ -81,10 +82,12 @@ def test_the_pdf_reads_as_a_working_paper(pdf, study):
     assert f"Page {pdf.page_count} of {pdf.page_count}" in pages[-1]
     assert "Emerging findings" in pages[3]
     assert re.search(r"3\.1 RQ1 What forms does collaboration take\?[ .]*\d+", pages[1])
-    # Tables and figures are numbered by their question.
-    assert "Table 3.1: Coded passages by case study" in text
-    assert "Figure 3.1: Coded passages by case study and code" in text
+    # One overview table and one chart per question group, numbered in its chapter, each with its own caption.
+    assert "Table 3.1: Context: coded passages by case study and question" in text
+    assert "Figure 3.1: Context: coded passages by case study and question" in text
+    assert "Figure 4.1: Processes: coded passages by case study and question" in text
     assert "Table 2.1: The case studies" in text
+    assert "by case study and code" not in text
 
 
 def test_the_pdf_embeds_its_fonts(pdf):
@@ -124,30 +127,26 @@ def test_the_word_file_has_real_headings_and_quotation_styles_in_order(study):
         "2 Methods",
         "3 Context",
         "3.1 RQ1 What forms does collaboration take?",
-        "3.1.1 Housing mergers",
-        "3.1.2 Wellbeing consortium",
         "3.2 RQ2 What drives partnership?",
-        "3.2.1 Scoping interviews",
-        "3.2.2 Housing mergers",
-        "3.2.3 Wellbeing consortium",
         "4 Processes",
         "4.1 RQ3 What issues have arisen as barriers?",
-        "4.1.1 Housing mergers",
-        "4.1.2 Wellbeing consortium",
         "5 Conclusions and next steps",
         "Appendix A The codebook",
         "Appendix B The case studies",
         "Appendix C Interviews quoted",
     ]
-    assert {style for style, _ in headings} >= {"Heading 1", "Heading 2", "Heading 3"}
+    assert {style for style, _ in headings} >= {"Heading 1", "Heading 2"}
+    # The quotations are woven in by case study, each case study's name leading its quotations.
+    sources = [p.text for p in document.paragraphs if p.style.name == "Quotation source"]
+    assert sources == ["Housing mergers", "Wellbeing consortium", "Scoping interviews"]
     quotes = [p.text for p in document.paragraphs if p.style.name == "Quote"]
-    assert quotes[0] == "Key point: partnership is a marriage, not a rescue."
+    assert quotes[0].startswith("Key point: partnership is a marriage, not a rescue. Both boards")
     attributions = [p.text for p in document.paragraphs if p.style.name == "Quotation attribution"]
-    assert attributions[0] == "(Ruth, Chief executive, housing association, Case study A) [A1] Quotation 3.1"
+    assert attributions[0] == "(Ruth, Chief executive, housing association, Case study A) [A1]"
     assert document.paragraphs[2].style.name == "Title"
     assert document.paragraphs[2].text == "Emerging findings on partnership"
     assert document.sections[0].header.paragraphs[0].text == "Emerging findings"
-    assert len(document.inline_shapes) == 3  # one chart per question
+    assert len(document.inline_shapes) == 2  # one chart per question group
     everything = "\n".join(p.text for p in document.paragraphs) + "".join(
         cell.text for table in document.tables for row in table.rows for cell in row.cells
     )
@@ -199,8 +198,8 @@ def test_without_tables_charts_or_appendices_the_paper_leaves_them_out(study):
 
 
 def test_charts_are_drawn_only_by_the_renderings_that_show_them(study, monkeypatch):
-    """Assembling draws nothing; Word draws its PNGs and no SVG; HTML and PDF draw an SVG per question with a
-    table; a paper without charts draws none."""
+    """Assembling draws nothing; Word draws its PNGs and no SVG; HTML and PDF draw an SVG per question group with
+    evidence; a paper without charts draws none."""
     from reports import charts
 
     drawn: list[str] = []
@@ -210,7 +209,7 @@ def test_charts_are_drawn_only_by_the_renderings_that_show_them(study, monkeypat
     monkeypatch.setattr("reports.word.frequency_chart_png", charts.frequency_chart_png)
 
     assembled = assemble_paper(study.paper, reader=None)
-    with_tables = sum(1 for question in assembled.questions if question.table)
+    with_tables = sum(1 for group in assembled.groups if group.overview)
     assert with_tables and drawn == []
 
     render(assembled, "docx")
@@ -257,9 +256,11 @@ def test_the_pdf_is_tagged_in_british_english_with_headings_and_described_charts
     assert root["/Lang"] == "en-GB"
     kinds, alternatives = structure_of(reader)
     assert {"/Document", "/H1", "/H2", "/H3", "/P", "/BlockQuote", "/Table", "/TH", "/Caption"} <= set(kinds)
-    charts = [question for question in assemble_paper(study.paper, reader=None).questions if question.table]
+    charts = [group for group in assemble_paper(study.paper, reader=None).groups if group.overview]
     assert len(alternatives) == len(charts) > 0
-    assert all(alt.startswith("Bar chart of coded passages by case study for ") for alt in alternatives)
+    assert all(
+        alt.startswith("Bar chart of coded passages by case study for the questions of ") for alt in alternatives
+    )
 
 
 def word_and_pdf(study) -> tuple[Document, PdfReader]:

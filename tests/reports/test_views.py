@@ -153,7 +153,7 @@ def paper_form(study, **overrides) -> dict:
         "question_groups": [study.groups[1].pk],
         "questions": [study.questions[0].pk],
         "phases": [],
-        "quotes_per_case_study": "2",
+        "quotations_per_question": "2",
         "key_quotes_first": "on",
         "include_tables": "on",
         "include_appendices": "on",
@@ -169,7 +169,7 @@ def test_a_lead_creates_a_paper_with_its_selection_and_options(client, study):
 
     paper = WorkingPaper.objects.get(title="Commissioning and consortia")
     assert response.status_code == 302 and response["Location"] == paper.get_absolute_url()
-    assert (paper.series_label, paper.quotes_per_case_study, paper.include_charts) == ("Working Paper 59", 2, False)
+    assert (paper.series_label, paper.quotations_per_question, paper.include_charts) == ("Working Paper 59", 2, False)
     assert list(paper.case_studies.all()) == [study.case_b]
     assert list(paper.question_groups.all()) == [study.groups[1]]
     assert list(paper.questions.all()) == [study.questions[0]]
@@ -182,8 +182,16 @@ def test_a_lead_creates_a_paper_with_its_selection_and_options(client, study):
     ("overrides", "field", "message"),
     [
         ({"title": ""}, "title", "This field is required."),
-        ({"quotes_per_case_study": "0"}, "quotes_per_case_study", "Ensure this value is greater than or equal to 1."),
-        ({"quotes_per_case_study": "21"}, "quotes_per_case_study", "Ensure this value is less than or equal to 20."),
+        (
+            {"quotations_per_question": "0"},
+            "quotations_per_question",
+            "Ensure this value is greater than or equal to 1.",
+        ),
+        (
+            {"quotations_per_question": "13"},
+            "quotations_per_question",
+            "Ensure this value is less than or equal to 12.",
+        ),
         ({"date": "31/02/2011"}, "date", "Enter a valid date."),
     ],
 )
@@ -270,8 +278,10 @@ def test_the_preview_shows_the_paper_in_the_browser(client, study, users):
     assert "Key point: partnership is a marriage, not a rescue." in text
     assert "(Ruth, Chief executive, housing association, Case study A) [A1]" in text
     # The team can go from a quotation back to its passage on the coding page, offsets and all.
+    # The quotation runs on to the end of the key passage's turn, so that it makes sense alone.
     key = study.excerpts["ruth_key"]
-    assert f"Open on the coding page (characters {key.start}–{key.end})" in text
+    end = study.interviews["ruth"].transcript.index("member of staff.") + len("member of staff.")
+    assert f"Open on the coding page (characters {key.start}–{end})" in text
     coding_url = reverse("coding:interview", args=[study.interviews["ruth"].pk]) + f"#excerpt-{key.pk}"
     assert f'href="{coding_url}"' in page_text(response)
     assert 'src="data:image/svg+xml;base64,' in page_text(response)
@@ -303,11 +313,11 @@ def test_a_pdf_build_runs_and_the_page_offers_the_download(client, study, django
 
     assert (build.status, build.stage, build.error) == ("succeeded", "done", "")
     assert build.page_count > 5 and (build.quotation_count, build.withheld_count) == (6, 1)
-    assert build.options["quotes_per_case_study"] == 3
+    assert build.options["quotations_per_question"] == 5
     page = page_text(client.get(study.paper.get_absolute_url()))
     assert "Download PDF" in page
     assert f"{build.page_count} pages, 6 quotations, 1 withheld" in page
-    assert "all case studies; all questions; all phases; 3 quotations per question per case study" in page
+    assert "all case studies; all questions; all phases; 5 quotations per question" in page
     assert 'hx-trigger="every 1s"' not in page
     download = client.get(reverse("reports:build_download", args=[build.pk]))
     assert download["Content-Type"] == "application/pdf"
