@@ -28,6 +28,7 @@ from .markup import render_markdown
 from .models import WorkingPaper
 from .paper import (
     AssembledPaper,
+    Candidate,
     CaseStudyRow,
     CodebookEntry,
     ContentsEntry,
@@ -45,6 +46,8 @@ from .quotations import Shaper, Stretch, choose_quotations, coded_passages, make
 
 # A frequency table stays legible on A4 with this many code columns; the rest are summed into one.
 MAX_TABLE_CODES = 6
+# A lead choosing a question's quotations sees at most this many of the passages the paper does not quote yet.
+MAX_CANDIDATES = 60
 
 
 def assemble_paper(
@@ -52,12 +55,14 @@ def assemble_paper(
     *,
     reader,
     options: PaperOptions | None = None,
+    candidates_for: int | None = None,
 ) -> AssembledPaper:
     """Everything a rendering needs, gathered in a fixed number of queries.
 
     `reader` is the user the paper is assembled for: only the excerpts within their reach are counted and quoted
     (blind coding applied). `None` assembles it for the project as a whole, as an admin would read it (the
-    command line).
+    command line). `candidates_for`, a research question's id, adds that question's passages as a lead choosing its
+    quotations sees them (`AssembledPaper.candidates`).
     """
     options = options or PaperOptions.from_paper(paper)
     project = paper.project
@@ -125,6 +130,9 @@ def assemble_paper(
             anchor=f"q{question.pk}",
             label=question.short_label,
             text=question.text,
+            pk=question.pk,
+            pinned_count=sum(1 for q, _ in options.pinned if q == question.pk),
+            excluded_count=sum(1 for q, _ in options.excluded if q == question.pk),
             narrative_html=render_markdown(narratives.get(question.pk, ""), redactor=redactor),
             code_names=[code_by_id[pk].name for pk in code_ids],
             table=None,
@@ -244,6 +252,21 @@ def assemble_paper(
         may_omit_fillers=project.quotations_may_omit_fillers,
     )
     _number_sections(assembled)
+    for section, question_passages, _, _ in sections:
+        if section.pk == candidates_for:
+            assembled.candidates, assembled.candidates_hidden, assembled.candidates_withheld = _candidates(
+                section,
+                question_passages,
+                readings=readings,
+                shaper=shaper,
+                passage_reader=passage_reader,
+                redactor=redactor,
+                letters=letters,
+                source_titles=source_titles,
+                options=options,
+                quotation_of=quotation_of,
+                may_omit_fillers=project.quotations_may_omit_fillers,
+            )
     if options.include_tables or options.include_charts:
         passages_of = {section.anchor: question_passages for section, question_passages, *_ in sections}
         for group in groups:
@@ -256,12 +279,24 @@ def _keywords(text: str) -> list[str]:
     return list(dict.fromkeys(word.strip() for word in re.split(r"[;,\n]", text) if word.strip()))
 
 
+def questions_in_scope(paper: WorkingPaper, options: PaperOptions) -> list[ResearchQuestion]:
+    """The research questions the paper takes up with these options, in order."""
+    return _questions_in_scope(paper.project, options)
+
+
 def _questions_in_scope(project, options: PaperOptions) -> list[ResearchQuestion]:
     questions = ResearchQuestion.objects.filter(group__project=project).in_order()
     if options.group_ids or options.question_ids:
         chosen_groups, chosen_questions = set(options.group_ids), set(options.question_ids)
         return [q for q in questions if q.group_id in chosen_groups or q.pk in chosen_questions]
     return list(questions)
+
+
+def codes_of_question(question: ResearchQuestion) -> list[int]:
+    """The codes whose passages a paper gathers under the question: those linked to it and everything beneath them."""
+    codes = list(Code.objects.filter(project_id=question.group.project_id))
+    links = list(question.codes.values_list("pk", flat=True))
+    return _codes_by_question(codes, [(code_id, question.pk) for code_id in links]).get(question.pk, [])
 
 
 def _codes_by_question(codes: list[Code], links: list[tuple[int, int]]) -> dict[int, list[int]]:
@@ -354,6 +389,95 @@ def _frequency_table(
         grand_total=int(rows["excerpt_id"].nunique()),
         has_overlaps=bool(rows.duplicated("excerpt_id").any()),
     )
+
+
+def _candidates(
+    question: QuestionSection,
+    question_passages: pd.DataFrame,
+    *,
+    readings: dict,
+    shaper: Shaper,
+    passage_reader: PassageReader,
+    redactor: Redactor,
+    letters: dict[str, str],
+    source_titles: dict[str, str],
+    options: PaperOptions,
+    quotation_of: dict[Stretch, Quotation],
+    may_omit_fillers: bool,
+) -> tuple[list[Candidate], int, int]:
+    """The passages a lead may pin or exclude for one question, each as the paper would quote it, with whether the
+    paper quotes it, here or under another question: the quoted and pinned first, then the rest as the paper ranks
+    them (key quotes, then the fullest), the excluded last. Also how many are not shown, and how many are withheld."""
+    question_id = question.pk
+    pinned = {excerpt for q, excerpt in options.pinned if q == question_id}
+    excluded = {excerpt for q, excerpt in options.excluded if q == question_id}
+    quoted = {pk: quotation for quotation in quotation_of.values() for pk in quotation.excerpt_ids}
+    if not len(question_passages):
+        return [], 0, 0
+    ranked = question_passages.reset_index().sort_values(
+        ["is_key_quote", "length", "date", "interview_id", "start"],
+        ascending=[False, False, True, True, True],
+        kind="stable",
+    )
+    candidates: list[Candidate] = []
+    withheld = 0
+    for excerpt_id, interview_id, source_key, may_quote, is_key_quote in zip(
+        ranked["excerpt_id"].astype(int),
+        ranked["interview_id"].astype(int),
+        ranked["source_key"],
+        ranked["may_quote"],
+        ranked["is_key_quote"].astype(bool),
+        strict=True,
+    ):
+        if not may_quote:
+            withheld += 1
+            continue
+        quotation = quoted.get(excerpt_id)
+        too_short = False
+        if quotation is None:
+            reading = readings[excerpt_id]
+            shaped = shaper.span(interview_id, reading)
+            too_short = shaped is None
+            shaped = shaped or shaper.span(interview_id, reading, pinned=True)
+            if shaped is None:
+                continue  # no participant's words: nothing to quote
+            start, end, turn = shaped
+            stretch = Stretch(interview_id, start, end, turn, source_key, question_id, [excerpt_id])
+            quotation = make_quotation(
+                stretch,
+                passage_reader,
+                redactor,
+                source=_source_credit(source_key, letters),
+                may_omit_fillers=may_omit_fillers,
+            )
+            if quotation is None:
+                withheld += 1
+                continue
+        candidates.append(
+            Candidate(
+                excerpt_id=excerpt_id,
+                source=source_titles[source_key],
+                quotation=quotation,
+                is_key_quote=is_key_quote,
+                is_pinned=excerpt_id in pinned,
+                is_excluded=excerpt_id in excluded,
+                too_short=too_short,
+                quoted_under=quotation.number if excerpt_id in quoted else "",
+            )
+        )
+    here = question.number
+
+    def order(candidate: Candidate) -> int:
+        if candidate.quoted_under == here:
+            return 0
+        if candidate.is_pinned:
+            return 1
+        return 3 if candidate.is_excluded else 2
+
+    candidates.sort(key=order)
+    rest = [candidate for candidate in candidates if order(candidate) == 2]
+    shown = [candidate for candidate in candidates if order(candidate) != 2 or candidate in rest[:MAX_CANDIDATES]]
+    return shown, len(candidates) - len(shown), withheld
 
 
 def _count_evidence(section: QuestionSection, question_passages: pd.DataFrame) -> None:

@@ -5,7 +5,7 @@ from django import forms
 from casestudies.models import CaseStudy, FieldworkPhase, QuestionGroup, ResearchProject, ResearchQuestion
 from casestudies.validators import PlainTextForm, plain_text_fields
 
-from .models import PaperFormat, WorkingPaper
+from .models import PaperFormat, QuotationChoice, WorkingPaper
 
 
 class WorkingPaperForm(PlainTextForm, forms.ModelForm):
@@ -104,3 +104,15 @@ class NarrativesForm(forms.Form):
 
 class BuildForm(forms.Form):
     format = forms.ChoiceField(choices=PaperFormat.choices)
+
+
+class QuotationChoiceForm(forms.Form):
+    """A lead's choice for one passage under one of the paper's questions."""
+
+    question = forms.ModelChoiceField(queryset=ResearchQuestion.objects.none())
+    excerpt = forms.IntegerField(min_value=1)
+    choice = forms.ChoiceField(choices=[*QuotationChoice.Choice.choices, ("clear", "Clear")])
+
+    def __init__(self, *args, paper: WorkingPaper, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["question"].queryset = ResearchQuestion.objects.filter(group__project=paper.project)

@@ -145,6 +145,22 @@ class Quotation:
 
 
 @dataclass
+class Candidate:
+    """A passage coded for a question, as a lead choosing the paper's quotations sees it: as the paper would quote it,
+    and whether it does, under this question or another."""
+
+    excerpt_id: int
+    source: str
+    quotation: Quotation
+    is_key_quote: bool
+    is_pinned: bool
+    is_excluded: bool
+    too_short: bool
+    # The number of the question the paper quotes it under ("3.1"), if it does.
+    quoted_under: str = ""
+
+
+@dataclass
 class SourceQuotations:
     """The quotations of one question from one case study (or from the scoping interviews), woven in together."""
 
@@ -186,6 +202,9 @@ class QuestionSection:
     # What the interviews outside any case study are: "scoping interview", or "interview" where phases mix.
     other_label: str = "scoping interview"
     quotation_count: int = 0
+    pk: int = 0
+    pinned_count: int = 0
+    excluded_count: int = 0
 
     @property
     def heading(self) -> str:
@@ -348,6 +367,10 @@ class AssembledPaper:
     quoted_participant_ids: list[int] = field(default_factory=list)
     # The project's policy: a quotation may leave out its speaker's opening fillers, marked […].
     may_omit_fillers: bool = True
+    # Assembled for choosing one question's quotations: its passages, how many more there are, how many are withheld.
+    candidates: list[Candidate] = field(default_factory=list)
+    candidates_hidden: int = 0
+    candidates_withheld: int = 0
 
     @property
     def questions(self) -> list[QuestionSection]:

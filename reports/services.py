@@ -14,8 +14,8 @@ from casestudies.models import CaseStudy, FieldworkPhase, QuestionGroup, Researc
 from disclosure.access import can_write_papers
 from partnership import jobs
 
-from .assembly import assemble_paper
-from .models import GroupNarrative, PaperBuild, PaperFormat, QuestionNarrative, WorkingPaper
+from .assembly import assemble_paper, codes_of_question
+from .models import GroupNarrative, PaperBuild, PaperFormat, QuestionNarrative, QuotationChoice, WorkingPaper
 from .paper import AssembledPaper, PaperOptions
 from .rendering import RenderedPaper, render
 
@@ -56,6 +56,42 @@ def save_paper(
     paper.questions.set(questions)
     paper.phases.set(phases)
     return paper
+
+
+CLEAR = "clear"
+
+
+@transaction.atomic
+def choose_quotation(
+    *, paper: WorkingPaper, question: ResearchQuestion, excerpt_id: int, choice: str, chosen_by
+) -> QuotationChoice | None:
+    """Pin a passage for one question of the paper (quoted there whatever its length or rank), exclude it there, or
+    clear the choice (`CLEAR`). The passage must be coded for the question and within the chooser's reach; who said
+    it still decides whether it may be quoted at all."""
+    from coding.models import Excerpt, ExcerptCode
+
+    if choice not in {*QuotationChoice.Choice.values, CLEAR}:
+        raise ValidationError("Choose to pin the passage, exclude it, or clear the choice.")
+    if question.group.project_id != paper.project_id:
+        raise ValidationError("This research question belongs to another project.")
+    excerpt = (
+        Excerpt.objects.visible_to(chosen_by).filter(pk=excerpt_id, interview__project_id=paper.project_id).first()
+    )
+    if excerpt is None:
+        raise ValidationError("This passage is not in the paper's project, or not within your reach.")
+    if not ExcerptCode.objects.filter(excerpt=excerpt, code_id__in=codes_of_question(question)).exists():
+        raise ValidationError("This passage is not coded for this question.")
+    existing = QuotationChoice.objects.select_for_update().filter(paper=paper, question=question, excerpt=excerpt)
+    if choice == CLEAR:
+        for row in existing:
+            row.delete()
+        chosen = None
+    else:
+        chosen, _ = QuotationChoice.objects.update_or_create(
+            paper=paper, question=question, excerpt=excerpt, defaults={"choice": choice, "chosen_by": chosen_by}
+        )
+    paper.save(update_fields=["updated_at"])
+    return chosen
 
 
 @transaction.atomic

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Max
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -12,9 +13,10 @@ from disclosure import access
 from disclosure.access import get_managed_project_for, get_project_for
 
 from . import services
-from .assembly import assemble_paper
-from .forms import BuildForm, NarrativesForm, WorkingPaperForm
+from .assembly import MAX_CANDIDATES, assemble_paper, questions_in_scope
+from .forms import BuildForm, NarrativesForm, QuotationChoiceForm, WorkingPaperForm
 from .models import PaperBuild, WorkingPaper
+from .paper import PaperOptions
 from .rendering import CONTENT_TYPES
 
 
@@ -72,6 +74,57 @@ def paper_narratives(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "reports/paper_narratives.html", {"project": paper.project, "paper": paper, "form": form})
 
 
+@require_GET
+def paper_quotations(request: HttpRequest, pk: int) -> HttpResponse:
+    """The passages of one question of the paper, as the paper would quote them, to pin or exclude."""
+    paper = access.get_editable_paper_for(request.user, pk)
+    wanted = request.GET.get("question", "")
+    options = PaperOptions.from_paper(paper)
+    in_scope = questions_in_scope(paper, options)
+    if not in_scope:
+        raise Http404("This paper includes no research questions.")
+    question_id = in_scope[0].pk if not wanted else int(wanted) if wanted.isdigit() else None
+    if question_id not in {question.pk for question in in_scope}:
+        raise Http404("No such research question in this paper.")
+    assembled = assemble_paper(paper, reader=request.user, options=options, candidates_for=question_id)
+    context = {
+        "project": paper.project,
+        "paper": paper,
+        "assembled": assembled,
+        "question": next(q for q in assembled.questions if q.pk == question_id),
+        "max_candidates": MAX_CANDIDATES,
+    }
+    return render(request, "reports/paper_quotations.html", context)
+
+
+@require_POST
+def paper_quotation_choice(request: HttpRequest, pk: int) -> HttpResponse:
+    paper = access.get_editable_paper_for(request.user, pk)
+    form = QuotationChoiceForm(request.POST, paper=paper)
+    target = reverse("reports:paper_quotations", args=[paper.pk])
+    if not form.is_valid():
+        messages.error(request, "Choose a passage of one of the paper's questions, and pin, exclude or clear it.")
+        return redirect(target)
+    question = form.cleaned_data["question"]
+    excerpt_id, choice = form.cleaned_data["excerpt"], form.cleaned_data["choice"]
+    try:
+        services.choose_quotation(
+            paper=paper, question=question, excerpt_id=excerpt_id, choice=choice, chosen_by=request.user
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        label = question.short_label or "this question"
+        messages.success(
+            request,
+            {
+                "pin": f"Pinned: the passage is quoted under {label} in the next build.",
+                "exclude": f"Excluded: the passage is not quoted under {label}.",
+            }.get(choice, "Choice cleared: the paper chooses this passage as it ranks."),
+        )
+    return redirect(f"{target}?question={question.pk}#excerpt-{excerpt_id}")
+
+
 def paper_detail(request: HttpRequest, pk: int) -> HttpResponse:
     paper = access.get_paper_for(request.user, pk)
     context = {
@@ -84,6 +137,7 @@ def paper_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "phases": paper.phases.all(),
         },
         "formats": BuildForm.base_fields["format"].choices,
+        "choices": dict(paper.quotation_choices.values_list("choice").annotate(count=Count("id")).order_by()),
         **_builds_context(request, paper),
     }
     return render(request, "reports/paper_detail.html", context)

@@ -71,3 +71,43 @@ def test_a_researcher_reads_the_preview_of_a_paper_within_their_reach_but_cannot
     expect(page.get_by_role("heading", name="Contents")).to_be_visible()
     expect(page.locator("article.paper-preview")).to_contain_text("Briefing Paper")
     assert console_errors == []  # nothing the content security policy had to block
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1024, "height": 768}, {"width": 390, "height": 844}])
+def test_a_lead_pins_and_excludes_quotations_for_a_question(transactional_db, demo_project, log_in, viewport):
+    from reports.models import QuotationChoice
+
+    page = log_in("lead")
+    open_demo_paper(page)
+    page.set_viewport_size(viewport)
+    page.get_by_role("link", name="Quotations", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Quotations")
+    page.get_by_role("navigation", name="Research questions").get_by_role("link", name="3.2 RQ2").click()
+    expect(page.get_by_role("heading", level=2).first).to_contain_text("3.2 RQ2")
+
+    quoted = page.locator("li.candidate", has=page.locator(".badge", has_text="Quoted here")).first
+    excerpt_id = quoted.get_attribute("id")
+    quoted.get_by_role("button", name="Exclude").click()
+    expect(page.get_by_role("status")).to_contain_text("Excluded: the passage is not quoted under RQ2.")
+    excluded = page.locator(f"#{excerpt_id}")
+    expect(excluded.locator(".badge", has_text="Excluded")).to_be_visible()
+    expect(excluded.get_by_role("button", name="Include again")).to_be_visible()
+
+    waiting = (
+        page.locator("li.candidate", has=page.locator(".badge", has_text="Not quoted"))
+        .filter(has_not=page.locator(".badge", has_text="Excluded"))
+        .first
+    )
+    pinned_id = waiting.get_attribute("id")
+    waiting.get_by_role("button", name="Pin").click()
+    pinned = page.locator(f"#{pinned_id}")
+    expect(pinned.locator(".badge", has_text="Pinned")).to_be_visible()
+    expect(pinned.locator(".badge", has_text="Quoted here")).to_be_visible()
+
+    choices = dict(QuotationChoice.objects.values_list("excerpt_id", "choice"))
+    assert choices == {
+        int(excerpt_id.removeprefix("excerpt-")): "exclude",
+        int(pinned_id.removeprefix("excerpt-")): "pin",
+    }
+    # Nothing runs off the side of the screen, on a laptop or a phone.
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]

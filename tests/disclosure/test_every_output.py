@@ -161,6 +161,10 @@ def recipes(trap) -> dict[str, list[tuple[str, str]]]:
         "reports:paper_edit": page(*each(papers, lambda p: url("reports:paper_edit", p.pk))),
         "reports:paper_narratives": page(*each(papers, lambda p: url("reports:paper_narratives", p.pk))),
         "reports:paper_preview": out(*each(papers, lambda p: url("reports:paper_preview", p.pk))),
+        "reports:paper_quotations": out(
+            *each(papers, lambda p: url("reports:paper_quotations", p.pk, question=question))
+        ),
+        "reports:paper_quotation_choice": page(*each(papers, lambda p: url("reports:paper_quotation_choice", p.pk))),
         "reports:paper_builds": page(*each(papers, lambda p: url("reports:paper_builds", p.pk))),
         "reports:build_retry": page(*each(builds, lambda build: url("reports:build_retry", build.pk))),
         "reports:build_download": out(*each(builds, lambda build: url("reports:build_download", build.pk))),

@@ -1,5 +1,6 @@
 """The working-paper pages: who may do what, the forms and their errors, and builds with their progress."""
 
+import html
 import io
 import logging
 import re
@@ -9,7 +10,7 @@ from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 from pypdf import PdfReader
 
-from reports.models import GroupNarrative, PaperBuild, QuestionNarrative, WorkingPaper
+from reports.models import GroupNarrative, PaperBuild, QuestionNarrative, QuotationChoice, WorkingPaper
 from tests.factories import make_admin, make_project, make_researcher, make_user, make_working_paper
 from tests.querycounts import assert_flat
 
@@ -47,13 +48,13 @@ def page_text(response) -> str:
 
 
 def visible_text(response) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
+    return html.unescape(" ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split()))
 
 
 # --- Access ------------------------------------------------------------------------------------------------------
 
 READ_PAGES = ["paper_list", "paper", "paper_preview", "paper_builds"]
-WRITE_PAGES = ["paper_create", "paper_edit", "paper_narratives"]
+WRITE_PAGES = ["paper_create", "paper_edit", "paper_narratives", "paper_quotations"]
 
 
 def url_for(name: str, study) -> str:
@@ -470,5 +471,158 @@ def test_the_paper_page_takes_a_fixed_number_of_queries(client, study):
         paper.questions.add(*study.questions[1:], make_question(study.project, group=study.groups[1]))
         paper.question_groups.add(study.groups[1])
 
-    assert_flat(lambda: client.get(paper.get_absolute_url()), grow, expected=9)
+    assert_flat(lambda: client.get(paper.get_absolute_url()), grow, expected=10)
     assert page_text(client.get(paper.get_absolute_url())).count("Queued: Waiting for a worker…") == 9
+
+
+# --- Choosing the quotations -------------------------------------------------------------------------------------
+
+
+def choose(client, study, excerpt, choice: str, question=None):
+    question = question or study.questions[0]
+    return client.post(
+        reverse("reports:paper_quotation_choice", args=[study.paper.pk]),
+        {"question": question.pk, "excerpt": excerpt.pk, "choice": choice},
+    )
+
+
+def test_the_quotations_page_shows_each_passage_as_the_paper_quotes_it_with_what_to_do(client, study, users):
+    client.force_login(users["lead"])
+
+    response = client.get(reverse("reports:paper_quotations", args=[study.paper.pk]))
+
+    text = visible_text(response)
+    assert "3.1 RQ1 What forms does collaboration take?" in text
+    assert "From 6 coded passages in 2 interviews in 2 case studies" in text
+    # Quoted, as the paper quotes it (the key point widened to make sense alone), and what may be done with it.
+    assert (
+        "Quoted here Key quote Housing mergers Key point: partnership is a marriage, not a rescue. Both boards" in text
+    )
+    assert text.count("Quoted here") == 5
+    # The short answer is offered for pinning, said to be too short otherwise; no real name anywhere.
+    assert "Not quoted Too short to quote unless pinned Housing mergers Short answer: better." in text
+    assert "Ruth Ellingham" not in text and "[Ruth] would say that in public" in text
+    # The other questions are one click away; the passages of RQ3 list what may be quoted only.
+    response = client.get(
+        reverse("reports:paper_quotations", args=[study.paper.pk]), {"question": study.questions[2].pk}
+    )
+    text = visible_text(response)
+    assert "4.1 RQ3 What issues have arisen as barriers?" in text
+    assert "1 of its passages may not be quoted and is not listed." in text
+    assert "Confidential" not in text
+    assert "Quoted under 3.1" in text
+
+
+def test_a_lead_pins_a_short_passage_and_excludes_another_and_the_next_build_follows(client, study, users):
+    client.force_login(users["lead"])
+    short, key = study.excerpts["ruth_short"], study.excerpts["ruth_key"]
+
+    response = choose(client, study, short, "pin")
+    assert response.status_code == 302
+    assert response.url.endswith(f"?question={study.questions[0].pk}#excerpt-{short.pk}")
+    assert choose(client, study, key, "exclude").status_code == 302
+
+    rows = QuotationChoice.objects.values_list("question_id", "excerpt_id", "choice", "chosen_by_id")
+    assert set(rows) == {
+        (study.questions[0].pk, short.pk, "pin", study.lead.pk),
+        (study.questions[0].pk, key.pk, "exclude", study.lead.pk),
+    }
+    text = visible_text(client.get(response.url))
+    assert "Pinned: the passage is quoted under RQ1 in the next build." in text
+    assert "Quoted here Pinned Housing mergers Short answer: better." in text
+    assert "Not quoted Excluded Key quote Housing mergers Key point" in text
+    assert "Include again" in text and "Unpin" in text
+    detail = visible_text(client.get(reverse("reports:paper", args=[study.paper.pk])))
+    assert "Up to 5 per question, key quotes first; 1 pinned, 1 excluded" in detail
+
+    preview = visible_text(client.get(reverse("reports:paper_preview", args=[study.paper.pk])))
+    assert "Short answer: better." in preview and "Key point: partnership" not in preview
+
+    # Clearing puts the paper back to its own ranking.
+    choose(client, study, key, "clear")
+    assert list(QuotationChoice.objects.values_list("excerpt_id", flat=True)) == [short.pk]
+    assert "Key point: partnership" in visible_text(client.get(reverse("reports:paper_preview", args=[study.paper.pk])))
+
+
+def test_pinning_a_passage_of_a_participant_who_did_not_consent_does_not_quote_it(client, study, users):
+    client.force_login(users["lead"])
+    judith = study.excerpts["judith_barriers"]
+
+    assert choose(client, study, judith, "pin", question=study.questions[2]).status_code == 302
+
+    preview = visible_text(client.get(reverse("reports:paper_preview", args=[study.paper.pk])))
+    assert "Confidential" not in preview and "the board fought the merger" not in preview
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"choice": "promote"}, "Choose a passage of one of the paper's questions, and pin, exclude or clear it."),
+        ({"excerpt": "abc"}, "Choose a passage of one of the paper's questions, and pin, exclude or clear it."),
+        ({"question": "999999"}, "Choose a passage of one of the paper's questions, and pin, exclude or clear it."),
+        ({"excerpt": "999999"}, "This passage is not in the paper's project, or not within your reach."),
+        ({"question": "rq3"}, "This passage is not coded for this question."),
+    ],
+)
+def test_a_bad_choice_is_refused_with_a_clear_message_and_nothing_is_written(client, study, users, data, message):
+    client.force_login(users["lead"])
+    form = {"question": study.questions[0].pk, "excerpt": study.excerpts["ruth_short"].pk, "choice": "pin", **data}
+    if form["question"] == "rq3":
+        form["question"] = study.questions[2].pk
+
+    response = client.post(reverse("reports:paper_quotation_choice", args=[study.paper.pk]), form, follow=True)
+
+    assert message in visible_text(response)
+    assert QuotationChoice.objects.count() == 0
+
+
+def test_a_passage_of_another_project_cannot_be_chosen(client, study, users):
+    from tests.factories import make_code, make_excerpt, make_interview
+
+    other_project = make_project(slug="other")
+    elsewhere = make_interview(None, project=other_project, transcript="Someone: Words of another project entirely.")
+    foreign = make_excerpt(elsewhere, start=9, end=20, codes=[make_code(other_project, name="Other")])
+    client.force_login(users["lead"])
+
+    response = choose(client, study, foreign, "pin")
+
+    assert response.status_code == 302
+    assert "This passage is not in the paper's project, or not within your reach." in visible_text(
+        client.get(response.url)
+    )
+    assert QuotationChoice.objects.count() == 0
+
+
+def test_a_researcher_cannot_choose_quotations(client, study, users):
+    client.force_login(users["researcher"])
+
+    assert choose(client, study, study.excerpts["ruth_short"], "pin").status_code == 403
+    assert client.get(reverse("reports:paper_quotations", args=[study.paper.pk])).status_code == 403
+    assert QuotationChoice.objects.count() == 0
+
+
+def test_the_quotations_page_refuses_a_question_outside_the_paper(client, study, users):
+    client.force_login(users["lead"])
+    study.paper.questions.set([study.questions[0]])
+    page = reverse("reports:paper_quotations", args=[study.paper.pk])
+
+    assert client.get(page, {"question": study.questions[2].pk}).status_code == 404
+    assert client.get(page, {"question": "x"}).status_code == 404
+    assert client.get(page).status_code == 200
+
+
+def test_the_quotations_page_takes_a_fixed_number_of_queries(client, study, users):
+    from tests.querycounts import grow_coded_material
+
+    client.force_login(users["lead"])
+    page = reverse("reports:paper_quotations", args=[study.paper.pk])
+
+    def grow() -> None:
+        grow_coded_material(
+            study.project,
+            codes=[study.codes["forms"], study.codes["consortia"]],
+            coded_by=study.lead,
+            interviews=[study.interviews["ruth"], study.interviews["pair"]],
+        )
+
+    assert_flat(lambda: client.get(page), grow, expected=28)
