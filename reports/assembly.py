@@ -81,10 +81,13 @@ def assemble_paper(
     in_scope = Interview.objects.filter(project=project, phase__in=phase_kinds)
     if reader is not None:
         in_scope = in_scope.filter(pk__in=Interview.objects.visible_to(reader).values("pk"))
+    # A paper that names its case studies hears interviews outside any case study (scoping, workshops) only from
+    # the phases it names too: "a briefing from two case studies" quotes those two.
+    outside = set(options.phase_kinds) if options.case_study_ids else phase_kinds
     interviews = {
         row["id"]: row
         for row in in_scope.values("id", "case_study_id", "phase", "date").order_by("date", "id")
-        if row["case_study_id"] is None or row["case_study_id"] in case_study_ids
+        if (row["case_study_id"] is None and row["phase"] in outside) or row["case_study_id"] in case_study_ids
     }
     redactor = redactor_for(project)
 
@@ -209,6 +212,7 @@ def assemble_paper(
         introduction_html=render_markdown(paper.introduction, redactor=redactor),
         methods_note_html=render_markdown(paper.methods_note, redactor=redactor),
         conclusions_html=render_markdown(paper.conclusions, redactor=redactor),
+        implications_html=render_markdown(paper.implications, redactor=redactor) if options.is_briefing else "",
         phases=[
             PhaseSummary(
                 title=phase.title,

@@ -15,7 +15,7 @@ from casestudies.models import ResearchProject
 from coding.models import Excerpt
 
 from . import services
-from .models import WorkingPaper
+from .models import PaperTemplate, WorkingPaper
 
 SERIES = "Working Paper"
 NUMBER = 58
@@ -185,6 +185,20 @@ def load_demo(*, project: ResearchProject) -> str:
 
 
 HOUSING_SLUGS = ["housing-association-mergers", "ni-housing-partnerships"]
+HOUSING_KEY_FINDINGS = """\
+*Demo material: invented findings, to show what a briefing in the series looks like.*
+
+- Mergers and group structures among housing associations were driven by regulators and lenders as much as by
+  the associations' own plans.
+- A group structure let a smaller association keep its name, board and local relationships while sharing a
+  back office.
+- Consortia of providers in Northern Ireland were shaped by the commissioner's wish for fewer, bigger contracts.
+- Tenants' influence is harder to keep in a bigger group: scrutiny panels are a work in progress."""
+HOUSING_IMPLICATIONS = """\
+- Boards considering a merger should decide early what the smaller partner keeps: its name, its board, its local
+  relationships.
+- Commissioners aggregating contracts should cost the management of a consortium into the contract.
+- Plan how tenants will keep their influence before the merger, not after it."""
 HOUSING_TITLE = "Housing associations in partnership: a briefing from two case studies"
 
 
@@ -203,7 +217,9 @@ def _load_housing_briefing(*, project: ResearchProject, lead) -> WorkingPaper:
             authors="The Partnership project team (demo)",
             date=datetime.date(2012, 2, 1),
             abstract="What the two housing case studies say about mergers, consortia and commissioning (demo).",
-            quotations_per_question=3,
+            template=PaperTemplate.BRIEFING,
+            key_findings=HOUSING_KEY_FINDINGS,
+            implications=HOUSING_IMPLICATIONS,
         ),
         case_studies=project.case_studies.filter(slug__in=HOUSING_SLUGS),
         created_by=lead,

@@ -12,6 +12,7 @@ class WorkingPaperForm(PlainTextForm, forms.ModelForm):
     class Meta:
         model = WorkingPaper
         fields = [
+            "template",
             "series",
             "number",
             "title",
@@ -24,6 +25,7 @@ class WorkingPaperForm(PlainTextForm, forms.ModelForm):
             "acknowledgements",
             "introduction",
             "methods_note",
+            "implications",
             "conclusions",
             "case_studies",
             "question_groups",
@@ -43,6 +45,7 @@ class WorkingPaperForm(PlainTextForm, forms.ModelForm):
             "acknowledgements": forms.Textarea(attrs={"rows": 3}),
             "introduction": forms.Textarea(attrs={"rows": 8}),
             "methods_note": forms.Textarea(attrs={"rows": 5}),
+            "implications": forms.Textarea(attrs={"rows": 5}),
             "conclusions": forms.Textarea(attrs={"rows": 6}),
             "case_studies": forms.CheckboxSelectMultiple,
             "question_groups": forms.CheckboxSelectMultiple,

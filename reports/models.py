@@ -38,8 +38,21 @@ class WorkingPaperQuerySet(models.QuerySet["WorkingPaper"]):
         return rules.within_reach(self, user, reach, joins=False)
 
 
+class PaperTemplate(models.TextChoices):
+    WORKING_PAPER = "working_paper", "Working paper"
+    BRIEFING = "briefing", "Briefing"
+
+
 class WorkingPaper(models.Model):
     project = models.ForeignKey(ResearchProject, on_delete=models.CASCADE, related_name="working_papers")
+    template = models.CharField(
+        max_length=20,
+        choices=PaperTemplate.choices,
+        default=PaperTemplate.WORKING_PAPER,
+        verbose_name="layout",
+        help_text="A briefing runs to a few pages: key findings first, two columns, one quotation at most per "
+        "question, implications for practice, and no tables, charts or appendices.",
+    )
     series = models.CharField(max_length=120, default="Working Paper", help_text='e.g. "Working Paper".')
     number = models.PositiveIntegerField(null=True, blank=True, help_text="The number in the series, e.g. 58.")
     title = models.CharField(max_length=300)
@@ -62,6 +75,9 @@ class WorkingPaper(models.Model):
     methods_note = models.TextField(
         blank=True,
         help_text="Markdown. The phases of fieldwork and the case studies are added from the records.",
+    )
+    implications = models.TextField(
+        blank=True, verbose_name="implications for practice", help_text="Markdown. Printed in briefings."
     )
     conclusions = models.TextField(blank=True, verbose_name="conclusions and next steps", help_text="Markdown.")
 

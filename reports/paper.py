@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from disclosure.speakers import Withheld
 
-from .models import WorkingPaper
+from .models import PaperTemplate, WorkingPaper
 
 # A quotation up to this many characters (about six printed lines) is never split across pages.
 SHORT_QUOTATION_CHARS = 480
@@ -32,7 +32,12 @@ class PaperOptions:
     # The lead's choices of passages per question: (question id, excerpt id).
     pinned: tuple[tuple[int, int], ...] = ()
     excluded: tuple[tuple[int, int], ...] = ()
+    template: str = PaperTemplate.WORKING_PAPER
     summary: str = ""
+
+    @property
+    def is_briefing(self) -> bool:
+        return self.template == PaperTemplate.BRIEFING
 
     @classmethod
     def from_paper(cls, paper: WorkingPaper) -> PaperOptions:
@@ -54,7 +59,34 @@ class PaperOptions:
             include_appendices=paper.include_appendices,
             pinned=tuple((question, excerpt) for question, excerpt, choice in choices if choice == "pin"),
             excluded=tuple((question, excerpt) for question, excerpt, choice in choices if choice == "exclude"),
+            template=paper.template,
         )
+        if options.is_briefing:
+            # A briefing's own shape, whatever the working-paper options say: one quotation at most per question, no
+            # tables, charts or appendices.
+            options = cls.from_snapshot(
+                {
+                    **options.to_snapshot(),
+                    "quotations_per_question": 1,
+                    "include_tables": False,
+                    "include_charts": False,
+                    "question_tables": False,
+                    "include_appendices": False,
+                }
+            )
+        if options.is_briefing:
+            parts = [
+                "briefing",
+                f"{len(case_studies)} case stud{'y' if len(case_studies) == 1 else 'ies'}"
+                if case_studies
+                else "all case studies",
+                _selection_label(groups, questions),
+                ", ".join(title for _, title in phases) if phases else "all phases",
+                "one quotation per question",
+            ]
+            if options.pinned or options.excluded:
+                parts.append(f"{len(options.pinned)} pinned, {len(options.excluded)} excluded")
+            return cls.from_snapshot({**options.to_snapshot(), "summary": "; ".join(parts)})
         parts = [
             (
                 f"{len(case_studies)} case stud{'y' if len(case_studies) == 1 else 'ies'}"
@@ -91,6 +123,7 @@ class PaperOptions:
             "include_appendices": self.include_appendices,
             "pinned": [list(pair) for pair in self.pinned],
             "excluded": [list(pair) for pair in self.excluded],
+            "template": self.template,
             "summary": self.summary,
         }
 
@@ -109,6 +142,7 @@ class PaperOptions:
             include_appendices=bool(data.get("include_appendices", True)),
             pinned=tuple((int(q), int(e)) for q, e in data.get("pinned", ())),
             excluded=tuple((int(q), int(e)) for q, e in data.get("excluded", ())),
+            template=str(data.get("template", PaperTemplate.WORKING_PAPER)),
             summary=str(data.get("summary", "")),
         )
 
@@ -367,6 +401,7 @@ class AssembledPaper:
     quoted_participant_ids: list[int] = field(default_factory=list)
     # The project's policy: a quotation may leave out its speaker's opening fillers, marked […].
     may_omit_fillers: bool = True
+    implications_html: str = ""
     # Assembled for choosing one question's quotations: its passages, how many more there are, how many are withheld.
     candidates: list[Candidate] = field(default_factory=list)
     candidates_hidden: int = 0
@@ -406,6 +441,22 @@ class AssembledPaper:
             "name; each quotation gives the speaker's role, the kind of organisation and the case study, and a "
             "reference to the interview (listed in the appendix of interviews quoted). A passage that supports more "
             "than one question is quoted once and cited where it comes again."
+        )
+
+    @property
+    def briefing_method(self) -> str:
+        """What a briefing draws on, for its closing "About this briefing"; the same in every format."""
+        titles = [row.title for row in self.case_study_rows]
+        where = ""
+        if titles:
+            listed = titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + " and " + titles[-1]
+            where = f" in {_count(len(titles), 'case study', 'case studies')} ({listed})"
+        fillers = "; words left out at its start are marked […]" if self.may_omit_fillers else ""
+        return (
+            f"This briefing draws on {_count(self.passage_count, 'coded passage')} from "
+            f"{_count(self.interview_count, 'interview')}{where}, gathered under each research question through the "
+            f"codes linked to it. Each quotation gives whole sentences of one participant's turn{fillers}; "
+            "participants are named by pseudonym or by role, never by name."
         )
 
     @property

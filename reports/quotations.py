@@ -218,7 +218,8 @@ def choose_quotations(
         # The candidates are in rank order already; the first best on variety wins among equals.
         best = min(range(len(candidates)), key=lambda index: rank(candidates[index]))
         excerpt_id, interview_id, source_key, pinned, _, is_key_quote = candidates.pop(best)
-        if not pinned and len(chosen) >= options.quotations_per_question:
+        # Pinned passages are quoted beyond the number per question, but for a briefing's one quotation.
+        if len(chosen) >= options.quotations_per_question and (not pinned or options.is_briefing):
             break
         shaped = shaper.span(interview_id, readings[excerpt_id], pinned=pinned)
         if shaped is None:

@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 from django.utils import timezone
 from docx import Document
 from docx.document import Document as WordDocument
+from docx.enum.section import WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -36,6 +37,11 @@ SOURCE_STYLE = "Quotation source"
 def render_docx(paper: AssembledPaper) -> bytes:
     document = Document()
     _set_up(document, paper)
+    if paper.options.is_briefing:
+        _briefing(document, paper)
+        buffer = io.BytesIO()
+        document.save(buffer)
+        return buffer.getvalue()
     _cover(document, paper)
     _front_matter(document, paper)
     if paper.introduction_html:
@@ -153,6 +159,61 @@ def _cover(document: WordDocument, paper: AssembledPaper) -> None:
         style=NOTE_STYLE,
     )
     _new_page(document)
+
+
+def _briefing(document: WordDocument, paper: AssembledPaper) -> None:
+    """A briefing, as the PDF lays it out: the title and key findings across the page, then two columns."""
+    _para(document, paper.centre.upper(), style="Subtitle")
+    _para(document, paper.series_label, style="Subtitle")
+    _para(document, paper.title, style="Title")
+    if paper.authors:
+        _para(document, paper.authors)
+    _para(document, f"{paper.date:%B %Y}")
+    generated = timezone.localdate()
+    _para(
+        document,
+        f"Draft for discussion, generated {generated.day} {generated:%B %Y} from the project's coding. "
+        "Not for citation.",
+        style=NOTE_STYLE,
+    )
+    if paper.key_findings_html:
+        _front_heading(document, "Key findings")
+        add_narrative(document, paper.key_findings_html)
+    _columns(document.add_section(WD_SECTION.CONTINUOUS), 2)
+    add_narrative(document, paper.abstract_html)
+    if paper.introduction_html:
+        _heading(document, "Introduction", 1)
+        add_narrative(document, paper.introduction_html)
+    for group in paper.groups:
+        _heading(document, group.title, 1)
+        add_narrative(document, group.narrative_html)
+        for question in group.questions:
+            _heading(document, question.heading, 2)
+            add_narrative(document, question.narrative_html)
+            for source in question.sources:
+                for quotation in source.quotations:
+                    for paragraph in quotation.paragraphs:
+                        _para(document, paragraph, style="Quote")
+                    _para(document, f"({quotation.attribution})", style=ATTRIBUTION_STYLE)
+    if paper.implications_html:
+        _heading(document, "Implications for practice", 1)
+        add_narrative(document, paper.implications_html)
+    if paper.conclusions_html:
+        _heading(document, "Conclusions and next steps", 1)
+        add_narrative(document, paper.conclusions_html)
+    _heading(document, "About this briefing", 1)
+    _para(document, paper.briefing_method)
+    _para(document, paper.withheld_statement).runs[0].bold = True
+
+
+def _columns(section, number: int) -> None:
+    """Lay the section's text out in `number` columns, 8 mm apart."""
+    columns = section._sectPr.find(qn("w:cols"))
+    if columns is None:
+        columns = OxmlElement("w:cols")
+        section._sectPr.append(columns)
+    columns.set(qn("w:num"), str(number))
+    columns.set(qn("w:space"), str(int(Mm(8).twips)))
 
 
 def _front_matter(document: WordDocument, paper: AssembledPaper) -> None:

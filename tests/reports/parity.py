@@ -18,7 +18,7 @@ def differences(word, pdf) -> tuple[list[str], list[str]]:
         if len(lines) >= 2 and re.fullmatch(r"Page \d+ of \d+", lines[-1].strip()):
             lines = lines[:-2]
         pages.append(lines)
-    pdf_text = squashed("".join(line for lines in pages for line in lines))
+    pdf_text = squashed("".join(line for lines in pages for line in lines if not _drawn_by_word(line)))
     word_texts = [p.text for p in word.paragraphs] + [
         cell.text for table in word.tables for row in table.rows for cell in row.cells
     ]
@@ -29,8 +29,11 @@ def differences(word, pdf) -> tuple[list[str], list[str]]:
         for lines in pages
         if not any(". . ." in line for line in lines)
         for line in lines
-        if line.strip() not in {"", "•"}
-        and not re.fullmatch(r"\d+\.", line.strip())
-        and squashed(line) not in word_text
+        if not _drawn_by_word(line) and squashed(line) not in word_text
     ]
     return not_in_pdf, not_in_word
+
+
+def _drawn_by_word(line: str) -> bool:
+    """A list's bullet or number, which the PDF's text gives apart from its item (and Word draws itself)."""
+    return line.strip() in {"", "•"} or bool(re.fullmatch(r"\d+\.", line.strip()))

@@ -668,3 +668,38 @@ def test_narratives_may_carry_footnotes_and_tables_and_stay_safe():
     assert '<li id="fn:1">' in html and "As reported." in html
     assert "<table>" in html and "<td>£2k</td>" in html
     assert "<script" not in html and "javascript:" not in html and "onclick" not in html
+
+
+def test_a_paper_naming_its_case_studies_hears_scoping_interviews_only_when_it_names_their_phase(study):
+    study.paper.case_studies.set([study.case_a, study.case_b])
+
+    paper = assemble_paper(study.paper, reader=None)
+    assert "Scoping interviews" not in {source.title for q in paper.questions for source in q.sources}
+    assert paper.interview_count == 3
+
+    study.paper.phases.set(study.project.phases.all())
+    paper = assemble_paper(study.paper, reader=None)
+    assert "Scoping interviews" in {source.title for q in paper.questions for source in q.sources}
+    assert paper.interview_count == 4
+
+
+def test_a_briefing_quotes_one_passage_at_most_per_question_even_when_more_are_pinned(study):
+    from reports.models import PaperTemplate
+
+    study.paper.template = PaperTemplate.BRIEFING
+    study.paper.save()
+    for excerpt in ("ruth_short", "ruth_back_office"):
+        QuotationChoice.objects.create(
+            paper=study.paper, question=study.questions[0], excerpt=study.excerpts[excerpt], choice="pin"
+        )
+
+    options = PaperOptions.from_paper(study.paper)
+    paper = assemble_paper(study.paper, reader=None, options=options)
+
+    assert (options.quotations_per_question, options.include_tables, options.include_appendices) == (1, False, False)
+    assert options.summary.startswith(
+        "briefing; all case studies; all questions; all phases; one quotation per question"
+    )
+    assert [len(quotations_of(q)) for q in paper.questions] == [1, 1, 1]
+    assert quotations_of(paper.questions[0])[0].paragraphs == ["Short answer: better."]
+    assert (paper.codebook, paper.sources) == ([], [])

@@ -165,3 +165,32 @@ def test_the_demo_paper_reads_as_a_paper_of_the_series_length_built_with_default
         words = " ".join(quotation.paragraphs).split()
         assert len(words) >= MIN_QUOTE_WORDS, words
         assert words[0].strip(",").lower() not in {"and", "um", "well", "so", "but", "erm", "er", "uh"}, words[:5]
+
+
+def test_the_demo_briefing_is_a_briefing_of_its_two_case_studies(demo_project):
+    """Read from the PDF and the Word file: 4–8 pages, key findings first, implications for practice, one quotation
+    at most per question, from the two housing case studies only; no contents, tables, charts or appendices."""
+    from docx import Document
+    from pypdf import PdfReader
+
+    paper = WorkingPaper.objects.get(project=demo_project, title=demo.HOUSING_TITLE)
+    assembled = assemble_paper(paper, reader=None)
+    pdf = PdfReader(io.BytesIO(render(assembled, "pdf").content))
+    pdf_text = " ".join(" ".join(page.extract_text() for page in pdf.pages).split())
+    word = Document(io.BytesIO(render(assembled, "docx").content))
+    word_text = " ".join(" ".join(p.text for p in word.paragraphs).split())
+
+    assert 4 <= len(pdf.pages) <= 8, len(pdf.pages)
+    assert differences(word, pdf) == ([], [])
+    for text in (pdf_text, word_text):
+        assert text.index("Key findings") < text.index("Context") < text.index("Implications for practice")
+        assert "Briefing Paper" in text
+        assert "scoping interview" not in text and "Scoping interviews" not in text
+        for absent in ("Contents", "Appendix", "Table ", "Figure ", "Codebook"):
+            assert absent not in text
+    quotations = [[q for s in question.sources for q in s.quotations] for question in assembled.questions]
+    assert all(len(q) <= 1 for q in quotations) and sum(map(len, quotations)) >= 6
+    assert {row.title for row in assembled.case_study_rows} == {
+        "Housing association mergers in England",
+        "Housing partnerships and consortia in Northern Ireland",
+    }

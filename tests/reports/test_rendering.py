@@ -315,3 +315,50 @@ def test_the_word_file_flows_in_british_english_with_one_contents_and_its_own_da
     overlapping = [q for q in assemble_paper(study.paper, reader=None).questions if q.table and q.table.has_overlaps]
     notes = [p for p in word.paragraphs if p.text.startswith("A passage with several of these codes counts under each")]
     assert len(notes) == len(overlapping)
+
+
+def test_a_briefing_is_a_few_pages_with_key_findings_first_then_two_columns(study, tmp_path):
+    from reports.models import PaperTemplate
+
+    study.paper.template = PaperTemplate.BRIEFING
+    study.paper.key_findings = "- Mergers were driven by regulators."
+    study.paper.implications = "- Decide early what the smaller partner keeps."
+    study.paper.question_tables = True  # a working-paper option: a briefing has no tables whatever it says
+    study.paper.save()
+    assembled = assemble_paper(study.paper, reader=None)
+    content = render(assembled, "pdf").content
+    reader = PdfReader(io.BytesIO(content))
+    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+
+    assert len(reader.pages) <= 8
+    found = positions(
+        text,
+        [
+            "Emerging findings on partnership",
+            "Key findings Mergers were driven by regulators.",
+            "Context",
+            "RQ1 What forms does collaboration take?",
+            "Implications for practice Decide early",
+            "Conclusions and next steps",
+            "About this briefing This briefing draws on 8 coded passages from 4 interviews in 2 case studies",
+        ],
+    )
+    assert found == sorted(found)
+    for absent in ("Contents", "Appendix", "Table ", "Figure ", "See also", "[A1]"):
+        assert absent not in text
+    assert all(len([q for s in question.sources for q in s.quotations]) <= 1 for question in assembled.questions)
+    assert "1 coded passage from participants who did not consent to be quoted was withheld." in text
+    # Two columns: beneath the key findings, lines start at the left margin and near the middle of the page.
+    path = tmp_path / "briefing.pdf"
+    path.write_bytes(content)
+    layout = subprocess.run(
+        ["pdftotext", "-bbox-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    width = float(re.search(r'<page width="([\d.]+)"', layout).group(1))
+    starts = [float(x) for x in re.findall(r'<line xMin="([\d.]+)"', layout)]
+    assert any(x < width * 0.2 for x in starts) and any(width * 0.45 < x < width * 0.6 for x in starts)
+
+    word = Document(io.BytesIO(render(assembled, "docx").content))
+    assert word.sections[-1]._sectPr.find(qn("w:cols")).get(qn("w:num")) == "2"
+    assert [p.text for p in word.paragraphs if p.style.name == "TOC Heading"] == ["Key findings"]
+    assert differences(word, reader) == ([], [])

@@ -140,6 +140,7 @@ def test_the_nav_links_to_the_working_papers(client, study, users):
 
 def paper_form(study, **overrides) -> dict:
     data = {
+        "template": "working_paper",
         "series": "Working Paper",
         "number": "59",
         "title": "Commissioning and consortia",
