@@ -68,7 +68,7 @@ def test_a_researcher_reads_the_preview_of_a_paper_within_their_reach_but_cannot
 
     expect(page.get_by_role("button", name="Build PDF")).to_have_count(0)
     page.get_by_role("link", name="Preview").click()
-    expect(page.get_by_role("heading", name="Contents")).to_be_visible()
+    expect(page.get_by_role("heading", name="Key findings")).to_be_visible()
     expect(page.locator("article.paper-preview")).to_contain_text("Briefing Paper")
     assert console_errors == []  # nothing the content security policy had to block
 
