@@ -12,8 +12,10 @@ from __future__ import annotations
 import datetime
 import re
 from collections import defaultdict
+from collections.abc import Callable
 
 import pandas as pd
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 
 from casestudies.models import CaseStudy, FieldworkPhase, Interview, PhaseKind, QuestionGroup, ResearchQuestion
@@ -43,6 +45,7 @@ from .paper import (
     source_key_of,
 )
 from .quotations import Shaper, Stretch, choose_quotations, coded_passages, make_quotation, withheld_reasons
+from .references import References
 
 # A frequency table stays legible on A4 with this many code columns; the rest are summed into one.
 MAX_TABLE_CODES = 6
@@ -90,6 +93,13 @@ def assemble_paper(
         if (row["case_study_id"] is None and row["phase"] in outside) or row["case_study_id"] in case_study_ids
     }
     redactor = redactor_for(project)
+    try:
+        works = References.parse(paper.references)
+    except ValidationError:
+        works = References()  # saved through the form, it parses; a paper saved otherwise cites nothing
+
+    def text(markdown: str) -> str:
+        return render_markdown(works.cite(markdown), redactor=redactor)
 
     codes = list(Code.objects.filter(project=project).order_by("order", "name"))
     links = list(
@@ -136,7 +146,7 @@ def assemble_paper(
             pk=question.pk,
             pinned_count=sum(1 for q, _ in options.pinned if q == question.pk),
             excluded_count=sum(1 for q, _ in options.excluded if q == question.pk),
-            narrative_html=render_markdown(narratives.get(question.pk, ""), redactor=redactor),
+            narrative_html=text(narratives.get(question.pk, "")),
             code_names=[code_by_id[pk].name for pk in code_ids],
             table=None,
         )
@@ -195,7 +205,7 @@ def assemble_paper(
     for quotation in quotation_of.values():
         quotation.reference = references[quotation.interview_id]
 
-    groups = _group_sections(paper, questions, [section for section, *_ in sections], redactor)
+    groups = _group_sections(paper, questions, [section for section, *_ in sections], text)
     interview_counts = _interview_counts(interviews)
     assembled = AssembledPaper(
         title=paper.title,
@@ -205,14 +215,14 @@ def assemble_paper(
         date=paper.date,
         centre=project.centre,
         project_title=project.title,
-        abstract_html=render_markdown(paper.abstract, redactor=redactor),
-        key_findings_html=render_markdown(paper.key_findings, redactor=redactor),
+        abstract_html=text(paper.abstract),
+        key_findings_html=text(paper.key_findings),
         keywords=_keywords(redactor.redact(paper.keywords)),
-        acknowledgements_html=render_markdown(paper.acknowledgements, redactor=redactor),
-        introduction_html=render_markdown(paper.introduction, redactor=redactor),
-        methods_note_html=render_markdown(paper.methods_note, redactor=redactor),
-        conclusions_html=render_markdown(paper.conclusions, redactor=redactor),
-        implications_html=render_markdown(paper.implications, redactor=redactor) if options.is_briefing else "",
+        acknowledgements_html=text(paper.acknowledgements),
+        introduction_html=text(paper.introduction),
+        methods_note_html=text(paper.methods_note),
+        conclusions_html=text(paper.conclusions),
+        implications_html=text(paper.implications) if options.is_briefing else "",
         phases=[
             PhaseSummary(
                 title=phase.title,
@@ -255,6 +265,7 @@ def assemble_paper(
         quoted_participant_ids=sorted(quoted_people),
         may_omit_fillers=project.quotations_may_omit_fillers,
     )
+    assembled.references = [redactor.redact(entry) for entry in works.entries()]
     _number_sections(assembled)
     for section, question_passages, _, _ in sections:
         if section.pk == candidates_for:
@@ -538,7 +549,7 @@ def _group_sections(
     paper: WorkingPaper,
     questions: list[ResearchQuestion],
     sections: list[QuestionSection],
-    redactor: Redactor,
+    text: Callable[[str], str],
 ) -> list[GroupSection]:
     narratives = dict(paper.group_narratives.values_list("group_id", "text"))
     groups: dict[int, GroupSection] = {}
@@ -550,7 +561,7 @@ def _group_sections(
                 anchor=f"g{group.pk}",
                 title=group.title,
                 is_emerging=group.is_emerging,
-                narrative_html=render_markdown(narratives.get(group.pk, ""), redactor=redactor),
+                narrative_html=text(narratives.get(group.pk, "")),
                 questions=[],
             )
         groups[group.pk].questions.append(section)
@@ -687,6 +698,8 @@ def _number_sections(paper: AssembledPaper) -> None:
             contents.append(ContentsEntry(question.number, question.heading, question.anchor, 2))
     if paper.conclusions_html:
         chapter("conclusions", "Conclusions and next steps")
+    if paper.references:
+        contents.append(ContentsEntry("", "References", "references", 1))
     appendices = []
     if paper.options.question_tables and any(question.table for question in paper.questions):
         appendices.append(("appendix_question_tables", "Coded passages by question"))

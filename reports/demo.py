@@ -37,7 +37,9 @@ restricted resources. The Partnership project is exploring three themes:
 - partnerships, strategic alliances and mergers within the third sector;
 - innovation and learning from partnership working, and the evaluation of third sector partnerships.
 
-This draft brings together the coding of the scoping interviews and the first round of case-study interviews.
+The literature on collaboration warns against partnership for its own sake [@huxham2005], and the evidence on the
+third sector's delivery of public services is mixed [@macmillan2010]. This draft brings together the coding of the
+scoping interviews and the first round of case-study interviews.
 Its purpose is to support the team's discussion of the emerging themes before the national workshops."""
 
 METHODS_NOTE = """\
@@ -68,6 +70,25 @@ KEY_FINDINGS = """\
 - Consortia let small organisations bid for contracts they could not win alone, but the cost of managing a
   consortium is seldom covered by the top slice.
 - Few partnerships planned their evaluation at the outset, and the learning they generate is rarely written down."""
+
+REFERENCES = """\
+@book{huxham2005,
+  author = {Huxham, Chris and Vangen, Siv},
+  title = {Managing to collaborate: the theory and practice of collaborative advantage},
+  publisher = {Routledge},
+  address = {London},
+  year = {2005}
+}
+
+@book{macmillan2010,
+  author = {Macmillan, Rob},
+  title = {The third sector delivering public services: an evidence review},
+  publisher = {Third Sector Research Centre},
+  address = {Birmingham},
+  series = {TSRC Working Paper 20},
+  year = {2010}
+}
+"""
 
 KEYWORDS = "third sector; partnership working; mergers; consortia; commissioning; evaluation"
 
@@ -159,6 +180,7 @@ def load_demo(*, project: ResearchProject) -> str:
                 introduction=INTRODUCTION,
                 methods_note=METHODS_NOTE,
                 conclusions=CONCLUSIONS,
+                references=REFERENCES,
             ),
             created_by=lead,
         )

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from casestudies.models import CaseStudy, FieldworkPhase, QuestionGroup, ResearchProject, ResearchQuestion
 from casestudies.validators import PlainTextForm, plain_text_fields
 
 from .models import PaperFormat, QuotationChoice, WorkingPaper
+from .references import References
 
 
 class WorkingPaperForm(PlainTextForm, forms.ModelForm):
@@ -27,6 +29,7 @@ class WorkingPaperForm(PlainTextForm, forms.ModelForm):
             "methods_note",
             "implications",
             "conclusions",
+            "references",
             "case_studies",
             "question_groups",
             "questions",
@@ -47,6 +50,7 @@ class WorkingPaperForm(PlainTextForm, forms.ModelForm):
             "methods_note": forms.Textarea(attrs={"rows": 5}),
             "implications": forms.Textarea(attrs={"rows": 5}),
             "conclusions": forms.Textarea(attrs={"rows": 6}),
+            "references": forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
             "case_studies": forms.CheckboxSelectMultiple,
             "question_groups": forms.CheckboxSelectMultiple,
             "questions": forms.CheckboxSelectMultiple,
@@ -63,12 +67,33 @@ class WorkingPaperForm(PlainTextForm, forms.ModelForm):
         if not self.instance.pk:
             self.initial.setdefault("series", "Working Paper")
 
+    CITING_FIELDS = ("abstract", "key_findings", "introduction", "methods_note", "implications", "conclusions")
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            references = References.parse(cleaned.get("references", ""))
+        except ValidationError as error:
+            self.add_error("references", error)
+            return cleaned
+        narratives = []
+        if self.instance.pk:
+            narratives = [
+                *self.instance.group_narratives.values_list("text", flat=True),
+                *self.instance.question_narratives.values_list("text", flat=True),
+            ]
+        missing = references.missing(*(cleaned.get(name, "") for name in self.CITING_FIELDS), *narratives)
+        if missing:
+            self.add_error("references", _missing_message(missing))
+        return cleaned
+
 
 class NarrativesForm(forms.Form):
     """One Markdown text for each question group and each research question of the project, in order."""
 
     def __init__(self, *args, paper: WorkingPaper, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.paper = paper
         group_texts = dict(paper.group_narratives.values_list("group_id", "text"))
         question_texts = dict(paper.question_narratives.values_list("question_id", "text"))
         self.groups = list(QuestionGroup.objects.filter(project=paper.project).prefetch_related("questions"))
@@ -93,6 +118,17 @@ class NarrativesForm(forms.Form):
                 names.append(name)
             self.sections.append((group, " ".join(names)))
         plain_text_fields(self)
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            references = References.parse(self.paper.references)
+        except ValidationError:
+            references = References()
+        missing = references.missing(*(text for text in cleaned.values() if isinstance(text, str)))
+        if missing:
+            raise ValidationError(_missing_message(missing))
+        return cleaned
 
     def group_texts(self) -> dict:
         return {group: self.cleaned_data[f"group_{group.pk}"] for group in self.groups}
@@ -119,3 +155,8 @@ class QuotationChoiceForm(forms.Form):
     def __init__(self, *args, paper: WorkingPaper, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["question"].queryset = ResearchQuestion.objects.filter(group__project=paper.project)
+
+
+def _missing_message(keys: list[str]) -> str:
+    cited = ", ".join(f"[@{key}]" for key in dict.fromkeys(keys))
+    return f"Cited but not in the references: {cited}. Add their BibTeX entries, or correct the keys."

@@ -80,6 +80,12 @@ class WorkingPaper(models.Model):
         blank=True, verbose_name="implications for practice", help_text="Markdown. Printed in briefings."
     )
     conclusions = models.TextField(blank=True, verbose_name="conclusions and next steps", help_text="Markdown.")
+    references = models.TextField(
+        blank=True,
+        verbose_name="references (BibTeX)",
+        help_text="The works the texts cite as [@key] (several as [@key1; @key2]), as BibTeX entries; the paper lists "
+        "those it cites, author–date.",
+    )
 
     case_studies = models.ManyToManyField(
         CaseStudy, blank=True, related_name="working_papers", help_text="None chosen: every case study."

@@ -402,6 +402,8 @@ class AssembledPaper:
     # The project's policy: a quotation may leave out its speaker's opening fillers, marked […].
     may_omit_fillers: bool = True
     implications_html: str = ""
+    # The works the texts cite, formatted author–date: HTML with emphasis only.
+    references: list[str] = field(default_factory=list)
     # Assembled for choosing one question's quotations: its passages, how many more there are, how many are withheld.
     candidates: list[Candidate] = field(default_factory=list)
     candidates_hidden: int = 0
@@ -442,6 +444,16 @@ class AssembledPaper:
             "reference to the interview (listed in the appendix of interviews quoted). A passage that supports more "
             "than one question is quoted once and cited where it comes again."
         )
+
+    @property
+    def case_studies_pointer(self) -> str:
+        """Where the methods send the reader for the case studies, when an appendix describes them (else "")."""
+        letter = self.numbers.get("appendix_case_studies")
+        if not letter:
+            return ""
+        count = len(self.case_study_rows)
+        described = "is described" if count == 1 else "are described"
+        return f"The {_count(count, 'case study', 'case studies')} {described} in Appendix {letter}."
 
     @property
     def briefing_method(self) -> str:

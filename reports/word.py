@@ -59,6 +59,7 @@ def render_docx(paper: AssembledPaper) -> bytes:
     if paper.conclusions_html:
         _heading(document, f"{paper.numbers['conclusions']} Conclusions and next steps", 1)
         add_narrative(document, paper.conclusions_html)
+    _references(document, paper)
     _appendices(document, paper)
     buffer = io.BytesIO()
     document.save(buffer)
@@ -201,9 +202,16 @@ def _briefing(document: WordDocument, paper: AssembledPaper) -> None:
     if paper.conclusions_html:
         _heading(document, "Conclusions and next steps", 1)
         add_narrative(document, paper.conclusions_html)
+    _references(document, paper)
     _heading(document, "About this briefing", 1)
     _para(document, paper.briefing_method)
     _para(document, paper.withheld_statement).runs[0].bold = True
+
+
+def _references(document: WordDocument, paper: AssembledPaper) -> None:
+    if paper.references:
+        _heading(document, "References", 1)
+        add_narrative(document, "".join(f"<p>{entry}</p>" for entry in paper.references))
 
 
 def _columns(section, number: int) -> None:
@@ -259,8 +267,11 @@ def _methods(document: WordDocument, paper: AssembledPaper) -> None:
         item.add_run(phase.title).bold = True
         description = f": {phase.description}" if phase.description else ""
         item.add_run(f", {phase.dates}{description} {_phase_interviews(phase.interview_count)}")
-    _para(document, f"Table {number}.1: The case studies", style="Caption")
-    _table(document, CASE_STUDY_COLUMNS, [_case_study_facts(row) for row in paper.case_study_rows])
+    if paper.case_studies_pointer:
+        _para(document, paper.case_studies_pointer)
+    else:
+        _para(document, f"Table {number}.1: The case studies", style="Caption")
+        _table(document, CASE_STUDY_COLUMNS, [_case_study_facts(row) for row in paper.case_study_rows])
     _para(document, "Coding and quotation", style="Heading 4")
     _para(document, paper.quotation_method)
     _para(document, _withheld_total(paper)).runs[0].bold = True

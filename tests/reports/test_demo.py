@@ -155,6 +155,8 @@ def test_the_demo_paper_reads_as_a_paper_of_the_series_length_built_with_default
     assert "Heading 3" not in headings
     assert len(assembled.questions) == 11
     for text in (pdf_text, word_text):
+        assert "warns against partnership for its own sake (Huxham and Vangen, 2005)" in text
+        assert "Macmillan, R. (2010) The third sector delivering public services: an evidence review." in text
         assert text.count("withheld") == 1
         assert "Quotation 3." not in text and "none of which may be quoted" not in text
         for question in assembled.questions:

@@ -195,6 +195,24 @@ def test_a_lead_creates_a_paper_with_its_selection_and_options(client, study):
             "Ensure this value is less than or equal to 12.",
         ),
         ({"date": "31/02/2011"}, "date", "Enter a valid date."),
+        (
+            {"references": "@book{huxham2005, title = {Unfinished"},
+            "references",
+            "The references are not valid BibTeX: End of file while parsing string value.",
+        ),
+        (
+            {
+                "introduction": "As argued before [@huxham2005; @nobody].",
+                "references": "@book{huxham2005, year={2005}}",
+            },
+            "references",
+            "Cited but not in the references: [@nobody]. Add their BibTeX entries, or correct the keys.",
+        ),
+        (
+            {"references": "@misc{k, note={x}}\n" * 501},
+            "references",
+            "Too many references: at most 500 entries.",
+        ),
     ],
 )
 def test_bad_input_is_refused_with_a_clear_message_and_nothing_is_saved(client, study, overrides, field, message):
@@ -627,3 +645,16 @@ def test_the_quotations_page_takes_a_fixed_number_of_queries(client, study, user
         )
 
     assert_flat(lambda: client.get(page), grow, expected=28)
+
+
+def test_a_narrative_citing_a_work_missing_from_the_references_is_refused(client, study):
+    client.force_login(study.lead)
+    form = {f"question_{question.pk}": "" for question in study.questions}
+    form |= {f"group_{group.pk}": "" for group in study.groups}
+    form[f"question_{study.questions[0].pk}"] = "Forms vary [@nobody2011]."
+
+    response = client.post(reverse("reports:paper_narratives", args=[study.paper.pk]), form)
+
+    assert response.status_code == 200
+    assert "Cited but not in the references: [@nobody2011]." in page_text(response)
+    assert QuestionNarrative.objects.count() == 0
