@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import GroupNarrative, PaperBuild, QuestionNarrative, WorkingPaper
+from .models import GroupNarrative, PaperBuild, PaperSeries, QuestionNarrative, WorkingPaper
 
 
 class GroupNarrativeInline(admin.StackedInline):
@@ -37,3 +37,11 @@ class PaperBuildAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         # A build is made by asking for one on the paper's page, which queues it for the worker.
         return False
+
+
+@admin.register(PaperSeries)
+class PaperSeriesAdmin(admin.ModelAdmin):
+    """Each series' ISSN, copyright line and back page: what every paper of the series prints about it."""
+
+    list_display = ["name", "project", "issn"]
+    list_filter = ["project"]

@@ -27,7 +27,7 @@ from disclosure.redaction import Redactor, redactor_for
 from disclosure.speakers import Person, plain_kind
 
 from .markup import render_markdown
-from .models import WorkingPaper
+from .models import PaperSeries, WorkingPaper
 from .paper import (
     AssembledPaper,
     Candidate,
@@ -266,6 +266,11 @@ def assemble_paper(
         may_omit_fillers=project.quotations_may_omit_fillers,
     )
     assembled.references = [redactor.redact(entry) for entry in works.entries()]
+    series = PaperSeries.objects.filter(project=project, name=paper.series).first()
+    if series is not None:
+        assembled.issn, assembled.copyright_line = series.issn, series.copyright_line
+        assembled.about_centre_html = render_markdown(series.about_centre)
+        assembled.funders, assembled.contact = series.funders, series.contact
     _number_sections(assembled)
     for section, question_passages, _, _ in sections:
         if section.pk == candidates_for:

@@ -15,7 +15,7 @@ from casestudies.models import ResearchProject
 from coding.models import Excerpt
 
 from . import services
-from .models import PaperTemplate, WorkingPaper
+from .models import PaperSeries, PaperTemplate, WorkingPaper
 
 SERIES = "Working Paper"
 NUMBER = 58
@@ -201,9 +201,40 @@ def load_demo(*, project: ResearchProject) -> str:
         },
     )
     briefing = _load_housing_briefing(project=project, lead=lead)
+    _load_series(project)
     passages = Excerpt.objects.filter(interview__project=project).count()
     state = "created" if created else "already there"
     return f"drafts “{paper.series_label}” ({state}) and “{briefing.title}”; {passages} coded passages to draw on."
+
+
+ABOUT_CENTRE = """\
+*Demo material: an invented description of the centre, to show the back page of the series.*
+
+The Third Sector Research Centre exists to develop the evidence base on, for and with the third sector in the UK.
+Working closely with practitioners, policy-makers and other academics, it undertakes and commissions research to
+help support the sector and to share learning about what works."""
+
+# The series' apparatus, as the back page of each paper prints it. The ISSNs are invented (with valid check digits).
+SERIES_APPARATUS = {
+    SERIES: {"issn": "2045-5119"},
+    "Briefing Paper": {"issn": "2045-5127"},
+}
+
+
+def _load_series(project: ResearchProject) -> None:
+    """The back page of the demo's two series, left alone once there (an admin may have edited it)."""
+    for name, fields in SERIES_APPARATUS.items():
+        PaperSeries.objects.get_or_create(
+            project=project,
+            name=name,
+            defaults={
+                **fields,
+                "copyright_line": "© Third Sector Research Centre (demo). All rights reserved.",
+                "about_centre": ABOUT_CENTRE,
+                "funders": "Funded by (demo) a research council, a government office and a charitable trust.",
+                "contact": "Third Sector Research Centre, University of Birmingham (demo)",
+            },
+        )
 
 
 HOUSING_SLUGS = ["housing-association-mergers", "ni-housing-partnerships"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -36,6 +37,50 @@ class WorkingPaperQuerySet(models.QuerySet["WorkingPaper"]):
             )
 
         return rules.within_reach(self, user, reach, joins=False)
+
+
+def validate_issn(value: str) -> None:
+    """An ISSN with its check digit right, as python-stdnum checks it."""
+    from stdnum import issn
+    from stdnum.exceptions import ValidationError as NumberError
+
+    try:
+        issn.validate(value)
+    except NumberError as error:
+        raise ValidationError(
+            f"“{value}” is not a valid ISSN: four digits, a hyphen and four more, the last a check digit (e.g. "
+            "2045-5119)."
+        ) from error
+
+
+class PaperSeries(models.Model):
+    """A series the centre publishes its papers in ("Working Paper", "Briefing Paper"), and what every paper of it
+    prints about the series: its ISSN and copyright line, and a back page about the centre and its funders."""
+
+    project = models.ForeignKey(ResearchProject, on_delete=models.CASCADE, related_name="paper_series")
+    name = models.CharField(max_length=120, help_text='As papers name their series, e.g. "Working Paper".')
+    issn = models.CharField(max_length=9, blank=True, verbose_name="ISSN", validators=[validate_issn])
+    copyright_line = models.CharField(
+        max_length=300, blank=True, help_text="e.g. “© Third Sector Research Centre 2012. All rights reserved.”"
+    )
+    about_centre = models.TextField(
+        blank=True, verbose_name="about the centre", help_text="Markdown, for the back page."
+    )
+    funders = models.CharField(
+        max_length=300, blank=True, help_text="Who funds the centre, as the back page credits them."
+    )
+    contact = models.CharField(max_length=300, blank=True, help_text="An address or website for the back page.")
+
+    history = recorded_history()
+
+    class Meta:
+        verbose_name_plural = "paper series"
+        constraints = [
+            models.UniqueConstraint(fields=["project", "name"], name="reports_paperseries_one_per_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.project})"
 
 
 class PaperTemplate(models.TextChoices):

@@ -404,6 +404,17 @@ class AssembledPaper:
     implications_html: str = ""
     # The works the texts cite, formatted author–date: HTML with emphasis only.
     references: list[str] = field(default_factory=list)
+    # The series' apparatus (`PaperSeries`): its ISSN and copyright line, and the back page about the centre.
+    issn: str = ""
+    copyright_line: str = ""
+    about_centre_html: str = ""
+    funders: str = ""
+    contact: str = ""
+
+    @property
+    def has_back_page(self) -> bool:
+        return any((self.issn, self.copyright_line, self.about_centre_html, self.funders, self.contact))
+
     # Assembled for choosing one question's quotations: its passages, how many more there are, how many are withheld.
     candidates: list[Candidate] = field(default_factory=list)
     candidates_hidden: int = 0

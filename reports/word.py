@@ -61,6 +61,9 @@ def render_docx(paper: AssembledPaper) -> bytes:
         add_narrative(document, paper.conclusions_html)
     _references(document, paper)
     _appendices(document, paper)
+    if paper.has_back_page:
+        _new_page(document)
+        _back_page(document, paper)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
@@ -146,7 +149,7 @@ def _set_language(document: WordDocument) -> None:
 
 def _cover(document: WordDocument, paper: AssembledPaper) -> None:
     _para(document, paper.centre.upper(), style="Subtitle")
-    _para(document, paper.series_label, style="Subtitle")
+    _para(document, paper.series_label + (f" ISSN {paper.issn}" if paper.issn else ""), style="Subtitle")
     _para(document, paper.title, style="Title")
     if paper.authors:
         _para(document, paper.authors).runs[0].font.size = Pt(14)
@@ -206,6 +209,20 @@ def _briefing(document: WordDocument, paper: AssembledPaper) -> None:
     _heading(document, "About this briefing", 1)
     _para(document, paper.briefing_method)
     _para(document, paper.withheld_statement).runs[0].bold = True
+    if paper.has_back_page:
+        _back_page(document, paper)
+
+
+def _back_page(document: WordDocument, paper: AssembledPaper) -> None:
+    """The series' apparatus, as the PDF's back page has it."""
+    _front_heading(document, "About the centre")
+    add_narrative(document, paper.about_centre_html)
+    for line in (paper.funders, paper.contact):
+        if line:
+            _para(document, line)
+    _para(document, paper.series_label + (f" · ISSN {paper.issn}" if paper.issn else "")).runs[0].bold = True
+    if paper.copyright_line:
+        _para(document, paper.copyright_line)
 
 
 def _references(document: WordDocument, paper: AssembledPaper) -> None:

@@ -380,7 +380,7 @@ def test_assembly_takes_a_fixed_number_of_queries(study):
             interviews=[study.interviews["ruth"], study.interviews["pair"], study.interviews["scoping"]],
         )
 
-    assert_flat(lambda: assemble_paper(study.paper, reader=None), grow, expected=23)
+    assert_flat(lambda: assemble_paper(study.paper, reader=None), grow, expected=24)
     paper = assemble_paper(study.paper, reader=None)
     assert (len(paper.case_study_rows), len(paper.sources), paper.passage_count) == (4, 3, 29)
 

@@ -156,6 +156,7 @@ def test_the_demo_paper_reads_as_a_paper_of_the_series_length_built_with_default
     assert len(assembled.questions) == 11
     for text in (pdf_text, word_text):
         assert "warns against partnership for its own sake (Huxham and Vangen, 2005)" in text
+        assert "Working Paper 58 · ISSN 2045-5119" in text and "All rights reserved." in text
         assert "Macmillan, R. (2010) The third sector delivering public services: an evidence review." in text
         assert text.count("withheld") == 1
         assert "Quotation 3." not in text and "none of which may be quoted" not in text
@@ -186,6 +187,7 @@ def test_the_demo_briefing_is_a_briefing_of_its_two_case_studies(demo_project):
     assert differences(word, pdf) == ([], [])
     for text in (pdf_text, word_text):
         assert text.index("Key findings") < text.index("Context") < text.index("Implications for practice")
+        assert "About the centre" in text and "Briefing Paper · ISSN 2045-5127" in text
         assert "Briefing Paper" in text
         assert "scoping interview" not in text and "Scoping interviews" not in text
         for absent in ("Contents", "Appendix", "Table ", "Figure ", "Codebook"):

@@ -363,3 +363,44 @@ def test_a_briefing_is_a_few_pages_with_key_findings_first_then_two_columns(stud
     assert word.sections[-1]._sectPr.find(qn("w:cols")).get(qn("w:num")) == "2"
     assert [p.text for p in word.paragraphs if p.style.name == "TOC Heading"] == ["Key findings"]
     assert differences(word, reader) == ([], [])
+
+
+def test_the_series_back_page_about_the_centre_ends_the_pdf_and_the_word_file(study):
+    from django.core.exceptions import ValidationError
+
+    from reports.models import PaperSeries
+
+    series = PaperSeries(
+        project=study.project,
+        name="Working Paper",
+        issn="2045-5118",
+        copyright_line="© The Centre 2011. All rights reserved.",
+        about_centre="The centre studies the *third sector*.",
+        funders="Funded by a research council.",
+    )
+    with pytest.raises(ValidationError) as refused:
+        series.full_clean()
+    assert refused.value.message_dict["issn"] == [
+        "“2045-5118” is not a valid ISSN: four digits, a hyphen and four more, the last a check digit (e.g. 2045-5119)."
+    ]
+    series.issn = "2045-5119"
+    series.full_clean()
+    series.save()
+
+    assembled = assemble_paper(study.paper, reader=None)
+    reader = PdfReader(io.BytesIO(render(assembled, "pdf").content))
+    last = " ".join(reader.pages[-1].extract_text().split())
+    word = Document(io.BytesIO(render(assembled, "docx").content))
+    word_text = " ".join(" ".join(p.text for p in word.paragraphs).split())
+
+    assert "Working Paper 58 ISSN 2045-5119" in " ".join(reader.pages[0].extract_text().split())
+    for text in (last, word_text):
+        assert "About the centre The centre studies the third sector. Funded by a research council." in text
+        assert "Working Paper 58 · ISSN 2045-5119 © The Centre 2011. All rights reserved." in text
+    assert differences(word, reader) == ([], [])
+
+    # A series without a record prints no back page.
+    series.delete()
+    assembled = assemble_paper(study.paper, reader=None)
+    assert not assembled.has_back_page
+    assert "About the centre" not in render(assembled, "html").content.decode()

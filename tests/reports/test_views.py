@@ -644,7 +644,7 @@ def test_the_quotations_page_takes_a_fixed_number_of_queries(client, study, user
             interviews=[study.interviews["ruth"], study.interviews["pair"]],
         )
 
-    assert_flat(lambda: client.get(page), grow, expected=28)
+    assert_flat(lambda: client.get(page), grow, expected=29)
 
 
 def test_a_narrative_citing_a_work_missing_from_the_references_is_refused(client, study):
