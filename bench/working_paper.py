@@ -1,6 +1,6 @@
 """Benchmark: a working paper from a synthetic project with 20 case studies and 5,000 coded passages.
 
-    .venv/bin/python bench/working_paper.py [--case-studies 20] [--excerpts 5000] [--quotes 1]
+    .venv/bin/python bench/working_paper.py [--case-studies 20] [--excerpts 5000] [--quotes 5]
 
 Builds the data in a throw-away SQLite database (or the one DATABASE_URL names: use an empty one), then times
 assembly (queries, pandas) and rendering (the template with its charts and WeasyPrint for the PDF; python-docx and
