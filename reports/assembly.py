@@ -70,7 +70,7 @@ def assemble_paper(
     options = options or PaperOptions.from_paper(paper)
     project = paper.project
 
-    questions = _questions_in_scope(project, options)
+    questions = questions_in_scope(project, options)
     phases = list(FieldworkPhase.objects.filter(project=project).order_by("starts_on"))
     phase_kinds = set(options.phase_kinds) or {choice.value for choice in PhaseKind}
     case_studies = list(
@@ -269,7 +269,7 @@ def assemble_paper(
     series = PaperSeries.objects.filter(project=project, name=paper.series).first()
     if series is not None:
         assembled.issn, assembled.copyright_line = series.issn, series.copyright_line
-        assembled.about_centre_html = render_markdown(series.about_centre)
+        assembled.about_centre_html = render_markdown(series.about_centre, redactor=redactor)
         assembled.funders, assembled.contact = series.funders, series.contact
     _number_sections(assembled)
     for section, question_passages, _, _ in sections:
@@ -299,12 +299,8 @@ def _keywords(text: str) -> list[str]:
     return list(dict.fromkeys(word.strip() for word in re.split(r"[;,\n]", text) if word.strip()))
 
 
-def questions_in_scope(paper: WorkingPaper, options: PaperOptions) -> list[ResearchQuestion]:
-    """The research questions the paper takes up with these options, in order."""
-    return _questions_in_scope(paper.project, options)
-
-
-def _questions_in_scope(project, options: PaperOptions) -> list[ResearchQuestion]:
+def questions_in_scope(project, options: PaperOptions) -> list[ResearchQuestion]:
+    """The research questions a paper with these options takes up, in order."""
     questions = ResearchQuestion.objects.filter(group__project=project).in_order()
     if options.group_ids or options.question_ids:
         chosen_groups, chosen_questions = set(options.group_ids), set(options.question_ids)
@@ -494,9 +490,10 @@ def _candidates(
             return 1
         return 3 if candidate.is_excluded else 2
 
-    candidates.sort(key=order)
-    rest = [candidate for candidate in candidates if order(candidate) == 2]
-    shown = [candidate for candidate in candidates if order(candidate) != 2 or candidate in rest[:MAX_CANDIDATES]]
+    by_order: dict[int, list[Candidate]] = defaultdict(list)
+    for candidate in candidates:
+        by_order[order(candidate)].append(candidate)
+    shown = [*by_order[0], *by_order[1], *by_order[2][:MAX_CANDIDATES], *by_order[3]]
     return shown, len(candidates) - len(shown), withheld
 
 
@@ -715,4 +712,8 @@ def _number_sections(paper: AssembledPaper) -> None:
     for letter, (key, title) in zip("ABCD", appendices, strict=False):
         paper.numbers[key] = letter
         contents.append(ContentsEntry(f"Appendix {letter}", title, key.replace("_", "-"), 1))
+    if "appendix_question_tables" in paper.numbers:
+        tabled = [question for question in paper.questions if question.table]
+        for index, question in enumerate(tabled, start=1):
+            question.table_number = f"{paper.numbers['appendix_question_tables']}.{index}"
     paper.contents = contents

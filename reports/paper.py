@@ -4,6 +4,7 @@ nothing here assembles or draws."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from dataclasses import dataclass, field
 
@@ -61,33 +62,7 @@ class PaperOptions:
             excluded=tuple((question, excerpt) for question, excerpt, choice in choices if choice == "exclude"),
             template=paper.template,
         )
-        if options.is_briefing:
-            # A briefing's own shape, whatever the working-paper options say: one quotation at most per question, no
-            # tables, charts or appendices.
-            options = cls.from_snapshot(
-                {
-                    **options.to_snapshot(),
-                    "quotations_per_question": 1,
-                    "include_tables": False,
-                    "include_charts": False,
-                    "question_tables": False,
-                    "include_appendices": False,
-                }
-            )
-        if options.is_briefing:
-            parts = [
-                "briefing",
-                f"{len(case_studies)} case stud{'y' if len(case_studies) == 1 else 'ies'}"
-                if case_studies
-                else "all case studies",
-                _selection_label(groups, questions),
-                ", ".join(title for _, title in phases) if phases else "all phases",
-                "one quotation per question",
-            ]
-            if options.pinned or options.excluded:
-                parts.append(f"{len(options.pinned)} pinned, {len(options.excluded)} excluded")
-            return cls.from_snapshot({**options.to_snapshot(), "summary": "; ".join(parts)})
-        parts = [
+        scope = [
             (
                 f"{len(case_studies)} case stud{'y' if len(case_studies) == 1 else 'ies'}"
                 if case_studies
@@ -95,13 +70,29 @@ class PaperOptions:
             ),
             _selection_label(groups, questions),
             ", ".join(title for _, title in phases) if phases else "all phases",
+        ]
+        choices_made = [f"{len(options.pinned)} pinned, {len(options.excluded)} excluded"] if choices else []
+        if options.is_briefing:
+            # A briefing's own shape, whatever the working-paper options say: one quotation at most per question, no
+            # tables, charts or appendices.
+            briefing = dataclasses.replace(
+                options,
+                quotations_per_question=1,
+                include_tables=False,
+                include_charts=False,
+                question_tables=False,
+                include_appendices=False,
+            )
+            summary = ["briefing", *scope, "one quotation per question", *choices_made]
+            return dataclasses.replace(briefing, summary="; ".join(summary))
+        parts = [
+            *scope,
             f"{paper.quotations_per_question} quotation{'s' if paper.quotations_per_question != 1 else ''} "
             "per question",
         ]
         if paper.key_quotes_first:
             parts.append("key quotes first")
-        if options.pinned or options.excluded:
-            parts.append(f"{len(options.pinned)} pinned, {len(options.excluded)} excluded")
+        parts.extend(choices_made)
         parts.append("tables" if paper.include_tables else "no tables")
         parts.append("charts" if paper.include_charts else "no charts")
         if paper.question_tables:
@@ -240,9 +231,16 @@ class QuestionSection:
     pinned_count: int = 0
     excluded_count: int = 0
 
+    # Its table's number in the appendix of tables per question ("A.3"), where the paper has that appendix.
+    table_number: str = ""
+
     @property
     def heading(self) -> str:
         return f"{self.label} {self.text}".strip()
+
+    @property
+    def table_caption(self) -> str:
+        return f"Table {self.table_number}: {self.number} {self.heading}: coded passages by case study and code"
 
     @property
     def evidence(self) -> str:
@@ -427,11 +425,7 @@ class AssembledPaper:
     @property
     def question_tables(self) -> list[tuple[str, QuestionSection]]:
         """The appendix of tables per question: each question with a table, and its table's number ("A.3")."""
-        letter = self.numbers.get("appendix_question_tables")
-        if not letter:
-            return []
-        tabled = [question for question in self.questions if question.table]
-        return [(f"{letter}.{index}", question) for index, question in enumerate(tabled, start=1)]
+        return [(question.table_number, question) for question in self.questions if question.table_number]
 
     @property
     def quotation_method(self) -> str:

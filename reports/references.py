@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass, field
+from html import unescape
 
 import nh3
 from django.core.exceptions import ValidationError
@@ -105,6 +106,4 @@ class References:
 
 def _plain(html: str) -> str:
     """A formatted citation as text (its author and year carry no markup): tags dropped, entities read back."""
-    import html as html_module
-
-    return html_module.unescape(re.sub(r"<[^>]+>", "", html))
+    return unescape(re.sub(r"<[^>]+>", "", html))

@@ -80,7 +80,7 @@ def paper_quotations(request: HttpRequest, pk: int) -> HttpResponse:
     paper = access.get_editable_paper_for(request.user, pk)
     wanted = request.GET.get("question", "")
     options = PaperOptions.from_paper(paper)
-    in_scope = questions_in_scope(paper, options)
+    in_scope = questions_in_scope(paper.project, options)
     if not in_scope:
         raise Http404("This paper includes no research questions.")
     question_id = in_scope[0].pk if not wanted else int(wanted) if wanted.isdigit() else None

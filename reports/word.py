@@ -148,13 +148,20 @@ def _set_language(document: WordDocument) -> None:
 
 
 def _cover(document: WordDocument, paper: AssembledPaper) -> None:
+    _title_lines(document, paper, series=paper.series_label + (f" ISSN {paper.issn}" if paper.issn else ""))
+    _new_page(document)
+
+
+def _title_lines(document: WordDocument, paper: AssembledPaper, *, series: str) -> None:
+    """The centre, series, title, authors and date, and that it is a draft: the cover, or the head of a briefing."""
     _para(document, paper.centre.upper(), style="Subtitle")
-    _para(document, paper.series_label + (f" ISSN {paper.issn}" if paper.issn else ""), style="Subtitle")
+    _para(document, series, style="Subtitle")
     _para(document, paper.title, style="Title")
     if paper.authors:
-        _para(document, paper.authors).runs[0].font.size = Pt(14)
+        _para(document, paper.authors).runs[0].font.size = Pt(14 if not paper.options.is_briefing else 11)
     _para(document, f"{paper.date:%B %Y}")
-    _para(document, paper.project_title)
+    if not paper.options.is_briefing:
+        _para(document, paper.project_title)
     generated = timezone.localdate()
     _para(
         document,
@@ -162,24 +169,11 @@ def _cover(document: WordDocument, paper: AssembledPaper) -> None:
         "Not for citation.",
         style=NOTE_STYLE,
     )
-    _new_page(document)
 
 
 def _briefing(document: WordDocument, paper: AssembledPaper) -> None:
     """A briefing, as the PDF lays it out: the title and key findings across the page, then two columns."""
-    _para(document, paper.centre.upper(), style="Subtitle")
-    _para(document, paper.series_label, style="Subtitle")
-    _para(document, paper.title, style="Title")
-    if paper.authors:
-        _para(document, paper.authors)
-    _para(document, f"{paper.date:%B %Y}")
-    generated = timezone.localdate()
-    _para(
-        document,
-        f"Draft for discussion, generated {generated.day} {generated:%B %Y} from the project's coding. "
-        "Not for citation.",
-        style=NOTE_STYLE,
-    )
+    _title_lines(document, paper, series=paper.series_label)
     if paper.key_findings_html:
         _front_heading(document, "Key findings")
         add_narrative(document, paper.key_findings_html)
@@ -335,9 +329,8 @@ def _frequency_table(document: WordDocument, table: FrequencyTable) -> None:
 def _appendices(document: WordDocument, paper: AssembledPaper) -> None:
     if paper.question_tables:
         _heading(document, f"Appendix {paper.numbers['appendix_question_tables']} Coded passages by question", 1)
-        for number, question in paper.question_tables:
-            caption = f"Table {number}: {question.number} {question.heading}: coded passages by case study and code"
-            _para(document, caption, style="Caption")
+        for _, question in paper.question_tables:
+            _para(document, question.table_caption, style="Caption")
             _frequency_table(document, question.table)
     if not paper.options.include_appendices:
         return
