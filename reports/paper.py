@@ -239,8 +239,12 @@ class QuestionSection:
         return f"{self.label} {self.text}".strip()
 
     @property
+    def table_label(self) -> str:
+        return f"Table {self.table_number}"
+
+    @property
     def table_caption(self) -> str:
-        return f"Table {self.table_number}: {self.number} {self.heading}: coded passages by case study and code"
+        return f"{self.table_label}: {self.number} {self.heading}: coded passages by case study and code"
 
     @property
     def evidence(self) -> str:
@@ -302,8 +306,12 @@ class GroupSection:
     overview: FrequencyTable | None = None
 
     @property
+    def table_label(self) -> str:
+        return f"Table {self.number}.1"
+
+    @property
     def table_caption(self) -> str:
-        return f"Table {self.number}.1: {self.title}: coded passages by case study and question"
+        return f"{self.table_label}: {self.title}: coded passages by case study and question"
 
     @property
     def figure_caption(self) -> str:

@@ -87,8 +87,9 @@ def test_the_demo_paper_reads_as_a_draft_in_the_series(demo_project):
 
 
 def test_the_demo_paper_prints_cleanly(demo_project, tmp_path):
-    """Read from the PDF itself: a table's totals printed once, at its end; no table caption left at the foot of a
-    page; no short quotation split across two pages; the contents' page numbers on one right edge."""
+    """Read from the PDF itself: a table's totals printed once, at its end; a table that runs onto another page
+    repeats its header there and says "(continued)" at the head of that page only; no table caption left at the
+    foot of a page; no short quotation split across two pages; the contents' page numbers on one right edge."""
     import re
     import subprocess
 
@@ -99,12 +100,25 @@ def test_the_demo_paper_prints_cleanly(demo_project, tmp_path):
     paper = WorkingPaper.objects.get(project=demo_project, number=58)
     assembled = assemble_paper(paper, reader=None)
     content = render(assembled, "pdf").content
-    pages = []
+    pages, heads = [], []
     for page in PdfReader(io.BytesIO(content)).pages:
         lines = page.extract_text().split("\n")
         if len(lines) >= 2 and re.fullmatch(r"Page \d+ of \d+", lines[-1].strip()):
-            lines = lines[:-2]  # the running footer
+            heads.append(lines[-2])  # the running head (the text gives it last)
+            lines = lines[:-2]  # and the footer
+        else:
+            heads.append("")
         pages.append(lines)
+
+    # The codebook runs over more than one page: the pages it runs onto open with its header and say so at their
+    # head; the page it starts on, and the next appendix, do not. No other page says it.
+    codebook = [index for index, head in enumerate(heads) if "Appendix A The codebook" in head]
+    continued = [index for index, head in enumerate(heads) if head.endswith("(continued)")]
+    assert len(codebook) >= 2 and continued == codebook[1:]
+    for index in continued:
+        assert heads[index].endswith("Appendix A The codebook (continued)")
+        assert pages[index][0] == "Code Definition Questions Passages"
+    assert heads[codebook[-1] + 1].endswith("Appendix B The case studies")
 
     tables = [group for group in assembled.groups if group.overview]
     totals = [line for lines in pages for line in lines if re.fullmatch(r"All( \d+)+", line.strip())]
