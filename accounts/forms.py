@@ -36,6 +36,19 @@ class RemoveMemberForm(forms.Form):
 
 
 class ChoosePasswordForm(forms.Form):
+    """Joining with a new account: the name colleagues will see (on excerpts, memos and the history) and a
+    password."""
+
+    first_name = forms.CharField(
+        label="First name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+    )
+    last_name = forms.CharField(
+        label="Last name",
+        max_length=150,
+        required=False,
+        help_text="If you have one.",
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+    )
     password1 = forms.CharField(label="Password", strip=False, widget=forms.PasswordInput, max_length=128)
     password2 = forms.CharField(label="Password again", strip=False, widget=forms.PasswordInput, max_length=128)
 
@@ -50,7 +63,12 @@ class ChoosePasswordForm(forms.Form):
         if first and second and first != second:
             raise forms.ValidationError("The two passwords differ.")
         if first:
-            user = get_user_model()(username=self.email[:150], email=self.email)
+            user = get_user_model()(
+                username=self.email[:150],
+                email=self.email,
+                first_name=cleaned.get("first_name", ""),
+                last_name=cleaned.get("last_name", ""),
+            )
             password_validation.validate_password(first, user)
         return cleaned
 

@@ -198,10 +198,13 @@ def send_invitation(invitation_id: int, link: str) -> str:
 
 
 def send_invitation_again(*, invitation: Invitation, base_url: str | None = None) -> str:
-    """Sends an open invitation's link once more; the reason it failed, or ""."""
+    """Sends an open invitation's link once more (a fresh link, whose days run from now) and returns it; whether the
+    mail went out is kept with the invitation (`send_error`)."""
     if not open_invitations().filter(pk=invitation.pk).exists():
         raise ValidationError("This invitation is no longer open.")
-    return send_invitation(invitation.pk, invitation_link(invitation, base_url))
+    link = invitation_link(invitation, base_url)
+    send_invitation(invitation.pk, link)
+    return link
 
 
 def _grant(invitation: Invitation, user) -> None:
@@ -213,9 +216,18 @@ def _grant(invitation: Invitation, user) -> None:
 
 
 @transaction.atomic
-def accept_invitation(*, invitation: Invitation, password: str | None, address: str | None = None, via: str = ""):
+def accept_invitation(
+    *,
+    invitation: Invitation,
+    password: str | None,
+    address: str | None = None,
+    via: str = "",
+    first_name: str = "",
+    last_name: str = "",
+):
     """A new account for the invited address with the chosen password, or the existing account of that address,
-    with the invitation's memberships. The invitation works once.
+    with the invitation's memberships. The invitation works once. The name given (on the invitation page; single
+    sign-on brings its own) is the one colleagues see, on a new account or one switched back on.
 
     An active account keeps its password. An inactive one is switched back on only by an invitation sent after it
     was switched off (`may_reactivate`), and then with the password chosen now (or, through single sign-on, none):
@@ -230,7 +242,12 @@ def accept_invitation(*, invitation: Invitation, password: str | None, address: 
     if user is None:
         if password is None:
             raise ValidationError("Choose a password.")
-        user = User(username=invitation.email[:150], email=invitation.email)
+        user = User(
+            username=invitation.email[:150],
+            email=invitation.email,
+            first_name=first_name.strip(),
+            last_name=last_name.strip(),
+        )
         password_validation.validate_password(password, user)
         if User.objects.filter(username=user.username).exists():
             raise ValidationError("An account with this username exists already; ask an admin to add you.")
@@ -240,13 +257,15 @@ def accept_invitation(*, invitation: Invitation, password: str | None, address: 
     elif not user.is_active:
         if not may_reactivate(user, invitation):
             raise ValidationError(SENT_BEFORE_REMOVAL, code="sent_before_removal")
+        if first_name.strip():
+            user.first_name, user.last_name = first_name.strip(), last_name.strip()
         if password is None:
             user.set_unusable_password()
         else:
             password_validation.validate_password(password, user)
             user.set_password(password)
         user.is_active = True
-        user.save(update_fields=["is_active", "password"])
+        user.save(update_fields=["is_active", "password", "first_name", "last_name"])
         AccountEvent.objects.create(
             kind=AccountEvent.Kind.ACCOUNT_REACTIVATED,
             project=invitation.project,

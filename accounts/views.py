@@ -16,11 +16,13 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from casestudies.models import CaseStudy, CaseStudyMembership, ProjectMembership
+from casestudies.templatetags.records import person
 from disclosure import access
 from partnership.network import client_address
 
 from . import services
 from .forms import ChoosePasswordForm, InvitationForm, ProfileForm, RemoveMemberForm, RoleForm
+from .mail import mail_goes_to_console
 from .models import Invitation, Profile
 
 
@@ -66,7 +68,7 @@ def invite(request: HttpRequest, project_slug: str) -> HttpResponse:
     form = InvitationForm(request.POST or None, project=project)
     if request.method == "POST" and form.is_valid():
         try:
-            invitation, _link = services.invite_member(
+            invitation, link = services.invite_member(
                 project=project,
                 email=form.cleaned_data["email"],
                 role=form.cleaned_data["role"],
@@ -80,18 +82,27 @@ def invite(request: HttpRequest, project_slug: str) -> HttpResponse:
         else:
             # The email went out when the invitation was committed; whether it could be is kept with it.
             invitation.refresh_from_db(fields=["send_error"])
-            _report_sending(request, invitation)
+            _report_sending(request, invitation, link)
             return redirect("accounts:members", project_slug=project.slug)
     return render(request, "accounts/invite.html", {"project": project, "can_manage": True, "form": form})
 
 
-def _report_sending(request: HttpRequest, invitation: Invitation) -> None:
+def _report_sending(request: HttpRequest, invitation: Invitation, link: str) -> None:
+    """Whether the invitation's email went out; and, where mail only goes to this server's console (so nobody
+    receives it), the link itself, for the lead to pass on (base.html shows it in a box to copy)."""
     if invitation.send_error:
         messages.error(
             request,
             f"The invitation to {invitation.email} is saved, but its email was {invitation.send_error}. "
             "Send it again from the list of open invitations once the mail server is back.",
         )
+    elif mail_goes_to_console():
+        messages.success(
+            request,
+            f"Invitation made for {invitation.email}. No mail server is set up, so the email was only written to "
+            "this server's console: send them the link below yourself. It works once.",
+        )
+        messages.info(request, link, extra_tags="invitation-link")
     else:
         messages.success(request, f"Invitation sent to {invitation.email}.")
 
@@ -104,9 +115,9 @@ def _open_invitation_for(project, invitation_id: int) -> Invitation:
 def send_invitation_again(request: HttpRequest, project_slug: str, invitation_id: int) -> HttpResponse:
     project = access.get_managed_project_for(request.user, project_slug)
     invitation = _open_invitation_for(project, invitation_id)
-    services.send_invitation_again(invitation=invitation, base_url=request.build_absolute_uri("/"))
+    link = services.send_invitation_again(invitation=invitation, base_url=request.build_absolute_uri("/"))
     invitation.refresh_from_db(fields=["send_error"])
-    _report_sending(request, invitation)
+    _report_sending(request, invitation, link)
     return redirect("accounts:members", project_slug=project.slug)
 
 
@@ -141,7 +152,7 @@ def change_role(request: HttpRequest, project_slug: str, user_id: int) -> HttpRe
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, f"{member.username} is now {form.cleaned_data['role']}.")
+        messages.success(request, f"{person(member)} is now {form.cleaned_data['role']}.")
     return redirect("accounts:members", project_slug=project.slug)
 
 
@@ -163,7 +174,7 @@ def remove_member(request: HttpRequest, project_slug: str, user_id: int) -> Http
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, f"{member.username} was removed from the project; {handed} interviews handed on.")
+        messages.success(request, f"{person(member)} was removed from the project; {handed} interviews handed on.")
     return redirect("accounts:members", project_slug=project.slug)
 
 
@@ -180,12 +191,18 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
         reason = services.SENT_BEFORE_REMOVAL
         return render(request, "accounts/invitation_refused.html", {"reason": reason}, status=410)
     asks_password = account is None or not account.is_active
-    form = ChoosePasswordForm(request.POST or None, email=invitation.email) if asks_password else None
+    form = None
+    if asks_password:
+        # A switched-off account is offered the name it had.
+        initial = {"first_name": account.first_name, "last_name": account.last_name} if account is not None else {}
+        form = ChoosePasswordForm(request.POST or None, email=invitation.email, initial=initial)
     if request.method == "POST" and (form is None or form.is_valid()):
         try:
             services.accept_invitation(
                 invitation=invitation,
                 password=form.cleaned_data["password1"] if form is not None else None,
+                first_name=form.cleaned_data["first_name"] if form is not None else "",
+                last_name=form.cleaned_data["last_name"] if form is not None else "",
                 address=client_address(request),
             )
         except ValidationError as error:
@@ -230,6 +247,13 @@ class ThrottledPasswordResetView(auth_views.PasswordResetView):
             return self.render_to_response(self.get_context_data(form=form), status=429)
         services.record_password_reset(email=email, address=address)
         return super().form_valid(form)
+
+
+class ResetRequestedView(auth_views.PasswordResetDoneView):
+    """Django's "check your email" page, which also says where the email went when no mail server is set up."""
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs) | {"mail_to_console": mail_goes_to_console()}
 
 
 @require_http_methods(["GET", "POST"])

@@ -309,14 +309,26 @@ def load_partnership_project() -> ResearchProject:
 
 
 def _demo_user(username: str, *, first_name: str, last_name: str, is_staff: bool = False):
+    """A demo account, with an address at example.org (reserved for examples: mail to it goes nowhere), so that a
+    password reset or an invitation can be tried with it under `make run`, whose mail is printed."""
     user_model = get_user_model()
+    email = f"{username}@example.org"
     user, created = user_model.objects.get_or_create(
         username=username,
-        defaults={"first_name": first_name, "last_name": last_name, "is_staff": is_staff, "is_superuser": is_staff},
+        defaults={
+            "first_name": first_name,
+            "last_name": last_name,
+            "email": email,
+            "is_staff": is_staff,
+            "is_superuser": is_staff,
+        },
     )
     if created:
         user.set_password(DEMO_PASSWORD)
         user.save(update_fields=["password"])
+    elif not user.email:
+        user.email = email
+        user.save(update_fields=["email"])
     return user
 
 

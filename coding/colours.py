@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 
 # Paul Tol's "muted" scheme: distinguishable with the common colour-vision deficiencies, and light enough as a
-# highlight behind black text. Ordered so that neighbours in the list differ most.
+# highlight behind black text. Ordered so that neighbours in the list differ most. Without the scheme's pale grey,
+# which reads as "no colour" on a highlight (greys stay among the hues a lead may choose).
 PALETTE = (
     ("#332288", "Indigo"),
     ("#ddcc77", "Sand"),
@@ -17,7 +18,6 @@ PALETTE = (
     ("#44aa99", "Sea green"),
     ("#999933", "Moss"),
     ("#aa4499", "Mauve"),
-    ("#dddddd", "Pale grey"),
 )
 # Further distinct hues a lead may choose, each readable as a light highlight behind black text.
 FURTHER = (

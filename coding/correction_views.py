@@ -165,8 +165,23 @@ def transcript_review(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "coding/transcript_review.html",
-        {"interview": interview, "project": interview.project, "to_review": to_review, "records": records},
+        {
+            "interview": interview,
+            "project": interview.project,
+            "to_review": _with_confirm(request.user, interview.project, to_review),
+            "records": records,
+        },
     )
+
+
+def _with_confirm(user, project, excerpts) -> list[Excerpt]:
+    """The excerpts, each marked with whether the reader may confirm it (its coder, or a lead), so that the page
+    offers *Confirm* only where it would work."""
+    manages = can_manage_project(user, project)
+    excerpts = list(excerpts)
+    for excerpt in excerpts:
+        excerpt.may_confirm = can_change_excerpt(user, excerpt, manages=manages)
+    return excerpts
 
 
 PROJECT_REVIEW_LIMIT = 500
@@ -193,7 +208,12 @@ def project_review(request: HttpRequest, project_slug: str) -> HttpResponse:
     return render(
         request,
         "coding/transcript_review.html",
-        {"interview": None, "project": project, "to_review": to_review, "records": records},
+        {
+            "interview": None,
+            "project": project,
+            "to_review": _with_confirm(request.user, project, to_review),
+            "records": records,
+        },
     )
 
 

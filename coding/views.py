@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from casestudies.models import CaseStudy, ResearchProject
 from casestudies.transcripts import TURN_PATTERN, Turn, split_turns
@@ -160,15 +160,23 @@ def code_merge(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, error)
         else:
             messages.success(
-                request, f"Merged “{code.name}” into “{target.name}”; its excerpts now carry “{target.name}”."
+                request,
+                f"Merged “{code.name}” into “{target.name}”; its excerpts now carry “{target.name}”. To undo it, open "
+                f"the merge under Activity, then Undo the merge.",
             )
             return redirect(target)
     return render(request, "coding/code_merge.html", {"project": code.project, "form": form, "code": code})
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def code_archive(request: HttpRequest, pk: int) -> HttpResponse:
+    """Archiving asks first (GET shows what it does, with its excerpt count); restoring is one click."""
     code = get_managed_code_for(request.user, pk)
+    if request.method == "GET":
+        if code.is_archived:
+            return redirect(code)
+        context = {"project": code.project, "code": code, "excerpt_count": code.excerpt_links.count()}
+        return render(request, "coding/code_archive.html", context)
     archive = request.POST.get("archive") == "1"
     services.set_code_archived(code=code, is_archived=archive)
     if archive:

@@ -219,9 +219,12 @@ def get_excerpt_for(user, pk: int) -> Excerpt:
     )
 
 
-def can_change_excerpt(user, excerpt) -> bool:
-    """Coders change their own excerpts; leads and admins anyone's in their project."""
-    return excerpt.coded_by_id == user.pk or can_manage_project(user, excerpt.interview.project)
+def can_change_excerpt(user, excerpt, *, manages: bool | None = None) -> bool:
+    """Coders change their own excerpts; leads and admins anyone's in their project. A caller listing one project's
+    excerpts passes whether the user `manages` that project (can_manage_project), asked once for the list."""
+    if excerpt.coded_by_id == user.pk:
+        return True
+    return can_manage_project(user, excerpt.interview.project) if manages is None else manages
 
 
 def get_editable_excerpt_for(user, pk: int):

@@ -165,11 +165,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Email: the console backend by default (a sent invitation or reset link is printed); SMTP in production.
-# Console on plain HTTP (`make run`, `make dev`, tests); SMTP by default wherever HTTPS is on (production).
+# Email: the console by default (a sent invitation or reset link is printed, as plain text with each link on one
+# line, and an invitation's link is shown to its sender); SMTP in production.
+# Console on plain HTTP (`make run`, `make dev`); SMTP by default wherever HTTPS is on (production).
 EMAIL_BACKEND_PATH = env_str(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend" if HTTPS else "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.smtp.EmailBackend" if HTTPS else "accounts.mail.ConsoleEmailBackend",
 )
 MAILERS = {"default": {"BACKEND": EMAIL_BACKEND_PATH}}
 if EMAIL_BACKEND_PATH == "django.core.mail.backends.smtp.EmailBackend":

@@ -56,7 +56,7 @@ def _link_from(invitation) -> str:
 
 
 def _accept(client, path, password=NEW_PASSWORD):
-    return client.post(path, {"password1": password, "password2": password})
+    return client.post(path, {"first_name": "Kit", "password1": password, "password2": password})
 
 
 def test_the_reproduction_a_second_invitation_no_longer_brings_a_removed_member_back(
@@ -81,7 +81,7 @@ def test_the_reproduction_a_second_invitation_no_longer_brings_a_removed_member_
 
     # Every link sent before the removal stays closed.
     for path in (first, second):
-        response = client.post(path, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+        response = client.post(path, {"first_name": "Kit", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
         assert response.status_code == 410
     member.refresh_from_db()
     assert member.is_active is False

@@ -48,10 +48,14 @@ def test_a_lead_invites_and_the_invitee_sees_only_their_case_study(client, team,
     assert AccountEvent.objects.filter(kind=AccountEvent.Kind.INVITATION_SENT, email="new@example.org").count() == 1
     client.logout()
     path = link_path(mail.outbox[0].body)
-    response = client.post(path, {"password1": GOOD_PASSWORD, "password2": GOOD_PASSWORD})
+    response = client.post(
+        path, {"first_name": "Nia", "last_name": "Okafor", "password1": GOOD_PASSWORD, "password2": GOOD_PASSWORD}
+    )
     assert response.status_code == 302
     user = User.objects.get(email="new@example.org")
     assert user.check_password(GOOD_PASSWORD)
+    # Colleagues see the name the invitee gave, not their address.
+    assert user.get_full_name() == "Nia Okafor"
     assert ProjectMembership.objects.get(project=project, user=user).role == ProjectRole.RESEARCHER
     assert list(CaseStudyMembership.objects.filter(user=user).values_list("case_study", flat=True)) == [case_a.pk]
     assert client.login(username="new@example.org", password=GOOD_PASSWORD)
@@ -65,9 +69,10 @@ def test_a_used_invitation_link_is_refused_with_a_message(client, team):
     project, case_a, _, lead = team
     _, link = invite_member(project=project, email="once@example.org", role="researcher", case_studies=[case_a])
     path = link_path(link)
-    client.post(path, {"password1": GOOD_PASSWORD, "password2": GOOD_PASSWORD})
+    client.post(path, {"first_name": "Once", "password1": GOOD_PASSWORD, "password2": GOOD_PASSWORD})
     client.logout()
-    response = client.post(path, {"password1": "other-" + GOOD_PASSWORD, "password2": "other-" + GOOD_PASSWORD})
+    other = "other-" + GOOD_PASSWORD
+    response = client.post(path, {"first_name": "Twice", "password1": other, "password2": other})
     assert response.status_code == 410
     assert "already been accepted" in response.content.decode()
     assert User.objects.get(email="once@example.org").check_password(GOOD_PASSWORD)
@@ -95,7 +100,7 @@ def test_a_tampered_link_is_refused(client, team):
 def test_a_weak_password_is_refused_and_nothing_is_created(client, team):
     project, case_a, _, _ = team
     _, link = invite_member(project=project, email="weak@example.org", role="researcher", case_studies=[case_a])
-    response = client.post(link_path(link), {"password1": "password", "password2": "password"})
+    response = client.post(link_path(link), {"first_name": "Wes", "password1": "password", "password2": "password"})
     assert response.status_code == 200
     assert "too common" in response.content.decode()
     assert not User.objects.filter(email="weak@example.org").exists()

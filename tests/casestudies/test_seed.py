@@ -106,6 +106,22 @@ def test_demo_researcher_is_a_member_of_the_two_housing_case_studies_only(demo_p
     assert slugs == {"housing-association-mergers", "ni-housing-partnerships"}
 
 
+def test_demo_users_have_example_addresses_so_that_a_reset_can_be_tried(demo_project, client):
+    from django.contrib.auth import get_user_model
+    from django.core import mail
+    from django.urls import reverse
+
+    users = get_user_model().objects.filter(username__in=["admin", "lead", "researcher"])
+    assert sorted(users.values_list("email", flat=True)) == [
+        "admin@example.org",
+        "lead@example.org",
+        "researcher@example.org",
+    ]
+    client.post(reverse("password_reset"), {"email": "lead@example.org"})
+    assert [message.to for message in mail.outbox] == [["lead@example.org"]]
+    assert "/accounts/reset/" in mail.outbox[0].body
+
+
 def test_no_demo_pseudonym_gives_a_real_name_away(demo_project):
     from disclosure.redaction import pseudonym_discloses
 

@@ -307,7 +307,29 @@ def test_the_project_review_list_shows_what_the_reader_may_see_at_a_flat_query_c
         for start in (0, 6, 12):
             Excerpt.objects.filter(pk=make_excerpt(more, start=start, end=start + 4).pk).update(needs_review=True)
 
-    assert_flat(lambda: client.get(f"/projects/{project.slug}/review/"), grow, expected=6)
+    assert_flat(lambda: client.get(f"/projects/{project.slug}/review/"), grow, expected=7)
+
+
+def test_the_review_lists_offer_confirm_only_on_the_excerpts_the_reader_may_confirm(setting):
+    """A researcher confirms their own excerpts; the lead's are listed with who confirms them, not with a button that
+    ends on a refusal. The lead may confirm every one."""
+    interview, lead, untouched, named, folded = setting
+    project = interview.project
+    researcher = make_researcher(project, interview.case_study)
+    own = make_excerpt(interview, start=0, end=4, coded_by=researcher)
+    Excerpt.objects.filter(pk__in=[named.pk, own.pk]).update(needs_review=True)
+    assert named.coded_by != researcher
+    confirm = '<form method="post" action="/excerpts/{}/reviewed/">'
+    for path in (f"/projects/{project.slug}/review/", f"/interviews/{interview.pk}/review/"):
+        page = client_for(researcher).get(path).content.decode()
+        assert confirm.format(own.pk) in page and confirm.format(named.pk) not in page
+        assert page.count("Its coder or a project lead confirms it.") == 1
+        lead_page = client_for(lead).get(path).content.decode()
+        assert confirm.format(own.pk) in lead_page and confirm.format(named.pk) in lead_page
+        assert "Its coder or a project lead confirms it." not in lead_page
+    # The refusal, where it is still reached (an old tab), leads somewhere.
+    refused = client_for(researcher).post(f"/excerpts/{named.pk}/reviewed/")
+    assert refused.status_code == 403 and 'href="/">Back to your projects</a>' in refused.content.decode()
 
 
 def test_a_correction_moves_untouched_excerpts_with_a_row_of_history_each(setting):

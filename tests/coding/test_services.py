@@ -188,9 +188,14 @@ def test_an_imported_code_keeps_its_guid_unless_another_code_has_it(interview):
 
 def test_a_new_code_takes_a_palette_colour_that_no_sibling_or_parent_uses(interview):
     project = interview.project
-    codes = [services.create_code(project=project, name=f"Theme {n}", created_by=None) for n in range(10)]
+    codes = [services.create_code(project=project, name=f"Theme {n}", created_by=None) for n in range(9)]
     assert sorted(code.colour for code in codes) == sorted(PALETTE_COLOURS)
     assert codes[0].colour == PALETTE_COLOURS[0]
+    # No grey: a grey highlight reads as "no colour". The second code, furthest from the first, is not one either.
+    more = [services.create_code(project=project, name=f"More {n}", created_by=None) for n in range(12)]
+    for code in codes + more:
+        red, green, blue = (int(code.colour[i : i + 2], 16) for i in (1, 3, 5))
+        assert max(red, green, blue) - min(red, green, blue) > 40, code.colour
     parent = codes[1]
     children = [
         services.create_code(project=project, name=f"Sub {n}", parent=parent, created_by=None) for n in range(3)

@@ -208,12 +208,44 @@ def test_a_duplicate_code_name_is_refused_on_the_form(setting, project):
 def test_researchers_cannot_reshape_the_codebook(setting):
     client = logged_in(setting["coder"])
     pk = setting["trust"].pk
-    for url in (f"/codes/{pk}/edit/", f"/codes/{pk}/merge/", f"/codes/{pk}/delete/"):
+    for url in (f"/codes/{pk}/edit/", f"/codes/{pk}/merge/", f"/codes/{pk}/delete/", f"/codes/{pk}/archive/"):
         response = client.get(url)
         assert response.status_code == 403
         assert "Only the project&#x27;s leads and admins can change the codebook." in response.content.decode()
     assert client.post(f"/codes/{pk}/archive/", {"archive": "1"}).status_code == 403
     assert logged_in(make_user()).get(f"/codes/{pk}/edit/").status_code == 404
+
+
+def test_archiving_asks_first_and_restoring_does_not(setting):
+    client = logged_in(setting["lead"])
+    trust = setting["trust"]
+    page = client.get(f"/codes/{trust.pk}/").content.decode()
+    # The code's page links to a question, not to a button that archives at once.
+    assert f'<a class="button button-secondary" href="/codes/{trust.pk}/archive/">Archive…</a>' in page
+    assert 'name="archive" value="1"' not in page
+    count = trust.excerpt_links.count()
+    question = client.get(f"/codes/{trust.pk}/archive/").content.decode()
+    assert "Archive “Trust”?" in question and f"It keeps its {count} excerpt" in question
+    trust.refresh_from_db()
+    assert not trust.is_archived  # asking changes nothing
+    response = client.post(f"/codes/{trust.pk}/archive/", {"archive": "1"}, follow=True)
+    trust.refresh_from_db()
+    assert trust.is_archived and "Archived “Trust”" in response.content.decode()
+    page = response.content.decode()
+    assert 'name="archive" value="0"' in page and "Archive…" not in page
+    # An archived code's question page goes back to the code.
+    assert client.get(f"/codes/{trust.pk}/archive/").status_code == 302
+    client.post(f"/codes/{trust.pk}/archive/", {"archive": "0"})
+    trust.refresh_from_db()
+    assert not trust.is_archived
+
+
+def test_the_merge_page_says_how_a_merge_is_undone(setting, project):
+    client = logged_in(setting["lead"])
+    trust = setting["trust"]
+    page = client.get(f"/codes/{trust.pk}/merge/").content.decode()
+    assert "cannot be undone" not in page
+    assert "A lead can undo the merge from the history of “Trust”" in page
 
 
 def test_a_lead_renames_and_moves_a_code(setting, project):
