@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from casestudies.models import PhaseKind, ResearchProject, Sector
 from coding.models import Excerpt, ExcerptCode
-from coding.selectors import code_counts, code_links, codes_in_tree_order
+from coding.selectors import CodeCounts, code_links, codebook_counts, codes_in_tree_order
 from disclosure.speakers import Withheld, withheld_summary
 
 from .selectors import attribute_excerpts
@@ -189,8 +189,11 @@ CODEBOOK_HEADER = [
     "Excerpts",
     "Interviews",
     "Case studies",
+    "Excerpts with sub-codes",
+    "Interviews with sub-codes",
+    "Case studies with sub-codes",
 ]
-CODEBOOK_WIDTHS = [48, 28, 28, 7, 60, 9, 20, 20, 9, 9, 10, 10, 12]
+CODEBOOK_WIDTHS = [48, 28, 28, 7, 60, 9, 20, 20, 9, 9, 10, 10, 12, 12, 12, 12]
 
 
 @dataclass
@@ -201,22 +204,21 @@ class CodebookEntry:
     parent: str
     questions: str
     tags: str
-    excerpts: int
-    interviews: int
-    case_studies: int
+    # The code's own counts, and with its sub-codes (distinct excerpts, interviews and case studies).
+    counts: CodeCounts
+    rolled_up: CodeCounts
     definition: str = ""
 
 
 def codebook_entries(user, project: ResearchProject) -> list[CodebookEntry]:
     """The codebook in tree order with each code's links and its counts over what the user may see."""
-    counts = code_counts(user=user, project=project)
+    counts = codebook_counts(user=user, project=project)
     links = code_links(project)
     names = {}
     entries = []
     for code, depth, path in codes_in_tree_order(project):
         names[code.pk] = code.name
         linked = links.get(code.pk)
-        count = counts.get(code.pk)
         entries.append(
             CodebookEntry(
                 code=code,
@@ -225,9 +227,8 @@ def codebook_entries(user, project: ResearchProject) -> list[CodebookEntry]:
                 parent=names.get(code.parent_id, "") if code.parent_id else "",
                 questions=", ".join(q.short_label or q.text for q in linked.questions) if linked else "",
                 tags=", ".join(linked.tags) if linked else "",
-                excerpts=count.excerpts if count else 0,
-                interviews=count.interviews if count else 0,
-                case_studies=count.case_studies if count else 0,
+                counts=counts.own.get(code.pk, CodeCounts()),
+                rolled_up=counts.rolled_up.get(code.pk, CodeCounts()),
                 definition=code.definition,
             )
         )
@@ -247,9 +248,12 @@ def codebook_rows(entries: list[CodebookEntry]) -> list[list]:
             entry.tags,
             not entry.code.is_codable,
             entry.code.is_archived,
-            entry.excerpts,
-            entry.interviews,
-            entry.case_studies,
+            entry.counts.excerpts,
+            entry.counts.interviews,
+            entry.counts.case_studies,
+            entry.rolled_up.excerpts,
+            entry.rolled_up.interviews,
+            entry.rolled_up.case_studies,
         ]
         for entry in entries
     ]

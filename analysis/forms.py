@@ -69,6 +69,9 @@ class ExcerptFilterForm(ScopeForm):
     """The scope, plus the row and column of the figure whose excerpts are listed."""
 
     code = forms.ModelChoiceField(queryset=None, required=False)
+    subcodes = forms.ChoiceField(
+        required=False, choices=[("", "The code alone"), ("include", "The code and its sub-codes")], label="Sub-codes"
+    )
     case_study = forms.CharField(required=False)
     sector = forms.ChoiceField(required=False, choices=[("", "Any"), *Sector.choices, (NONE_PARAM, "Not attributed")])
     kind = forms.CharField(required=False, max_length=120)
@@ -80,7 +83,7 @@ class ExcerptFilterForm(ScopeForm):
         self.fields["question"].queryset = ResearchQuestion.objects.filter(group__project=project)
 
     def cell_fields(self) -> list:
-        return [self[name] for name in ("code", "case_study", "sector", "kind", "question")]
+        return [self[name] for name in ("code", "subcodes", "case_study", "sector", "kind", "question")]
 
     def clean_case_study(self) -> int | None:
         value = self.cleaned_data["case_study"]

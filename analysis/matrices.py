@@ -30,7 +30,9 @@ class Heading:
     path: str = ""
     group: str = ""
     detail: str = ""
-    is_heading: bool = False  # a heading-only code: its row has no figures of its own
+    is_heading: bool = False  # a heading-only code with nothing coded beneath it: its row has no figures
+    # Further query pairs of the row's links: a code with sub-codes links to their excerpts too.
+    extra: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -99,14 +101,14 @@ class Matrix:
                     Cell(
                         value=value,
                         level=heat(value, peak),
-                        url=url(heading.param, column.param),
+                        url=url(heading.param, *heading.extra, column.param),
                         label=f"{heading.path or heading.label} × {column.label}",
                         is_gap=self.marks_gaps and value == 0,
                         is_focal=(heading.key, column.key) in self.focal,
                     )
                 )
             total = int(self.row_totals[measure].get(heading.key, 0))
-            rows.append(Row(heading, cells, Cell(total, heat(total, total_peak), url(heading.param))))
+            rows.append(Row(heading, cells, Cell(total, heat(total, total_peak), url(heading.param, *heading.extra))))
         return rows
 
     def column_total_cells(self, measure: str, *, link: str, scope: list[tuple[str, str]]) -> list[Cell]:
@@ -180,8 +182,15 @@ def count_matrix(
 
 
 def code_headings(codes_in_order, frame: pd.DataFrame) -> list[Heading]:
-    """Codes in codebook order; archived codes only when they still have excerpts here."""
+    """Codes in codebook order; archived codes only when they still have excerpts here. The frame counts a code's
+    sub-codes' excerpts under it too (`with_ancestors`), so a code with sub-codes links to theirs as well."""
     used = set(frame["code_id"].unique().tolist())
+    codes_in_order = list(codes_in_order)
+    has_subcodes = {
+        code.pk
+        for (code, depth, _), following in zip(codes_in_order, codes_in_order[1:], strict=False)
+        if following[1] > depth
+    }
     return [
         Heading(
             key=code.pk,
@@ -190,6 +199,7 @@ def code_headings(codes_in_order, frame: pd.DataFrame) -> list[Heading]:
             depth=depth,
             path=path,
             is_heading=not code.is_codable and code.pk not in used,
+            extra=(("subcodes", "include"),) if code.pk in has_subcodes else (),
         )
         for code, depth, path in codes_in_order
         if not code.is_archived or code.pk in used

@@ -26,6 +26,7 @@ from casestudies.models import (
 from casestudies.transcripts import split_turns
 from coding.models import Code, Excerpt
 from coding.selectors import codes_in_tree_order
+from coding.tree import CodeTree
 from disclosure.access import blind_interview_ids
 from disclosure.passages import PassageReader
 from disclosure.speakers import Passage
@@ -141,6 +142,19 @@ def coded(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[frame["code_id"] != NO_CODE]
 
 
+def with_ancestors(frame: pd.DataFrame, project: ResearchProject) -> pd.DataFrame:
+    """The coded rows again under every code above their code, so that a code's figures count its sub-codes'
+    excerpts too; distinct counts then count an excerpt under two sub-codes once for their parent."""
+    parents = pd.Series(dict(Code.objects.filter(project=project).values_list("pk", "parent_id")), dtype="float64")
+    levels, level = [frame], frame
+    while len(level):
+        parent_ids = level["code_id"].map(parents)
+        level = level[parent_ids.notna()].assign(code_id=parent_ids[parent_ids.notna()].astype("int64"))
+        if len(level):
+            levels.append(level)
+    return pd.concat(levels, ignore_index=True) if len(levels) > 1 else frame
+
+
 def question_links(project: ResearchProject) -> pd.DataFrame:
     """Which codes are linked to which research questions, as a (code_id, question_id) frame."""
     through = Code.research_questions.through
@@ -234,6 +248,8 @@ def build_matrix(user, project: ResearchProject, scope: Scope, kind: str) -> Mat
             marks_gaps=True,
             focal=focal,
         )
+    # A code's row counts its sub-codes' excerpts too, and links to them all.
+    frame = with_ancestors(frame, project)
     rows = code_headings(codes_in_tree_order(project), frame)
     if kind == "codes-by-case-study":
         column, columns = "case_key", _case_columns(user, project, scope)
@@ -275,6 +291,8 @@ class CellFilter:
     """The row and column of a figure: each None when it does not narrow the list."""
 
     code_id: int | None = None
+    # With the code, its sub-codes (as a code's row in a matrix counts them).
+    with_subcodes: bool = False
     case_key: int | None = None
     sector: str | None = None
     kind: str | None = None
@@ -285,7 +303,8 @@ def excerpt_ids(user, project: ResearchProject, scope: Scope, cell: CellFilter) 
     """The excerpts behind a figure, by the same frame and rules the matrices count with, in reading order."""
     frame = coding_frame(user, project, scope)
     if cell.code_id is not None:
-        frame = frame[frame["code_id"] == cell.code_id]
+        codes = CodeTree.of(project).descendants(cell.code_id) if cell.with_subcodes else [cell.code_id]
+        frame = frame[frame["code_id"].isin(codes)]
     if cell.case_key is not None:
         frame = frame[frame["case_key"] == cell.case_key]
     if cell.question_id is not None:

@@ -201,6 +201,7 @@ def excerpt_list(request: HttpRequest, project_slug: str) -> HttpResponse:
     scope, data = form.scope(), form.cleaned_data
     cell = CellFilter(
         code_id=data["code"].pk if data.get("code") else None,
+        with_subcodes=data.get("subcodes") == "include",
         case_key=data.get("case_study"),
         sector=_none_as_blank(data.get("sector")),
         kind=_none_as_blank(data.get("kind")),
@@ -238,7 +239,8 @@ def describe_filters(form: ExcerptFilterForm) -> str:
     """The filters in words, for the page heading and the export's About sheet."""
     data, parts = form.cleaned_data, []
     if data.get("code"):
-        parts.append(f"code “{data['code'].name}”")
+        subcodes = " with its sub-codes" if data.get("subcodes") == "include" else ""
+        parts.append(f"code “{data['code'].name}”{subcodes}")
     if data.get("question"):
         question = data["question"]
         parts.append(f"research question {question.short_label or question.text}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django.db.models.functions import Length
 from taggit.models import TaggedItem
 
@@ -91,59 +91,54 @@ class CodeCounts:
     case_studies: int = 0
 
 
-def code_counts(*, user, project: ResearchProject, manages: bool | None = None) -> dict[int, CodeCounts]:
-    """Per code: the excerpts, interviews and case studies the user can see it applied in. Two queries.
+@dataclass(frozen=True)
+class CodebookCounts:
+    """Per code, over the excerpts a reader can see: its own counts, and with its sub-codes."""
 
-    Counted per (code, interview) in the database and summed here, so the big query never joins the interview
-    rows (SQLite keeps a transcript inline in its row and would walk it for every excerpt).
+    own: dict[int, CodeCounts]
+    rolled_up: dict[int, CodeCounts]
+
+
+def codebook_counts(*, user, project: ResearchProject, manages: bool | None = None) -> CodebookCounts:
+    """Per code: the distinct excerpts, interviews and case studies the user can see it applied in, itself
+    (`own`) and with any of its sub-codes (`rolled_up`). Three queries.
+
+    An excerpt coded with two sub-codes of one heading counts once for the heading, and so does an interview or a
+    case study, so a heading's figures are never the sums of its children's. The big query reads the excerpts'
+    interview ids, never the interview rows (SQLite keeps a transcript inline in its row and would walk it for
+    every excerpt).
     """
-    interviews = dict(Interview.objects.filter(project=project).values_list("pk", "case_study_id"))
     if manages is None:
         manages = can_manage_project(user, project)
     if manages:
         # Leads and admins see every excerpt of the project, blind coding or not.
-        excerpts = Excerpt.objects.filter(interview_id__in=list(interviews))
-    else:
-        excerpts = Excerpt.objects.visible_to(user).filter(interview__project=project)
-    rows = (
-        ExcerptCode.objects.filter(code__project=project, excerpt__in=excerpts.values("pk"))
-        .values_list("code_id", "excerpt__interview_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    totals: dict[int, list] = {}
-    for code_id, interview_id, n in rows:
-        total = totals.setdefault(code_id, [0, set(), set()])
-        total[0] += n
-        total[1].add(interview_id)
-        if interviews.get(interview_id) is not None:
-            total[2].add(interviews[interview_id])
-    return {code_id: CodeCounts(n, len(seen), len(cases)) for code_id, (n, seen, cases) in totals.items()}
-
-
-def rolled_up_excerpt_counts(*, user, project: ResearchProject, manages: bool | None = None) -> dict[int, int]:
-    """Per code: the distinct excerpts the user can see under it or any of its sub-codes. Two queries.
-
-    An excerpt coded with two sub-codes of one heading counts once for the heading, so a heading's figure
-    is never the sum of its children's.
-    """
-    if manages is None:
-        manages = can_manage_project(user, project)
-    if manages:
         excerpts = Excerpt.objects.filter(interview__project=project)
     else:
         excerpts = Excerpt.objects.visible_to(user).filter(interview__project=project)
     parents = dict(Code.objects.filter(project=project).values_list("pk", "parent_id"))
-    seen: dict[int, set[int]] = {}
+    case_study_of = dict(Interview.objects.filter(project=project).values_list("pk", "case_study_id"))
+    own: dict[int, tuple[set[int], set[int], set[int]]] = {}
+    rolled: dict[int, tuple[set[int], set[int], set[int]]] = {}
     rows = ExcerptCode.objects.filter(code__project=project, excerpt__in=excerpts.values("pk")).values_list(
-        "code_id", "excerpt_id"
+        "code_id", "excerpt_id", "excerpt__interview_id"
     )
-    for code_id, excerpt_id in rows.iterator():
+    for code_id, excerpt_id, interview_id in rows.iterator():
+        case_study_id = case_study_of.get(interview_id)
+        tallies = [own.setdefault(code_id, (set(), set(), set()))]
         ancestor: int | None = code_id
         while ancestor is not None:
-            seen.setdefault(ancestor, set()).add(excerpt_id)
+            tallies.append(rolled.setdefault(ancestor, (set(), set(), set())))
             ancestor = parents.get(ancestor)
-    return {code_id: len(ids) for code_id, ids in seen.items()}
+        for excerpt_ids, interview_ids, case_study_ids in tallies:
+            excerpt_ids.add(excerpt_id)
+            interview_ids.add(interview_id)
+            if case_study_id is not None:
+                case_study_ids.add(case_study_id)
+
+    def counted(tally) -> dict[int, CodeCounts]:
+        return {code_id: CodeCounts(*map(len, sets)) for code_id, sets in tally.items()}
+
+    return CodebookCounts(own=counted(own), rolled_up=counted(rolled))
 
 
 def recent_code_ids(*, user, project: ResearchProject, limit: int = 8) -> list[int]:

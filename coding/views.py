@@ -34,13 +34,12 @@ from .selectors import (
     CodeCounts,
     CodeLinks,
     code_ancestors,
-    code_counts,
     code_links,
+    codebook_counts,
     coders_in_project,
     codes_in_tree_order,
     recent_code_ids,
     retrieval_excerpts,
-    rolled_up_excerpt_counts,
     with_context,
 )
 
@@ -58,15 +57,15 @@ class CodebookRow:
     links: CodeLinks
     url: str
     search: str
-    rolled_up: int = 0
+    # With its sub-codes: distinct excerpts, interviews and case studies.
+    rolled_up: CodeCounts = NO_COUNTS
 
 
 def codebook(request: HttpRequest, project_slug: str) -> HttpResponse:
     project = get_project_for(request.user, project_slug)
     show_archived = request.GET.get("archived") == "show"
     can_manage = can_manage_project(request.user, project)
-    counts = code_counts(user=request.user, project=project, manages=can_manage)
-    rolled = rolled_up_excerpt_counts(user=request.user, project=project, manages=can_manage)
+    counts = codebook_counts(user=request.user, project=project, manages=can_manage)
     links = code_links(project)
     # One reverse() per kind of link rather than one per code: the codebook can have hundreds.
     code_url = reverse("coding:code", kwargs={"pk": 0}).removesuffix("0/")
@@ -78,11 +77,11 @@ def codebook(request: HttpRequest, project_slug: str) -> HttpResponse:
                 code=code,
                 indent=min(depth, 12),
                 path=path,
-                counts=counts.get(code.pk, NO_COUNTS),
+                counts=counts.own.get(code.pk, NO_COUNTS),
                 links=linked,
                 url=f"{code_url}{code.pk}/",
                 search=" ".join([path, code.definition, *linked.tags]).lower(),
-                rolled_up=rolled.get(code.pk, 0),
+                rolled_up=counts.rolled_up.get(code.pk, NO_COUNTS),
             )
         )
     context = {

@@ -16,7 +16,6 @@ from collections.abc import Callable
 
 import pandas as pd
 from django.core.exceptions import ValidationError
-from django.db.models import Count
 
 from casestudies.models import CaseStudy, FieldworkPhase, Interview, PhaseKind, QuestionGroup, ResearchQuestion
 from coding.colours import palette_colours
@@ -247,7 +246,7 @@ def assemble_paper(
             for case_study in case_studies
         ],
         groups=groups,
-        codebook=_codebook(codes, links, _passages_per_code(project, interviews), questions)
+        codebook=_codebook(codes, links, _passages_per_code(project, interviews, codes), questions)
         if options.include_appendices
         else [],
         sources=_sources(interviews, passage_reader.people, quotation_counts, source_titles, phases, references)
@@ -614,14 +613,20 @@ def _codebook(
     ]
 
 
-def _passages_per_code(project, interviews: dict[int, dict]) -> dict[int, int]:
-    """How many passages in the paper's scope each code of the codebook has, linked to a question or not."""
-    return dict(
-        ExcerptCode.objects.filter(code__project=project, excerpt__interview_id__in=list(interviews))
-        .values("code_id")
-        .annotate(passages=Count("excerpt_id", distinct=True))
-        .values_list("code_id", "passages")
+def _passages_per_code(project, interviews: dict[int, dict], codes: list[Code]) -> dict[int, int]:
+    """How many passages in the paper's scope each code of the codebook has, linked to a question or not: distinct
+    passages under the code or any of its sub-codes, so that a heading shows what it gathers."""
+    parents = {code.pk: code.parent_id for code in codes}
+    passages: dict[int, set[int]] = defaultdict(set)
+    rows = ExcerptCode.objects.filter(code__project=project, excerpt__interview_id__in=list(interviews)).values_list(
+        "code_id", "excerpt_id"
     )
+    for code_id, excerpt_id in rows.iterator():
+        ancestor: int | None = code_id
+        while ancestor is not None:
+            passages[ancestor].add(excerpt_id)
+            ancestor = parents.get(ancestor)
+    return {code_id: len(ids) for code_id, ids in passages.items()}
 
 
 def _label_sort_key(label: str) -> tuple[str, int]:

@@ -46,6 +46,12 @@ def test_the_codebook_as_csv_has_paths_definitions_colours_and_counts(client, co
         ("Barriers › Time pressure", "2", "#1f77b4", "", "2"),
     ]
     assert rows[1]["Definition"] == "Named by [Ruth] first."  # the real name is redacted as in every output
+    # Each code's own counts, and beside them the counts with its sub-codes: the heading gathers its sub-code's.
+    assert [
+        tuple(r[name] for name in ("Excerpts", "Interviews", "Case studies"))
+        + tuple(r[f"{name} with sub-codes"] for name in ("Excerpts", "Interviews", "Case studies"))
+        for r in rows
+    ] == [("0", "0", "0", "2", "2", "2"), ("2", "2", "2", "2", "2", "2")]
 
 
 def test_a_researcher_counts_only_what_they_may_see(client, codebook):
@@ -54,9 +60,9 @@ def test_a_researcher_counts_only_what_they_may_see(client, codebook):
 
     rows = rows_of(client.get(reverse("analysis:codebook_export", args=[project.slug]), {"format": "csv"}))
 
-    assert [(r["Code"], r["Excerpts"], r["Case studies"]) for r in rows] == [
-        ("Barriers", "0", "0"),
-        ("Time pressure", "1", "1"),
+    assert [(r["Code"], r["Excerpts"], r["Case studies"], r["Excerpts with sub-codes"]) for r in rows] == [
+        ("Barriers", "0", "0", "1"),
+        ("Time pressure", "1", "1", "1"),
     ]
 
 
@@ -72,6 +78,10 @@ def test_the_codebook_as_excel_and_as_a_printable_page(client, codebook):
     assert sheet[0][:2] == ("Path", "Code") and sheet[2][:2] == ("Barriers › Time pressure", "Time pressure")
     assert "What gets in the way." in page and "Ellingham" not in page
     assert client.get(address, {"format": "pdf"}).status_code == 400
+    # The sheet and the page roll the sub-code's counts up into the heading too, its own beside.
+    header = list(sheet[0])
+    assert sheet[1][header.index("Excerpts")] == 0 and sheet[1][header.index("Excerpts with sub-codes")] == 2
+    assert '<td class="num">2 <span class="muted">(0 own)</span></td>' in page
 
 
 def test_someone_outside_the_project_gets_nothing(client, codebook):

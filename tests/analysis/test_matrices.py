@@ -30,17 +30,18 @@ def test_codes_by_case_study_match_the_hand_counts(casebook):
     matrix = build_matrix(casebook.lead, casebook.project, Scope(), "codes-by-case-study")
     assert [c.label for c in matrix.columns] == ["Alpha", "Beta", "Gamma", "No case study (scoping and workshops)"]
     assert [r.label for r in matrix.rows] == ["Trust", "Distrust", "Funding"]
+    # A code's row counts its sub-codes' excerpts too: Trust holds Distrust's passage in Beta.
     assert figures(matrix) == {
-        "Trust": {"Alpha": 3, "Gamma": 1, "No case study (scoping and workshops)": 1},
+        "Trust": {"Alpha": 3, "Beta": 1, "Gamma": 1, "No case study (scoping and workshops)": 1},
         "Distrust": {"Beta": 1},
         "Funding": {"Alpha": 2},
     }
     assert figures(matrix, "interviews") == {
-        "Trust": {"Alpha": 2, "Gamma": 1, "No case study (scoping and workshops)": 1},
+        "Trust": {"Alpha": 2, "Beta": 1, "Gamma": 1, "No case study (scoping and workshops)": 1},
         "Distrust": {"Beta": 1},
         "Funding": {"Alpha": 2},
     }
-    assert totals(matrix) == {"Trust": 5, "Distrust": 1, "Funding": 2}
+    assert totals(matrix) == {"Trust": 6, "Distrust": 1, "Funding": 2}
     # e2 carries two codes but counts once in Alpha's total.
     column_totals = matrix.column_totals["excerpts"]
     assert (column_totals[casebook.alpha.pk], column_totals[SCOPING_KEY]) == (4, 1)
@@ -50,7 +51,7 @@ def test_codes_by_case_study_match_the_hand_counts(casebook):
 def test_codes_by_sector_and_kind_follow_the_speaker_of_each_excerpt(casebook):
     sectors = build_matrix(casebook.lead, casebook.project, Scope(), "codes-by-sector")
     assert figures(sectors) == {
-        "Trust": {"Third sector": 3, "Public sector": 1, "Not attributed": 1},
+        "Trust": {"Third sector": 3, "Public sector": 2, "Not attributed": 1},
         "Distrust": {"Public sector": 1},
         "Funding": {"Third sector": 2},
     }
@@ -60,13 +61,13 @@ def test_codes_by_sector_and_kind_follow_the_speaker_of_each_excerpt(casebook):
         ("Housing association", "Third sector"),
         ("Not attributed", ""),
     ]
-    assert figures(kinds)["Trust"] == {"Housing association": 3, "Local authority": 1, "Not attributed": 1}
+    assert figures(kinds)["Trust"] == {"Housing association": 3, "Local authority": 2, "Not attributed": 1}
 
 
 def test_codes_by_coder_match_the_hand_counts(casebook):
     matrix = build_matrix(casebook.lead, casebook.project, Scope(), "codes-by-coder")
     assert figures(matrix) == {
-        "Trust": {"Alice Adams": 5},
+        "Trust": {"Alice Adams": 5, "Bob Brown": 1},
         "Distrust": {"Bob Brown": 1},
         "Funding": {"Alice Adams": 1, "Bob Brown": 1},
     }
@@ -94,20 +95,20 @@ def test_filters_limit_the_figures(casebook):
     scoping = build_matrix(casebook.lead, casebook.project, Scope(phase=PhaseKind.SCOPING), "codes-by-case-study")
     assert figures(scoping) == {"Trust": {"No case study (scoping and workshops)": 1}}
     bob = build_matrix(casebook.lead, casebook.project, Scope(coder_id=casebook.bob.pk), "codes-by-case-study")
-    assert figures(bob) == {"Distrust": {"Beta": 1}, "Funding": {"Alpha": 1}}
+    assert figures(bob) == {"Trust": {"Beta": 1}, "Distrust": {"Beta": 1}, "Funding": {"Alpha": 1}}
     beta_only = build_matrix(
         casebook.lead, casebook.project, Scope(case_study_ids=(casebook.beta.pk,)), "codes-by-case-study"
     )
     assert [c.label for c in beta_only.columns] == ["Beta"]
-    assert figures(beta_only) == {"Distrust": {"Beta": 1}}
+    assert figures(beta_only) == {"Trust": {"Beta": 1}, "Distrust": {"Beta": 1}}
 
 
 def test_a_researcher_sees_no_figures_from_case_studies_outside_their_reach(casebook):
     matrix = build_matrix(casebook.researcher, casebook.project, Scope(), "codes-by-case-study")
     assert "Gamma" not in [c.label for c in matrix.columns]
-    assert totals(matrix)["Trust"] == 4
+    assert totals(matrix)["Trust"] == 5
     coder = build_matrix(casebook.researcher, casebook.project, Scope(), "codes-by-coder")
-    assert figures(coder)["Trust"] == {"Alice Adams": 4}
+    assert figures(coder)["Trust"] == {"Alice Adams": 4, "Bob Brown": 1}
 
 
 def test_blind_coding_hides_the_other_coders_excerpts_from_the_counts(casebook):
@@ -115,7 +116,7 @@ def test_blind_coding_hides_the_other_coders_excerpts_from_the_counts(casebook):
     interview.is_blind_coding = True
     interview.save()
     as_bob = build_matrix(casebook.bob, casebook.project, Scope(), "codes-by-case-study")
-    assert figures(as_bob)["Trust"] == {"Alpha": 1, "No case study (scoping and workshops)": 1}
+    assert figures(as_bob)["Trust"] == {"Alpha": 1, "Beta": 1, "No case study (scoping and workshops)": 1}
     as_lead = build_matrix(casebook.lead, casebook.project, Scope(), "codes-by-case-study")
     assert figures(as_lead)["Trust"]["Alpha"] == 3
 
@@ -134,24 +135,34 @@ def test_the_matrix_page_links_each_figure_to_its_excerpts(client, casebook):
             interviews=[casebook.interviews.i3, casebook.interviews.i4],
         )
 
-    assert_flat(lambda: client.get(url), grow, expected=8)
+    assert_flat(lambda: client.get(url), grow, expected=9)
     response = client.get(url)
     assert response.status_code == 200
     page = response.content.decode()
     assert "Codes by case study" in page
+    # A code with sub-codes links to its excerpts and theirs, as its figures count them.
     cell = (
-        f'href="/projects/partnership-test/analysis/excerpts/?code={casebook.trust.pk}'
+        f'href="/projects/partnership-test/analysis/excerpts/?code={casebook.trust.pk}&amp;subcodes=include'
         f'&amp;case_study={casebook.alpha.pk}" title="Trust × Alpha">3</a>'
     )
     assert cell in page
-    listing = client.get(
-        reverse("analysis:excerpts", args=[casebook.project.slug]),
-        {"code": casebook.trust.pk, "case_study": casebook.alpha.pk},
+    beta = (
+        f'href="/projects/partnership-test/analysis/excerpts/?code={casebook.trust.pk}&amp;subcodes=include'
+        f'&amp;case_study={casebook.beta.pk}" title="Trust × Beta">'
     )
+    assert beta in page
+    excerpts = reverse("analysis:excerpts", args=[casebook.project.slug])
+    listing = client.get(excerpts, {"code": casebook.trust.pk, "subcodes": "include", "case_study": casebook.alpha.pk})
     shown = [row["excerpt"] for row in listing.context["rows"]]
     e = casebook.excerpts
     assert shown == [e.e1, e.e2, e.e4]
     assert "3</strong> excerpts" in listing.content.decode()
+    listing = client.get(excerpts, {"code": casebook.trust.pk, "subcodes": "include", "case_study": casebook.beta.pk})
+    assert e.e5 in [row["excerpt"] for row in listing.context["rows"]]  # Distrust's passage
+    assert "Code “Trust” with its sub-codes" in listing.content.decode()
+    # The code alone, as the codebook's own count has it.
+    listing = client.get(excerpts, {"code": casebook.trust.pk, "case_study": casebook.beta.pk})
+    assert e.e5 not in [row["excerpt"] for row in listing.context["rows"]]
 
 
 def test_the_matrix_page_keeps_its_filters_in_the_links(client, casebook):
@@ -175,7 +186,8 @@ def test_sorting_by_total_puts_the_largest_first(client, casebook):
     rows = client.get(url, {"sort": "total"}).context["rows"]
     assert [row.heading.label for row in rows] == ["Trust", "Funding", "Distrust"]
     rows = client.get(url, {"sort": f"column:{casebook.beta.pk}"}).context["rows"]
-    assert [row.heading.label for row in rows] == ["Distrust", "Trust", "Funding"]
+    # Trust holds Distrust's passage in Beta too: a tie, kept in codebook order.
+    assert [row.heading.label for row in rows] == ["Trust", "Distrust", "Funding"]
 
 
 def test_the_matrix_downloads_as_csv_and_xlsx(client, casebook):
@@ -186,7 +198,7 @@ def test_the_matrix_downloads_as_csv_and_xlsx(client, casebook):
     assert response["Content-Disposition"] == 'attachment; filename="partnership-test-codes-by-case-study-excerpts.csv"'
     assert response.content.decode("utf-8").splitlines() == [
         "\ufeffCode,Alpha,Beta,Gamma,No case study (scoping and workshops),Total",
-        "Trust,3,0,1,1,5",
+        "Trust,3,1,1,1,6",
         "Trust › Distrust,0,1,0,0,1",
         "Funding,2,0,0,0,2",
         "Total,4,1,1,1,7",
@@ -196,7 +208,7 @@ def test_the_matrix_downloads_as_csv_and_xlsx(client, casebook):
     assert workbook.sheetnames == ["Excerpts", "Interviews coded"]
     rows = [list(row) for row in workbook["Interviews coded"].iter_rows(values_only=True)]
     assert rows[0] == ["Code", "Alpha", "Beta", "Gamma", "No case study (scoping and workshops)", "Total"]
-    assert rows[1] == ["Trust", 2, 0, 1, 1, 4]
+    assert rows[1] == ["Trust", 2, 1, 1, 1, 5]
     assert rows[-1] == ["Total", 2, 1, 1, 1, 5]
 
 

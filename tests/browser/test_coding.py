@@ -39,8 +39,9 @@ def open_coding_page(page, live_server, interview, fragment=""):
     expect(page.locator("#transcript[data-ready=true]")).to_have_count(1)
 
 
-def drag_select(page, passage: str) -> None:
-    """Select `passage` with the mouse: press before its first character, release after its last."""
+def drag_select(page, passage: str, *, alt: bool = False) -> None:
+    """Select `passage` with the mouse: press before its first character, release after its last (holding Alt,
+    where asked)."""
     box = page.evaluate(
         """(passage) => {
             for (const turn of document.querySelectorAll('.turn')) {
@@ -78,10 +79,14 @@ def drag_select(page, passage: str) -> None:
         passage,
     )
     assert box, f"{passage!r} is not on the page"
+    if alt:
+        page.keyboard.down("Alt")
     page.mouse.move(box["x1"], box["y1"])
     page.mouse.down()
     page.mouse.move(box["x2"], box["y2"], steps=8)
     page.mouse.up()
+    if alt:
+        page.keyboard.up("Alt")
 
 
 def highlighted_text(page) -> str:
@@ -110,6 +115,27 @@ def test_a_mouse_selection_with_an_emoji_is_coded_and_still_covers_the_same_char
     expect(page.locator("#transcript[data-ready=true]")).to_have_count(1)
     assert highlighted_text(page) == passage
     expect(page.locator(".stripe")).to_have_count(1)
+
+
+def test_a_mouse_drag_snaps_to_whole_words_and_alt_selects_exactly(coding_setup, page, live_server, log_in):
+    log_in("rafi", PASSWORD)
+    interview = coding_setup["interview"]
+    open_coding_page(page, live_server, interview)
+    picker = page.get_by_role("dialog", name="Apply a code")
+
+    drag_select(page, "oard said 合作 was the wo")  # starts and ends inside words
+    expect(picker).to_contain_text("Code “board said 合作 was the word”")
+    page.get_by_placeholder("Type to find or create a code").fill("tru")
+    page.get_by_role("option", name="Trust").click()
+    expect(page.locator("#coding-status")).to_contain_text("Applied “Trust”")
+    assert Excerpt.objects.get().text == "board said 合作 was the word"
+
+    drag_select(page, "ouncil call", alt=True)  # exactly as dragged
+    expect(picker).to_contain_text("Code “ouncil call”")
+    page.keyboard.press("Escape")
+
+    drag_select(page, "held for a year")  # whole words already: unchanged, and never past the turn's end
+    expect(picker).to_contain_text("Code “held for a year”")
 
 
 def test_overlapping_codes_stay_distinguishable(coding_setup, page, live_server, log_in):
@@ -296,3 +322,17 @@ def test_quick_successive_codings_are_all_saved_in_order(coding_setup, page, liv
     page.keyboard.press("Control+z")
     expect(page.locator("#excerpt-summary")).to_have_text("2 excerpts")
     assert not Excerpt.objects.filter(text="Nobody had a plan for the money.").exists()
+
+
+def test_the_correction_editor_uses_the_page_at_laptop_and_phone_sizes(coding_setup, page, live_server, log_in):
+    log_in("lena", PASSWORD)
+    interview = coding_setup["interview"]
+    for width, height in ((1024, 768), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(f"{live_server.url}/interviews/{interview.pk}/correct/")
+        box = page.get_by_label("Transcript").bounding_box()
+        main = page.locator("main").bounding_box()
+        # The editor spans the content column and most of the screen's height; the page is no wider than it.
+        assert box["width"] >= main["width"] - 64, (width, box)
+        assert box["height"] >= 0.6 * height, (width, box)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width

@@ -329,8 +329,9 @@ def test_methods_and_appendices_come_from_the_records(study):
         ("Housing mergers", "England", 2),
         ("Wellbeing consortium", "North", 1),
     ]
+    # A code's passages include its sub-codes' (4 of its own and 2 of Consortia, distinct).
     assert [(e.depth, e.name, e.questions, e.passage_count) for e in paper.codebook] == [
-        (0, "Forms of partnership", "RQ1", 4),
+        (0, "Forms of partnership", "RQ1", 6),
         (1, "Consortia", "RQ1 (through Forms of partnership)", 2),
         (0, "Drivers", "RQ2", 3),
         (0, "Barriers", "RQ3", 2),

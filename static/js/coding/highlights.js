@@ -8,6 +8,9 @@ import { CodePointText, cpLength, tint } from "./text.js";
 
 const MAX_BANDS = 4;
 
+// Letters, digits, combining marks and the apostrophes inside words ("partners’", "don't").
+const WORD_CHARACTER = /[\p{L}\p{N}\p{M}'’]/u;
+
 export class Highlighter {
   constructor(container, stripes) {
     this.container = container;
@@ -234,16 +237,27 @@ export class Highlighter {
     return trimmed ? this.trim(start, end) : { start, end };
   }
 
+  /** The character at a code-point offset; a line break between turns and beyond either end. */
+  charAt(cp) {
+    const turn = cp < 0 ? null : this.turns[this.turnIndexAt(cp)];
+    if (!turn || cp < turn.start || cp >= turn.end) return "\n";
+    return turn.cp.at(cp - turn.start);
+  }
+
   /** Narrow [start, end) so that it neither starts nor ends with white space (or the gap between turns). */
   trim(start, end) {
-    const charAt = (cp) => {
-      const turn = this.turns[this.turnIndexAt(cp)];
-      if (!turn || cp >= turn.end) return "\n";
-      return turn.cp.at(cp - turn.start);
-    };
-    while (start < end && /\s/u.test(charAt(start))) start++;
-    while (end > start && /\s/u.test(charAt(end - 1))) end--;
+    while (start < end && /\s/u.test(this.charAt(start))) start++;
+    while (end > start && /\s/u.test(this.charAt(end - 1))) end--;
     return end > start ? { start, end } : null;
+  }
+
+  /** Widen [start, end) to whole words where it starts or ends inside one, as a mouse drag usually does ("ppy to
+   *  talk" becomes "happy to talk"); never across the edge of a turn. */
+  snapToWords(start, end) {
+    const inWord = (cp) => WORD_CHARACTER.test(this.charAt(cp));
+    while (inWord(start - 1) && inWord(start)) start--;
+    while (inWord(end - 1) && inWord(end)) end++;
+    return { start, end };
   }
 
   /** The DOM point of a code-point offset, for setting the selection. */

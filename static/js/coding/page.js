@@ -760,10 +760,18 @@ function stepExcerpt(direction) {
 
 // ---------------------------------------------------------------- events
 
-transcript.addEventListener("mouseup", () => {
+// A mouse drag is widened to whole words (held with Alt, it is taken exactly as dragged).
+transcript.addEventListener("mouseup", (event) => {
   setTimeout(() => {
     if (picker.isOpen()) return;
-    const range = currentRange();
+    let range = currentRange();
+    if (range && !event.altKey) {
+      const words = highlighter.snapToWords(range.start, range.end);
+      if (words.start !== range.start || words.end !== range.end) {
+        highlighter.select(words.start, words.end, { scroll: false });
+        range = words;
+      }
+    }
     if (range) openPickerForRange(range);
   }, 0);
 });
