@@ -64,9 +64,12 @@ def test_after_coding_a_passage_the_memo_box_is_on_screen_at_laptop_widths(
     code_a_passage_far_down(page, live_server, long_interview["interview"])
     assert Excerpt.objects.get().text == "In month 40 the board met twice"
     assert in_viewport(page, "#excerpt-memo")
+    # The confirmation and Undo are on screen where the coder works, not thousands of pixels above.
+    assert in_viewport(page, "#coding-status") and in_viewport(page, "#undo-button")
     page.locator("#excerpt-memo").fill("Twice: a sign of trouble")
     page.locator("#excerpt-memo").blur()
     expect(page.locator("#coding-status")).to_contain_text("memo", ignore_case=True)
+    assert in_viewport(page, "#coding-status")
 
 
 def test_on_a_phone_the_excerpt_panel_opens_as_a_drawer_on_screen(long_interview, page, live_server, log_in):
@@ -75,6 +78,21 @@ def test_on_a_phone_the_excerpt_panel_opens_as_a_drawer_on_screen(long_interview
     code_a_passage_far_down(page, live_server, long_interview["interview"])
     assert in_viewport(page, "#excerpt-panel")
     assert page.evaluate("() => getComputedStyle(document.getElementById('excerpt-panel')).position") == "fixed"
+    # The sheet leaves most of the screen to the transcript, and Undo and the status stay in view above it.
+    assert page.locator("#excerpt-panel").bounding_box()["height"] <= 0.5 * 844
+    assert in_viewport(page, "#coding-status") and in_viewport(page, "#undo-button")
+    panel = page.locator("#excerpt-panel")
+    # It closes with its own button...
+    panel.get_by_role("button", name="Close").click()
+    expect(panel).to_be_hidden()
+    # ...and with a tap beside it; a tap on the highlight opens it again.
+    page.locator(".hl").first.click()
+    expect(panel).to_be_visible()
+    page.locator(".turn", has_text="In month 41 the board").first.click()
+    expect(panel).to_be_hidden()
+    # The filters and keys, below a long transcript on a phone, are one tap away.
+    page.get_by_role("link", name="Filters and keys").click()
+    expect(page.locator("#filter-heading")).to_be_in_viewport()
 
 
 def test_on_a_phone_no_page_is_wider_than_the_screen_and_the_menu_folds(long_interview, page, live_server, log_in):

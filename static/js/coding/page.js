@@ -240,7 +240,14 @@ function renderPanel() {
     return;
   }
   const fragment = document.createDocumentFragment();
-  fragment.append(el("h2", { text: excerpt.is_key_quote ? "Excerpt · key quote" : "Excerpt" }));
+  fragment.append(
+    el(
+      "div",
+      { cls: "panel-head" },
+      el("h2", { text: excerpt.is_key_quote ? "Excerpt · key quote" : "Excerpt" }),
+      el("button", { cls: "button-secondary small", text: "Close", attrs: { type: "button", "data-action": "close-panel", "aria-keyshortcuts": "Escape" } }),
+    ),
+  );
   if (state.conflict && state.conflict.id === excerpt.id) fragment.append(conflictBox(state.conflict));
   const here = state.here.filter((id) => state.excerpts.has(id));
   if (here.length > 1 && here.includes(excerpt.id)) {
@@ -758,7 +765,26 @@ function stepExcerpt(direction) {
   selectExcerpt(next.id, { scroll: true, here: [next.id] });
 }
 
+/** Clear the selection and close the excerpt's panel (Esc, its Close button, or a tap beside the sheet). */
+function deselect() {
+  window.getSelection().removeAllRanges();
+  state.selectedId = null;
+  state.here = [];
+  refresh();
+  renderPanel();
+}
+
 // ---------------------------------------------------------------- events
+
+// On a phone the panel is a sheet over the transcript: a tap anywhere but on it, a highlight or the picker closes it.
+const sheetLayout = window.matchMedia("(max-width: 48rem)");
+document.addEventListener("click", (event) => {
+  if (!sheetLayout.matches || panel.hidden || picker.isOpen()) return;
+  if (event.target.closest("#excerpt-panel, .hl, .picker, .coding-bar, dialog")) return;
+  const selection = window.getSelection();
+  if (selection && !selection.isCollapsed) return;
+  deselect();
+});
 
 // A mouse drag is widened to whole words (held with Alt, it is taken exactly as dragged).
 transcript.addEventListener("mouseup", (event) => {
@@ -800,7 +826,9 @@ panel.addEventListener("click", (event) => {
   const excerpt = state.excerpts.get(state.selectedId);
   if (!button || !excerpt) return;
   const action = button.dataset.action;
-  if (action === "reapply") {
+  if (action === "close-panel") {
+    deselect();
+  } else if (action === "reapply") {
     reapply();
   } else if (action === "dismiss-conflict") {
     state.conflict = null;
@@ -963,11 +991,7 @@ document.addEventListener("keydown", (event) => {
     return;
   }
   if (key === "Escape") {
-    window.getSelection().removeAllRanges();
-    state.selectedId = null;
-    state.here = [];
-    refresh();
-    renderPanel();
+    deselect();
     return;
   }
   const excerpt = state.excerpts.get(state.selectedId);
