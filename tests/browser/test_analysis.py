@@ -75,3 +75,28 @@ def test_the_analysis_link_leads_to_the_matrices(page, live_server, log_in, code
     expect(table).not_to_contain_text("Turning Point")
     table.get_by_role("link", name="1", exact=True).first.click()
     expect(page.locator("table.excerpts")).to_contain_text("The regulator pushed us towards the merger.")
+
+
+@pytest.mark.parametrize(("width", "height"), [(1024, 768), (1440, 900)])
+def test_the_codebook_and_the_matrix_show_every_count_column_at_laptop_widths(
+    page, live_server, log_in, coded_demo, width, height
+):
+    """The demo's seven case-study columns with their long titles, and the codebook's count columns, fit a laptop's
+    screen without scrolling sideways; a matrix too wide for the screen still shows its total."""
+    project, *_ = coded_demo
+    log_in("lead")
+    page.set_viewport_size({"width": width, "height": height})
+    for path, last in (
+        (f"/projects/{project.slug}/codebook/", "Case studies"),
+        (f"/projects/{project.slug}/analysis/matrices/codes-by-case-study/", "Total"),
+    ):
+        page.goto(f"{live_server.url}{path}")
+        table = page.locator("table").first
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert table.evaluate("t => t.scrollWidth <= t.parentElement.clientWidth"), path
+        heading = page.locator("thead th", has_text=last).last.bounding_box()
+        assert heading["x"] + heading["width"] <= width, (path, heading)
+    page.set_viewport_size({"width": 600, "height": height})
+    page.goto(f"{live_server.url}/projects/{project.slug}/analysis/matrices/codes-by-case-study/")
+    total = page.locator("thead th", has_text="Total").last.bounding_box()
+    assert total["x"] + total["width"] <= 600  # held at the right edge of its scrolling box
