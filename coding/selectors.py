@@ -16,7 +16,7 @@ from disclosure.passages import PassageReader
 from disclosure.speakers import Passage, Person
 
 from .models import Code, Excerpt, ExcerptCode
-from .tree import CodeTree
+from .tree import CodeTree, self_and_ancestors
 
 
 def codes_in_tree_order(project: ResearchProject, *, include_archived: bool = True) -> list[tuple[Code, int, str]]:
@@ -125,10 +125,7 @@ def codebook_counts(*, user, project: ResearchProject, manages: bool | None = No
     for code_id, excerpt_id, interview_id in rows.iterator():
         case_study_id = case_study_of.get(interview_id)
         tallies = [own.setdefault(code_id, (set(), set(), set()))]
-        ancestor: int | None = code_id
-        while ancestor is not None:
-            tallies.append(rolled.setdefault(ancestor, (set(), set(), set())))
-            ancestor = parents.get(ancestor)
+        tallies += [rolled.setdefault(pk, (set(), set(), set())) for pk in self_and_ancestors(code_id, parents)]
         for excerpt_ids, interview_ids, case_study_ids in tallies:
             excerpt_ids.add(excerpt_id)
             interview_ids.add(interview_id)

@@ -3,7 +3,7 @@ working paper's questions and appendix) goes through `CodeTree`, built once from
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 
 from django.db.models import QuerySet
 
@@ -12,6 +12,15 @@ from casestudies.models import ResearchProject
 from .models import Code
 
 PATH_SEPARATOR = " › "
+
+
+def self_and_ancestors(code_id: int, parents: Mapping[int, int | None]) -> Iterator[int]:
+    """The code and every code above it, from `parents` (code id → parent id): what a count that rolls sub-codes
+    up into their headings counts a passage under."""
+    ancestor: int | None = code_id
+    while ancestor is not None:
+        yield ancestor
+        ancestor = parents.get(ancestor)
 
 
 class CodeTree:

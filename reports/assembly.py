@@ -15,12 +15,11 @@ from collections import defaultdict
 from collections.abc import Callable
 
 import pandas as pd
-from django.core.exceptions import ValidationError
 
 from casestudies.models import CaseStudy, FieldworkPhase, Interview, PhaseKind, QuestionGroup, ResearchQuestion
 from coding.colours import palette_colours
 from coding.models import Code, Excerpt, ExcerptCode
-from coding.tree import CodeTree
+from coding.tree import CodeTree, self_and_ancestors
 from disclosure.passages import PassageReader
 from disclosure.redaction import Redactor, redactor_for
 from disclosure.speakers import Person, plain_kind
@@ -92,10 +91,7 @@ def assemble_paper(
         if (row["case_study_id"] is None and row["phase"] in outside) or row["case_study_id"] in case_study_ids
     }
     redactor = redactor_for(project)
-    try:
-        works = References.parse(paper.references)
-    except ValidationError:
-        works = References()  # saved through the form, it parses; a paper saved otherwise cites nothing
+    works = References.saved(paper.references)
 
     def text(markdown: str) -> str:
         return render_markdown(works.cite(markdown), redactor=redactor)
@@ -622,10 +618,8 @@ def _passages_per_code(project, interviews: dict[int, dict], codes: list[Code]) 
         "code_id", "excerpt_id"
     )
     for code_id, excerpt_id in rows.iterator():
-        ancestor: int | None = code_id
-        while ancestor is not None:
-            passages[ancestor].add(excerpt_id)
-            ancestor = parents.get(ancestor)
+        for pk in self_and_ancestors(code_id, parents):
+            passages[pk].add(excerpt_id)
     return {code_id: len(ids) for code_id, ids in passages.items()}
 
 

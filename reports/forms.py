@@ -121,11 +121,9 @@ class NarrativesForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        try:
-            references = References.parse(self.paper.references)
-        except ValidationError:
-            references = References()
-        missing = references.missing(*(text for text in cleaned.values() if isinstance(text, str)))
+        missing = References.saved(self.paper.references).missing(
+            *(text for text in cleaned.values() if isinstance(text, str))
+        )
         if missing:
             raise ValidationError(_missing_message(missing))
         return cleaned

@@ -416,15 +416,14 @@ class AssembledPaper:
     about_centre_html: str = ""
     funders: str = ""
     contact: str = ""
-
-    @property
-    def has_back_page(self) -> bool:
-        return any((self.issn, self.copyright_line, self.about_centre_html, self.funders, self.contact))
-
     # Assembled for choosing one question's quotations: its passages, how many more there are, how many are withheld.
     candidates: list[Candidate] = field(default_factory=list)
     candidates_hidden: int = 0
     candidates_withheld: int = 0
+
+    @property
+    def has_back_page(self) -> bool:
+        return any((self.issn, self.copyright_line, self.about_centre_html, self.funders, self.contact))
 
     @property
     def questions(self) -> list[QuestionSection]:

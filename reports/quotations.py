@@ -133,15 +133,21 @@ class Shaper:
         return self._sentences[key]
 
 
-# Sentences of the turns read lately, by the turn's words: a few MB at most, and every paper and page after the first
-# finds its turns split already.
+# Sentences of the turns read lately, by the turn's words, so that every paper and page after the first finds its
+# turns split already. Only turns up to CACHED_TURN_CHARS long are kept: the cache holds at most
+# SENTENCE_CACHE_SIZE × CACHED_TURN_CHARS characters (about 16 MB), however long a transcript's turns run.
 SENTENCE_CACHE_SIZE = 4096
+CACHED_TURN_CHARS = 4000
 
 
-@functools.lru_cache(maxsize=SENTENCE_CACHE_SIZE)
 def sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
-    """The sentences of `text` as [start, end) within it, without white space at either end. Each is found where
-    the last one ended: cheaper than pysbd's own spans, which search the whole text again for every sentence."""
+    """The sentences of `text` as [start, end) within it, without white space at either end."""
+    return _cached_sentence_spans(text) if len(text) <= CACHED_TURN_CHARS else _sentence_spans(text)
+
+
+def _sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """Each sentence is found where the last one ended: cheaper than pysbd's own spans, which search the whole text
+    again for every sentence."""
     spans = []
     cursor = 0
     # A segmenter keeps the text it is given on itself: one per call, so that threads never share one.
@@ -154,6 +160,9 @@ def sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
         cursor = start + len(words)
         spans.append((start, cursor))
     return tuple(spans)
+
+
+_cached_sentence_spans = functools.lru_cache(maxsize=SENTENCE_CACHE_SIZE)(_sentence_spans)
 
 
 def choose_quotations(

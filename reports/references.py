@@ -22,12 +22,12 @@ _ENTRY = re.compile(r"^\s*@\s*(?!comment|preamble|string)\w+\s*[{(]", re.IGNOREC
 
 def cited_keys(text: str) -> list[str]:
     """Every key the text cites, in order, each once."""
-    keys: list[str] = []
-    for match in CITATION.finditer(text):
-        for key in [match.group(1), *re.findall(r"@([\w:.+/-]+)", match.group(2))]:
-            if key not in keys:
-                keys.append(key)
-    return keys
+    return list(dict.fromkeys(key for match in CITATION.finditer(text) for key in _keys_of(match)))
+
+
+def _keys_of(citation: re.Match) -> list[str]:
+    """The keys of one citation, in order: "[@rees2012; @macmillan2010]" → rees2012, macmillan2010."""
+    return [citation.group(1), *re.findall(r"@([\w:.+/-]+)", citation.group(2))]
 
 
 @dataclass
@@ -58,6 +58,15 @@ class References:
             raise ValidationError("The references hold no BibTeX entry (“@book{key, …}”).")
         return cls(source=source, keys=set(source))
 
+    @classmethod
+    def saved(cls, bibtex: str) -> References:
+        """A paper's references as saved. Saved through the paper's form they parse; saved otherwise and not
+        parsing, they hold nothing, and the texts' citations stay as typed."""
+        try:
+            return cls.parse(bibtex)
+        except ValidationError:
+            return cls()
+
     def missing(self, *texts: str) -> list[str]:
         """The keys the texts cite that the references do not hold."""
         return [key for text in texts for key in cited_keys(text) if key not in self.keys]
@@ -69,7 +78,7 @@ class References:
             return text
 
         def replace(match: re.Match) -> str:
-            keys = [match.group(1), *re.findall(r"@([\w:.+/-]+)", match.group(2))]
+            keys = _keys_of(match)
             if any(key not in self.keys for key in keys):
                 return match.group(0)
             from citeproc import Citation, CitationItem
@@ -106,4 +115,4 @@ class References:
 
 def _plain(html: str) -> str:
     """A formatted citation as text (its author and year carry no markup): tags dropped, entities read back."""
-    return unescape(re.sub(r"<[^>]+>", "", html))
+    return unescape(nh3.clean(html, tags=set()))

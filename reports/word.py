@@ -39,9 +39,14 @@ def render_docx(paper: AssembledPaper) -> bytes:
     _set_up(document, paper)
     if paper.options.is_briefing:
         _briefing(document, paper)
-        buffer = io.BytesIO()
-        document.save(buffer)
-        return buffer.getvalue()
+    else:
+        _working_paper(document, paper)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def _working_paper(document: WordDocument, paper: AssembledPaper) -> None:
     _cover(document, paper)
     _front_matter(document, paper)
     if paper.introduction_html:
@@ -64,9 +69,6 @@ def render_docx(paper: AssembledPaper) -> bytes:
     if paper.has_back_page:
         _new_page(document)
         _back_page(document, paper)
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
 
 
 def _set_up(document: WordDocument, paper: AssembledPaper) -> None:
