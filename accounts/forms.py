@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model, password_validation
 
 from casestudies.models import CaseStudy, ProjectRole
+from coding.colours import CODE_COLOURS
 
 
 class InvitationForm(forms.Form):
@@ -81,4 +82,10 @@ class ProfileForm(forms.Form):
         required=False,
         help_text="Up to four characters, no spaces, shown on coder marks.",
         error_messages={"invalid": "Initials are up to four characters without spaces."},
+    )
+    colour = forms.ChoiceField(
+        required=False,
+        widget=forms.RadioSelect,
+        choices=[("", "Chosen for you"), *CODE_COLOURS],
+        help_text="The colour of your initials where colleagues see you at work on an interview.",
     )

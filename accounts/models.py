@@ -4,9 +4,11 @@ members removed and roles changed."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 
 from casestudies.models import CaseStudy, ProjectRole, ResearchProject
+from coding.colours import HEX_COLOUR
 from partnership.history import recorded_history
 
 
@@ -93,6 +95,12 @@ class Profile(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
     display_name = models.CharField(max_length=100, blank=True)
     initials = models.CharField(max_length=4, blank=True, help_text="Up to four letters, shown on coder marks.")
+    colour = models.CharField(
+        max_length=7,
+        blank=True,
+        validators=[RegexValidator(HEX_COLOUR.pattern, "Enter a colour as #rrggbb, for example #332288.")],
+        help_text="Their initials' colour where colleagues see them at work; blank for one chosen for them.",
+    )
 
     history = recorded_history()
 

@@ -415,11 +415,14 @@ def password_resets_exceeded(*, email: str, address: str | None) -> bool:
 
 
 def initials_of(name: str) -> str:
-    return "".join(word[0] for word in name.split() if word)[:4].upper()
+    """The first letter of each word of a name, up to four: "Ada Admin (demo)" gives "AAD"; words that start
+    with no letter or digit ("(", "&") are read from their first one."""
+    letters = (next((character for character in word if character.isalnum()), "") for word in name.split())
+    return "".join(letters)[:4].upper()
 
 
 @transaction.atomic
-def update_profile(*, user, display_name: str, initials: str):
+def update_profile(*, user, display_name: str, initials: str, colour: str = ""):
     from .models import Profile
 
     profile = Profile.objects.select_for_update().filter(user=user).first()
@@ -428,6 +431,7 @@ def update_profile(*, user, display_name: str, initials: str):
         profile = Profile(user=user)
     profile.display_name = display_name.strip()
     profile.initials = initials.strip() or initials_of(profile.display_name or user.get_full_name())
+    profile.colour = colour
     profile.full_clean()
-    profile.save(update_fields=None if created else ["display_name", "initials"])
+    profile.save(update_fields=None if created else ["display_name", "initials", "colour"])
     return profile

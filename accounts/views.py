@@ -259,7 +259,11 @@ class ResetRequestedView(auth_views.PasswordResetDoneView):
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
     current = Profile.objects.filter(user=request.user).first()
-    initial = {"display_name": current.display_name, "initials": current.initials} if current else {}
+    initial = (
+        {"display_name": current.display_name, "initials": current.initials, "colour": current.colour}
+        if current
+        else {}
+    )
     form = ProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

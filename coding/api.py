@@ -35,7 +35,7 @@ from disclosure.access import (
     get_project_for,
 )
 
-from . import services
+from . import live, services
 from .models import Code, Excerpt
 from .openapi import openapi_description
 from .selectors import (
@@ -321,12 +321,44 @@ def interview_excerpt_list(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         return _create_excerpt(request, pk)
     interview = get_interview_for(request.user, pk, with_transcript=False)
-    return JsonResponse(
-        {
-            "interview": {"id": interview.pk, "title": interview.title, "length": transcript_length(interview)},
-            "excerpts": interview_excerpts(user=request.user, interview=interview),
-        }
-    )
+    state = live.coding_state(request.user, interview)
+    version = state.version
+    if request.headers.get("If-None-Match", "").strip() == version.etag:
+        return _not_modified(version)
+    since = live.Version.parse(request.GET["since"]) if "since" in request.GET else None
+    changes = live.changes_since(request.user, interview, since, version) if since else None
+    body = {
+        "interview": {"id": interview.pk, "title": interview.title, "length": transcript_length(interview)},
+        "version": str(version),
+        "full": changes is None,
+        "present": [colleague.as_json() for colleague in state.colleagues],
+    }
+    if changes is None:
+        body["excerpts"] = interview_excerpts(user=request.user, interview=interview)
+    else:
+        body |= changes
+        body["transcript_changed"] = since.transcript != version.transcript
+        if since.codes != version.codes:
+            body["codes"] = _codes_json(interview.project)
+    response = JsonResponse(body)
+    response["ETag"] = version.etag
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def _not_modified(version: live.Version) -> HttpResponse:
+    response = HttpResponse(status=304)
+    response["ETag"] = version.etag
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@api_view("DELETE")
+def interview_presence(request: HttpRequest, pk: int) -> HttpResponse:
+    """A coding page closing: its coder is no longer shown to others as at work on the interview."""
+    interview = get_interview_to_code_for(request.user, pk)
+    live.leave(request.user, interview)
+    return HttpResponse(status=204)
 
 
 def _create_excerpt(request: HttpRequest, pk: int) -> HttpResponse:
@@ -464,19 +496,22 @@ def _code_fields(data: dict, *, project: ResearchProject) -> dict:
     return fields
 
 
+def _codes_json(project: ResearchProject) -> list[dict]:
+    links = code_links(project)
+    # One reverse() for the URL pattern rather than one per code.
+    url = _code_url(0).removesuffix("0/")
+    return [
+        code_json(code, depth=depth, path=path, links=links.get(code.pk, NO_LINKS), url=f"{url}{code.pk}/")
+        for code, depth, path in codes_in_tree_order(project)
+    ]
+
+
 @api_view("GET", "POST")
 def project_code_list(request: HttpRequest, slug: str) -> HttpResponse:
     """Researchers may add codes while coding; reshaping the codebook is for leads, on the codebook pages."""
     project = get_project_for(request.user, slug)
     if request.method == "GET":
-        links = code_links(project)
-        # One reverse() for the URL pattern rather than one per code.
-        url = _code_url(0).removesuffix("0/")
-        codes = [
-            code_json(code, depth=depth, path=path, links=links.get(code.pk, NO_LINKS), url=f"{url}{code.pk}/")
-            for code, depth, path in codes_in_tree_order(project)
-        ]
-        return JsonResponse({"codes": codes})
+        return JsonResponse({"codes": _codes_json(project)})
     fields = _code_fields(_json_body(request), project=project)
     code = services.create_code(project=project, created_by=request.user, **fields)
     ancestors = code_ancestors(code)

@@ -54,6 +54,12 @@ def palette_colours(count: int) -> list[str]:
     return [PALETTE_COLOURS[index % len(PALETTE_COLOURS)] for index in range(count)]
 
 
+def person_colour(user_id: int, chosen: str = "") -> str:
+    """The colour a person's initials are shown in: the one they chose on their profile, else one of the palette's
+    that stays theirs (picked by their id)."""
+    return chosen or PALETTE_COLOURS[user_id % len(PALETTE_COLOURS)]
+
+
 def _rgb(colour: str) -> tuple[int, int, int]:
     return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
 
@@ -64,3 +70,20 @@ def colour_distance(a: str, b: str) -> float:
     mean = (r1 + r2) / 2
     dr, dg, db = r1 - r2, g1 - g2, b1 - b2
     return ((2 + mean / 256) * dr * dr + 4 * dg * dg + (2 + (255 - mean) / 256) * db * db) ** 0.5
+
+
+def _luminance(colour: str) -> float:
+    """WCAG 2 relative luminance."""
+
+    def linear(channel: int) -> float:
+        value = channel / 255
+        return value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = (linear(channel) for channel in _rgb(colour))
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def text_colour_on(colour: str) -> str:
+    """Black or white, whichever contrasts more with `colour` as a background."""
+    luminance = _luminance(colour)
+    return "#000000" if (luminance + 0.05) / 0.05 >= 1.05 / (luminance + 0.05) else "#ffffff"

@@ -210,3 +210,20 @@ class TranscriptCorrection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of {self.interview} by {self.made_by}"
+
+
+class InterviewPresence(models.Model):
+    """Who has an interview's coding page open: refreshed while the page is open, gone when it closes."""
+
+    interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="presences")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="coding_presences")
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["interview", "user"], name="coding_presence_once_per_user"),
+        ]
+        indexes = [models.Index(fields=["interview", "seen_at"], name="coding_presence_by_time")]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.interview} at {self.seen_at:%H:%M:%S}"

@@ -126,13 +126,35 @@ def openapi_description(*, server_url: str = "/") -> dict:
             "/api/interviews/{id}/excerpts": {
                 "parameters": [interview_id],
                 "get": {
-                    "summary": "List the excerpts of an interview that you may see",
+                    "summary": "List the excerpts of an interview that you may see, or what changed since",
+                    "description": (
+                        "The ETag is the version of what you see of the interview's coding. Sent back as "
+                        "If-None-Match, it answers 304 with no body until something changes: an excerpt, its "
+                        "codes or memo, the codebook, the transcript, or who else has the interview open. With "
+                        "`since` (a version), only the excerpts changed since then are listed, with the ids of "
+                        "those deleted; `full` says when the whole list is sent instead. Reading the list counts "
+                        "you as at work on the interview for 30 seconds."
+                    ),
                     "operationId": "listInterviewExcerpts",
-                    "responses": {
-                        "200": {
-                            "description": "The interview and its excerpts, in transcript order.",
-                            "content": _json("ExcerptList"),
+                    "parameters": [
+                        {
+                            "name": "since",
+                            "in": "query",
+                            "required": False,
+                            "description": "The `version` of an earlier answer.",
+                            "schema": {"type": "string", "maxLength": 200},
                         },
+                        {
+                            "name": "If-None-Match",
+                            "in": "header",
+                            "required": False,
+                            "description": "The ETag of an earlier answer: 304 if nothing has changed since.",
+                            "schema": {"type": "string", "maxLength": 200},
+                        },
+                    ],
+                    "responses": {
+                        "200": _with_etag("The interview and its excerpts, in transcript order.", "ExcerptList"),
+                        "304": {"description": "Nothing has changed since the version named in If-None-Match."},
                         "401": NOT_LOGGED_IN,
                         "404": NOT_FOUND,
                     },
@@ -150,6 +172,14 @@ def openapi_description(*, server_url: str = "/") -> dict:
                         "413": TOO_LARGE,
                         "415": NOT_JSON,
                     },
+                },
+            },
+            "/api/interviews/{id}/presence": {
+                "parameters": [interview_id],
+                "delete": {
+                    "summary": "Stop being shown as at work on the interview (a coding page closing)",
+                    "operationId": "leaveInterview",
+                    "responses": {"204": {"description": "Done."}, "401": NOT_LOGGED_IN, "404": NOT_FOUND},
                 },
             },
             "/api/excerpts/{id}": {
@@ -330,9 +360,42 @@ def openapi_description(*, server_url: str = "/") -> dict:
                                 "length": {"type": "integer", "description": "The transcript's length in code points."},
                             },
                         },
+                        "version": {"type": "string", "description": "This answer's version (its ETag)."},
+                        "full": {
+                            "type": "boolean",
+                            "description": "Whether `excerpts` is every excerpt you may see, or those changed since.",
+                        },
                         "excerpts": {"type": "array", "items": {"$ref": "#/components/schemas/Excerpt"}},
+                        "deleted": {
+                            "type": "array",
+                            "items": {"type": "integer"},
+                            "description": "With `since`: the excerpts deleted (or no longer shared with you) since.",
+                        },
+                        "codes": {
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/Code"},
+                            "description": "With `since`: the whole codebook, sent only when it changed.",
+                        },
+                        "transcript_changed": {
+                            "type": "boolean",
+                            "description": "With `since`: the transcript was corrected or redacted since.",
+                        },
+                        "present": {
+                            "type": "array",
+                            "description": "Others with the interview open (none under blind coding).",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "id": {"type": "integer"},
+                                    "name": {"type": "string"},
+                                    "initials": {"type": "string"},
+                                    "colour": {"type": "string"},
+                                    "text_colour": {"type": "string"},
+                                },
+                            },
+                        },
                     },
-                    "required": ["interview", "excerpts"],
+                    "required": ["interview", "version", "full", "excerpts", "present"],
                 },
                 "ExcerptCreate": {
                     "type": "object",

@@ -164,14 +164,17 @@ def person_name(first_name: str, last_name: str, username: str) -> str:
     return f"{first_name} {last_name}".strip() or username
 
 
-def interview_excerpts(*, user, interview: Interview) -> list[dict]:
-    """The excerpts of one interview the user may see, as plain dicts for JSON. Two queries."""
+def interview_excerpts(*, user, interview: Interview, ids: Iterable[int] | None = None) -> list[dict]:
+    """The excerpts of one interview the user may see (of those with the `ids` given), as plain dicts for JSON.
+    Two queries."""
     manages = can_manage_project(user, interview.project)
+    excerpts = Excerpt.objects.visible_to(user).filter(interview=interview)
+    links = ExcerptCode.objects.filter(excerpt__interview=interview)
+    if ids is not None:
+        ids = list(ids)
+        excerpts, links = excerpts.filter(pk__in=ids), links.filter(excerpt_id__in=ids)
     rows = list(
-        Excerpt.objects.visible_to(user)
-        .filter(interview=interview)
-        .order_by("start", "end", "id")
-        .values(
+        excerpts.order_by("start", "end", "id").values(
             "id",
             "start",
             "end",
@@ -188,9 +191,7 @@ def interview_excerpts(*, user, interview: Interview) -> list[dict]:
         )
     )
     code_ids: dict[int, list[int]] = {}
-    for excerpt_id, code_id in (
-        ExcerptCode.objects.filter(excerpt__interview=interview).order_by("id").values_list("excerpt_id", "code_id")
-    ):
+    for excerpt_id, code_id in links.order_by("id").values_list("excerpt_id", "code_id"):
         code_ids.setdefault(excerpt_id, []).append(code_id)
     return [
         {

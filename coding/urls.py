@@ -21,6 +21,7 @@ urlpatterns = [
     path("interviews/<int:pk>/review/", correction_views.transcript_review, name="transcript_review"),
     path("excerpts/<int:pk>/reviewed/", correction_views.excerpt_reviewed, name="excerpt_reviewed"),
     path("api/interviews/<int:pk>/excerpts", api.interview_excerpt_list, name="api_interview_excerpts"),
+    path("api/interviews/<int:pk>/presence", api.interview_presence, name="api_interview_presence"),
     path("api/excerpts/<int:pk>", api.excerpt_detail, name="api_excerpt"),
     path("api/projects/<slug:slug>/codes", api.project_code_list, name="api_codes"),
     path("api/openapi.json", api.openapi, name="api_openapi"),

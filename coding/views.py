@@ -307,6 +307,7 @@ def interview_coding(request: HttpRequest, pk: int) -> HttpResponse:
         "projectSlug": project.slug,
         "excerptsUrl": reverse("coding:api_interview_excerpts", kwargs={"pk": interview.pk}),
         "excerptUrl": reverse("coding:api_excerpt", kwargs={"pk": 0}).removesuffix("0"),
+        "presenceUrl": reverse("coding:api_interview_presence", kwargs={"pk": interview.pk}),
         "codesUrl": reverse("coding:api_codes", kwargs={"slug": project.slug}),
         "codebookUrl": reverse("coding:codebook", kwargs={"project_slug": project.slug}),
         "user": {"id": request.user.pk, "name": request.user.get_full_name() or request.user.get_username()},

@@ -312,3 +312,26 @@ def test_bad_initials_are_refused_and_nothing_is_saved(client, team):
     response = client.post(reverse("accounts:profile"), {"display_name": "Ruth", "initials": "R E L L"})
     assert "Initials are up to four characters without spaces" in response.content.decode()
     assert not Profile.objects.exists()
+
+
+def test_the_profile_page_saves_a_colour_for_ones_initials(client, team):
+    from accounts.models import Profile
+
+    _, _, _, lead = team
+    client.force_login(lead)
+    page = client.get(reverse("accounts:profile")).content.decode()
+    assert "Chosen for you" in page and "Forest green" in page
+    client.post(reverse("accounts:profile"), {"display_name": "Ruth Ellis", "initials": "", "colour": "#117733"})
+    assert Profile.objects.get(user=lead).colour == "#117733"
+    page = client.get(reverse("accounts:profile")).content.decode()
+    assert re.search(r'<input type="radio" name="colour" value="#117733"[^>]* checked>', page)
+
+
+def test_a_colour_not_offered_is_refused_and_nothing_is_saved(client, team):
+    from accounts.models import Profile
+
+    _, _, _, lead = team
+    client.force_login(lead)
+    response = client.post(reverse("accounts:profile"), {"display_name": "Ruth", "initials": "", "colour": "red"})
+    assert "Select a valid choice" in response.content.decode()
+    assert not Profile.objects.exists()

@@ -66,23 +66,34 @@ def responses_finalised_between_tests():
 
 
 @pytest.fixture(autouse=True)
-def one_request_at_a_time(live_server):
-    """Serve one request at a time.
+def one_request_at_a_time(transactional_db, live_server):
+    """Serve one request at a time, and none once the test is over.
 
     With SQLite in memory, the live server's threads share the test's one connection, which SQLite cannot use
     from two threads at once; the coding page loads its codes and excerpts in parallel.
+
+    A coding page keeps asking the server what changed until its browser closes, which can be after the test's
+    database is emptied (`transactional_db`, set up before this fixture, is torn down after it). So when the
+    test ends, the server waits for the request in hand and then answers 503 without touching the database.
     """
     server = live_server.thread.httpd
-    app = server.get_app()
+    if not hasattr(server, "site"):
+        server.site = server.get_app()  # the site itself, before any test wrapped it
+    app = server.site
     lock = threading.Lock()
 
     def serialised(environ, start_response):
         with lock:
             return list(app(environ, start_response))
 
+    def closed(environ, start_response):
+        start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+        return [b"The test is over."]
+
     server.set_app(serialised)
     yield
-    server.set_app(app)
+    with lock:
+        server.set_app(closed)
 
 
 @pytest.fixture(autouse=True)

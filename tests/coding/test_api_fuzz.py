@@ -96,6 +96,7 @@ def real_ids(world) -> dict:
         excerpt = make_excerpt(world["interview"], start=0, end=12, codes=world["codes"][:1], coded_by=world["coder"])
     return {
         "/api/interviews/{id}/excerpts": {"id": world["interview"].pk},
+        "/api/interviews/{id}/presence": {"id": world["interview"].pk},
         "/api/excerpts/{id}": {"id": excerpt.pk},
         "/api/projects/{slug}/codes": {"slug": world["project"].slug},
     }
@@ -107,7 +108,7 @@ def test_the_api_never_answers_5xx_and_always_matches_its_description(world, mod
     app = get_wsgi_application()
     figures = {"examples": 0, "statuses": {}}
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 8
+    assert len(operations) == 9
     for operation in operations:
 
         @hypothesis_settings(

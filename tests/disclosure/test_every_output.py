@@ -118,7 +118,16 @@ def recipes(trap) -> dict[str, list[tuple[str, str]]]:
         "coding:project_review": page(url("coding:project_review", slug)),
         "coding:transcript_review": page(*each(interviews, lambda i: url("coding:transcript_review", i.pk))),
         "coding:excerpt_reviewed": page(*each(excerpts, lambda e: url("coding:excerpt_reviewed", e.pk))),
-        "coding:api_interview_excerpts": page(*each(interviews, lambda i: url("coding:api_interview_excerpts", i.pk))),
+        "coding:api_interview_excerpts": page(
+            *each(interviews, lambda i: url("coding:api_interview_excerpts", i.pk)),
+            # What changed since the start, as a page under blind coding (1) and one outside it (0) would ask.
+            *(
+                url("coding:api_interview_excerpts", i.pk, since=f"{hides}.0.0.0.0.0.0.none.0")
+                for i in interviews
+                for hides in (0, 1)
+            ),
+        ),
+        "coding:api_interview_presence": page(*each(interviews, lambda i: url("coding:api_interview_presence", i.pk))),
         "coding:api_excerpt": page(*each(excerpts, lambda e: url("coding:api_excerpt", e.pk))),
         "coding:api_codes": page(url("coding:api_codes", slug)),
         "coding:api_openapi": page(url("coding:api_openapi")),

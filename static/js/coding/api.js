@@ -30,6 +30,11 @@ export async function request(method, url, body, { version } = {}) {
     throw new ApiError(0, { detail: "The server could not be reached; nothing was saved." });
   }
   if (response.status === 204) return null;
+  return readAnswer(response);
+}
+
+/** A response's JSON, or an ApiError with whatever the server said. */
+async function readAnswer(response) {
   let data = null;
   try {
     data = await response.json();
@@ -38,4 +43,27 @@ export async function request(method, url, body, { version } = {}) {
   }
   if (!response.ok) throw new ApiError(response.status, data);
   return data;
+}
+
+/** A GET sent with If-None-Match: null when nothing changed since `etag` (304), else the body and its new ETag. */
+export async function requestIfChanged(url, etag) {
+  const headers = { Accept: "application/json" };
+  if (etag) headers["If-None-Match"] = etag;
+  let response;
+  try {
+    response = await fetch(url, { headers, credentials: "same-origin", cache: "no-store" });
+  } catch {
+    throw new ApiError(0, { detail: "The server could not be reached." });
+  }
+  if (response.status === 304) return null;
+  return { data: await readAnswer(response), etag: response.headers.get("ETag") };
+}
+
+/** A write that outlives the page (sent as it closes). */
+export function sendOnLeaving(method, url) {
+  try {
+    fetch(url, { method, keepalive: true, credentials: "same-origin", headers: { "X-CSRFToken": csrfToken() } });
+  } catch {
+    // The page is going; nothing to tell anyone.
+  }
 }

@@ -1,7 +1,7 @@
 // The coding page: select a passage, apply codes, review and change excerpts, undo. All data goes
 // through the JSON API (offsets in code points); the transcript itself is rendered by the server.
 
-import { ApiError, request } from "./api.js";
+import { ApiError, request, requestIfChanged, sendOnLeaving } from "./api.js";
 import { Highlighter } from "./highlights.js";
 import { CodePicker } from "./picker.js";
 import { sentenceBounds, wordStops } from "./text.js";
@@ -44,6 +44,8 @@ const state = {
   cursor: null,
   // A write refused because someone else changed the excerpt first (412): what changed, and how to reapply.
   conflict: null,
+  // Excerpts this page deleted (ids are never reused).
+  removed: new Set(),
 };
 
 // ---------------------------------------------------------------- helpers
@@ -119,6 +121,12 @@ async function loadCodes() {
 function storeExcerpt(excerpt) {
   state.excerpts.set(excerpt.id, excerpt);
   return excerpt;
+}
+
+/** An excerpt this page deleted: an answer to a poll sent before the deletion must not bring it back. */
+function forget(id) {
+  state.excerpts.delete(id);
+  state.removed.add(id);
 }
 
 function isVisible(excerpt) {
@@ -402,7 +410,7 @@ async function createExcerpt(range, codeIds, label) {
   pushUndo(label, async () => {
     const current = resolve(id);
     await request("DELETE", excerptUrl(current));
-    state.excerpts.delete(current);
+    forget(current);
     if (state.selectedId === current) state.selectedId = null;
   });
   return excerpt;
@@ -493,7 +501,7 @@ async function deleteExcerpt(excerpt, { confirmed = false } = {}) {
   const mine = excerpt.coded_by.id === config.user.id;
   if (!mine && !confirmed && !window.confirm(`Delete ${excerpt.coded_by.name}’s excerpt? This cannot be undone.`)) return;
   await guarded(excerpt, { remove: true, label: "Delete excerpt" }, () => request("DELETE", excerptUrl(excerpt.id), undefined, { version: excerpt.version }));
-  state.excerpts.delete(excerpt.id);
+  forget(excerpt.id);
   state.selectedId = null;
   if (mine) {
     const body = snapshot(excerpt, ["start", "end", "code_ids", "memo", "is_key_quote"]);
@@ -1077,10 +1085,154 @@ window.addEventListener("resize", () => {
   resizeTimer = setTimeout(scheduleStripes, 120);
 });
 
+// ---------------------------------------------------------------- coding together
+
+// The page asks the server what changed on the interview every second while it is in view. The answer is 304,
+// with no body, until something does; then only the excerpts that changed are sent (coding.live).
+const POLL_MS = 1000;
+const MAX_BACKOFF_MS = 30000;
+const present = document.getElementById("present");
+const liveStatus = document.getElementById("live-status");
+const timeFormat = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+const live = { etag: null, version: null, timer: 0, asking: false, failures: 0, stopped: false };
+
+function renderPresent(people) {
+  present.replaceChildren(
+    ...people.map((person) => {
+      const item = el("li", { text: person.initials, attrs: { title: `${person.name} has this interview open`, "aria-label": person.name } });
+      item.style.backgroundColor = person.colour;
+      item.style.color = person.text_colour;
+      return item;
+    }),
+  );
+  present.hidden = !people.length;
+  present.dataset.count = String(people.length);
+}
+
+/** What others did, in a few words, for the line beside the status. */
+function describeChanges(added, changed, deleted) {
+  const parts = [];
+  const coders = (list) => [...new Set(list.map((excerpt) => (excerpt.coded_by.id === config.user.id ? "you" : excerpt.coded_by.name)))].join(", ");
+  const count = (list) => (list.length === 1 ? "an excerpt" : `${list.length} excerpts`);
+  if (added.length) parts.push(`${coders(added)} coded ${count(added)}`);
+  if (changed.length) parts.push(`${count(changed)} by ${coders(changed)} changed`);
+  if (deleted) parts.push(`${deleted === 1 ? "an excerpt was" : `${deleted} excerpts were`} deleted`);
+  return parts.join("; ");
+}
+
+/** A memo the coder is writing whose excerpt someone else changed: the usual conflict, as a save would meet it. */
+function draftOvertaken(before, now) {
+  const draft = panel.querySelector("#excerpt-memo");
+  if (!draft || panel.dataset.excerptId !== String(now.id) || draft.value === draft.defaultValue || before.memo === now.memo) return;
+  if (state.conflict && state.conflict.id === now.id) return;
+  state.conflict = { id: now.id, attempt: { changes: { memo: draft.value }, label: "Edit memo" }, lines: [`memo: now ${describe(now, "memo")}`] };
+}
+
+function applyChanges(data) {
+  const added = [];
+  const changed = [];
+  let deleted = 0;
+  let selectedChanged = false;
+  if (data.full) {
+    // The whole list (blind coding revealed, or much changed at once): what it lacks is gone.
+    const incoming = new Set(data.excerpts.map((excerpt) => excerpt.id));
+    data.deleted = [...state.excerpts.keys()].filter((id) => !incoming.has(id));
+  }
+  for (const excerpt of data.excerpts) {
+    if (state.removed.has(excerpt.id)) continue;
+    const before = state.excerpts.get(excerpt.id);
+    // This page's own writes arrive back at the version it already holds; an older answer is out of date.
+    if (before && before.version >= excerpt.version) continue;
+    storeExcerpt(excerpt);
+    if (excerpt.id === state.selectedId) {
+      selectedChanged = true;
+      if (before) draftOvertaken(before, excerpt);
+    }
+    (before ? changed : added).push(excerpt);
+  }
+  for (const id of data.deleted || []) {
+    if (!state.excerpts.has(id)) continue;
+    state.excerpts.delete(id);
+    deleted += 1;
+    if (state.selectedId === id) {
+      state.selectedId = null;
+      setStatus("The excerpt you had open was deleted by someone else.");
+    }
+  }
+  const codesChanged = Array.isArray(data.codes);
+  if (codesChanged) setCodes(data.codes);
+  renderPresent(data.present || []);
+  const summary = describeChanges(added, changed, deleted);
+  if (summary || codesChanged) {
+    renderFilters();
+    refresh();
+    if (selectedChanged || state.selectedId === null) renderPanel();
+    const what = [summary, codesChanged ? "the codebook changed" : ""].filter(Boolean).join("; ");
+    liveStatus.textContent = `${what.charAt(0).toUpperCase()}${what.slice(1)} (${timeFormat.format(new Date())}).`;
+  }
+  if (data.transcript_changed) {
+    live.stopped = true;
+    liveStatus.replaceChildren(
+      el("strong", { text: "The transcript was corrected or redacted since you opened it. " }),
+      el("a", { text: "Reload the page", attrs: { href: window.location.href } }),
+      " to code the new text; nothing you did is lost.",
+    );
+  }
+}
+
+async function ask() {
+  if (live.asking || live.stopped || document.hidden) return;
+  live.asking = true;
+  let delay = POLL_MS;
+  try {
+    const url = `${config.excerptsUrl}?since=${encodeURIComponent(live.version)}`;
+    const answer = await requestIfChanged(url, live.etag);
+    if (answer) {
+      live.etag = answer.etag;
+      live.version = answer.data.version;
+      // Applied between writes, never in the middle of one.
+      await queue;
+      applyChanges(answer.data);
+    }
+    live.failures = 0;
+  } catch (error) {
+    if (error.status === 401 || error.status === 403 || error.status === 404) {
+      live.stopped = true;
+      liveStatus.textContent = "Changes by others are no longer shown: reload the page.";
+    }
+    live.failures += 1;
+    delay = Math.min(MAX_BACKOFF_MS, POLL_MS * 2 ** live.failures);
+  } finally {
+    live.asking = false;
+  }
+  clearTimeout(live.timer);
+  if (!live.stopped) live.timer = setTimeout(ask, delay);
+}
+
+function startLive(answer) {
+  live.version = answer.version;
+  live.etag = `"${answer.version}"`;
+  renderPresent(answer.present || []);
+  live.timer = setTimeout(ask, POLL_MS);
+  document.addEventListener("visibilitychange", () => {
+    // Hidden pages do not ask; back in view, the page catches up at once.
+    if (!document.hidden) {
+      clearTimeout(live.timer);
+      ask();
+    }
+  });
+  window.addEventListener("pagehide", () => {
+    live.stopped = true;
+    if (config.presenceUrl) sendOnLeaving("DELETE", config.presenceUrl);
+  });
+}
+
 async function start() {
   setStatus("Loading the coding…");
+  let excerpts;
   try {
-    const [codes, excerpts] = await Promise.all([request("GET", config.codesUrl), request("GET", config.excerptsUrl)]);
+    let codes;
+    [codes, excerpts] = await Promise.all([request("GET", config.codesUrl), request("GET", config.excerptsUrl)]);
     setCodes(codes.codes);
     for (const excerpt of excerpts.excerpts) storeExcerpt(excerpt);
   } catch (error) {
@@ -1095,6 +1247,7 @@ async function start() {
   performance.mark("coding:ready");
   showExcerptFromHash();
   if (document.fonts) document.fonts.ready.then(scheduleStripes);
+  startLive(excerpts);
 }
 
 start();
