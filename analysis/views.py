@@ -333,7 +333,14 @@ def _framework_records(request: HttpRequest, project_slug: str, case_study_pk: i
 def framework_cell_view(request: HttpRequest, project_slug: str, case_study_pk: int, question_pk: int) -> HttpResponse:
     project, case_study, question = _framework_records(request, project_slug, case_study_pk, question_pk)
     cell = framework_cell(request.user, project, case_study, question)
+    if not request.headers.get("HX-Request"):
+        # Opened on its own (a link opened in a new tab): the cell in its place on the whole page.
+        return redirect(_framework_cell_url(project, question, cell))
     return render(request, "analysis/framework.html#cell", {"project": project, "cell": cell})
+
+
+def _framework_cell_url(project, question, cell) -> str:
+    return f"{reverse('analysis:framework', args=[project.slug])}?group={question.group_id}#{cell.dom_id}"
 
 
 @require_http_methods(["GET", "POST"])
@@ -360,9 +367,7 @@ def framework_edit(request: HttpRequest, project_slug: str, case_study_pk: int, 
                 cell = framework_cell(request.user, project, case_study, question)
                 return render(request, "analysis/framework.html#cell", {"project": project, "cell": cell})
             messages.success(request, f"Saved the summary for {case_study.title}, {question.short_label}.")
-            return redirect(
-                f"{reverse('analysis:framework', args=[project.slug])}?group={question.group_id}#{cell.dom_id}"
-            )
+            return redirect(_framework_cell_url(project, question, cell))
     elif request.method == "POST":
         status = 400
     context = {"project": project, "cell": cell, "form": form}

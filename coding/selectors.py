@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import Count, F, Max, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Length
 from taggit.models import TaggedItem
 
@@ -335,3 +336,55 @@ def coders_in_project(*, user, project: ResearchProject) -> list[tuple[int, str]
         .order_by("coded_by__first_name", "coded_by__last_name", "coded_by__username")
     )
     return [(pk, person_name(first, last, username)) for pk, first, last, username in rows]
+
+
+@dataclass(frozen=True)
+class CodingToResume:
+    """An interview the user has been coding: how much, when last, and the excerpt to carry on from."""
+
+    interview: Interview
+    excerpts: int
+    last_coded: datetime
+    last_excerpt_id: int
+
+
+def coding_to_resume(*, user, project: ResearchProject, limit: int = 5) -> list[CodingToResume]:
+    """The interviews of the project the user coded most recently, newest first. Two queries."""
+    own = Excerpt.objects.visible_to(user).filter(interview__project=project, coded_by=user)
+    rows = list(
+        own.order_by()
+        .values("interview_id")
+        .annotate(
+            excerpts=Count("id"),
+            last_coded=Max("updated_at"),
+            last_excerpt_id=Subquery(
+                Excerpt.objects.filter(interview=OuterRef("interview_id"), coded_by=user)
+                .order_by("-updated_at", "-id")
+                .values("id")[:1]
+            ),
+        )
+        .order_by("-last_coded")[:limit]
+    )
+    interviews = Interview.objects.visible_to(user).defer("transcript").select_related("case_study")
+    by_id = interviews.in_bulk([row["interview_id"] for row in rows])
+    return [
+        CodingToResume(by_id[row["interview_id"]], row["excerpts"], row["last_coded"], row["last_excerpt_id"])
+        for row in rows
+        if row["interview_id"] in by_id
+    ]
+
+
+def interviews_not_yet_coded(*, user, project: ResearchProject, limit: int = 3) -> tuple[list[Interview], bool]:
+    """Interviews of the project with a transcript that the user has not coded at all: the first few in the
+    project's order, and whether there are more. One query."""
+    untouched = (
+        Interview.objects.visible_to(user)
+        .filter(project=project)
+        .exclude(transcript="")
+        .exclude(pk__in=Excerpt.objects.filter(coded_by=user).values("interview_id"))
+        .defer("transcript")
+        .select_related("case_study")
+        .order_by("case_study__order", "case_study__title", "date", "title")
+    )
+    first = list(untouched[: limit + 1])
+    return first[:limit], len(first) > limit

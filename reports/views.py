@@ -148,6 +148,9 @@ def paper_builds(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: the builds list (polled by htmx while one runs). POST: ask for a build."""
     if request.method == "GET":
         paper = access.get_paper_for(request.user, pk)
+        if not request.headers.get("HX-Request"):
+            # Opened on its own rather than polled: the list in its place on the paper's page.
+            return redirect(f"{paper.get_absolute_url()}#builds")
         return render(request, "reports/paper_detail.html#builds", _builds_context(request, paper))
     paper = access.get_editable_paper_for(request.user, pk)
     form = BuildForm(request.POST)

@@ -102,6 +102,8 @@ def test_the_page_shows_the_matrix_and_links_to_the_pairs(client, coded_texts):
     page = response.content.decode()
     link = f'href="/projects/co/analysis/co-occurrence/pairs/?relation=near&amp;distance=10&amp;a={a.pk}&amp;b={b.pk}"'
     assert f'{link} title="A × B">4</a>' in page
+    # What the figures count is said above them.
+    assert "Each figure counts pairs of excerpts at most 10 characters apart, one with each code" in page
     pairs = client.get(
         reverse("analysis:cooccurrence_pairs", args=[project.slug]),
         {"relation": "near", "distance": 10, "a": a.pk, "b": b.pk},
@@ -141,6 +143,7 @@ def test_a_researcher_counts_only_their_case_studies(client, casebook):
     response = client.get(reverse("analysis:cooccurrence", args=[casebook.project.slug]), {"relation": "interview"})
     rows = {row["code"].name: row["excerpts"] for row in response.context["rows"]}
     assert rows == {"Trust": 4, "Distrust": 1, "Funding": 2}
+    assert "Each figure counts interviews in which both codes were applied" in response.content.decode()
 
 
 def test_the_pairs_page_counts_its_queries(client, coded_texts):

@@ -76,6 +76,17 @@ def test_saving_without_htmx_redirects_back_to_the_chart(client, casebook):
     )
 
 
+def test_a_cell_opened_on_its_own_leads_to_its_place_in_the_chart(client, casebook):
+    client.force_login(casebook.lead)
+    args = [casebook.project.slug, casebook.alpha.pk, casebook.rq1.pk]
+    response = client.get(reverse("analysis:framework_cell", args=args))
+    assert response.status_code == 302
+    chart = reverse("analysis:framework", args=[casebook.project.slug])
+    assert response["Location"].startswith(f"{chart}?group={casebook.rq1.group_id}#")
+    fragment = client.get(reverse("analysis:framework_cell", args=args), headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and "<html" not in fragment.content.decode()
+
+
 def test_an_edit_made_on_an_old_version_is_refused_and_nothing_changes(client, casebook):
     services.save_framework_summary(
         case_study=casebook.alpha, research_question=casebook.rq1, text="First.", author=casebook.lead, revision=None

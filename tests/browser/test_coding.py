@@ -336,3 +336,50 @@ def test_the_correction_editor_uses_the_page_at_laptop_and_phone_sizes(coding_se
         assert box["width"] >= main["width"] - 64, (width, box)
         assert box["height"] >= 0.6 * height, (width, box)
         assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+def test_the_coding_page_passes_axe_core_with_its_picker_and_panel_open(coding_setup, page, live_server, log_in):
+    from axe_playwright_python.sync_playwright import Axe
+
+    def serious() -> list[str]:
+        violations = Axe().run(page).response["violations"]
+        return [f"{v['id']} at {v['nodes'][0]['target']}" for v in violations if v["impact"] in ("serious", "critical")]
+
+    log_in("rafi", PASSWORD)
+    open_coding_page(page, live_server, coding_setup["interview"])
+    drag_select(page, "Nobody had a plan for the money.")
+    expect(page.get_by_role("dialog", name="Apply a code")).to_be_visible()
+    assert serious() == []
+    page.get_by_placeholder("Type to find or create a code").fill("Money")
+    page.keyboard.press("Enter")
+    expect(page.locator("#excerpt-panel")).to_be_visible()
+    assert serious() == []
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert serious() == []
+
+
+def test_a_highlight_names_its_codes_not_by_colour_alone(coding_setup, page, live_server, log_in):
+    interview = coding_setup["interview"]
+    passage = "Nobody had a plan for the money."
+    start = TRANSCRIPT.index(passage)
+    services.create_excerpt(
+        interview=interview,
+        start=start,
+        end=start + len(passage),
+        codes=[coding_setup["money"], coding_setup["trust"]],
+        coded_by=coding_setup["coder"],
+    )
+    log_in("rafi", PASSWORD)
+    open_coding_page(page, live_server, interview)
+    highlight = page.locator(".hl").first
+    label = "window.getComputedStyle(document.querySelector('.hl'), '::before').content"
+    # In codebook order, as the excerpt's panel lists them.
+    assert page.evaluate(label) == '"Money, Trust"'
+    assert highlight.get_attribute("title") == "Money, Trust"
+    # The name is drawn beside the text, never part of it.
+    assert highlight.text_content() == passage
+    page.get_by_label("Code names on the highlights").uncheck()
+    assert page.evaluate(label) == "none"
+    page.reload()
+    expect(page.locator("#transcript[data-ready=true]")).to_have_count(1)
+    expect(page.get_by_label("Code names on the highlights")).not_to_be_checked()

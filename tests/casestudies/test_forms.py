@@ -135,7 +135,8 @@ def test_the_dashboard_lists_case_studies_with_counts_in_a_fixed_number_of_queri
         make_question(project)
         make_question(project)
 
-    assert_flat(lambda: client.get(project.get_absolute_url()), grow, expected=12)
+    # Two of them say where the user can carry on coding (or start).
+    assert_flat(lambda: client.get(project.get_absolute_url()), grow, expected=14)
     assert client.get(project.get_absolute_url()).status_code == 200
 
 

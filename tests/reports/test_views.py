@@ -80,7 +80,9 @@ def test_leads_and_admins_write_papers_researchers_read_them_and_others_see_noth
 
     # The project's list of papers is open to everyone on the project; the paper itself only within reach.
     expected = {**dict.fromkeys(READ_PAGES, read), **({"paper_list": 200} if who == "partial" else {})}
-    assert {name: client.get(url_for(name, study)).status_code for name in READ_PAGES} == expected
+    # (The builds list is read as htmx polls it; opened on its own it leads to the paper's page.)
+    polled = {"HX-Request": "true"}
+    assert {name: client.get(url_for(name, study), headers=polled).status_code for name in READ_PAGES} == expected
     expected = {**dict.fromkeys(WRITE_PAGES, write), **({"paper_create": 403} if who == "partial" else {})}
     assert {name: client.get(url_for(name, study)).status_code for name in WRITE_PAGES} == expected
     response = client.post(reverse("reports:paper_builds", args=[study.paper.pk]), {"format": "pdf"})
@@ -453,16 +455,23 @@ def test_a_queued_build_is_polled_until_it_finishes(client, study, settings, dja
 
     build.refresh_from_db()
     assert build.status == "succeeded"
-    text = page_text(client.get(reverse("reports:paper_builds", args=[study.paper.pk])))
+    text = page_text(client.get(reverse("reports:paper_builds", args=[study.paper.pk]), headers={"HX-Request": "true"}))
     assert 'hx-trigger="every 1s"' not in text
     assert "Download HTML" in text
+
+
+def test_the_builds_list_opened_on_its_own_leads_to_the_papers_page(client, study):
+    client.force_login(study.lead)
+    response = client.get(reverse("reports:paper_builds", args=[study.paper.pk]))
+    assert response.status_code == 302
+    assert response["Location"] == f"{study.paper.get_absolute_url()}#builds"
 
 
 def test_the_builds_list_shows_each_stage_while_it_runs(client, study):
     build = PaperBuild.objects.create(paper=study.paper, format="pdf", status="running", stage="rendering")
     client.force_login(study.lead)
 
-    text = page_text(client.get(reverse("reports:paper_builds", args=[study.paper.pk])))
+    text = page_text(client.get(reverse("reports:paper_builds", args=[study.paper.pk]), headers={"HX-Request": "true"}))
 
     assert "Running: Rendering…" in text
     assert '<progress max="100" value="60"' in text

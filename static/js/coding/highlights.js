@@ -69,7 +69,7 @@ export class Highlighter {
     let changed = 0;
     this.turns.forEach((turn, index) => {
       const list = perTurn[index] || [];
-      const signature = list.map((it) => `${it.id}:${it.s}:${it.e}:${it.colour}:${it.selected ? 1 : 0}${it.flash ? 1 : 0}${it.pending ? 1 : 0}`).join("|");
+      const signature = list.map((it) => `${it.id}:${it.s}:${it.e}:${it.colour}:${it.label || ""}:${it.selected ? 1 : 0}${it.flash ? 1 : 0}${it.pending ? 1 : 0}`).join("|");
       if (signature === turn.signature) return;
       turn.signature = signature;
       this.renderTurn(turn, list);
@@ -114,6 +114,12 @@ export class Highlighter {
       if (active.some((it) => it.flash)) span.classList.add("hl-flash");
       if (active.some((it) => it.pending)) span.classList.add("hl-pending");
       span.dataset.ids = active.map((it) => it.id).join(" ");
+      // The codes by name, not by colour alone: on hover for every piece, and (drawn by CSS, outside the text,
+      // so that offsets and selections never include it) before the first piece of each excerpt.
+      const names = active.map((it) => it.label).filter(Boolean);
+      if (names.length) span.title = [...new Set(names)].join("; ");
+      const starting = active.filter((it) => it.s === s && it.start >= turn.start && it.label);
+      if (starting.length) span.dataset.label = [...new Set(starting.map((it) => it.label))].join(" · ");
       span.textContent = text;
       span.style.cssText = this.styleFor(active);
       fragment.append(span);

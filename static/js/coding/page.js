@@ -145,6 +145,14 @@ function excerptColour(excerpt) {
   return first ? state.codeById.get(first).colour : "#6b7684";
 }
 
+/** The names of the codes an excerpt shows, shortened: what its highlight says besides its colour. */
+function excerptLabel(excerpt) {
+  const ids = shownCodeIds(excerpt).sort((a, b) => (state.codeRank.get(a) ?? 1e9) - (state.codeRank.get(b) ?? 1e9));
+  const names = ids.map(codeName);
+  const label = names.join(", ") || "No code";
+  return label.length > 40 ? `${label.slice(0, 39)}…` : label;
+}
+
 function visibleExcerpts() {
   return Array.from(state.excerpts.values())
     .filter(isVisible)
@@ -187,6 +195,7 @@ function refresh() {
     start: excerpt.start,
     end: excerpt.end,
     colour: excerptColour(excerpt),
+    label: excerptLabel(excerpt),
     selected: excerpt.id === state.selectedId,
     flash: excerpt.id === state.flashId,
   }));
@@ -960,6 +969,23 @@ keyQuoteFilter.addEventListener("change", () => {
 });
 
 undoButton.addEventListener("click", () => perform(undo));
+
+const CODE_NAMES = "coding:code-names-on-highlights";
+const codeNamesToggle = document.getElementById("code-names-toggle");
+
+function showCodeNames(on) {
+  transcript.classList.toggle("code-names", on);
+  codeNamesToggle.checked = on;
+  scheduleStripes();
+}
+
+if (codeNamesToggle) {
+  showCodeNames(window.localStorage.getItem(CODE_NAMES) !== "off");
+  codeNamesToggle.addEventListener("change", () => {
+    window.localStorage.setItem(CODE_NAMES, codeNamesToggle.checked ? "on" : "off");
+    showCodeNames(codeNamesToggle.checked);
+  });
+}
 
 const SINGLE_KEYS = "coding:single-key-shortcuts";
 const singleKeysToggle = document.getElementById("single-key-toggle");
