@@ -383,3 +383,50 @@ def test_a_highlight_names_its_codes_not_by_colour_alone(coding_setup, page, liv
     page.reload()
     expect(page.locator("#transcript[data-ready=true]")).to_have_count(1)
     expect(page.get_by_label("Code names on the highlights")).not_to_be_checked()
+
+
+def test_a_coder_remaps_the_single_key_shortcuts_and_keeps_them(coding_setup, page, live_server, log_in):
+    log_in("rafi", PASSWORD)
+    open_coding_page(page, live_server, coding_setup["interview"])
+    page.locator("#shortcut-summary").click()
+    page.get_by_text("Change the keys").click()
+    next_sentence = page.get_by_label("Select the next sentence (with Shift: extend the selection)")
+    expect(next_sentence).to_have_value("j")
+
+    # A key already in use is refused, and nothing changes.
+    next_sentence.fill("k")
+    page.get_by_role("button", name="Save the keys").click()
+    message = "“k” is the key for more than one action: give each its own."
+    expect(page.locator("#key-form .error")).to_have_text([message, message])
+    expect(next_sentence).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("Select the previous sentence (with Shift: shrink the selection)")).to_have_attribute(
+        "aria-invalid", "true"
+    )
+    assert page.evaluate("localStorage.getItem('coding:keys')") is None
+
+    next_sentence.fill("F")
+    page.get_by_role("button", name="Save the keys").click()
+    expect(page.locator("#coding-status")).to_have_text("Keys saved in this browser.")
+    expect(page.locator("#key-form .error")).to_have_count(0)
+    expect(page.locator(".shortcut-list kbd[data-key=nextSentence]").first).to_have_text("F")
+    assert "press F to select a sentence" in page.locator("#transcript").get_attribute("aria-label")
+
+    page.locator("#transcript").focus()
+    page.keyboard.press("j")  # no longer a shortcut
+    assert page.evaluate("() => window.getSelection().toString()") == ""
+    page.keyboard.press("f")
+    page.keyboard.press("f")
+    page.keyboard.press("Shift+F")
+    assert page.evaluate("() => window.getSelection().toString()") == (
+        "We met at the café 😀 and shook hands 🤝 on it. Then the council called."
+    )
+
+    # Kept in this browser; and the usual keys come back on request.
+    page.reload()
+    expect(page.locator("#transcript[data-ready=true]")).to_have_count(1)
+    expect(page.locator(".shortcut-list kbd[data-key=nextSentence]").first).to_have_text("F")
+    page.locator("#shortcut-summary").click()
+    page.get_by_text("Change the keys").click()
+    page.get_by_role("button", name="Back to the usual keys").click()
+    expect(page.locator(".shortcut-list kbd[data-key=nextSentence]").first).to_have_text("J")
+    expect(page.get_by_label("Select the next sentence (with Shift: extend the selection)")).to_have_value("j")

@@ -144,7 +144,7 @@ def test_single_key_shortcuts_can_be_turned_off_and_stay_off(long_interview, pag
     page.locator("#transcript").focus()
     page.keyboard.press("j")
     assert page.evaluate("() => window.getSelection().toString()").startswith("What happened in month 0")
-    page.locator("#shortcuts summary").click()
+    page.locator("#shortcut-summary").click()
     page.locator("#single-key-toggle").uncheck()
     expect(page.locator("#coding-status")).to_contain_text("Single-key shortcuts are off")
     page.reload()

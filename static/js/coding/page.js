@@ -3,6 +3,7 @@
 
 import { ApiError, request, requestIfChanged, sendOnLeaving } from "./api.js";
 import { Highlighter } from "./highlights.js";
+import { ACTIONS, actionFor, checkKeys, loadKeys, resetKeys, saveKeys } from "./keys.js";
 import { CodePicker } from "./picker.js";
 import { sentenceBounds, wordStops } from "./text.js";
 
@@ -307,7 +308,7 @@ function renderPanel() {
     fragment.append(review);
   }
   if (excerpt.can_edit) {
-    fragment.append(el("p", {}, el("button", { text: "Add a code…", attrs: { type: "button", "data-action": "add-code", "aria-keyshortcuts": "A" } })));
+    fragment.append(el("p", {}, el("button", { text: "Add a code…", attrs: { type: "button", "data-action": "add-code", "aria-keyshortcuts": keyLabel(keys.addCode) } })));
     const keyQuote = el("input", { attrs: { type: "checkbox", id: "excerpt-key-quote", "data-action": "key-quote" } });
     keyQuote.checked = excerpt.is_key_quote;
     fragment.append(el("p", {}, keyQuote, " ", el("label", { text: "Key quote", attrs: { for: "excerpt-key-quote" } })));
@@ -1002,6 +1003,60 @@ if (singleKeysToggle) {
   });
 }
 
+// ---------------------------------------------------------------- keys
+
+let keys = loadKeys();
+const keyForm = document.getElementById("key-form");
+const keyFields = document.getElementById("key-fields");
+
+function keyLabel(key) {
+  return key.toUpperCase();
+}
+
+/** Every place the page names a remappable key says the key in use. */
+function showKeys() {
+  for (const element of document.querySelectorAll("[data-key]")) element.textContent = keyLabel(keys[element.dataset.key]);
+  transcript.setAttribute("aria-label", `Transcript: select a passage, or press ${keyLabel(keys.nextSentence)} to select a sentence, then Enter to code it`);
+  if (!keyFields) return;
+  keyFields.replaceChildren(
+    ...ACTIONS.map(([action, , description]) => {
+      const input = el("input", { attrs: { type: "text", id: `key-${action}`, name: action, maxlength: "2", size: "2", autocomplete: "off", spellcheck: "false" } });
+      input.value = keys[action];
+      return el("div", { cls: "field key-field" }, input, " ", el("label", { text: description, attrs: { for: `key-${action}` } }));
+    }),
+  );
+}
+
+if (keyForm) {
+  keyForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const wanted = Object.fromEntries(ACTIONS.map(([action]) => [action, keyForm.elements[action].value]));
+    const { keys: checked, errors } = checkKeys(wanted);
+    for (const error of keyForm.querySelectorAll(".error")) error.remove();
+    for (const input of keyForm.querySelectorAll("input")) input.removeAttribute("aria-invalid");
+    if (errors) {
+      for (const [action, message] of Object.entries(errors)) {
+        const input = keyForm.elements[action];
+        input.setAttribute("aria-invalid", "true");
+        input.parentElement.append(el("p", { cls: "error", text: message, attrs: { role: "alert" } }));
+      }
+      setStatus("The keys were not saved: see the messages under them.", { error: true });
+      return;
+    }
+    keys = checked;
+    saveKeys(keys);
+    showKeys();
+    setStatus("Keys saved in this browser.");
+  });
+  document.getElementById("key-reset").addEventListener("click", () => {
+    keys = resetKeys();
+    showKeys();
+    setStatus("The usual keys are back.");
+  });
+}
+
+showKeys();
+
 document.addEventListener("keydown", (event) => {
   if (picker.isOpen() || event.defaultPrevented) return;
   const target = event.target;
@@ -1014,11 +1069,12 @@ document.addEventListener("keydown", (event) => {
     return;
   }
   if (typing || event.altKey || event.metaKey) return;
-  // WCAG 2.1.4: single-character shortcuts can be turned off; arrows, Enter, Esc and Delete still work.
+  // WCAG 2.1.4: single-character shortcuts can be turned off (and remapped); arrows, Enter, Esc and Delete still work.
   if (!singleKeysOn() && key.length === 1 && !event.ctrlKey) return;
+  const action = event.ctrlKey ? null : actionFor(keys, event);
   const inTranscript = target === document.body || transcript.contains(target);
   const onButton = target instanceof Element && target.closest("button, a, summary");
-  if (key === "?") {
+  if (action === "help") {
     event.preventDefault();
     shortcuts.open = !shortcuts.open;
     if (shortcuts.open) shortcuts.scrollIntoView({ block: "nearest" });
@@ -1030,24 +1086,24 @@ document.addEventListener("keydown", (event) => {
   }
   const excerpt = state.excerpts.get(state.selectedId);
   if (!onButton && !event.ctrlKey) {
-    if (key === "n" || key === "p") {
+    if (action === "nextExcerpt" || action === "previousExcerpt") {
       event.preventDefault();
-      stepExcerpt(key === "n" ? 1 : -1);
+      stepExcerpt(action === "nextExcerpt" ? 1 : -1);
       return;
     }
     if (excerpt && excerpt.can_edit && !currentRange()) {
-      if (key === "a") {
+      if (action === "addCode") {
         event.preventDefault();
         const button = panel.querySelector("[data-action=add-code]");
         if (button) openPickerForExcerpt(excerpt, button);
         return;
       }
-      if (key === "q") {
+      if (action === "keyQuote") {
         event.preventDefault();
         perform(() => updateExcerpt(excerpt, (current) => ({ is_key_quote: !current.is_key_quote }), "Key quote mark"));
         return;
       }
-      if (key === "m") {
+      if (action === "memo") {
         event.preventDefault();
         panel.querySelector("#excerpt-memo").focus();
         return;
@@ -1060,19 +1116,19 @@ document.addEventListener("keydown", (event) => {
     }
   }
   if (!inTranscript) return;
-  if (key === "ArrowDown" || key === "j" || key === "J") {
+  if (key === "ArrowDown" || action === "nextSentence") {
     event.preventDefault();
     moveBySentence(1, event.shiftKey);
-  } else if (key === "ArrowUp" || key === "k" || key === "K") {
+  } else if (key === "ArrowUp" || action === "previousSentence") {
     event.preventDefault();
     moveBySentence(-1, event.shiftKey);
-  } else if (key === "]" || key === "[") {
+  } else if (action === "nextTurn" || action === "previousTurn") {
     event.preventDefault();
-    moveByTurn(key === "]" ? 1 : -1);
+    moveByTurn(action === "nextTurn" ? 1 : -1);
   } else if ((key === "ArrowRight" || key === "ArrowLeft") && event.shiftKey) {
     event.preventDefault();
     moveSelectionByWord(event.ctrlKey ? "start" : "end", key === "ArrowRight" ? 1 : -1);
-  } else if ((key === "Enter" || key === "c") && !event.ctrlKey) {
+  } else if ((key === "Enter" || action === "code") && !event.ctrlKey) {
     const range = currentRange();
     if (range) {
       event.preventDefault();
