@@ -42,6 +42,19 @@ def open_coding_page(page, live_server, interview, fragment=""):
 def drag_select(page, passage: str, *, alt: bool = False) -> None:
     """Select `passage` with the mouse: press before its first character, release after its last (holding Alt,
     where asked)."""
+    box = passage_box(page, passage)
+    if alt:
+        page.keyboard.down("Alt")
+    page.mouse.move(box["x1"], box["y1"])
+    page.mouse.down()
+    page.mouse.move(box["x2"], box["y2"], steps=8)
+    page.mouse.up()
+    if alt:
+        page.keyboard.up("Alt")
+
+
+def passage_box(page, passage: str) -> dict:
+    """Where `passage` is on the screen: a point inside its first character (x1, y1) and its last (x2, y2)."""
     box = page.evaluate(
         """(passage) => {
             for (const turn of document.querySelectorAll('.turn')) {
@@ -79,14 +92,7 @@ def drag_select(page, passage: str, *, alt: bool = False) -> None:
         passage,
     )
     assert box, f"{passage!r} is not on the page"
-    if alt:
-        page.keyboard.down("Alt")
-    page.mouse.move(box["x1"], box["y1"])
-    page.mouse.down()
-    page.mouse.move(box["x2"], box["y2"], steps=8)
-    page.mouse.up()
-    if alt:
-        page.keyboard.up("Alt")
+    return box
 
 
 def highlighted_text(page) -> str:
@@ -430,3 +436,46 @@ def test_a_coder_remaps_the_single_key_shortcuts_and_keeps_them(coding_setup, pa
     page.get_by_role("button", name="Back to the usual keys").click()
     expect(page.locator(".shortcut-list kbd[data-key=nextSentence]").first).to_have_text("J")
     expect(page.get_by_label("Select the next sentence (with Shift: extend the selection)")).to_have_value("j")
+
+
+def test_dragging_an_excerpts_edges_moves_its_boundaries_to_whole_words(coding_setup, page, live_server, log_in):
+    interview = coding_setup["interview"]
+    passage = "Nobody had a plan for the money."
+    start = TRANSCRIPT.index(passage)
+    excerpt = services.create_excerpt(
+        interview=interview,
+        start=start,
+        end=start + len(passage),
+        codes=[coding_setup["money"]],
+        coded_by=coding_setup["coder"],
+    )
+    log_in("rafi", PASSWORD)
+    open_coding_page(page, live_server, interview, f"#excerpt-{excerpt.pk}")
+
+    def drag(handle: str, to: dict) -> None:
+        box = page.locator(handle).bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.mouse.down()
+        page.mouse.move(to["x"], to["y"], steps=6)
+        page.mouse.up()
+
+    # The start, dropped inside "council", moves to the start of that word.
+    council = passage_box(page, "council")
+    drag(".edge-start", {"x": (council["x1"] + council["x2"]) / 2, "y": council["y1"]})
+    expect(page.locator("#coding-status")).to_have_text("Boundaries changed.")
+    excerpt.refresh_from_db()
+    assert excerpt.text == "council called. Nobody had a plan for the money."
+    # The end, dropped inside "plan", moves to the end of that word.
+    plan = passage_box(page, "plan")
+    drag(".edge-end", {"x": (plan["x1"] + plan["x2"]) / 2, "y": plan["y1"]})
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('.hl'), (s) => s.textContent).join('') === "
+        "'council called. Nobody had a plan'"
+    )
+    excerpt.refresh_from_db()
+    assert excerpt.text == "council called. Nobody had a plan"
+    # Undone like any other change.
+    page.get_by_role("button", name="Undo").click()
+    expect(page.locator("#coding-status")).to_contain_text("Undone: Change boundaries.")
+    excerpt.refresh_from_db()
+    assert excerpt.text == "council called. Nobody had a plan for the money."

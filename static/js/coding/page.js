@@ -185,6 +185,7 @@ function scheduleStripes() {
       const excerpt = state.excerpts.get(id);
       return excerpt ? shownCodeIds(excerpt) : [];
     });
+    drawHandles();
     performance.measure("coding:stripes", { start: began });
   });
 }
@@ -1002,6 +1003,109 @@ if (singleKeysToggle) {
     setStatus(singleKeysToggle.checked ? "Single-key shortcuts are on." : "Single-key shortcuts are off: use the arrow keys, Enter and the buttons.");
   });
 }
+
+// ---------------------------------------------------------------- boundary handles
+
+// The selected excerpt's edges carry a handle each; dragging one moves that boundary, snapped to whole words
+// (Alt: exactly), and the change is saved (and undone) like the boundary buttons of its panel. Pointer only:
+// the keyboard has those buttons.
+const column = transcript.parentElement;
+const handles = { start: null, end: null };
+let drag = null;
+
+function textRects(span) {
+  const range = document.createRange();
+  range.selectNodeContents(span.lastChild || span);
+  return Array.from(range.getClientRects()).filter((rect) => rect.width > 0);
+}
+
+function drawHandles() {
+  const excerpt = state.excerpts.get(state.selectedId);
+  const spans = excerpt && excerpt.can_edit && !drag ? highlighter.spansOf(excerpt.id) : [];
+  if (!spans.length) {
+    for (const which of ["start", "end"]) handles[which]?.remove();
+    handles.start = handles.end = null;
+    return;
+  }
+  const origin = column.getBoundingClientRect();
+  const first = textRects(spans[0])[0];
+  const last = textRects(spans[spans.length - 1]).at(-1);
+  if (!first || !last) return;
+  const place = (which, left, rect) => {
+    if (!handles[which]) {
+      handles[which] = el("div", { cls: `edge-handle edge-${which}`, attrs: { "aria-hidden": "true", "data-edge": which, title: which === "start" ? "Drag to move the start" : "Drag to move the end" } });
+      column.append(handles[which]);
+    }
+    const handle = handles[which];
+    handle.style.left = `${left - origin.left}px`;
+    handle.style.top = `${rect.top - origin.top}px`;
+    handle.style.height = `${rect.height}px`;
+  };
+  place("start", first.left, first);
+  place("end", last.right, last);
+}
+
+function caretAt(x, y) {
+  if (document.caretPositionFromPoint) {
+    const position = document.caretPositionFromPoint(x, y);
+    return position ? highlighter.pointToCp(position.offsetNode, position.offset) : null;
+  }
+  const range = document.caretRangeFromPoint && document.caretRangeFromPoint(x, y);
+  return range ? highlighter.pointToCp(range.startContainer, range.startOffset) : null;
+}
+
+/** The new [start, end) when the `which` boundary is dropped at `cp`: on a word's edge, never empty. */
+function movedBoundary(excerpt, which, cp, exact) {
+  let { start, end } = excerpt;
+  if (which === "start") {
+    start = exact ? cp : highlighter.snapToWords(cp, cp).start;
+    while (start < end - 1 && /\s/u.test(highlighter.charAt(start))) start++;
+    start = Math.min(start, end - 1);
+  } else {
+    end = exact ? cp : highlighter.snapToWords(cp, cp).end;
+    while (end > start + 1 && /\s/u.test(highlighter.charAt(end - 1))) end--;
+    end = Math.max(end, start + 1);
+  }
+  return { start, end };
+}
+
+column.addEventListener("pointerdown", (event) => {
+  const handle = event.target instanceof Element && event.target.closest(".edge-handle");
+  const excerpt = state.excerpts.get(state.selectedId);
+  if (!handle || !excerpt) return;
+  event.preventDefault();
+  handle.setPointerCapture(event.pointerId);
+  drag = { id: excerpt.id, which: handle.dataset.edge, handle, bounds: { start: excerpt.start, end: excerpt.end } };
+  document.body.classList.add("dragging-edge");
+});
+
+column.addEventListener("pointermove", (event) => {
+  if (!drag) return;
+  const excerpt = state.excerpts.get(drag.id);
+  const cp = caretAt(event.clientX, event.clientY);
+  if (!excerpt || cp === null) return;
+  drag.bounds = movedBoundary(excerpt, drag.which, cp, event.altKey);
+  state.pending = drag.bounds;
+  refresh();
+});
+
+function endDrag(event, { cancelled = false } = {}) {
+  if (!drag) return;
+  const { id, bounds, handle } = drag;
+  if (handle.hasPointerCapture(event.pointerId)) handle.releasePointerCapture(event.pointerId);
+  drag = null;
+  state.pending = null;
+  document.body.classList.remove("dragging-edge");
+  const excerpt = state.excerpts.get(id);
+  if (cancelled || !excerpt || (bounds.start === excerpt.start && bounds.end === excerpt.end)) {
+    refresh();
+    return;
+  }
+  perform(() => updateExcerpt(excerpt, { start: bounds.start, end: bounds.end }, "Change boundaries").then(() => setStatus("Boundaries changed.")));
+}
+
+column.addEventListener("pointerup", (event) => endDrag(event));
+column.addEventListener("pointercancel", (event) => endDrag(event, { cancelled: true }));
 
 // ---------------------------------------------------------------- keys
 
