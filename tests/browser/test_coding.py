@@ -95,6 +95,18 @@ def passage_box(page, passage: str) -> dict:
     return box
 
 
+def coded_passage(coding_setup, passage: str, code: str):
+    """An excerpt of `passage` with the code named, coded by the researcher (rafi) before the page opens."""
+    start = TRANSCRIPT.index(passage)
+    return services.create_excerpt(
+        interview=coding_setup["interview"],
+        start=start,
+        end=start + len(passage),
+        codes=[coding_setup[code]],
+        coded_by=coding_setup["coder"],
+    )
+
+
 def highlighted_text(page) -> str:
     return page.evaluate("() => Array.from(document.querySelectorAll('.hl'), (s) => s.textContent).join('')")
 
@@ -441,14 +453,7 @@ def test_a_coder_remaps_the_single_key_shortcuts_and_keeps_them(coding_setup, pa
 def test_dragging_an_excerpts_edges_moves_its_boundaries_to_whole_words(coding_setup, page, live_server, log_in):
     interview = coding_setup["interview"]
     passage = "Nobody had a plan for the money."
-    start = TRANSCRIPT.index(passage)
-    excerpt = services.create_excerpt(
-        interview=interview,
-        start=start,
-        end=start + len(passage),
-        codes=[coding_setup["money"]],
-        coded_by=coding_setup["coder"],
-    )
+    excerpt = coded_passage(coding_setup, passage, "money")
     log_in("rafi", PASSWORD)
     open_coding_page(page, live_server, interview, f"#excerpt-{excerpt.pk}")
 

@@ -4,7 +4,7 @@ from playwright.sync_api import expect
 
 from coding import services
 from coding.models import Excerpt
-from tests.browser.test_coding import TRANSCRIPT, coding_setup, open_coding_page  # noqa: F401 - fixture
+from tests.browser.test_coding import coded_passage, coding_setup, open_coding_page  # noqa: F401 - fixture
 from tests.factories import PASSWORD
 
 
@@ -16,14 +16,7 @@ def test_a_memo_saved_over_a_newer_version_shows_what_changed_and_can_be_reappli
 ):
     interview = coding_setup["interview"]
     passage = "Nobody had a plan for the money."
-    start = TRANSCRIPT.index(passage)
-    excerpt = services.create_excerpt(
-        interview=interview,
-        start=start,
-        end=start + len(passage),
-        codes=[coding_setup["trust"]],
-        coded_by=coding_setup["coder"],
-    )
+    excerpt = coded_passage(coding_setup, passage, "trust")
     log_in("rafi", PASSWORD)
     open_coding_page(page, live_server, interview, f"#excerpt-{excerpt.pk}")
     panel = page.locator("#excerpt-panel")

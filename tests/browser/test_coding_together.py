@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from casestudies.models import Interview
 from coding import services
 from coding.models import Excerpt
-from tests.browser.test_coding import TRANSCRIPT, coding_setup, drag_select, open_coding_page  # noqa: F401 - fixture
+from tests.browser.test_coding import coded_passage, coding_setup, drag_select, open_coding_page  # noqa: F401 - fixture
 from tests.factories import PASSWORD, make_researcher
 
 # Changes reach the other page within two seconds; the assertions allow for a slow machine.
@@ -107,14 +107,7 @@ def test_a_memo_being_written_when_someone_else_changes_it_keeps_both(
 ):
     interview = coding_setup["interview"]
     passage = "Nobody had a plan for the money."
-    start = TRANSCRIPT.index(passage)
-    excerpt = services.create_excerpt(
-        interview=interview,
-        start=start,
-        end=start + len(passage),
-        codes=[coding_setup["money"]],
-        coded_by=coding_setup["coder"],
-    )
+    excerpt = coded_passage(coding_setup, passage, "money")
     log_in("rafi", PASSWORD)
     open_coding_page(page, live_server, interview, f"#excerpt-{excerpt.pk}")
     panel = page.locator("#excerpt-panel")
