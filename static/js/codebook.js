@@ -16,3 +16,19 @@ if (input) {
     empty.hidden = shown > 0;
   });
 }
+
+// A definition longer than its three lines: the rest on demand, with a button after it.
+for (const clamp of document.querySelectorAll("td.definition .clamp")) {
+  if (clamp.scrollHeight <= clamp.clientHeight + 1) continue;
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "link-button small definition-toggle";
+  button.textContent = "Show all";
+  button.setAttribute("aria-expanded", "false");
+  button.addEventListener("click", () => {
+    const expanded = clamp.classList.toggle("expanded");
+    button.setAttribute("aria-expanded", String(expanded));
+    button.textContent = expanded ? "Show less" : "Show all";
+  });
+  clamp.after(button);
+}

@@ -100,3 +100,27 @@ def test_the_codebook_and_the_matrix_show_every_count_column_at_laptop_widths(
     page.goto(f"{live_server.url}/projects/{project.slug}/analysis/matrices/codes-by-case-study/")
     total = page.locator("thead th", has_text="Total").last.bounding_box()
     assert total["x"] + total["width"] <= 600  # held at the right edge of its scrolling box
+
+
+def test_a_long_definition_in_the_codebook_is_shown_whole_on_demand(page, live_server, log_in, coded_demo):
+    project, *_ = coded_demo
+    long = "Apply to reasons given for merging. " * 12 + "The last words of the definition."
+    make_code(project, name="Long definition", definition=long)
+    make_code(project, name="Short definition", definition="Reasons for merging.")
+    log_in("lead")
+    page.set_viewport_size({"width": 1024, "height": 768})
+    page.goto(f"{live_server.url}/projects/{project.slug}/codebook/")
+    long_row = page.locator("tr", has=page.locator("th", has_text="Long definition"))
+    short_row = page.locator("tr", has=page.locator("th", has_text="Short definition"))
+    expect(short_row.get_by_role("button", name="Show all")).to_have_count(0)
+    clamp = long_row.locator(".clamp")
+    clamped = clamp.evaluate("c => c.clientHeight")
+    assert clamp.evaluate("c => c.scrollHeight > c.clientHeight")
+    button = long_row.get_by_role("button", name="Show all")
+    expect(button).to_have_attribute("aria-expanded", "false")
+    button.click()
+    expect(long_row.get_by_role("button", name="Show less")).to_have_attribute("aria-expanded", "true")
+    assert clamp.evaluate("c => c.clientHeight") > clamped
+    assert clamp.evaluate("c => c.scrollHeight <= c.clientHeight + 1")
+    # The count columns still fit the laptop's screen.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1024
