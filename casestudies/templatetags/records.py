@@ -1,6 +1,8 @@
 from django import template
 from django.utils.html import format_html
 
+from disclosure.access import role_in_project
+
 register = template.Library()
 
 
@@ -23,3 +25,10 @@ def follow_job(url: str, active: bool) -> str:
     if not active:
         return ""
     return format_html(' hx-get="{}" hx-trigger="every {}" hx-swap="outerHTML"', url, POLL_EVERY)
+
+
+@register.simple_tag(takes_context=True)
+def role_here(context) -> str:
+    """The user's role where they are: in the page's project, or an administrator anywhere."""
+    project = context.get("project")
+    return role_in_project(context.get("user"), project if hasattr(project, "memberships") else None)

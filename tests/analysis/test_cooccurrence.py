@@ -157,5 +157,5 @@ def test_the_pairs_page_counts_its_queries(client, coded_texts):
         grow_coded_material(project, codes=[a, b], coded_by=lead, interviews=interviews)
 
     assert len(client.get(url, query).context["pairs"]) == 4
-    assert_flat(lambda: client.get(url, query), grow, expected=13)
+    assert_flat(lambda: client.get(url, query), grow, expected=14)
     assert len(client.get(url, query).context["pairs"]) > 8

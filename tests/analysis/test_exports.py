@@ -187,7 +187,7 @@ def test_the_excerpt_list_page_counts_its_queries(client, casebook):
             interviews=[casebook.interviews.i1, casebook.interviews.i3],
         )
 
-    assert_flat(lambda: client.get(url), grow, expected=11)
+    assert_flat(lambda: client.get(url), grow, expected=12)
     response = client.get(url)
     assert response.context["total"] == Excerpt.objects.count() == 55
     assert len(response.context["rows"]) == 50  # the first page

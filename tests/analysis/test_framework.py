@@ -164,7 +164,7 @@ def test_the_chart_page_counts_its_queries(client, casebook):
             case_studies=3,
         )
 
-    assert_flat(lambda: client.get(url), grow, expected=11)
+    assert_flat(lambda: client.get(url), grow, expected=12)
     response = client.get(url)
     assert response.status_code == 200
 

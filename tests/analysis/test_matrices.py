@@ -135,7 +135,7 @@ def test_the_matrix_page_links_each_figure_to_its_excerpts(client, casebook):
             interviews=[casebook.interviews.i3, casebook.interviews.i4],
         )
 
-    assert_flat(lambda: client.get(url), grow, expected=9)
+    assert_flat(lambda: client.get(url), grow, expected=10)
     response = client.get(url)
     assert response.status_code == 200
     page = response.content.decode()

@@ -37,7 +37,7 @@ def test_a_lead_invites_a_researcher_who_joins_codes_and_is_removed(transactiona
     page.get_by_label("Username").fill("newcomer@example.org")
     page.get_by_label("Password").fill(GOOD_PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    expect(page.locator(".who")).to_have_text("Nia Okafor")  # the name given, not the address
+    expect(page.locator(".who")).to_have_text("Nia Okafor (researcher)")  # the name given, not the address
     page.goto(f"{live_server.url}/projects/{project.slug}/case-studies/")
     expect(page.locator("main")).to_contain_text("Housing consortium")
     expect(page.locator("main")).not_to_contain_text("Employment prime contractor")

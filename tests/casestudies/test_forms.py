@@ -135,8 +135,8 @@ def test_the_dashboard_lists_case_studies_with_counts_in_a_fixed_number_of_queri
         make_question(project)
         make_question(project)
 
-    # Two of them say where the user can carry on coding (or start).
-    assert_flat(lambda: client.get(project.get_absolute_url()), grow, expected=14)
+    # Two of them say where the user can carry on coding (or start), one the role beside the name.
+    assert_flat(lambda: client.get(project.get_absolute_url()), grow, expected=15)
     assert client.get(project.get_absolute_url()).status_code == 200
 
 
@@ -153,7 +153,7 @@ def test_the_case_study_list_takes_a_fixed_number_of_queries_however_many_case_s
         grow_coded_material(project, codes=[make_code(project)], coded_by=lead, case_studies=4)
         make_case_study(project, core_organisation=make_organisation(project))
 
-    assert_flat(lambda: client.get(url), grow, expected=7)
+    assert_flat(lambda: client.get(url), grow, expected=8)
     page = client.get(url).content.decode()
     assert all(title in page for title in CaseStudy.objects.values_list("title", flat=True))
 
@@ -171,6 +171,6 @@ def test_the_participant_list_takes_a_fixed_number_of_queries_however_many_parti
         grow_coded_material(project, codes=[make_code(project)], coded_by=lead, case_studies=3)
         make_participant(project)
 
-    assert_flat(lambda: client.get(url), grow, expected=5)
+    assert_flat(lambda: client.get(url), grow, expected=6)
     page = client.get(url).content.decode()
     assert all(pseudonym in page for pseudonym in Participant.objects.values_list("pseudonym", flat=True))

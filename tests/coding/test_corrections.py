@@ -307,7 +307,7 @@ def test_the_project_review_list_shows_what_the_reader_may_see_at_a_flat_query_c
         for start in (0, 6, 12):
             Excerpt.objects.filter(pk=make_excerpt(more, start=start, end=start + 4).pk).update(needs_review=True)
 
-    assert_flat(lambda: client.get(f"/projects/{project.slug}/review/"), grow, expected=7)
+    assert_flat(lambda: client.get(f"/projects/{project.slug}/review/"), grow, expected=8)
 
 
 def test_the_review_lists_offer_confirm_only_on_the_excerpts_the_reader_may_confirm(setting):

@@ -151,8 +151,8 @@ def test_the_codebook_takes_a_fixed_number_of_queries_however_many_codes(setting
 
     client = logged_in(setting["lead"])
     # Session, user, project, lead check, interviews, counts, code parents, roll-up rows, questions,
-    # question links, tags, codes, archived count.
-    assert_flat(lambda: client.get("/projects/partnership/codebook/"), grow, expected=12)
+    # question links, tags, codes, archived count, the role beside the name.
+    assert_flat(lambda: client.get("/projects/partnership/codebook/"), grow, expected=13)
 
     assert client.get("/projects/partnership/codebook/").content.decode().count('data-search="') == 91
 
@@ -388,8 +388,8 @@ def test_retrieval_is_paginated_and_keeps_the_filters(setting, django_assert_num
     client = logged_in(lead)
     url = f"/codes/{setting['trust'].pk}/?coder={lead.pk}"
     # Session, user, code, the filter's case studies and coders, count, excerpts, participants, codes,
-    # transcripts, children, questions, tags, lead check.
-    with django_assert_num_queries(15):
+    # transcripts, children, questions, tags, lead check, the role beside the name.
+    with django_assert_num_queries(16):
         html = client.get(url).content.decode()
     assert "30 excerpts; page 1 of 2." in html
     assert html.count('class="retrieved"') == 25
@@ -414,7 +414,7 @@ def test_a_codes_page_takes_a_fixed_number_of_queries_however_many_excerpts(sett
             project, codes=[trust, child], coded_by=setting["coder"], interviews=[setting["first"], setting["scoping"]]
         )
 
-    assert_flat(lambda: client.get(url), grow, expected=15)
+    assert_flat(lambda: client.get(url), grow, expected=16)
     assert client.get(url).content.decode().count('class="retrieved"') == 20
 
 
@@ -432,7 +432,7 @@ def test_key_quotes_take_a_fixed_number_of_queries_however_many_quotes(setting, 
         )
         Excerpt.objects.update(is_key_quote=True)
 
-    assert_flat(lambda: client.get(url), grow, expected=12)
+    assert_flat(lambda: client.get(url), grow, expected=13)
     assert "20 excerpts." in client.get(url).content.decode()
 
 

@@ -268,8 +268,8 @@ def test_the_activity_page_filters_remembers_what_was_marked_seen_and_stays_flat
         make_participant(world["project"])
 
     # Session, user, project, case studies, people, last visit, one query per kind (nine), the excerpts' texts as
-    # they are now (a lead is not an admin); nothing written.
-    assert_flat(lambda: client.get(url), grow, expected=16)
+    # they are now (a lead is not an admin), the role beside the name; nothing written.
+    assert_flat(lambda: client.get(url), grow, expected=17)
 
 
 def test_an_excerpt_history_page_takes_the_same_queries_however_long_its_history(client, world):
