@@ -76,15 +76,8 @@ class Page:
         self.version = json.loads(content)["version"]
 
     def ask(self) -> None:
-        coder = self.coder
         path = f"{self.url}?since={self.version}"
-        request_headers = {"If-None-Match": f'"{self.version}"'}
-        original = coder.opener.addheaders
-        coder.opener.addheaders = [*original, *request_headers.items()]
-        try:
-            status, content = coder.request("ask", "GET", path)
-        finally:
-            coder.opener.addheaders = original
+        status, content = self.coder.request("ask", "GET", path, headers={"If-None-Match": f'"{self.version}"'})
         if status == 200:
             self.version = json.loads(content)["version"]
 

@@ -86,8 +86,10 @@ class Coder:
         self.code_ids: list[int] = []
         self.mine: list[int] = []
 
-    def request(self, kind: str, method: str, path: str, body: dict | bytes | None = None) -> tuple[int, bytes]:
-        headers = {"Accept": "application/json" if path.startswith("/api/") else "text/html"}
+    def request(
+        self, kind: str, method: str, path: str, body: dict | bytes | None = None, headers: dict | None = None
+    ) -> tuple[int, bytes]:
+        headers = {"Accept": "application/json" if path.startswith("/api/") else "text/html", **(headers or {})}
         data = None
         if isinstance(body, dict):
             data = json.dumps(body).encode()

@@ -1,6 +1,7 @@
 from django import template
 from django.utils.html import format_html
 
+from casestudies.models import ResearchProject
 from disclosure.access import role_in_project
 
 register = template.Library()
@@ -31,4 +32,4 @@ def follow_job(url: str, active: bool) -> str:
 def role_here(context) -> str:
     """The user's role where they are: in the page's project, or an administrator anywhere."""
     project = context.get("project")
-    return role_in_project(context.get("user"), project if hasattr(project, "memberships") else None)
+    return role_in_project(context.get("user"), project if isinstance(project, ResearchProject) else None)

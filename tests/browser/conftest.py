@@ -38,14 +38,19 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
+def log_in_on(page, base_url: str, username: str, password: str = "partnership-demo"):
+    """Sign in through the login page of `page`'s browser."""
+    page.goto(f"{base_url}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    return page
+
+
 @pytest.fixture
 def log_in(page, live_server):
     def log_in_as(username: str, password: str = "partnership-demo"):
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.get_by_label("Username").fill(username)
-        page.get_by_label("Password").fill(password)
-        page.get_by_role("button", name="Log in").click()
-        return page
+        return log_in_on(page, live_server.url, username, password)
 
     return log_in_as
 

@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 from casestudies.models import Interview
 from coding import services
 from coding.models import Excerpt
+from tests.browser.conftest import log_in_on
 from tests.browser.test_coding import coded_passage, coding_setup, drag_select, open_coding_page  # noqa: F401 - fixture
 from tests.factories import PASSWORD, make_researcher
 
@@ -22,14 +23,7 @@ def second_page(browser, live_server):
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
 
-    def log_in(username: str):
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.get_by_label("Username").fill(username)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        return page
-
-    yield log_in
+    yield lambda username: log_in_on(page, live_server.url, username, PASSWORD)
     context.close()
     assert errors == []
 
